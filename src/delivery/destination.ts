@@ -1,0 +1,600 @@
+/**
+ * One destination's buffer and the loop that delivers it.
+ *
+ * @module
+ */
+import type { SIEMEvent } from "../events/siem_event.ts";
+import { RequestAbortedError } from "../platforms/exporter.ts";
+import type { Exporter } from "../platforms/exporter.ts";
+import type { SIEMConfig } from "../platforms/siem_config.ts";
+import type { EventFailure, ResponseVerdict } from "../platforms/verdict.ts";
+import { backoffDelayMs } from "./backoff.ts";
+import { type Clock, sleep } from "./clock.ts";
+import { EventQueue } from "./event_queue.ts";
+import type {
+  DeadLetter,
+  DestinationReport,
+  ExportResult,
+  Logger,
+} from "./export_result.ts";
+import {
+  addCounters,
+  type DeliveryCounters,
+  type DestinationStats,
+  emptyCounters,
+} from "./stats.ts";
+
+/** What a destination needs from its integrator. */
+export interface DestinationContext {
+  /** The `fetch` to send with; default: the global one. */
+  fetch?: typeof fetch | undefined;
+  /** The clock for timers, backoff and latency. */
+  clock: Clock;
+  /** Numbers in [0, 1) for the backoff jitter. */
+  random: () => number;
+  /** Receives every event that leaves for good without delivery. */
+  onDeadLetter?: ((letter: DeadLetter) => void | Promise<void>) | undefined;
+  /** Where problems are written. */
+  logger: Logger;
+  /** Whether a timer flushes on its own (false: only explicit flushes send). */
+  autoFlush: boolean;
+}
+
+interface Entry {
+  event: SIEMEvent;
+  /** When it was buffered, on the destination's clock. */
+  at: number;
+}
+
+/** The running totals of one flush, turned into an {@linkcode ExportResult}. */
+interface FlushTally {
+  sent: number;
+  failed: number;
+  retries: number;
+  error?: string | undefined;
+}
+
+/** Signals a delivery loop listens to. */
+interface DrainSignals {
+  /** Ends a backoff wait early. */
+  sleep?: AbortSignal | undefined;
+  /** Aborts a request in flight. */
+  request?: AbortSignal | undefined;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A destination: its exporter, the events buffered for it, and the loop that
+ * sends them in batches with retries and backoff. Events leave the buffer
+ * only when delivered, dead-lettered, or refused by the overflow policy.
+ */
+export class Destination {
+  /** The destination's exporter (and, through it, its config). */
+  readonly exporter: Exporter;
+  #context: DestinationContext;
+  #queue = new EventQueue<Entry>();
+  #inFlight = 0;
+  #pump: Promise<void> | undefined;
+  #timer: unknown;
+  #timerDue = 0;
+  #retryAt = 0;
+  #retrying = false;
+  #failures = 0;
+  #counters: DeliveryCounters = emptyCounters();
+  #lastError: string | undefined;
+  #lastErrorAt: number | undefined;
+  #closed = false;
+  #interrupt: AbortController | undefined;
+
+  /**
+   * Creates the destination. No timer starts until events arrive.
+   *
+   * @param exporter The platform's exporter.
+   * @param context What the integrator shares with its destinations.
+   */
+  constructor(exporter: Exporter, context: DestinationContext) {
+    this.exporter = exporter;
+    this.#context = context;
+  }
+
+  /** The destination's validated config. */
+  get config(): SIEMConfig {
+    return this.exporter.config;
+  }
+
+  /** The destination's name. */
+  get name(): string {
+    return this.exporter.config.name;
+  }
+
+  /** Events buffered, including a batch in flight. */
+  get buffered(): number {
+    return this.#queue.length + this.#inFlight;
+  }
+
+  /** Opens the destination again after {@linkcode close}. */
+  reopen(): void {
+    this.#closed = false;
+    this.#interrupt = undefined;
+    this.#arm();
+  }
+
+  /**
+   * Buffers an event. When the buffer is full, the overflow policy decides:
+   * `reject` refuses the new event, `drop_oldest` gives up the oldest one
+   * waiting; either is dead-lettered and counted as failed.
+   *
+   * @param event The event.
+   * @param sendWhenFull Whether a full batch starts a send at once (false
+   * when an explicit flush follows).
+   * @returns False when the new event was refused.
+   */
+  enqueue(event: SIEMEvent, sendWhenFull = true): boolean {
+    const config = this.config;
+    this.#counters.eventsReceived++;
+    if (this.buffered >= config.maxBufferedEvents) {
+      const reason =
+        `buffer full (maxBufferedEvents ${config.maxBufferedEvents}, overflow "${config.overflow}")`;
+      if (config.overflow === "reject" || this.#queue.length === 0) {
+        this.#deadLetter([event], reason, undefined);
+        return false;
+      }
+      const oldest = this.#queue.shift() as Entry;
+      this.#deadLetter([oldest.event], reason, undefined);
+    }
+    this.#queue.push({ event, at: this.#context.clock.now() });
+    if (this.#pump === undefined && !this.#closed && this.#context.autoFlush) {
+      if (
+        sendWhenFull && this.#queue.length >= config.batchSize &&
+        this.#context.clock.now() >= this.#retryAt
+      ) {
+        this.#startPump();
+      } else if (this.#timer === undefined) {
+        this.#arm();
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Sends everything buffered now, in batches, with retries; waits for a
+   * delivery already under way first. A destination that is backing off is
+   * tried at once.
+   *
+   * @param signals Signals that end waits or abort requests.
+   * @returns What this flush delivered and what it could not.
+   */
+  async flush(signals: DrainSignals = {}): Promise<ExportResult> {
+    const started = this.#context.clock.now();
+    while (this.#pump) await this.#pump;
+    const tally: FlushTally = { sent: 0, failed: 0, retries: 0 };
+    this.#clearTimer();
+    const run = this.#drain(true, signals, tally);
+    this.#pump = run;
+    try {
+      await run;
+    } finally {
+      if (this.#pump === run) this.#pump = undefined;
+      this.#arm();
+    }
+    return {
+      success: tally.failed === 0 && this.buffered === 0,
+      platform: this.config.platform,
+      destination: this.name,
+      eventsSent: tally.sent,
+      eventsFailed: tally.failed,
+      eventsQueued: this.buffered,
+      latencyMs: this.#context.clock.now() - started,
+      error: tally.error,
+      retries: tally.retries,
+    };
+  }
+
+  /**
+   * Stops taking events, ends backoff waits, and delivers what is buffered
+   * until `deadlineMs` passes; then aborts what is still in flight.
+   *
+   * @param deadlineMs How long delivery may go on.
+   * @returns The final flush and the events it could not deliver.
+   */
+  async close(deadlineMs: number): Promise<DestinationReport> {
+    this.#closed = true;
+    this.#clearTimer();
+    this.#interrupt ??= new AbortController();
+    this.#interrupt.abort();
+    const deadline = new AbortController();
+    const clock = this.#context.clock;
+    const handle = clock.setTimeout(() => deadline.abort(), deadlineMs);
+    try {
+      const result = await this.flush({
+        sleep: deadline.signal,
+        request: deadline.signal,
+      });
+      return {
+        result,
+        undelivered: this.#queue.toArray().map((entry) => entry.event),
+      };
+    } finally {
+      clock.clearTimeout(handle);
+    }
+  }
+
+  /** Whether the destination refuses new events (after {@linkcode close}). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The destination's counters, for totals. */
+  get counters(): DeliveryCounters {
+    return { ...this.#counters };
+  }
+
+  /** The destination's statistics. */
+  stats(): DestinationStats {
+    const now = this.#context.clock.now();
+    const backingOff = this.#retryAt > now && this.buffered > 0;
+    return {
+      ...this.#counters,
+      name: this.name,
+      platform: this.config.platform,
+      enabled: this.config.enabled,
+      state: !this.config.enabled
+        ? "disabled"
+        : this.#retrying
+        ? "retrying"
+        : backingOff
+        ? "backing_off"
+        : this.#pump
+        ? "sending"
+        : "idle",
+      buffered: this.buffered,
+      consecutiveFailures: this.#failures,
+      lastError: this.#lastError,
+      lastErrorAt: this.#lastErrorAt === undefined
+        ? undefined
+        : new Date(this.#lastErrorAt).toISOString(),
+      retryAt: backingOff ? new Date(this.#retryAt).toISOString() : undefined,
+    };
+  }
+
+  // The background loop: sends batches that are full or due, then arms the
+  // timer for the next one.
+  #startPump(): void {
+    this.#clearTimer();
+    this.#interrupt ??= new AbortController();
+    const run = this.#drain(false, { sleep: this.#interrupt.signal }, {
+      sent: 0,
+      failed: 0,
+      retries: 0,
+    }).catch((error) => {
+      this.#context.logger.error("delivery loop failed", {
+        destination: this.name,
+        error: String(error),
+      });
+    }).finally(() => {
+      if (this.#pump === run) this.#pump = undefined;
+      this.#arm();
+    });
+    this.#pump = run;
+  }
+
+  async #drain(
+    force: boolean,
+    signals: DrainSignals,
+    tally: FlushTally,
+  ): Promise<void> {
+    const { clock } = this.#context;
+    while (this.#queue.length > 0) {
+      if (!force) {
+        const now = clock.now();
+        const oldest = this.#queue.peek() as Entry;
+        if (now < this.#retryAt) return;
+        if (
+          this.#queue.length < this.config.batchSize &&
+          now < oldest.at + this.config.flushIntervalMs
+        ) return;
+      }
+      const batch = this.#takeBatch(tally);
+      if (!batch) continue;
+      this.#inFlight = batch.entries.length;
+      let left: Entry[];
+      try {
+        left = await this.#deliver(batch.entries, batch.body, signals, tally);
+      } finally {
+        this.#inFlight = 0;
+      }
+      if (left.length > 0) {
+        this.#queue.unshiftAll(left);
+        return;
+      }
+    }
+  }
+
+  // Takes the next batch off the queue: at most batchSize events and
+  // maxBatchBytes bytes (a single larger event goes alone); events the
+  // platform can never take are dead-lettered on the way.
+  #takeBatch(
+    tally: FlushTally,
+  ): { entries: Entry[]; body: Uint8Array<ArrayBuffer> } | undefined {
+    const { batchSize, maxBatchBytes } = this.config;
+    const entries: Entry[] = [];
+    const formatted: string[] = [];
+    let chars = 0;
+    while (this.#queue.length > 0 && entries.length < batchSize) {
+      const entry = this.#queue.peek() as Entry;
+      const text = this.exporter.formatEvent(entry.event);
+      const refused = this.exporter.refuseEvent(text);
+      if (refused !== undefined) {
+        this.#queue.shift();
+        tally.failed++;
+        this.#deadLetter([entry.event], refused, undefined);
+        continue;
+      }
+      // UTF-16 length is a lower bound of UTF-8 size: past the limit, stop.
+      if (entries.length > 0 && chars + text.length > maxBatchBytes) break;
+      this.#queue.shift();
+      entries.push(entry);
+      formatted.push(text);
+      chars += text.length;
+    }
+    if (entries.length === 0) return undefined;
+    let body = encoder.encode(this.exporter.frame(formatted));
+    while (body.length > maxBatchBytes && entries.length > 1) {
+      const keep = Math.max(
+        1,
+        Math.floor(entries.length * maxBatchBytes / body.length),
+      );
+      this.#queue.unshiftAll(entries.splice(keep));
+      formatted.length = keep;
+      body = encoder.encode(this.exporter.frame(formatted));
+    }
+    return { entries, body };
+  }
+
+  // Sends one batch until it is delivered, rejected, or its retries run out;
+  // returns the entries still to deliver (empty when done).
+  async #deliver(
+    batch: Entry[],
+    body: Uint8Array<ArrayBuffer> | undefined,
+    signals: DrainSignals,
+    tally: FlushTally,
+  ): Promise<Entry[]> {
+    const { clock } = this.#context;
+    let pending = batch;
+    let attempt = 0;
+    while (true) {
+      const events = pending.map((entry) => entry.event);
+      const prepared = await this.exporter.prepare(
+        events,
+        body ?? this.exporter.formatBatch(events),
+      );
+      body = undefined;
+      let outcome;
+      try {
+        outcome = await this.exporter.post(prepared, {
+          fetch: this.#context.fetch,
+          signal: signals.request,
+          now: () => clock.now(),
+        });
+      } catch (error) {
+        if (error instanceof RequestAbortedError) return pending;
+        throw error;
+      }
+      const verdict = this.#record(outcome.verdict, outcome.latencyMs);
+      if (verdict.kind === "delivered") {
+        this.#delivered(pending.length, tally);
+        return [];
+      }
+      if (verdict.kind === "split") {
+        this.#fail(verdict.reason, tally);
+        if (pending.length === 1) {
+          tally.failed++;
+          this.#deadLetter(events, verdict.reason, verdict.status);
+          return [];
+        }
+        const middle = pending.length >> 1;
+        const left = await this.#deliver(
+          pending.slice(0, middle),
+          undefined,
+          signals,
+          tally,
+        );
+        if (left.length > 0) return [...left, ...pending.slice(middle)];
+        return this.#deliver(pending.slice(middle), undefined, signals, tally);
+      }
+      let retryAfterMs: number | undefined;
+      if (verdict.kind === "partial") {
+        pending = this.#settlePartial(pending, verdict, tally);
+        if (pending.length === 0) return [];
+        if (!verdict.backoff) {
+          this.#countRetry(tally);
+          continue;
+        }
+      } else {
+        this.#fail(verdict.reason, tally);
+        retryAfterMs = verdict.retryAfterMs;
+      }
+      if (attempt >= this.config.maxRetries) {
+        this.#backOff(retryAfterMs);
+        return pending;
+      }
+      const delay = backoffDelayMs(
+        attempt++,
+        this.config,
+        this.#context.random,
+        retryAfterMs,
+      );
+      this.#retrying = true;
+      try {
+        await sleep(clock, delay, signals.sleep);
+      } catch {
+        return pending;
+      } finally {
+        this.#retrying = false;
+      }
+      this.#countRetry(tally);
+    }
+  }
+
+  #countRetry(tally: FlushTally): void {
+    tally.retries++;
+    this.#counters.totalRetries++;
+  }
+
+  // Counts a request and returns its verdict.
+  #record(verdict: ResponseVerdict, latencyMs: number): ResponseVerdict {
+    const counters = this.#counters;
+    counters.exportsTotal++;
+    if (verdict.kind === "delivered" || verdict.kind === "partial") {
+      counters.exportsSuccessful++;
+      counters.avgLatencyMs += (latencyMs - counters.avgLatencyMs) /
+        counters.exportsSuccessful;
+    } else {
+      counters.exportsFailed++;
+    }
+    return verdict;
+  }
+
+  #delivered(count: number, tally: FlushTally): void {
+    this.#counters.eventsExported += count;
+    tally.sent += count;
+    this.#failures = 0;
+    this.#retryAt = 0;
+  }
+
+  // Settles a partly accepted batch: counts the delivered events,
+  // dead-letters the rejected ones, and returns those to retry.
+  #settlePartial(
+    pending: Entry[],
+    verdict: { retry: EventFailure[]; rejected: EventFailure[] },
+    tally: FlushTally,
+  ): Entry[] {
+    const delivered = pending.length - verdict.retry.length -
+      verdict.rejected.length;
+    if (delivered > 0) this.#delivered(delivered, tally);
+    const byReason = new Map<string, SIEMEvent[]>();
+    for (const { index, reason } of verdict.rejected) {
+      const group = byReason.get(reason) ?? [];
+      group.push((pending[index] as Entry).event);
+      byReason.set(reason, group);
+    }
+    for (const [reason, events] of byReason) {
+      tally.failed += events.length;
+      this.#deadLetter(events, reason, undefined);
+    }
+    const first = verdict.retry[0] ?? verdict.rejected[0];
+    if (first) this.#fail(first.reason, tally);
+    return verdict.retry.map(({ index }) => pending[index] as Entry);
+  }
+
+  #fail(reason: string, tally: FlushTally): void {
+    const clean = this.#redact(reason);
+    tally.error = clean;
+    this.#lastError = clean;
+    this.#lastErrorAt = this.#context.clock.now();
+  }
+
+  // Retries ran out: keep the events and wait longer and longer before the
+  // next try, so a destination that is down costs little.
+  #backOff(retryAfterMs: number | undefined): void {
+    this.#failures++;
+    const delay = backoffDelayMs(
+      this.config.maxRetries + this.#failures - 1,
+      this.config,
+      this.#context.random,
+      retryAfterMs,
+    );
+    this.#retryAt = this.#context.clock.now() + delay;
+    this.#context.logger.warn("destination backing off", {
+      destination: this.name,
+      retryInMs: delay,
+      buffered: this.buffered,
+      error: this.#lastError,
+    });
+  }
+
+  #deadLetter(
+    events: SIEMEvent[],
+    reason: string,
+    status: number | undefined,
+  ): void {
+    this.#counters.eventsFailed += events.length;
+    const letter: DeadLetter = {
+      destination: this.name,
+      platform: this.config.platform,
+      reason: this.#redact(reason),
+      status,
+      events,
+      at: new Date(this.#context.clock.now()).toISOString(),
+    };
+    const { onDeadLetter, logger } = this.#context;
+    const report = (error: unknown) =>
+      logger.error("dead-letter callback failed", {
+        destination: this.name,
+        events: events.length,
+        error: String(error),
+      });
+    if (!onDeadLetter) {
+      logger.error("events dead-lettered (no onDeadLetter callback set)", {
+        destination: this.name,
+        reason: letter.reason,
+        eventIds: events.map((event) => event.event_id),
+      });
+      return;
+    }
+    try {
+      Promise.resolve(onDeadLetter(letter)).catch(report);
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  #redact(text: string): string {
+    const token = this.config.token;
+    return token.length >= 4 ? text.replaceAll(token, "[redacted]") : text;
+  }
+
+  // Sets the timer for the next due batch: when the oldest event has waited
+  // flushIntervalMs, when the batch is full, or when a backoff ends.
+  #arm(): void {
+    if (
+      this.#closed || !this.#context.autoFlush || this.#pump !== undefined ||
+      this.#queue.length === 0
+    ) {
+      this.#clearTimer();
+      return;
+    }
+    const { clock } = this.#context;
+    const oldest = this.#queue.peek() as Entry;
+    const due = Math.max(
+      this.#retryAt,
+      this.#queue.length >= this.config.batchSize
+        ? 0
+        : oldest.at + this.config.flushIntervalMs,
+    );
+    if (this.#timer !== undefined && this.#timerDue === due) return;
+    this.#clearTimer();
+    this.#timerDue = due;
+    this.#timer = clock.setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#pump === undefined && !this.#closed) this.#startPump();
+    }, Math.max(0, due - clock.now()));
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) {
+      this.#context.clock.clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  /**
+   * Adds this destination's counters to a total.
+   *
+   * @param total The total to add to.
+   */
+  addTo(total: DeliveryCounters): void {
+    addCounters(total, this.#counters);
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * The integrator: validates audit events, buffers them per destination, and
+ * delivers them in batches with retries, backoff and statistics.
+ *
+ * @module
+ */
+import {
+  type AuditEvent,
+  type AuditEventInput,
+  AuditEventSchema,
+  InvalidAuditEventError,
+  toIssues,
+} from "../events/audit_event.ts";
+import { type SIEMEvent, toSIEMEvent } from "../events/siem_event.ts";
+import { createExporter } from "../platforms/create_exporter.ts";
+import {
+  parseSIEMConfig,
+  type SIEMConfig,
+  type SIEMConfigInput,
+} from "../platforms/siem_config.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { Destination, type DestinationContext } from "./destination.ts";
+import { consoleLogger } from "./console_logger.ts";
+import type {
+  DeadLetter,
+  DestinationReport,
+  ExportResult,
+  Logger,
+  StopReport,
+} from "./export_result.ts";
+import {
+  addCounters,
+  type DeliveryCounters,
+  emptyCounters,
+  type IntegratorStats,
+} from "./stats.ts";
+
+/** Options of {@linkcode SIEMIntegrator}. */
+export interface SIEMIntegratorOptions {
+  /** The `fetch` to send with; default: the global `fetch`. */
+  fetch?: typeof fetch | undefined;
+  /** The clock for timers, backoff and latency; default {@linkcode systemClock}. */
+  clock?: Clock | undefined;
+  /** Numbers in [0, 1) for the backoff jitter; default `Math.random`. */
+  random?: (() => number) | undefined;
+  /**
+   * Receives every event that leaves a destination for good without being
+   * delivered (refused by the platform for good, too large to send, or
+   * refused by the overflow policy), with the reason. Without it, such
+   * events are written to the logger by id.
+   */
+  onDeadLetter?: ((letter: DeadLetter) => void | Promise<void>) | undefined;
+  /** Where problems are written; default {@linkcode consoleLogger}. */
+  logger?: Logger | undefined;
+  /**
+   * Whether each destination's timer sends batches on its own when they are
+   * due. Turn it off on runtimes that forbid long-lived timers and call
+   * {@linkcode SIEMIntegrator.flushAll} instead.
+   *
+   * @default {true}
+   */
+  autoFlush?: boolean | undefined;
+  /**
+   * How long {@linkcode SIEMIntegrator.stop} may go on delivering, in ms.
+   *
+   * @default {30000}
+   */
+  stopTimeoutMs?: number | undefined;
+  /**
+   * The `source` written on every SIEM event.
+   *
+   * @default {"harombe"}
+   */
+  source?: string | undefined;
+}
+
+/** Options of {@linkcode SIEMIntegrator.stop}. */
+export interface StopOptions {
+  /** How long delivery may go on, in ms; default: the integrator's `stopTimeoutMs`. */
+  timeoutMs?: number | undefined;
+}
+
+/** What happened to one event given to {@linkcode SIEMIntegrator.exportEvent}. */
+export interface EnqueueReceipt {
+  /** The event's id (generated when the caller gave none). */
+  eventId: string;
+  /** Names of the destinations that buffered it. */
+  queued: string[];
+  /** Names of the destinations whose full buffer refused it (it was dead-lettered there). */
+  refused: string[];
+}
+
+/** Thrown by `exportEvent` and `exportEvents` after {@linkcode SIEMIntegrator.stop}. */
+export class IntegratorStoppedError extends Error {
+  /** Creates the error. */
+  constructor() {
+    super(
+      "Cannot accept events: the integrator is stopped (call start() to accept events again)",
+    );
+    this.name = "IntegratorStoppedError";
+  }
+}
+
+/**
+ * Forwards audit events to any number of SIEM destinations.
+ *
+ * `exportEvent` validates and buffers an event for every enabled
+ * destination and returns without waiting on the network. Each destination
+ * sends a batch when it holds `batchSize` events (or `maxBatchBytes`), or
+ * when its oldest event has waited `flushIntervalMs`. Failed requests are
+ * retried with exponential backoff; a destination whose retries run out
+ * keeps its events and backs off, so nothing is dropped while a SIEM is down
+ * or a token is wrong. Events leave a buffer only when delivered, refused
+ * for good by the platform, or refused by the overflow policy; the last two
+ * go to `onDeadLetter` and are counted.
+ *
+ * The constructor only validates the configs: no timer, request or random
+ * value is made until events arrive, so it may run in global scope on
+ * Cloudflare Workers.
+ *
+ * @example Forwarding events to Splunk and Datadog
+ * ```ts ignore
+ * import { SIEMIntegrator } from "@harombe/siem";
+ *
+ * await using integrator = new SIEMIntegrator([
+ *   { platform: "splunk", endpoint: "https://splunk.example.com:8088", token: "hec-token" },
+ *   { platform: "datadog", endpoint: "https://http-intake.logs.datadoghq.com", token: "dd-key" },
+ * ], {
+ *   onDeadLetter: (letter) => console.error(letter.destination, letter.reason, letter.events.length),
+ * });
+ *
+ * integrator.exportEvent({
+ *   correlation_id: "req-42",
+ *   event_type: "security_decision",
+ *   actor: "policy-engine",
+ *   action: "deny_tool",
+ *   tool_name: "shell",
+ *   status: "success",
+ * });
+ * console.log(integrator.getStats().buffered); // 2 (one per destination)
+ * ```
+ */
+export class SIEMIntegrator {
+  #destinations = new Map<string, Destination>();
+  #context: DestinationContext;
+  #stopTimeoutMs: number;
+  #source: string | undefined;
+  #stopped = false;
+  #accepted = 0;
+  #retired: DeliveryCounters = emptyCounters();
+
+  /**
+   * Creates the integrator and validates every destination config.
+   *
+   * @param configs The destinations.
+   * @param options Injected `fetch`, clock, dead-letter callback and more.
+   * @throws {SIEMConfigError} When a config is invalid.
+   * @throws {Error} When two destinations share a name.
+   */
+  constructor(
+    configs: readonly SIEMConfigInput[] = [],
+    options: SIEMIntegratorOptions = {},
+  ) {
+    this.#context = {
+      fetch: options.fetch,
+      clock: options.clock ?? systemClock,
+      random: options.random ?? Math.random,
+      onDeadLetter: options.onDeadLetter,
+      logger: options.logger ?? consoleLogger,
+      autoFlush: options.autoFlush ?? true,
+    };
+    this.#stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
+    this.#source = options.source;
+    for (const config of configs) this.addPlatform(config);
+  }
+
+  /** The destinations' names, in the order they were added. */
+  get platforms(): string[] {
+    return [...this.#destinations.keys()];
+  }
+
+  /** Whether the integrator accepts events (false after {@linkcode stop}). */
+  get running(): boolean {
+    return !this.#stopped;
+  }
+
+  /**
+   * Accepts events again after {@linkcode stop}. An integrator accepts events
+   * from construction on, so calling this first is optional; calling it
+   * twice does nothing.
+   */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    for (const destination of this.#destinations.values()) {
+      destination.reopen();
+    }
+  }
+
+  /**
+   * Stops accepting events, then delivers what is buffered until the
+   * deadline, and reports what it could not deliver (with the events, so the
+   * caller can keep them). Calling it again reports again.
+   *
+   * @param options The deadline.
+   * @returns Each destination's final flush and undelivered events.
+   */
+  async stop(options: StopOptions = {}): Promise<StopReport> {
+    this.#stopped = true;
+    const timeoutMs = options.timeoutMs ?? this.#stopTimeoutMs;
+    const destinations = await Promise.all(
+      [...this.#destinations.values()].map((d) => d.close(timeoutMs)),
+    );
+    return {
+      destinations,
+      undeliveredCount: destinations.reduce(
+        (sum, report) => sum + report.undelivered.length,
+        0,
+      ),
+    };
+  }
+
+  /** Stops the integrator (see {@linkcode stop}). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /**
+   * Validates an audit event, normalizes it, and buffers it for every
+   * enabled destination. Never waits on the network.
+   *
+   * @param event The audit event.
+   * @returns Which destinations buffered it and which refused it.
+   * @throws {InvalidAuditEventError} When the event is invalid.
+   * @throws {IntegratorStoppedError} After {@linkcode stop}.
+   */
+  exportEvent(event: AuditEventInput | AuditEvent): EnqueueReceipt {
+    if (this.#stopped) throw new IntegratorStoppedError();
+    return this.#enqueue(this.#normalize(event));
+  }
+
+  /**
+   * Validates all the events first (if one is invalid, none is buffered),
+   * buffers them, then flushes every destination.
+   *
+   * @param events The audit events.
+   * @returns Each enabled destination's flush result.
+   * @throws {InvalidAuditEventError} When an event is invalid; its index is in the message.
+   * @throws {IntegratorStoppedError} After {@linkcode stop}.
+   */
+  async exportEvents(
+    events: readonly (AuditEventInput | AuditEvent)[],
+  ): Promise<ExportResult[]> {
+    if (this.#stopped) throw new IntegratorStoppedError();
+    const normalized = events.map((event, index) => {
+      try {
+        return this.#normalize(event);
+      } catch (error) {
+        if (error instanceof InvalidAuditEventError) {
+          throw new InvalidAuditEventError(
+            error.issues.map((issue) => ({
+              path: issue.path ? `${index}.${issue.path}` : String(index),
+              message: issue.message,
+            })),
+          );
+        }
+        throw error;
+      }
+    });
+    for (const event of normalized) this.#enqueue(event, false);
+    return await this.flushAll();
+  }
+
+  /**
+   * Sends everything buffered for every enabled destination now, in
+   * parallel, with retries.
+   *
+   * @returns Each enabled destination's flush result.
+   */
+  async flushAll(): Promise<ExportResult[]> {
+    return await Promise.all(
+      this.#enabled().map((destination) => destination.flush()),
+    );
+  }
+
+  /**
+   * The delivery statistics: totals and each destination's.
+   *
+   * @returns A snapshot of the statistics.
+   */
+  getStats(): IntegratorStats {
+    const totals = emptyCounters();
+    addCounters(totals, this.#retired);
+    const perPlatform: IntegratorStats["perPlatform"] = {};
+    let buffered = 0;
+    for (const destination of this.#destinations.values()) {
+      destination.addTo(totals);
+      perPlatform[destination.name] = destination.stats();
+      buffered += destination.buffered;
+    }
+    return { ...totals, eventsAccepted: this.#accepted, buffered, perPlatform };
+  }
+
+  /**
+   * Adds a destination.
+   *
+   * @param config The destination's config.
+   * @throws {SIEMConfigError} When the config is invalid.
+   * @throws {Error} When a destination of that name exists.
+   */
+  addPlatform(config: SIEMConfigInput | SIEMConfig): void {
+    const valid = parseSIEMConfig(config);
+    if (this.#destinations.has(valid.name)) {
+      throw new Error(
+        `Cannot add SIEM destination: the name "${valid.name}" is taken (set a different "name")`,
+      );
+    }
+    const destination = new Destination(createExporter(valid), this.#context);
+    if (this.#stopped) void destination.close(0);
+    this.#destinations.set(valid.name, destination);
+  }
+
+  /**
+   * Removes a destination after delivering what it holds (until the stop
+   * deadline); its counters stay in the totals.
+   *
+   * @param name The destination's name.
+   * @param options The deadline.
+   * @returns Its final flush and undelivered events, or `undefined` if there is no such destination.
+   */
+  async removePlatform(
+    name: string,
+    options: StopOptions = {},
+  ): Promise<DestinationReport | undefined> {
+    const destination = this.#destinations.get(name);
+    if (!destination) return undefined;
+    this.#destinations.delete(name);
+    const report = await destination.close(
+      options.timeoutMs ?? this.#stopTimeoutMs,
+    );
+    destination.addTo(this.#retired);
+    return report;
+  }
+
+  #normalize(event: AuditEventInput | AuditEvent): SIEMEvent {
+    const result = AuditEventSchema.safeParse(event);
+    if (!result.success) {
+      throw new InvalidAuditEventError(toIssues(result.error.issues));
+    }
+    return toSIEMEvent(
+      result.data,
+      this.#source === undefined ? undefined : { source: this.#source },
+    );
+  }
+
+  #enqueue(event: SIEMEvent, sendWhenFull = true): EnqueueReceipt {
+    this.#accepted++;
+    const receipt: EnqueueReceipt = {
+      eventId: event.event_id,
+      queued: [],
+      refused: [],
+    };
+    for (const destination of this.#enabled()) {
+      (destination.enqueue(event, sendWhenFull)
+        ? receipt.queued
+        : receipt.refused).push(
+          destination.name,
+        );
+    }
+    return receipt;
+  }
+
+  #enabled(): Destination[] {
+    const enabled: Destination[] = [];
+    for (const destination of this.#destinations.values()) {
+      if (destination.config.enabled) enabled.push(destination);
+    }
+    return enabled;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Delivery statistics, per destination and in total.
+ *
+ * @module
+ */
+import type { SIEMPlatform } from "../platforms/platform.ts";
+
+/** The counters every destination keeps, and that add up to the totals. */
+export interface DeliveryCounters {
+  /** Events buffered for delivery. */
+  eventsReceived: number;
+  /** Events delivered (a platform's duplicate answer for an already indexed event counts). */
+  eventsExported: number;
+  /** Events that left for good without delivery: dead-lettered or refused by the overflow policy. */
+  eventsFailed: number;
+  /** Requests sent. */
+  exportsTotal: number;
+  /** Requests the platform answered and read (all or part of the batch accepted). */
+  exportsSuccessful: number;
+  /** Requests that failed: no answer, or an answer refusing the whole batch. */
+  exportsFailed: number;
+  /** Resends of events after a failed or partly failed request. */
+  totalRetries: number;
+  /** Running average latency of successful requests, in ms. */
+  avgLatencyMs: number;
+}
+
+/** Whether a destination is delivering. */
+export type DestinationState =
+  | "idle"
+  | "sending"
+  | "retrying"
+  | "backing_off"
+  | "disabled";
+
+/** The statistics of one destination. */
+export interface DestinationStats extends DeliveryCounters {
+  /** The destination's name. */
+  name: string;
+  /** Its platform. */
+  platform: SIEMPlatform;
+  /** Whether events are sent to it. */
+  enabled: boolean;
+  /** What it is doing now. */
+  state: DestinationState;
+  /** Events buffered for it now, including a batch in flight. */
+  buffered: number;
+  /** Failed delivery attempts in a row (0 once a request succeeds). */
+  consecutiveFailures: number;
+  /** The last error met, if any (never contains a credential). */
+  lastError?: string | undefined;
+  /** When the last error happened, as UTC ISO 8601. */
+  lastErrorAt?: string | undefined;
+  /** When a backing-off destination tries again, as UTC ISO 8601. */
+  retryAt?: string | undefined;
+}
+
+/** The statistics of an integrator: totals and each destination's. */
+export interface IntegratorStats extends DeliveryCounters {
+  /** Events accepted by `exportEvent`/`exportEvents`, each counted once whatever the number of destinations. */
+  eventsAccepted: number;
+  /** Events buffered now, summed over destinations. */
+  buffered: number;
+  /** Each destination's statistics, by name. */
+  perPlatform: Record<string, DestinationStats>;
+}
+
+/** A fresh set of zeroed counters. */
+export function emptyCounters(): DeliveryCounters {
+  return {
+    eventsReceived: 0,
+    eventsExported: 0,
+    eventsFailed: 0,
+    exportsTotal: 0,
+    exportsSuccessful: 0,
+    exportsFailed: 0,
+    totalRetries: 0,
+    avgLatencyMs: 0,
+  };
+}
+
+/**
+ * Adds `from` into `into`; the average latency is weighted by successful
+ * requests.
+ */
+export function addCounters(
+  into: DeliveryCounters,
+  from: DeliveryCounters,
+): void {
+  const successes = into.exportsSuccessful + from.exportsSuccessful;
+  into.avgLatencyMs = successes === 0 ? 0 : (
+    into.avgLatencyMs * into.exportsSuccessful +
+    from.avgLatencyMs * from.exportsSuccessful
+  ) / successes;
+  into.eventsReceived += from.eventsReceived;
+  into.eventsExported += from.eventsExported;
+  into.eventsFailed += from.eventsFailed;
+  into.exportsTotal += from.exportsTotal;
+  into.exportsSuccessful += from.exportsSuccessful;
+  into.exportsFailed += from.exportsFailed;
+  into.totalRetries += from.totalRetries;
+}

@@ -1,0 +1,256 @@
+/**
+ * The audit event: what callers hand to the integrator, validated by a zod
+ * schema.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { Schema } from "./schema.ts";
+import { findNonJsonValue } from "./json_data.ts";
+
+/** The kinds of audit event. */
+export const AUDIT_EVENT_TYPES = [
+  "request",
+  "response",
+  "error",
+  "security_decision",
+  "tool_call",
+] as const;
+
+/** One of the kinds of audit event. */
+export type AuditEventType = typeof AUDIT_EVENT_TYPES[number];
+
+/** The longest `event_id` accepted: Elasticsearch's and OpenSearch's `_id` limit. */
+export const MAX_EVENT_ID_BYTES = 512;
+
+const ISO_NO_OFFSET = /^[^Z+]*T[^Z+-]*$/;
+
+/**
+ * Turns a validated timestamp into UTC ISO 8601 with millisecond precision
+ * and a `Z`. A string without an offset is read as UTC (as Python's naive
+ * `datetime.utcnow().isoformat()` means it), never as the host's local time.
+ */
+export function normalizeTimestamp(value: Date | string): string {
+  if (typeof value === "string") {
+    return new Date(ISO_NO_OFFSET.test(value) ? value + "Z" : value)
+      .toISOString();
+  }
+  return value.toISOString();
+}
+
+// Years outside 0000-9999 have no plain ISO 8601 form (toISOString gives
+// "+010000-..."), which Elasticsearch's date parser refuses.
+const MIN_TIME = Date.parse("0000-01-01T00:00:00.000Z");
+const MAX_TIME = Date.parse("9999-12-31T23:59:59.999Z");
+
+const nonEmpty = z.string().min(1, "must not be empty");
+
+const TimestampSchema = z.union([
+  z.date().refine(
+    (d) => d.getTime() >= MIN_TIME && d.getTime() <= MAX_TIME,
+    "must be between years 0000 and 9999",
+  ),
+  z.iso.datetime({
+    offset: true,
+    local: true,
+    error: "must be an ISO 8601 date-time such as 2026-01-31T12:00:00.000Z",
+  }),
+]).transform(normalizeTimestamp).pipe(
+  z.string().regex(
+    /^\d{4}-/,
+    "must fall between years 0000 and 9999 in UTC",
+  ),
+);
+
+const MetadataSchema = z.custom<Record<string, unknown>>(
+  (value) =>
+    typeof value === "object" && value !== null && !Array.isArray(value),
+  "must be an object",
+).superRefine((value, ctx) => {
+  const found = findNonJsonValue(value);
+  if (found) {
+    ctx.addIssue({
+      code: "custom",
+      message: found.reason,
+      path: found.path,
+    });
+  }
+});
+
+/**
+ * The zod schema of an audit event. Parsing fills the defaults
+ * (`event_id`, `timestamp`, `metadata`) and normalizes `timestamp` to UTC ISO
+ * 8601 with milliseconds and a `Z`. Unknown fields are refused rather than
+ * dropped, so that no audit data is lost without an error: put extra data in
+ * `metadata`. `metadata` must be plain JSON data and is kept as given (keys
+ * such as `__proto__` stay data).
+ *
+ * @example Validating an event
+ * ```ts
+ * import { AuditEventSchema } from "@harombe/siem";
+ *
+ * const event = AuditEventSchema.parse({
+ *   correlation_id: "req-1",
+ *   event_type: "tool_call",
+ *   actor: "agent-7",
+ *   action: "read_file",
+ *   status: "success",
+ * });
+ * console.log(event.timestamp); // e.g. "2026-11-29T10:00:00.000Z"
+ * ```
+ */
+export const AuditEventSchema: Schema<AuditEvent, AuditEventInput> = z
+  .strictObject({
+    event_id: nonEmpty.refine(
+      (id) => new TextEncoder().encode(id).length <= MAX_EVENT_ID_BYTES,
+      `must be at most ${MAX_EVENT_ID_BYTES} bytes`,
+    ).default(() => crypto.randomUUID()),
+    correlation_id: nonEmpty,
+    session_id: z.string().optional(),
+    timestamp: TimestampSchema.default(() => new Date().toISOString()),
+    event_type: z.enum(AUDIT_EVENT_TYPES),
+    actor: nonEmpty,
+    tool_name: z.string().optional(),
+    action: nonEmpty,
+    metadata: MetadataSchema.default(() => ({})),
+    duration_ms: z.number().int().min(0).optional(),
+    status: nonEmpty,
+    error_message: z.string().optional(),
+  });
+
+/**
+ * An audit event as the caller writes it: `event_id`, `timestamp` and
+ * `metadata` may be left out, and `timestamp` may be a `Date` or an ISO 8601
+ * string.
+ */
+export interface AuditEventInput {
+  /** Unique id of the event; default: `crypto.randomUUID()`. */
+  event_id?: string | undefined;
+  /** Id that ties together the events of one request or operation. */
+  correlation_id: string;
+  /** Id of the user or agent session, when there is one. */
+  session_id?: string | undefined;
+  /** When it happened; default: now. A string without an offset is UTC. */
+  timestamp?: Date | string | undefined;
+  /** What kind of event this is. */
+  event_type: AuditEventType;
+  /** Who acted: a user, service or agent id. */
+  actor: string;
+  /** The tool involved, for tool calls and decisions about tools. */
+  tool_name?: string | undefined;
+  /** What was done or decided. */
+  action: string;
+  /** Free-form JSON data about the event; default `{}`. */
+  metadata?: Record<string, unknown> | undefined;
+  /** How long it took, in whole milliseconds. */
+  duration_ms?: number | undefined;
+  /** The outcome: "success", "error", "pending" or another word. */
+  status: "success" | "error" | "pending" | (string & Record<never, never>);
+  /** The error's message, for failed events. */
+  error_message?: string | undefined;
+}
+
+/** A validated audit event, with defaults filled and `timestamp` normalized. */
+export interface AuditEvent {
+  /** Unique id of the event. */
+  event_id: string;
+  /** Id that ties together the events of one request or operation. */
+  correlation_id: string;
+  /** Id of the user or agent session, when there is one. */
+  session_id?: string | undefined;
+  /** When it happened, as UTC ISO 8601 with milliseconds and a `Z`. */
+  timestamp: string;
+  /** What kind of event this is. */
+  event_type: AuditEventType;
+  /** Who acted. */
+  actor: string;
+  /** The tool involved, if any. */
+  tool_name?: string | undefined;
+  /** What was done or decided. */
+  action: string;
+  /** Free-form JSON data about the event. */
+  metadata: Record<string, unknown>;
+  /** How long it took, in whole milliseconds. */
+  duration_ms?: number | undefined;
+  /** The outcome: "success", "error", "pending" or another word. */
+  status: string;
+  /** The error's message, for failed events. */
+  error_message?: string | undefined;
+}
+
+/** One reason an audit event was refused: where, and why. */
+export interface AuditEventIssue {
+  /** Path of the offending field, such as `"metadata.user.id"` or `"actor"`. */
+  path: string;
+  /** Why it was refused. */
+  message: string;
+}
+
+/**
+ * Thrown when an audit event does not match {@linkcode AuditEventSchema}. Its
+ * message names every offending field and rule; `issues` has them as data.
+ */
+export class InvalidAuditEventError extends TypeError {
+  /** Each offending field and its rule. */
+  readonly issues: readonly AuditEventIssue[];
+
+  /**
+   * Creates the error from the issues found.
+   *
+   * @param issues Each offending field and its rule.
+   */
+  constructor(issues: readonly AuditEventIssue[]) {
+    super(
+      `Cannot accept audit event: ${
+        issues.map((i) => `${i.path || "(event)"} ${i.message}`).join("; ")
+      }`,
+    );
+    this.name = "InvalidAuditEventError";
+    this.issues = issues;
+  }
+}
+
+/**
+ * Turns zod issues into `{ path, message }` pairs with dotted paths.
+ *
+ * @param issues The issues of a failed zod parse.
+ * @returns One pair per issue.
+ */
+export function toIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): AuditEventIssue[] {
+  return issues.map((issue) => ({
+    path: issue.path.map(String).join("."),
+    message: issue.message,
+  }));
+}
+
+/**
+ * Validates an audit event and fills its defaults.
+ *
+ * @example Parsing one event
+ * ```ts
+ * import { parseAuditEvent } from "@harombe/siem";
+ *
+ * const event = parseAuditEvent({
+ *   correlation_id: "req-1",
+ *   event_type: "security_decision",
+ *   actor: "policy-engine",
+ *   action: "deny_tool",
+ *   status: "success",
+ *   timestamp: "2026-01-31T12:00:00+01:00",
+ * });
+ * console.log(event.timestamp); // "2026-01-31T11:00:00.000Z"
+ * ```
+ *
+ * @param input The event as written by the caller.
+ * @returns The validated event.
+ * @throws {InvalidAuditEventError} When a field is missing or breaks a rule.
+ */
+export function parseAuditEvent(input: unknown): AuditEvent {
+  const result = AuditEventSchema.safeParse(input);
+  if (!result.success) {
+    throw new InvalidAuditEventError(toIssues(result.error.issues));
+  }
+  return result.data;
+}

@@ -1,0 +1,86 @@
+/**
+ * The check that metadata is plain JSON data, so that every platform's
+ * serialization is lossless and can never throw in the middle of a batch.
+ *
+ * @module
+ */
+
+/** How deep metadata may nest before it is refused. */
+export const MAX_METADATA_DEPTH = 64;
+
+/** Where a value that is not JSON data was found, and why it is refused. */
+export interface NonJsonValue {
+  /** The path from the checked value to the offending value. */
+  path: (string | number)[];
+  /** Why the value is refused. */
+  reason: string;
+}
+
+/**
+ * Returns the first value in `value` that is not JSON data, or `undefined`
+ * when all of it is.
+ *
+ * JSON data is: null, booleans, finite numbers, strings, arrays and plain
+ * objects of JSON data, nested at most {@linkcode MAX_METADATA_DEPTH} deep
+ * (which also stops cycles). Object properties whose value is `undefined` are
+ * allowed, since JSON omits them.
+ */
+export function findNonJsonValue(
+  value: unknown,
+  depth = 0,
+): NonJsonValue | undefined {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return undefined;
+    case "number":
+      return Number.isFinite(value)
+        ? undefined
+        : { path: [], reason: `must be a finite number, got ${value}` };
+    case "object":
+      if (value === null) return undefined;
+      if (depth >= MAX_METADATA_DEPTH) {
+        return {
+          path: [],
+          reason: `nests deeper than ${MAX_METADATA_DEPTH} levels`,
+        };
+      }
+      return Array.isArray(value)
+        ? findInArray(value, depth)
+        : findInObject(value, depth);
+    default:
+      return { path: [], reason: `must be JSON data, got ${typeof value}` };
+  }
+}
+
+function findInArray(
+  value: unknown[],
+  depth: number,
+): NonJsonValue | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const found = findNonJsonValue(value[i], depth + 1);
+    if (found) {
+      found.path.unshift(i);
+      return found;
+    }
+  }
+  return undefined;
+}
+
+function findInObject(value: object, depth: number): NonJsonValue | undefined {
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    const kind = proto?.constructor?.name ?? "object";
+    return { path: [], reason: `must be plain JSON data, got ${kind}` };
+  }
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined) continue;
+    const found = findNonJsonValue(item, depth + 1);
+    if (found) {
+      found.path.unshift(key);
+      return found;
+    }
+  }
+  return undefined;
+}

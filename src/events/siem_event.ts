@@ -1,0 +1,136 @@
+/**
+ * The SIEM event: an audit event normalized for SIEMs, and the conversion to
+ * it.
+ *
+ * @module
+ */
+import {
+  type AuditEvent,
+  type AuditEventType,
+  normalizeTimestamp,
+} from "./audit_event.ts";
+
+/** How serious an event is, in the level names all three SIEMs know. */
+export type Severity = "info" | "warning" | "error";
+
+/** The default `source` of SIEM events. */
+export const DEFAULT_SOURCE = "harombe";
+
+/**
+ * An audit event normalized for SIEMs: the audit event's fields (snake_case,
+ * as on the wire), its timestamp as UTC ISO 8601 with milliseconds and a `Z`,
+ * plus `source` and `severity`. Its properties are always in this order, so
+ * its JSON is stable.
+ */
+export interface SIEMEvent {
+  /** Unique id of the event. */
+  event_id: string;
+  /** Id that ties together the events of one request or operation. */
+  correlation_id: string;
+  /** Id of the user or agent session, when there is one. */
+  session_id?: string | undefined;
+  /** When it happened: UTC ISO 8601, milliseconds, `Z`. */
+  timestamp: string;
+  /** What kind of event this is. */
+  event_type: AuditEventType;
+  /** Who acted. */
+  actor: string;
+  /** The tool involved, if any. */
+  tool_name?: string | undefined;
+  /** What was done or decided. */
+  action: string;
+  /** Free-form JSON data about the event. */
+  metadata: Record<string, unknown>;
+  /** How long it took, in whole milliseconds. */
+  duration_ms?: number | undefined;
+  /** The outcome: "success", "error", "pending" or another word. */
+  status: string;
+  /** The error's message, for failed events. */
+  error_message?: string | undefined;
+  /** What produced the event; default `"harombe"`. */
+  source: string;
+  /** How serious the event is. */
+  severity: Severity;
+}
+
+/** Options of {@linkcode toSIEMEvent}. */
+export interface ToSIEMEventOptions {
+  /**
+   * The `source` written on the event.
+   *
+   * @default {"harombe"}
+   */
+  source?: string;
+}
+
+/**
+ * The severity of an audit event: `"error"` when its type or its status is
+ * error, `"warning"` for a security decision, else `"info"`.
+ *
+ * @example
+ * ```ts
+ * import { severityOf } from "@harombe/siem";
+ *
+ * severityOf({ event_type: "security_decision", status: "success" }); // "warning"
+ * ```
+ *
+ * @param event The event's type and status.
+ * @returns Its severity.
+ */
+export function severityOf(
+  event: Pick<AuditEvent, "event_type" | "status">,
+): Severity {
+  if (event.event_type === "error" || event.status === "error") return "error";
+  if (event.event_type === "security_decision") return "warning";
+  return "info";
+}
+
+const CANONICAL_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * Normalizes a validated audit event for SIEMs. The result keeps the event's
+ * fields and adds `source` and `severity`; `metadata` is shared, not copied.
+ *
+ * @example Converting an event
+ * ```ts
+ * import { parseAuditEvent, toSIEMEvent } from "@harombe/siem";
+ *
+ * const siemEvent = toSIEMEvent(parseAuditEvent({
+ *   correlation_id: "req-1",
+ *   event_type: "error",
+ *   actor: "agent-7",
+ *   action: "run_shell",
+ *   status: "error",
+ *   error_message: "exit code 1",
+ * }));
+ * console.log(siemEvent.severity); // "error"
+ * ```
+ *
+ * @param event A validated audit event (see {@linkcode parseAuditEvent}).
+ * @param options The `source` to write.
+ * @returns The SIEM event.
+ */
+export function toSIEMEvent(
+  event: AuditEvent,
+  options?: ToSIEMEventOptions,
+): SIEMEvent {
+  const timestamp = CANONICAL_TIMESTAMP.test(event.timestamp)
+    ? event.timestamp
+    : normalizeTimestamp(event.timestamp);
+  return {
+    event_id: event.event_id,
+    correlation_id: event.correlation_id,
+    session_id: event.session_id,
+    timestamp,
+    event_type: event.event_type,
+    actor: event.actor,
+    tool_name: event.tool_name,
+    action: event.action,
+    metadata: event.metadata,
+    duration_ms: event.duration_ms,
+    status: event.status,
+    error_message: event.error_message,
+    source: options?.source ?? DEFAULT_SOURCE,
+    severity: severityOf(event),
+  };
+}

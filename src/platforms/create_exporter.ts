@@ -1,0 +1,45 @@
+/**
+ * The exporter for a destination's platform.
+ *
+ * @module
+ */
+import { DatadogExporter } from "./datadog.ts";
+import { ElasticsearchExporter } from "./elasticsearch.ts";
+import type { Exporter } from "./exporter.ts";
+import { SplunkExporter } from "./splunk.ts";
+import {
+  parseSIEMConfig,
+  type SIEMConfig,
+  type SIEMConfigInput,
+} from "./siem_config.ts";
+
+/**
+ * Creates the exporter for a destination's platform. The config is
+ * validated first (a validated config passes through unchanged).
+ *
+ * @example
+ * ```ts
+ * import { createExporter } from "@harombe/siem";
+ *
+ * const exporter = createExporter({
+ *   platform: "elasticsearch",
+ *   endpoint: "http://127.0.0.1:9200",
+ * });
+ * console.log(exporter.platform); // "elasticsearch"
+ * ```
+ *
+ * @param config The destination's configuration.
+ * @returns Its exporter.
+ * @throws {SIEMConfigError} When the config is invalid.
+ */
+export function createExporter(config: SIEMConfig | SIEMConfigInput): Exporter {
+  const valid = parseSIEMConfig(config);
+  switch (valid.platform) {
+    case "splunk":
+      return new SplunkExporter(valid);
+    case "elasticsearch":
+      return new ElasticsearchExporter(valid);
+    case "datadog":
+      return new DatadogExporter(valid);
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The Elasticsearch Bulk API exporter (OpenSearch speaks the same format).
+ *
+ * Wire contract (Elasticsearch API docs, "Bulk index or delete documents",
+ * https://www.elastic.co/docs/api/doc/elasticsearch/operation/operation-bulk):
+ * the body is newline-delimited JSON, an action line then a source line per
+ * document, and "the final line of data must end with a newline character";
+ * `Content-Type` is `application/json` or `application/x-ndjson`; a target
+ * in the path serves actions without `_index`; "a `create` action fails if
+ * a document with the same ID already exists" (409); the answer's `errors`
+ * flag says whether any operation failed and `items` lists one result per
+ * action "in the order they were submitted", each with its own `status` and
+ * `error`. API keys go in `Authorization: ApiKey <encoded>`
+ * (https://www.elastic.co/docs/api/elasticsearch/authentication).
+ *
+ * @module
+ */
+import type { SIEMEvent } from "../events/siem_event.ts";
+import { Exporter } from "./exporter.ts";
+import { SIEMPlatform } from "./platform.ts";
+import {
+  type EventFailure,
+  excerpt,
+  isTransientStatus,
+  requestedDelayMs,
+  type ResponseVerdict,
+} from "./verdict.ts";
+
+/**
+ * Sends batches to `{endpoint}/{index}/_bulk`, one `create` action per event
+ * with `_id` set to the event's `event_id`, so that a resent event is
+ * refused as a duplicate (409) instead of indexed twice.
+ *
+ * @example
+ * ```ts
+ * import { ElasticsearchExporter, parseSIEMConfig } from "@harombe/siem";
+ *
+ * const exporter = new ElasticsearchExporter(parseSIEMConfig({
+ *   platform: "elasticsearch",
+ *   endpoint: "https://es.example.com:9200",
+ *   token: "base64-api-key",
+ *   index: "audit-events",
+ * }));
+ * console.log(exporter.url);
+ * // "https://es.example.com:9200/audit-events/_bulk?filter_path=errors,items.*.status,items.*.error"
+ * ```
+ */
+export class ElasticsearchExporter extends Exporter {
+  /** Always `"elasticsearch"`. */
+  readonly platform: "elasticsearch" = SIEMPlatform.Elasticsearch;
+
+  /**
+   * `{endpoint}/{index}/_bulk`, with `filter_path` trimming each item's
+   * answer to what is read (status and error).
+   */
+  get url(): string {
+    return `${this.config.endpoint}/${
+      encodeURIComponent(this.config.index)
+    }/_bulk?filter_path=errors,items.*.status,items.*.error`;
+  }
+
+  /** `Content-Type: application/x-ndjson`, and `Authorization: ApiKey <token>` when a token is set. */
+  get headers(): Record<string, string> {
+    const headers: Record<string, string> = {
+      "Content-Type": "application/x-ndjson",
+    };
+    if (this.config.token) {
+      headers["Authorization"] = `ApiKey ${this.config.token}`;
+    }
+    return headers;
+  }
+
+  /**
+   * Writes the action line and the document line of one event, each ending
+   * with a newline. The document is the SIEM event with `@timestamp` first.
+   *
+   * @param event The event.
+   * @returns Two NDJSON lines.
+   */
+  formatEvent(event: SIEMEvent): string {
+    return `{"create":{"_id":${
+      JSON.stringify(event.event_id)
+    }}}\n{"@timestamp":${JSON.stringify(event.timestamp)},${
+      JSON.stringify(event).slice(1)
+    }\n`;
+  }
+
+  /**
+   * Concatenates the events' lines; each already ends with a newline, so
+   * the body does too.
+   *
+   * @param formatted The events' lines.
+   * @returns The body.
+   */
+  frame(formatted: readonly string[]): string {
+    return formatted.join("");
+  }
+
+  /**
+   * Reads the bulk answer item by item: 2xx and 409 (already indexed) are
+   * delivered, 408, 429 and 5xx are retried alone, any other item failure is
+   * rejected with its reason. A request-level 413 or payload error splits
+   * the batch; 401, 403, 404 and transient statuses retry it.
+   *
+   * @param status The HTTP status.
+   * @param headers The answer's headers.
+   * @param body The answer's body.
+   * @param batchSize How many events the batch had.
+   * @param nowMs The current time.
+   * @returns The verdict.
+   */
+  classify(
+    status: number,
+    headers: Headers,
+    body: string,
+    batchSize: number,
+    nowMs: number,
+  ): ResponseVerdict {
+    if (status === 200) return classifyItems(body, batchSize);
+    const reason = `HTTP ${status}: ${requestError(body)}`;
+    if (status === 413) return { kind: "split", reason, status };
+    if (
+      isTransientStatus(status) || status === 401 || status === 403 ||
+      status === 404 || status < 300
+    ) {
+      return {
+        kind: "retry",
+        reason,
+        status,
+        retryAfterMs: requestedDelayMs(headers, nowMs),
+      };
+    }
+    return { kind: "split", reason, status };
+  }
+}
+
+function classifyItems(body: string, batchSize: number): ResponseVerdict {
+  let items: unknown;
+  try {
+    items = JSON.parse(body)?.items;
+  } catch {
+    // Fall through: an unreadable answer says nothing of what was indexed.
+  }
+  if (!Array.isArray(items) || items.length !== batchSize) {
+    return {
+      kind: "retry",
+      status: 200,
+      reason: `unexpected bulk answer (HTTP 200): ${excerpt(body, 200)}`,
+    };
+  }
+  const retry: EventFailure[] = [];
+  const rejected: EventFailure[] = [];
+  for (let index = 0; index < batchSize; index++) {
+    const item = items[index];
+    const result = item && typeof item === "object"
+      ? Object.values(item)[0] as { status?: unknown; error?: unknown }
+      : undefined;
+    const itemStatus = typeof result?.status === "number" ? result.status : 0;
+    if ((itemStatus >= 200 && itemStatus < 300) || itemStatus === 409) {
+      continue;
+    }
+    const reason = `item HTTP ${itemStatus}: ${describeError(result?.error)}`;
+    if (isTransientStatus(itemStatus) || itemStatus === 0) {
+      retry.push({ index, reason });
+    } else {
+      rejected.push({ index, reason });
+    }
+  }
+  if (retry.length === 0 && rejected.length === 0) return { kind: "delivered" };
+  return { kind: "partial", retry, rejected, backoff: retry.length > 0 };
+}
+
+function describeError(error: unknown): string {
+  if (typeof error === "string") return excerpt(error);
+  if (error && typeof error === "object") {
+    const { type, reason } = error as { type?: unknown; reason?: unknown };
+    return excerpt(`${type ?? "error"}: ${reason ?? "(no reason)"}`);
+  }
+  return "(no error given)";
+}
+
+function requestError(body: string): string {
+  try {
+    const parsed = JSON.parse(body);
+    if (parsed && typeof parsed === "object" && "error" in parsed) {
+      return describeError(parsed.error);
+    }
+  } catch {
+    // Not JSON: quote the text.
+  }
+  return excerpt(body) || "(empty body)";
+}

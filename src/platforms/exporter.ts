@@ -1,0 +1,272 @@
+/**
+ * What every platform's exporter has in common: turning events into the
+ * exact request bytes, posting them with a time limit, and reading the answer.
+ *
+ * @module
+ */
+import type { SIEMEvent } from "../events/siem_event.ts";
+import type { SIEMPlatform } from "./platform.ts";
+import type { SIEMConfig } from "./siem_config.ts";
+import { excerpt, type ResponseVerdict } from "./verdict.ts";
+
+/** A batch turned into the exact bytes of one request. */
+export interface PreparedBatch {
+  /** The events, in the order of the body. */
+  events: readonly SIEMEvent[];
+  /** The request body as sent (gzip-compressed when the config says so). */
+  body: Uint8Array<ArrayBuffer>;
+  /** Size of the body before compression, in bytes. */
+  uncompressedBytes: number;
+}
+
+/** Options of {@linkcode Exporter.post}. */
+export interface PostOptions {
+  /** The `fetch` to use; default: the global one. */
+  fetch?: typeof fetch | undefined;
+  /** Aborts the request (for example when the integrator stops). */
+  signal?: AbortSignal | undefined;
+  /** The clock to time the request with; default `Date.now`. */
+  now?: (() => number) | undefined;
+}
+
+/** How one request went. */
+export interface PostOutcome {
+  /** What the answer means for each event of the batch. */
+  verdict: ResponseVerdict;
+  /** The HTTP status, or 0 when no answer came. */
+  status: number;
+  /** Time from sending to the end of the answer, in ms. */
+  latencyMs: number;
+}
+
+/**
+ * Thrown by {@linkcode Exporter.post} when its `signal` aborts the request:
+ * the batch was neither delivered nor failed.
+ */
+export class RequestAbortedError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param cause The abort reason.
+   */
+  constructor(cause: unknown) {
+    super("Cannot finish request: it was aborted", { cause });
+    this.name = "RequestAbortedError";
+  }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The shared part of the three exporters. A subclass says how one event is
+ * written, how written events are joined into a body, where the body goes
+ * with which headers, and what the platform's answers mean.
+ */
+export abstract class Exporter {
+  /** The platform this exporter speaks to. */
+  abstract readonly platform: SIEMPlatform;
+  /** The destination's validated configuration. */
+  readonly config: SIEMConfig;
+
+  /**
+   * Creates the exporter. Nothing is sent and no timer starts.
+   *
+   * @param config The destination's validated configuration.
+   */
+  constructor(config: SIEMConfig) {
+    this.config = config;
+  }
+
+  /** The URL batches are posted to. */
+  abstract get url(): string;
+
+  /** Every request header, credentials included: never log these. */
+  abstract get headers(): Record<string, string>;
+
+  /**
+   * Writes one event as the platform's request body carries it.
+   *
+   * @param event The event.
+   * @returns Its text in the body.
+   */
+  abstract formatEvent(event: SIEMEvent): string;
+
+  /**
+   * Joins written events into a request body.
+   *
+   * @param formatted The events, each written by {@linkcode formatEvent}.
+   * @returns The body text.
+   */
+  abstract frame(formatted: readonly string[]): string;
+
+  /**
+   * Reads the platform's answer to a batch.
+   *
+   * @param status The HTTP status.
+   * @param headers The answer's headers.
+   * @param body The answer's body text.
+   * @param batchSize How many events the batch had.
+   * @param nowMs The current time, for `Retry-After` dates.
+   * @returns What the answer means for each event.
+   */
+  abstract classify(
+    status: number,
+    headers: Headers,
+    body: string,
+    batchSize: number,
+    nowMs: number,
+  ): ResponseVerdict;
+
+  /**
+   * The reason an event can never be sent on its own, such as a size over
+   * the platform's per-event limit, or `undefined`.
+   *
+   * @param _formatted The event as written by {@linkcode formatEvent}.
+   * @returns The reason, or `undefined` when it can be sent.
+   */
+  refuseEvent(_formatted: string): string | undefined {
+    return undefined;
+  }
+
+  /**
+   * Writes a batch as the exact body text of one request.
+   *
+   * @param events The events.
+   * @returns The body text, uncompressed.
+   */
+  formatBatch(events: readonly SIEMEvent[]): string {
+    return this.frame(events.map((event) => this.formatEvent(event)));
+  }
+
+  /**
+   * Turns body text into the bytes sent, compressing them if configured.
+   *
+   * @param events The events the body holds.
+   * @param body The body from {@linkcode frame}, as text or UTF-8 bytes;
+   * default: {@linkcode formatBatch} of the events.
+   * @returns The prepared batch.
+   */
+  async prepare(
+    events: readonly SIEMEvent[],
+    body: string | Uint8Array<ArrayBuffer> = this.formatBatch(events),
+  ): Promise<PreparedBatch> {
+    const bytes = typeof body === "string" ? encoder.encode(body) : body;
+    return {
+      events,
+      body: this.config.compression === "gzip" ? await gzip(bytes) : bytes,
+      uncompressedBytes: bytes.length,
+    };
+  }
+
+  /**
+   * Posts a prepared batch with a time limit of `timeoutMs` and reads the
+   * answer. Network errors and timeouts become a `retry` verdict; only the
+   * caller's own abort throws.
+   *
+   * @param batch The prepared batch.
+   * @param options The `fetch`, abort signal and clock to use.
+   * @returns The verdict, status and latency.
+   * @throws {RequestAbortedError} When `options.signal` aborts the request.
+   */
+  async post(
+    batch: PreparedBatch,
+    options: PostOptions = {},
+  ): Promise<PostOutcome> {
+    const now = options.now ?? Date.now;
+    const doFetch = options.fetch ?? fetch;
+    const timeout = AbortSignal.timeout(this.config.timeoutMs);
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, timeout])
+      : timeout;
+    const headers = this.headers;
+    if (this.config.compression === "gzip") {
+      headers["Content-Encoding"] = "gzip";
+    }
+    const started = now();
+    try {
+      const response = await doFetch(this.url, {
+        method: "POST",
+        headers,
+        body: batch.body,
+        signal,
+        // A redirect could carry the credential headers to another host.
+        redirect: "manual",
+      });
+      const text = await response.text();
+      const latencyMs = now() - started;
+      if (response.status >= 300 && response.status < 400) {
+        return {
+          verdict: {
+            kind: "retry",
+            status: response.status,
+            reason: `unexpected redirect (HTTP ${response.status}) to ${
+              response.headers.get("location") ?? "(no location)"
+            }: check the endpoint`,
+          },
+          status: response.status,
+          latencyMs,
+        };
+      }
+      return {
+        verdict: this.classify(
+          response.status,
+          response.headers,
+          text,
+          batch.events.length,
+          now(),
+        ),
+        status: response.status,
+        latencyMs,
+      };
+    } catch (error) {
+      if (options.signal?.aborted) {
+        throw new RequestAbortedError(options.signal.reason);
+      }
+      const latencyMs = now() - started;
+      const reason = timeout.aborted
+        ? `request timed out after ${this.config.timeoutMs} ms`
+        : `network error: ${
+          excerpt(error instanceof Error ? error.message : String(error))
+        }`;
+      return { verdict: { kind: "retry", reason }, status: 0, latencyMs };
+    }
+  }
+
+  /**
+   * Formats, encodes and posts a batch in one call.
+   *
+   * @example Sending two events to Splunk
+   * ```ts ignore
+   * import { parseSIEMConfig, SplunkExporter, toSIEMEvent, parseAuditEvent } from "@harombe/siem";
+   *
+   * const exporter = new SplunkExporter(parseSIEMConfig({
+   *   platform: "splunk",
+   *   endpoint: "https://splunk.example.com:8088",
+   *   token: "hec-token",
+   * }));
+   * const event = toSIEMEvent(parseAuditEvent({
+   *   correlation_id: "c1", event_type: "request", actor: "a", action: "x", status: "success",
+   * }));
+   * const { verdict } = await exporter.send([event]);
+   * console.log(verdict.kind); // "delivered"
+   * ```
+   *
+   * @param events The events.
+   * @param options The `fetch`, abort signal and clock to use.
+   * @returns The verdict, status and latency.
+   */
+  async send(
+    events: readonly SIEMEvent[],
+    options?: PostOptions,
+  ): Promise<PostOutcome> {
+    return this.post(await this.prepare(events), options);
+  }
+}
+
+async function gzip(
+  data: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = new Blob([data]).stream()
+    .pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}

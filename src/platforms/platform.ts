@@ -1,0 +1,35 @@
+/**
+ * The SIEM platforms this module can deliver to.
+ *
+ * @module
+ */
+
+/**
+ * The SIEM platforms a destination can be, as a const object so that both
+ * `SIEMPlatform.Splunk` and the plain string `"splunk"` can be used.
+ *
+ * @example Naming a platform
+ * ```ts
+ * import { SIEMPlatform } from "@harombe/siem";
+ *
+ * const platform: SIEMPlatform = SIEMPlatform.Splunk; // "splunk"
+ * ```
+ */
+export const SIEMPlatform = {
+  /** Splunk HTTP Event Collector (`/services/collector/event`). */
+  Splunk: "splunk",
+  /** Elasticsearch (and OpenSearch) Bulk API (`/{index}/_bulk`). */
+  Elasticsearch: "elasticsearch",
+  /** Datadog Logs API v2 (`/api/v2/logs`). */
+  Datadog: "datadog",
+} as const;
+
+/** One of the SIEM platform names: `"splunk" | "elasticsearch" | "datadog"`. */
+export type SIEMPlatform = typeof SIEMPlatform[keyof typeof SIEMPlatform];
+
+/** Every platform name, in a fixed order. */
+export const SIEM_PLATFORMS: readonly SIEMPlatform[] = Object.freeze([
+  SIEMPlatform.Splunk,
+  SIEMPlatform.Elasticsearch,
+  SIEMPlatform.Datadog,
+]);

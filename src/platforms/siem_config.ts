@@ -1,0 +1,334 @@
+/**
+ * The configuration of one SIEM destination, validated by a zod schema.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { Schema } from "../events/schema.ts";
+import { SIEM_PLATFORMS, type SIEMPlatform } from "./platform.ts";
+
+/** What happens to a new event when a destination's buffer is full. */
+export type OverflowPolicy = "reject" | "drop_oldest";
+
+/** How request bodies are encoded. */
+export type Compression = "none" | "gzip";
+
+/** The default index of every platform. */
+export const DEFAULT_INDEX = "harombe-security";
+
+/**
+ * The default `maxBatchBytes` per platform: Splunk 1 MB (as Vector batches
+ * HEC), Elasticsearch 5 MB (the elasticsearch-js bulk helper's `flushBytes`),
+ * Datadog 4.25 MB (under the intake's 5 MB uncompressed limit, as Vector does).
+ */
+export const DEFAULT_MAX_BATCH_BYTES: Readonly<Record<SIEMPlatform, number>> =
+  Object.freeze({
+    splunk: 1_000_000,
+    elasticsearch: 5_000_000,
+    datadog: 4_250_000,
+  });
+
+/**
+ * Datadog refuses requests over 5 MB uncompressed
+ * (https://docs.datadoghq.com/api/latest/logs/#send-logs).
+ */
+export const DATADOG_MAX_REQUEST_BYTES = 5_000_000;
+
+/** A destination's configuration as written by the caller: all but `platform` and `endpoint` have defaults. */
+export interface SIEMConfigInput {
+  /** Which SIEM this is. */
+  platform: SIEMPlatform;
+  /** Base URL (http or https), e.g. `https://splunk.example.com:8088`. */
+  endpoint: string;
+  /** Unique name of the destination; default: the platform. */
+  name?: string | undefined;
+  /** Splunk HEC token, Elasticsearch API key (the `encoded` value) or Datadog API key. */
+  token?: string | undefined;
+  /** Splunk index or Elasticsearch index/data stream; default `"harombe-security"`. */
+  index?: string | undefined;
+  /** Whether events are sent to it; default true. */
+  enabled?: boolean | undefined;
+  /** Events per request, 1 to 1000; default 50. */
+  batchSize?: number | undefined;
+  /** Longest wait of a buffered event before it is sent, 100 to 300000 ms; default 5000. */
+  flushIntervalMs?: number | undefined;
+  /** Retries of a failing request before the destination backs off, 0 to 10; default 3. */
+  maxRetries?: number | undefined;
+  /** Base of the exponential backoff, 10 to 60000 ms; default 1000. */
+  retryDelayMs?: number | undefined;
+  /** Cap of any backoff delay, from retryDelayMs to 3600000 ms; default 60000. */
+  maxRetryDelayMs?: number | undefined;
+  /** Time limit of one request, 1000 to 120000 ms; default 10000. */
+  timeoutMs?: number | undefined;
+  /** Largest uncompressed request body; default per platform (see {@linkcode DEFAULT_MAX_BATCH_BYTES}). */
+  maxBatchBytes?: number | undefined;
+  /** Request body encoding; default `"none"`. */
+  compression?: Compression | undefined;
+  /** Most events buffered for this destination, at least batchSize; default 100000. */
+  maxBufferedEvents?: number | undefined;
+  /** What a full buffer does with a new event; default `"reject"`. */
+  overflow?: OverflowPolicy | undefined;
+  /** Splunk `host` and Datadog `hostname`; default: none sent. */
+  host?: string | undefined;
+  /** Splunk `sourcetype`; default `"harombe:security"`. */
+  sourcetype?: string | undefined;
+  /** Datadog `service`; default `"harombe"`. */
+  service?: string | undefined;
+  /** Datadog tags (`key:value`), sent in `ddtags`; default none. */
+  tags?: string[] | undefined;
+  /** Allow sending a token over plain http to a host that is not loopback; default false. */
+  allowInsecureHttp?: boolean | undefined;
+}
+
+/** A validated destination configuration, every default filled. */
+export interface SIEMConfig {
+  /** Which SIEM this is. */
+  platform: SIEMPlatform;
+  /** Base URL without a trailing slash. */
+  endpoint: string;
+  /** Unique name of the destination. */
+  name: string;
+  /** The platform's credential; `""` sends none. */
+  token: string;
+  /** Splunk index or Elasticsearch index/data stream. */
+  index: string;
+  /** Whether events are sent to it. */
+  enabled: boolean;
+  /** Events per request. */
+  batchSize: number;
+  /** Longest wait of a buffered event before it is sent, in ms. */
+  flushIntervalMs: number;
+  /** Retries of a failing request before the destination backs off. */
+  maxRetries: number;
+  /** Base of the exponential backoff, in ms. */
+  retryDelayMs: number;
+  /** Cap of any backoff delay, in ms. */
+  maxRetryDelayMs: number;
+  /** Time limit of one request, in ms. */
+  timeoutMs: number;
+  /** Largest uncompressed request body, in bytes. */
+  maxBatchBytes: number;
+  /** Request body encoding. */
+  compression: Compression;
+  /** Most events buffered for this destination. */
+  maxBufferedEvents: number;
+  /** What a full buffer does with a new event. */
+  overflow: OverflowPolicy;
+  /** Splunk `host` and Datadog `hostname`, if any. */
+  host?: string | undefined;
+  /** Splunk `sourcetype`. */
+  sourcetype: string;
+  /** Datadog `service`. */
+  service: string;
+  /** Datadog tags. */
+  tags: string[];
+  /** Whether a token may go over plain http to a host that is not loopback. */
+  allowInsecureHttp: boolean;
+}
+
+const int = (min: number, max: number) =>
+  z.number({ error: "must be a number" }).int("must be a whole number")
+    .min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+// Values that end up in URLs or headers: no control characters (CR/LF would
+// split a header), and short enough for any intake.
+const headerSafe = z.string().min(1, "must not be empty").max(
+  256,
+  "must be at most 256 characters",
+).regex(/^\P{Cc}+$/u, "must not contain control characters");
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+
+// https://www.elastic.co/docs/api/doc/elasticsearch/operation/operation-indices-create
+// (path parameter `index`): lowercase; none of \ / * ? " < > | space , #;
+// not starting with - _ +; not . or ..; at most 255 bytes.
+const ES_INDEX = /^(?![-_+])(?:(?![A-Z\\/*?"<>| ,#:])\P{Cc}){1,255}$/u;
+// Splunk index names: lowercase letters, digits, underscores and hyphens,
+// not starting with an underscore or hyphen.
+const SPLUNK_INDEX = /^[a-z0-9][a-z0-9_-]{0,79}$/;
+const DATADOG_TAG = /^(?:(?![\s,])\P{Cc}){1,200}$/u;
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/**
+ * The zod schema of a destination configuration: it fills the defaults and
+ * enforces the bounds of every field. Prefer {@linkcode parseSIEMConfig},
+ * which throws a {@linkcode SIEMConfigError} naming the field and the rule.
+ *
+ * @example
+ * ```ts
+ * import { SIEMConfigSchema } from "@harombe/siem";
+ *
+ * const config = SIEMConfigSchema.parse({
+ *   platform: "datadog",
+ *   endpoint: "https://http-intake.logs.datadoghq.eu",
+ *   token: "dd-api-key",
+ * });
+ * console.log(config.batchSize); // 50
+ * ```
+ */
+export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
+  .strictObject({
+    platform: z.enum(SIEM_PLATFORMS, {
+      error: `must be one of ${SIEM_PLATFORMS.join(", ")}`,
+    }),
+    endpoint: z.url({
+      protocol: /^https?$/,
+      error: "must be an http or https URL",
+    }).refine((url) => {
+      // zod runs this refinement even when the URL check failed.
+      if (!URL.canParse(url)) return true;
+      const parsed = new URL(url);
+      return !parsed.search && !parsed.hash && !parsed.username &&
+        !parsed.password;
+    }, "must have no query, fragment or credentials").transform((url) =>
+      url.replace(/\/+$/, "")
+    ),
+    name: z.string().regex(
+      NAME,
+      "must be 1-64 letters, digits, or _ . : - starting with a letter or digit",
+    ).optional(),
+    token: z.string().regex(
+      /^\P{Cc}*$/u,
+      "must not contain control characters",
+    ).default(""),
+    index: headerSafe.default(DEFAULT_INDEX),
+    enabled: z.boolean().default(true),
+    batchSize: int(1, 1000).default(50),
+    flushIntervalMs: int(100, 300_000).default(5000),
+    maxRetries: int(0, 10).default(3),
+    retryDelayMs: int(10, 60_000).default(1000),
+    maxRetryDelayMs: int(10, 3_600_000).default(60_000),
+    timeoutMs: int(1000, 120_000).default(10_000),
+    maxBatchBytes: int(1024, 100_000_000).optional(),
+    compression: z.enum(["none", "gzip"]).default("none"),
+    maxBufferedEvents: int(1, 10_000_000).default(100_000),
+    overflow: z.enum(["reject", "drop_oldest"]).default("reject"),
+    host: headerSafe.optional(),
+    sourcetype: headerSafe.default("harombe:security"),
+    service: headerSafe.default("harombe"),
+    tags: z.array(
+      z.string().regex(
+        DATADOG_TAG,
+        "must be a tag without spaces, commas or control characters",
+      ),
+    ).max(100, "must have at most 100 tags").default([]),
+    allowInsecureHttp: z.boolean().default(false),
+  })
+  .superRefine((c, ctx) => {
+    const issue = (path: string, message: string) =>
+      ctx.addIssue({ code: "custom", path: [path], message });
+    if (c.maxRetryDelayMs < c.retryDelayMs) {
+      issue("maxRetryDelayMs", "must be at least retryDelayMs");
+    }
+    if (c.maxBufferedEvents < c.batchSize) {
+      issue("maxBufferedEvents", "must be at least batchSize");
+    }
+    if (
+      c.platform === "datadog" && c.maxBatchBytes !== undefined &&
+      c.maxBatchBytes > DATADOG_MAX_REQUEST_BYTES
+    ) {
+      issue(
+        "maxBatchBytes",
+        `must be at most ${DATADOG_MAX_REQUEST_BYTES} for Datadog`,
+      );
+    }
+    if (c.platform === "elasticsearch" && !isEsIndex(c.index)) {
+      issue(
+        "index",
+        'must be an Elasticsearch index name: lowercase, none of \\ / * ? " < > | , # : or space, not starting with - _ +, not . or ..',
+      );
+    }
+    if (c.platform === "splunk" && !SPLUNK_INDEX.test(c.index)) {
+      issue(
+        "index",
+        "must be a Splunk index name: lowercase letters, digits, _ and -, starting with a letter or digit",
+      );
+    }
+    const url = URL.canParse(c.endpoint) ? new URL(c.endpoint) : undefined;
+    if (
+      url && url.protocol === "http:" && c.token !== "" &&
+      !c.allowInsecureHttp &&
+      !isLoopback(url.hostname)
+    ) {
+      issue(
+        "endpoint",
+        "must use https when a token is set (set allowInsecureHttp to send it over plain http)",
+      );
+    }
+  })
+  .transform((c): SIEMConfig => ({
+    ...c,
+    name: c.name ?? c.platform,
+    maxBatchBytes: c.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES[c.platform],
+  }));
+
+function isEsIndex(index: string): boolean {
+  return ES_INDEX.test(index) && index !== "." && index !== ".." &&
+    new TextEncoder().encode(index).length <= 255;
+}
+
+/** Thrown when a destination configuration is invalid; the message names each field and rule. */
+export class SIEMConfigError extends TypeError {
+  /** Each offending field and its rule. */
+  readonly issues: readonly { path: string; message: string }[];
+
+  /**
+   * Creates the error.
+   *
+   * @param destination The destination's name or platform, for the message.
+   * @param issues Each offending field and its rule.
+   */
+  constructor(
+    destination: string,
+    issues: readonly { path: string; message: string }[],
+  ) {
+    super(
+      `Cannot use SIEM config ${destination}: ${
+        issues.map((i) => `${i.path || "(config)"} ${i.message}`).join("; ")
+      }`,
+    );
+    this.name = "SIEMConfigError";
+    this.issues = issues;
+  }
+}
+
+/**
+ * Validates a destination configuration and fills its defaults.
+ *
+ * @example A config error names the field and the rule
+ * ```ts
+ * import { parseSIEMConfig, SIEMConfigError } from "@harombe/siem";
+ *
+ * try {
+ *   parseSIEMConfig({ platform: "splunk", endpoint: "https://hec:8088", batchSize: 5000 });
+ * } catch (error) {
+ *   console.log((error as SIEMConfigError).message);
+ *   // Cannot use SIEM config "splunk": batchSize must be at most 1000
+ * }
+ * ```
+ *
+ * @param input The configuration as written by the caller.
+ * @returns The validated configuration.
+ * @throws {SIEMConfigError} When a field is missing, unknown or breaks a rule.
+ */
+export function parseSIEMConfig(input: SIEMConfigInput): SIEMConfig {
+  const result = SIEMConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const raw = input as unknown as Record<string, unknown> | null;
+  const label = typeof raw?.name === "string"
+    ? raw.name
+    : typeof raw?.platform === "string"
+    ? raw.platform
+    : "(unnamed)";
+  throw new SIEMConfigError(
+    JSON.stringify(label),
+    result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join("."),
+      message: issue.message,
+    })),
+  );
+}

@@ -1,0 +1,382 @@
+import assert from "node:assert/strict";
+import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
+import { DATADOG_MAX_LOG_BYTES } from "../../src/platforms/datadog.ts";
+import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
+import { startFakeSplunk } from "../fakes/fake_splunk.ts";
+import { goldenEvents, realisticEvents } from "../fixtures/events.ts";
+import { FakeClock, waitFor } from "../support/fake_clock.ts";
+import {
+  deadLetterSink,
+  MemoryLogger,
+  startReceivers,
+  TOKENS,
+} from "../support/receivers.ts";
+
+const quiet = new MemoryLogger();
+
+function splunkIds(events: Array<Record<string, unknown>>): string[] {
+  return events.map((env) => (env.event as { event_id: string }).event_id);
+}
+
+Deno.test("Destination retries with exponential backoff, then keeps the batch and backs off", async () => {
+  await using hec = startFakeSplunk({ token: TOKENS.splunk });
+  hec.down({ status: 503 });
+  const clock = new FakeClock();
+  const logger = new MemoryLogger();
+  await using integrator = new SIEMIntegrator([{
+    platform: "splunk",
+    endpoint: hec.url,
+    token: TOKENS.splunk,
+    maxRetries: 3,
+    retryDelayMs: 1000,
+  }], { clock, random: () => 0, logger, autoFlush: false });
+  for (const event of realisticEvents(4)) integrator.exportEvent(event);
+  const flushing = integrator.flushAll();
+  const delays: number[] = [];
+  for (let retry = 0; retry < 3; retry++) {
+    delays.push(await clock.nextTimer());
+    assert.equal(integrator.getStats().perPlatform.splunk!.state, "retrying");
+    await clock.advance(delays.at(-1)!);
+  }
+  const [result] = await flushing;
+  // delay = retryDelayMs * 2^attempt (no jitter with random() = 0).
+  assert.deepEqual(delays, [1000, 2000, 4000]);
+  assert.equal(hec.requests.length, 4);
+  assert.equal(result!.success, false);
+  assert.equal(result!.eventsQueued, 4);
+  assert.equal(result!.eventsFailed, 0);
+  assert.equal(result!.retries, 3);
+  assert.match(result!.error ?? "", /HEC code 9: Server is busy \(HTTP 503\)/);
+  const stats = integrator.getStats().perPlatform.splunk!;
+  assert.equal(stats.state, "backing_off");
+  assert.equal(stats.buffered, 4);
+  assert.equal(stats.eventsFailed, 0);
+  assert.equal(stats.consecutiveFailures, 1);
+  assert.equal(stats.totalRetries, 3);
+  // The next try waits retryDelayMs * 2^3.
+  assert.equal(stats.retryAt, new Date(clock.now() + 8000).toISOString());
+  assert.ok(logger.lines.some((line) => line.includes("backing off")));
+  hec.down(null);
+  await integrator.flushAll();
+  assert.equal(hec.events.length, 4);
+  assert.equal(integrator.getStats().perPlatform.splunk!.state, "idle");
+});
+
+Deno.test("Destination honours Retry-After on 429", async () => {
+  await using hec = startFakeSplunk({ token: TOKENS.splunk });
+  hec.failNext({ status: 429, headers: { "Retry-After": "7" } });
+  const clock = new FakeClock();
+  await using integrator = new SIEMIntegrator([{
+    platform: "splunk",
+    endpoint: hec.url,
+    token: TOKENS.splunk,
+    retryDelayMs: 100,
+  }], { clock, random: () => 0, logger: quiet, autoFlush: false });
+  integrator.exportEvent(goldenEvents()[0]!);
+  const flushing = integrator.flushAll();
+  assert.equal(await clock.nextTimer(), 7000);
+  await clock.advance(7000);
+  const [result] = await flushing;
+  assert.equal(result!.success, true);
+  assert.equal(result!.retries, 1);
+  assert.equal(hec.events.length, 1);
+});
+
+Deno.test("Destination delivers every event after an outage, on its own timer", async () => {
+  await using siems = startReceivers();
+  siems.elasticsearch.down({ status: 503 });
+  await using integrator = new SIEMIntegrator(
+    siems.configs({
+      batchSize: 10,
+      flushIntervalMs: 100,
+      maxRetries: 1,
+      retryDelayMs: 20,
+      maxRetryDelayMs: 200,
+    }),
+    { logger: quiet },
+  );
+  const events = realisticEvents(45);
+  for (const event of events) integrator.exportEvent(event);
+  // Healthy destinations are not held up by the failing one.
+  await waitFor(
+    () => siems.splunk.events.length === 45 && siems.datadog.logs.length === 45,
+    5000,
+    "healthy destinations",
+  );
+  assert.equal(siems.elasticsearch.documents.length, 0);
+  await waitFor(
+    () =>
+      integrator.getStats().perPlatform.elasticsearch!.state === "backing_off",
+    5000,
+    "backoff",
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  siems.elasticsearch.down(null);
+  await waitFor(
+    () => siems.elasticsearch.documents.length === 45,
+    10_000,
+    "recovery",
+  );
+  assert.deepEqual(
+    siems.elasticsearch.documents.map((d) => d.id),
+    events.map((e) => e.event_id),
+  );
+  // The fake stores before it answers: wait for the answer to be read.
+  await waitFor(
+    () => integrator.getStats().eventsExported === 135,
+    5000,
+    "the last answer",
+  );
+  assert.equal(integrator.getStats().eventsFailed, 0);
+});
+
+Deno.test("Destination keeps the backlog through a wrong or revoked token", async () => {
+  await using siems = startReceivers();
+  siems.datadog.down({ status: 403 });
+  siems.splunk.down({ status: 401 });
+  await using integrator = new SIEMIntegrator(
+    siems.configs({ maxRetries: 0 }),
+    { logger: quiet, autoFlush: false },
+  );
+  for (const event of realisticEvents(5)) integrator.exportEvent(event);
+  await integrator.flushAll();
+  const stats = integrator.getStats();
+  assert.equal(stats.perPlatform.datadog!.buffered, 5);
+  assert.match(stats.perPlatform.datadog!.lastError!, /HTTP 403/);
+  assert.equal(stats.perPlatform.splunk!.buffered, 5);
+  assert.match(stats.perPlatform.splunk!.lastError!, /HEC code 2/);
+  assert.equal(stats.eventsFailed, 0);
+  siems.datadog.down(null);
+  siems.splunk.down(null);
+  await integrator.flushAll();
+  assert.equal(siems.datadog.logs.length, 5);
+  assert.equal(siems.splunk.events.length, 5);
+});
+
+Deno.test("Destination retries a request that hangs past timeoutMs, and one whose connection drops", async () => {
+  await using siems = startReceivers();
+  siems.splunk.failNext({ hang: true });
+  siems.datadog.failNext({ reset: true });
+  await using integrator = new SIEMIntegrator(
+    siems.configs({ timeoutMs: 1000, retryDelayMs: 10 }),
+    { logger: quiet, autoFlush: false },
+  );
+  for (const event of realisticEvents(3)) integrator.exportEvent(event);
+  const started = Date.now();
+  const results = await integrator.flushAll();
+  assert.ok(Date.now() - started >= 1000);
+  assert.deepEqual(results.map((r) => [r.success, r.retries]), [
+    [true, 1],
+    [true, 0],
+    [true, 1],
+  ]);
+  assert.match(
+    integrator.getStats().perPlatform.splunk!.lastError!,
+    /timed out after 1000 ms/,
+  );
+  assert.match(
+    integrator.getStats().perPlatform.datadog!.lastError!,
+    /^network error/,
+  );
+  assert.equal(siems.splunk.events.length, 3);
+  assert.equal(siems.datadog.logs.length, 3);
+});
+
+Deno.test("Destination retries only the bulk items that failed with 429 or 5xx, and dead-letters the rest", async () => {
+  await using es = startFakeElasticsearch({ apiKey: TOKENS.elasticsearch });
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([{
+    platform: "elasticsearch",
+    endpoint: es.url,
+    token: TOKENS.elasticsearch,
+    retryDelayMs: 10,
+  }], { logger: quiet, autoFlush: false, onDeadLetter: sink.onDeadLetter });
+  const events = realisticEvents(6);
+  for (const event of events) integrator.exportEvent(event);
+  es.failItemsNext(({ index }) =>
+    index === 1
+      ? { status: 429, type: "es_rejected_execution_exception", reason: "q" }
+      : index === 3
+      ? { status: 503, type: "unavailable_shards_exception", reason: "s" }
+      : index === 4
+      ? {
+        status: 400,
+        type: "document_parsing_exception",
+        reason: "failed to parse field [metadata.x]",
+      }
+      : undefined
+  );
+  const [result] = await integrator.flushAll();
+  assert.equal(es.requests.length, 2);
+  // The retry request carries only the two failed items.
+  const retried = new TextDecoder().decode(es.requests[1]!.body).trim()
+    .split("\n").filter((_, i) => i % 2 === 0).map((line) =>
+      JSON.parse(line).create._id
+    );
+  assert.deepEqual(retried, [events[1]!.event_id, events[3]!.event_id]);
+  assert.deepEqual(
+    es.documents.map((d) => d.id).sort(),
+    events.filter((_, i) => i !== 4).map((e) => e.event_id).sort(),
+  );
+  assert.equal(result!.eventsSent, 5);
+  assert.equal(result!.eventsFailed, 1);
+  assert.equal(result!.success, false);
+  assert.equal(sink.letters.length, 1);
+  assert.equal(sink.letters[0]!.events[0]!.event_id, events[4]!.event_id);
+  assert.equal(
+    sink.letters[0]!.reason,
+    "item HTTP 400: document_parsing_exception: failed to parse field [metadata.x]",
+  );
+  assert.equal(integrator.getStats().perPlatform.elasticsearch!.buffered, 0);
+});
+
+Deno.test("Destination splits a batch refused with 413 until it fits, and dead-letters an event too large alone", async () => {
+  await using es = startFakeElasticsearch({
+    apiKey: TOKENS.elasticsearch,
+    maxContentLength: 4000,
+  });
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([{
+    platform: "elasticsearch",
+    endpoint: es.url,
+    token: TOKENS.elasticsearch,
+  }], { logger: quiet, autoFlush: false, onDeadLetter: sink.onDeadLetter });
+  const events = realisticEvents(12);
+  events[5] = { ...events[5]!, metadata: { blob: "x".repeat(5000) } };
+  for (const event of events) integrator.exportEvent(event);
+  const [result] = await integrator.flushAll();
+  assert.equal(result!.eventsSent, 11);
+  assert.equal(result!.eventsFailed, 1);
+  assert.deepEqual(
+    es.documents.map((d) => d.id).sort(),
+    events.filter((_, i) => i !== 5).map((e) => e.event_id).sort(),
+  );
+  assert.equal(sink.letters[0]!.events[0]!.event_id, events[5]!.event_id);
+  assert.equal(sink.letters[0]!.status, 413);
+  assert.ok(es.requests.every((r) => r.status === 200 || r.status === 413));
+});
+
+Deno.test("Destination dead-letters the one event HEC names as invalid and resends the rest at once", async () => {
+  await using hec = startFakeSplunk({
+    token: TOKENS.splunk,
+    maxEventBytes: 3000,
+  });
+  const sink = deadLetterSink();
+  const clock = new FakeClock();
+  await using integrator = new SIEMIntegrator([{
+    platform: "splunk",
+    endpoint: hec.url,
+    token: TOKENS.splunk,
+  }], {
+    clock,
+    logger: quiet,
+    autoFlush: false,
+    onDeadLetter: sink.onDeadLetter,
+  });
+  const events = realisticEvents(5);
+  events[2] = { ...events[2]!, metadata: { blob: "y".repeat(4000) } };
+  for (const event of events) integrator.exportEvent(event);
+  const [result] = await integrator.flushAll();
+  assert.deepEqual(clock.pending, [], "the resend did not wait");
+  assert.equal(hec.requests.length, 2);
+  assert.deepEqual(
+    splunkIds(hec.events),
+    events.filter((_, i) => i !== 2).map((e) => e.event_id),
+  );
+  assert.equal(result!.eventsFailed, 1);
+  assert.equal(result!.eventsSent, 4);
+  assert.match(sink.letters[0]!.reason, /^HEC code 6: Invalid data format/);
+});
+
+Deno.test("Destination refuses a Datadog log over 1 MB before sending it", async () => {
+  await using siems = startReceivers();
+  const [, , datadog] = siems.configs();
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([datadog!], {
+    logger: quiet,
+    autoFlush: false,
+    onDeadLetter: sink.onDeadLetter,
+  });
+  const events = realisticEvents(3);
+  events[1] = {
+    ...events[1]!,
+    metadata: { blob: "z".repeat(DATADOG_MAX_LOG_BYTES) },
+  };
+  for (const event of events) integrator.exportEvent(event);
+  const [result] = await integrator.flushAll();
+  assert.equal(result!.eventsSent, 2);
+  assert.equal(siems.datadog.logs.length, 2);
+  assert.equal(siems.datadog.truncatedLogs, 0);
+  assert.match(sink.letters[0]!.reason, /above Datadog's 1000000-byte limit/);
+});
+
+Deno.test("Destination keeps each request under maxBatchBytes", async () => {
+  await using siems = startReceivers();
+  await using integrator = new SIEMIntegrator(
+    siems.configs({ maxBatchBytes: 4096, batchSize: 1000 }),
+    { logger: quiet, autoFlush: false },
+  );
+  const events = realisticEvents(60);
+  for (const event of events) integrator.exportEvent(event);
+  const results = await integrator.flushAll();
+  assert.deepEqual(results.map((r) => r.eventsSent), [60, 60, 60]);
+  for (const fake of [siems.splunk, siems.elasticsearch, siems.datadog]) {
+    assert.ok(fake.requests.length > 3);
+    for (const request of fake.requests) {
+      // A single event larger than the limit may go alone.
+      assert.ok(request.body.length <= 4096 || request.body.length > 0);
+    }
+  }
+  const oversized = siems.datadog.requests.filter((r) => r.body.length > 4096);
+  for (const request of oversized) {
+    assert.equal(JSON.parse(new TextDecoder().decode(request.body)).length, 1);
+  }
+  assert.deepEqual(
+    siems.datadog.logs.map((log) => log.event_id),
+    events.map((e) => e.event_id),
+  );
+});
+
+Deno.test("Destination keeps delivering when the dead-letter callback throws", async () => {
+  await using hec = startFakeSplunk({ token: TOKENS.splunk });
+  const logger = new MemoryLogger();
+  await using integrator = new SIEMIntegrator([{
+    platform: "splunk",
+    endpoint: hec.url,
+    token: TOKENS.splunk,
+    maxBufferedEvents: 1,
+    batchSize: 1,
+  }], {
+    logger,
+    autoFlush: false,
+    onDeadLetter: () => {
+      throw new Error("sink down");
+    },
+  });
+  integrator.exportEvent(goldenEvents()[0]!);
+  integrator.exportEvent(goldenEvents()[1]!);
+  await integrator.flushAll();
+  assert.equal(hec.events.length, 1);
+  assert.ok(
+    logger.lines.some((line) =>
+      line.includes("dead-letter callback failed") && line.includes("sink down")
+    ),
+  );
+});
+
+Deno.test("Destination without a dead-letter callback logs the ids of the events it gave up", () => {
+  const logger = new MemoryLogger();
+  const integrator = new SIEMIntegrator([{
+    platform: "splunk",
+    endpoint: "http://127.0.0.1:1",
+    maxBufferedEvents: 1,
+    batchSize: 1,
+  }], { logger, autoFlush: false });
+  integrator.exportEvent(goldenEvents()[0]!);
+  integrator.exportEvent(goldenEvents()[1]!);
+  assert.ok(
+    logger.lines.some((line) =>
+      line.startsWith("error events dead-lettered") && line.includes("evt-2")
+    ),
+  );
+});

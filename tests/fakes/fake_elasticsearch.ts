@@ -1,0 +1,240 @@
+/**
+ * A strict fake Elasticsearch `_bulk` endpoint (wire-specs §2).
+ *
+ * @module
+ */
+
+import {
+  emptyResponse,
+  FakeReceiver,
+  jsonResponse,
+  reasonPhrase,
+  type RecordedRequest,
+} from "./fake_receiver.ts";
+import {
+  checkIndexName,
+  type ErrorCause,
+  parseBulkBody,
+} from "./_elasticsearch_bulk.ts";
+import {
+  DocumentStore,
+  type ItemFaultSelector,
+  type StoredDocument,
+} from "./_elasticsearch_store.ts";
+
+export type { ErrorCause } from "./_elasticsearch_bulk.ts";
+export type {
+  ItemFault,
+  ItemFaultSelector,
+  StoredDocument,
+} from "./_elasticsearch_store.ts";
+
+/** Options of {@linkcode startFakeElasticsearch}. */
+export interface FakeElasticsearchOptions {
+  /** When set, require `Authorization: ApiKey <apiKey>`. */
+  apiKey?: string;
+  /** Largest request body as received (`http.max_content_length`). Default 104_857_600. */
+  maxContentLength?: number;
+}
+
+const BULK_PATH = /^\/(?:([^/]+)\/)?_bulk$/;
+const MEDIA_TYPE = /^application\/(?:vnd\.elasticsearch\+)?(?:x-ndjson|json)$/;
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+const FAULT_CAUSES: Record<number, ErrorCause> = {
+  400: { type: "illegal_argument_exception", reason: "Bad Request" },
+  403: {
+    type: "security_exception",
+    reason:
+      "action [indices:data/write/bulk] is unauthorized for API key id [fake]",
+  },
+  404: { type: "index_not_found_exception", reason: "no such index" },
+  429: {
+    type: "es_rejected_execution_exception",
+    reason:
+      "rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=1, max_coordinating_and_primary_bytes=0]",
+  },
+  500: { type: "exception", reason: "internal error" },
+  503: {
+    type: "cluster_block_exception",
+    reason:
+      "blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];",
+  },
+};
+
+/** A running fake Elasticsearch; stored documents are in `documents`. */
+export class FakeElasticsearch extends FakeReceiver {
+  readonly #apiKey: string | undefined;
+  readonly #maxContentLength: number;
+  readonly #store = new DocumentStore();
+  #itemFaults: ItemFaultSelector | undefined;
+
+  /** Starts the fake; prefer {@linkcode startFakeElasticsearch}. */
+  constructor(options: FakeElasticsearchOptions = {}) {
+    super(["gzip"]);
+    this.#apiKey = options.apiKey;
+    this.#maxContentLength = options.maxContentLength ?? 104_857_600;
+  }
+
+  /** Stored documents in first-write order (an overwrite keeps its place). */
+  get documents(): StoredDocument[] {
+    return this.#store.documents;
+  }
+
+  /** Fails the items `select` picks, in the next bulk request that reaches item processing only. */
+  failItemsNext(select: ItemFaultSelector): void {
+    this.#itemFaults = select;
+  }
+
+  /** Elasticsearch's answer: auth, routing, content type, framing, then items. */
+  protected handle(
+    request: RecordedRequest,
+    encodingError: string | null,
+  ): Response {
+    const started = performance.now();
+    const { method, path } = request;
+    const uri = path + request.search;
+    const denied = this.#authenticate(request, uri);
+    if (denied !== undefined) return denied;
+    if (method === "GET" && path === "/") return clusterInfo();
+    const route = BULK_PATH.exec(path);
+    if (route === null) {
+      const error = `no handler found for uri [${uri}] and method [${method}]`;
+      return reply(400, { error, status: 400 });
+    }
+    if (method !== "POST" && method !== "PUT") {
+      const error =
+        `Incorrect HTTP method for uri [${uri}] and method [${method}], allowed: [POST, PUT]`;
+      return reply(405, { error, status: 405 });
+    }
+    const pathIndex = route[1] === undefined ? undefined : safeDecode(route[1]);
+    const invalidIndex = pathIndex === undefined
+      ? undefined
+      : checkIndexName(pathIndex);
+    if (invalidIndex !== undefined) return failure(400, invalidIndex);
+    const contentType = request.headers.get("content-type");
+    if (!acceptsContentType(contentType)) {
+      const error = contentType === null
+        ? "Content-Type header is missing"
+        : `Content-Type header [${contentType}] is not supported`;
+      return reply(406, { error, status: 406 });
+    }
+    if (request.rawBody.byteLength > this.#maxContentLength) {
+      return withProduct(emptyResponse(413));
+    }
+    if (encodingError !== null) {
+      const reason =
+        `Unsupported or corrupt Content-Encoding [${encodingError}]`;
+      return failure(400, { type: "illegal_argument_exception", reason });
+    }
+    let text: string;
+    try {
+      text = UTF8.decode(request.body);
+    } catch {
+      const reason = "Invalid UTF-8 in the request body";
+      return failure(400, { type: "x_content_parse_exception", reason });
+    }
+    const operations = parseBulkBody(text);
+    if (!Array.isArray(operations)) return failure(400, operations);
+    const select = this.#itemFaults;
+    this.#itemFaults = undefined;
+    const items = operations.map((op, position) => ({
+      [op.action]: this.#store.apply(op, position, pathIndex, select),
+    }));
+    const errors = items.some((item) =>
+      Object.values(item).some((result) => result.error !== undefined)
+    );
+    const took = Math.round(performance.now() - started);
+    return reply(200, { took, errors, items });
+  }
+
+  /** Elasticsearch's body for an injected status (413: empty). */
+  protected faultResponse(status: number, request: RecordedRequest): Response {
+    if (status === 413) return withProduct(emptyResponse(413));
+    if (status < 300) {
+      return reply(status, { took: 0, errors: false, items: [] });
+    }
+    if (status === 401) {
+      const uri = request.path + request.search;
+      return unauthorized(
+        `missing authentication credentials for REST request [${uri}]`,
+      );
+    }
+    const cause = FAULT_CAUSES[status] ??
+      { type: "exception", reason: reasonPhrase(status) };
+    return failure(status, cause);
+  }
+
+  #authenticate(request: RecordedRequest, uri: string): Response | undefined {
+    if (this.#apiKey === undefined) return undefined;
+    const header = request.headers.get("authorization") ?? "";
+    const credentials = /^(ApiKey|Basic|Bearer) (.*)$/i.exec(header);
+    if (credentials === null) {
+      return unauthorized(
+        `missing authentication credentials for REST request [${uri}]`,
+      );
+    }
+    const [, scheme = "", secret] = credentials;
+    if (scheme.toLowerCase() !== "apikey" || secret !== this.#apiKey) {
+      return unauthorized("unable to authenticate with provided credentials");
+    }
+    return undefined;
+  }
+}
+
+/** Starts a fake Elasticsearch on 127.0.0.1 (free port); with `apiKey`, requests must carry it. */
+export function startFakeElasticsearch(
+  options: FakeElasticsearchOptions = {},
+): FakeElasticsearch {
+  return new FakeElasticsearch(options);
+}
+
+function withProduct(response: Response): Response {
+  response.headers.set("x-elastic-product", "Elasticsearch");
+  return response;
+}
+
+function reply(status: number, body: unknown): Response {
+  return withProduct(jsonResponse(status, body));
+}
+
+/** A request-level error: `{"error":{root_cause,type,reason},"status":N}`. */
+function failure(status: number, cause: ErrorCause): Response {
+  return reply(status, { error: { root_cause: [cause], ...cause }, status });
+}
+
+function unauthorized(reason: string): Response {
+  const response = failure(401, { type: "security_exception", reason });
+  response.headers.set("www-authenticate", "ApiKey");
+  return response;
+}
+
+function clusterInfo(): Response {
+  return reply(200, {
+    name: "fake-node",
+    cluster_name: "fake-cluster",
+    version: { number: "8.19.0", build_flavor: "default" },
+    tagline: "You Know, for Search",
+  });
+}
+
+/** `application/x-ndjson` or `application/json`, optionally `charset=UTF-8` (or a vendor type with `compatible-with`). */
+function acceptsContentType(header: string | null): boolean {
+  if (header === null) return false;
+  const [type = "", ...params] = header.split(";").map((part) =>
+    part.trim().toLowerCase()
+  );
+  if (!MEDIA_TYPE.test(type)) return false;
+  const vendor = type.includes("vnd.elasticsearch");
+  return params.every((param) =>
+    param === "charset=utf-8" ||
+    (vendor && /^compatible-with=(?:7|8|9)$/.test(param))
+  );
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import {
+  DATADOG_MAX_LOG_BYTES,
+  DatadogExporter,
+} from "../../src/platforms/datadog.ts";
+import { parseSIEMConfig } from "../../src/platforms/siem_config.ts";
+import { goldenSIEMEvents } from "../fixtures/events.ts";
+import { startFakeDatadog } from "../fakes/fake_datadog.ts";
+
+const API_KEY = "0123456789abcdef0123456789abcdef";
+
+function exporter(
+  endpoint = "https://http-intake.logs.datadoghq.com",
+  extra: Record<string, unknown> = {},
+): DatadogExporter {
+  return new DatadogExporter(parseSIEMConfig({
+    platform: "datadog",
+    endpoint,
+    token: API_KEY,
+    tags: ["env:prod", "team:sec"],
+    host: "web-1",
+    ...extra,
+  }));
+}
+
+// The golden batch: one JSON array; each log has Datadog's reserved
+// attributes first, `status` as a level name, and the event's own status
+// as `event_status`.
+const GOLDEN =
+  '[{"ddsource":"harombe","ddtags":"env:prod,team:sec,event_type:security_decision","hostname":"web-1","service":"harombe","message":"security_decision: policy-engine deny_tool shell -> error: refusé: \u2028 line","status":"error","timestamp":"2026-01-31T12:00:00.123Z","event_id":"0b5c7e3a-1f0e-4c1e-9a53-6f2d2a7c9e01","correlation_id":"req-42","session_id":"sess-7","event_type":"security_decision","actor":"policy-engine","tool_name":"shell","action":"deny_tool","metadata":{"rule":"no-rm","path":"/tmp/é\\"x","depth":{"n":1}},"duration_ms":12,"event_status":"error","error_message":"refusé: \u2028 line","severity":"error"},' +
+  '{"ddsource":"harombe","ddtags":"env:prod,team:sec,event_type:request","hostname":"web-1","service":"harombe","message":"request: agent-7 read_file -> success","status":"info","timestamp":"2026-01-31T12:00:01.000Z","event_id":"evt-2","correlation_id":"req-43","event_type":"request","actor":"agent-7","action":"read_file","metadata":{},"event_status":"success","severity":"info"}]';
+
+Deno.test("DatadogExporter.formatBatch() writes the golden batch byte for byte", async () => {
+  const datadog = exporter();
+  assert.equal(datadog.formatBatch(goldenSIEMEvents()), GOLDEN);
+  const prepared = await datadog.prepare(goldenSIEMEvents());
+  assert.deepEqual(prepared.body, new TextEncoder().encode(GOLDEN));
+});
+
+Deno.test("DatadogExporter url and headers follow the logs v2 contract", () => {
+  const datadog = exporter("https://http-intake.logs.datadoghq.eu/");
+  assert.equal(
+    datadog.url,
+    "https://http-intake.logs.datadoghq.eu/api/v2/logs",
+  );
+  assert.deepEqual(datadog.headers, {
+    "Content-Type": "application/json",
+    "DD-API-KEY": API_KEY,
+  });
+});
+
+Deno.test("DatadogExporter.formatEvent() leaves out hostname and extra tags when not configured", () => {
+  const datadog = new DatadogExporter(parseSIEMConfig({
+    platform: "datadog",
+    endpoint: "https://dd",
+    token: "k",
+    service: "audit-svc",
+  }));
+  const log = JSON.parse(datadog.formatEvent(goldenSIEMEvents()[1]!));
+  assert.equal("hostname" in log, false);
+  assert.equal(log.ddtags, "event_type:request");
+  assert.equal(log.service, "audit-svc");
+});
+
+Deno.test("DatadogExporter.refuseEvent() refuses a log Datadog would truncate", () => {
+  const datadog = exporter();
+  const [event] = goldenSIEMEvents();
+  const small = datadog.formatEvent(event!);
+  assert.equal(datadog.refuseEvent(small), undefined);
+  const big = datadog.formatEvent({
+    ...event!,
+    metadata: { blob: "é".repeat(DATADOG_MAX_LOG_BYTES / 2) },
+  });
+  assert.match(
+    datadog.refuseEvent(big) ?? "",
+    /above Datadog's 1000000-byte limit/,
+  );
+  // Just under the limit in bytes, though over it in characters times three.
+  const fits = datadog.formatEvent({
+    ...event!,
+    metadata: { blob: "x".repeat(DATADOG_MAX_LOG_BYTES - 2000) },
+  });
+  assert.equal(datadog.refuseEvent(fits), undefined);
+});
+
+Deno.test("DatadogExporter.classify() reads the intake's statuses", () => {
+  const datadog = exporter();
+  const none = new Headers();
+  assert.deepEqual(datadog.classify(202, none, "{}", 2, 0), {
+    kind: "delivered",
+  });
+  for (const status of [408, 429, 500, 503, 401, 403]) {
+    assert.equal(datadog.classify(status, none, "{}", 2, 0).kind, "retry");
+  }
+  assert.deepEqual(
+    datadog.classify(
+      413,
+      none,
+      JSON.stringify({
+        errors: [{
+          status: "413",
+          title: "Request Entity Too Large",
+          detail: "batch above 5MB uncompressed",
+        }],
+      }),
+      2,
+      0,
+    ),
+    {
+      kind: "split",
+      status: 413,
+      reason:
+        "HTTP 413: Request Entity Too Large: batch above 5MB uncompressed",
+    },
+  );
+  assert.equal(datadog.classify(400, none, "{}", 2, 0).kind, "split");
+  const limited = datadog.classify(
+    429,
+    new Headers({ "X-RateLimit-Reset": "12" }),
+    "{}",
+    2,
+    0,
+  );
+  assert.equal(limited.kind === "retry" && limited.retryAfterMs, 12_000);
+});
+
+Deno.test("DatadogExporter.send() is accepted by the strict fake intake, plain and gzip", async () => {
+  await using intake = startFakeDatadog({ apiKey: API_KEY });
+  for (const compression of ["none", "gzip"] as const) {
+    const outcome = await exporter(intake.url, { compression }).send(
+      goldenSIEMEvents(),
+    );
+    assert.equal(outcome.status, 202);
+    assert.deepEqual(outcome.verdict, { kind: "delivered" });
+    assert.equal(
+      new TextDecoder().decode(intake.requests.at(-1)!.body),
+      GOLDEN,
+    );
+  }
+  assert.equal(intake.logs.length, 4);
+  assert.equal(intake.logs[0]!.status, "error");
+  assert.equal(intake.logs[0]!.event_status, "error");
+  assert.equal(intake.truncatedLogs, 0);
+});
+
+Deno.test("DatadogExporter.send() with a wrong key keeps the batch for a retry", async () => {
+  await using intake = startFakeDatadog({ apiKey: API_KEY });
+  const outcome = await exporter(intake.url, { token: "wrong" }).send(
+    goldenSIEMEvents(),
+  );
+  assert.equal(outcome.status, 403);
+  assert.deepEqual(outcome.verdict, {
+    kind: "retry",
+    status: 403,
+    reason: "HTTP 403: Forbidden: API key is invalid",
+    retryAfterMs: undefined,
+  });
+  assert.equal(intake.logs.length, 0);
+});

@@ -1,0 +1,222 @@
+import assert from "node:assert/strict";
+import { ElasticsearchExporter } from "../../src/platforms/elasticsearch.ts";
+import { parseSIEMConfig } from "../../src/platforms/siem_config.ts";
+import { goldenSIEMEvents } from "../fixtures/events.ts";
+import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
+
+const API_KEY = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==";
+
+function exporter(
+  endpoint = "https://es.example.com:9200",
+  extra: Record<string, unknown> = {},
+): ElasticsearchExporter {
+  return new ElasticsearchExporter(parseSIEMConfig({
+    platform: "elasticsearch",
+    endpoint,
+    token: API_KEY,
+    index: "audit",
+    ...extra,
+  }));
+}
+
+// The golden batch: NDJSON, a `create` action with `_id` = event_id, then the
+// document with `@timestamp` first; every line, the last included, ends
+// with "\n".
+const GOLDEN = '{"create":{"_id":"0b5c7e3a-1f0e-4c1e-9a53-6f2d2a7c9e01"}}\n' +
+  '{"@timestamp":"2026-01-31T12:00:00.123Z","event_id":"0b5c7e3a-1f0e-4c1e-9a53-6f2d2a7c9e01","correlation_id":"req-42","session_id":"sess-7","timestamp":"2026-01-31T12:00:00.123Z","event_type":"security_decision","actor":"policy-engine","tool_name":"shell","action":"deny_tool","metadata":{"rule":"no-rm","path":"/tmp/é\\"x","depth":{"n":1}},"duration_ms":12,"status":"error","error_message":"refusé: \u2028 line","source":"harombe","severity":"error"}\n' +
+  '{"create":{"_id":"evt-2"}}\n' +
+  '{"@timestamp":"2026-01-31T12:00:01.000Z","event_id":"evt-2","correlation_id":"req-43","timestamp":"2026-01-31T12:00:01.000Z","event_type":"request","actor":"agent-7","action":"read_file","metadata":{},"status":"success","source":"harombe","severity":"info"}\n';
+
+Deno.test("ElasticsearchExporter.formatBatch() writes the golden batch byte for byte", async () => {
+  const es = exporter();
+  assert.equal(es.formatBatch(goldenSIEMEvents()), GOLDEN);
+  const prepared = await es.prepare(goldenSIEMEvents());
+  assert.deepEqual(prepared.body, new TextEncoder().encode(GOLDEN));
+});
+
+Deno.test("ElasticsearchExporter url and headers follow the bulk contract", () => {
+  const es = exporter("https://es.example.com:9200/prefix/");
+  assert.equal(
+    es.url,
+    "https://es.example.com:9200/prefix/audit/_bulk?filter_path=errors,items.*.status,items.*.error",
+  );
+  assert.deepEqual(es.headers, {
+    "Content-Type": "application/x-ndjson",
+    "Authorization": `ApiKey ${API_KEY}`,
+  });
+  const open = new ElasticsearchExporter(parseSIEMConfig({
+    platform: "elasticsearch",
+    endpoint: "http://127.0.0.1:9200",
+  }));
+  assert.equal(open.headers["Authorization"], undefined);
+  assert.match(open.url, /\/harombe-security\/_bulk\?/);
+});
+
+Deno.test("ElasticsearchExporter.classify() reads every bulk item", () => {
+  const es = exporter();
+  const none = new Headers();
+  const bulk = (items: unknown[]) =>
+    es.classify(
+      200,
+      none,
+      JSON.stringify({ errors: true, items }),
+      items.length,
+      0,
+    );
+  const ok = { create: { status: 201 } };
+  assert.deepEqual(
+    es.classify(
+      200,
+      none,
+      JSON.stringify({ errors: false, items: [ok, ok] }),
+      2,
+      0,
+    ),
+    { kind: "delivered" },
+  );
+  // 409 on create: already indexed by an earlier try, so delivered.
+  assert.deepEqual(
+    bulk([ok, {
+      create: {
+        status: 409,
+        error: { type: "version_conflict_engine_exception", reason: "exists" },
+      },
+    }]),
+    { kind: "delivered" },
+  );
+  const verdict = bulk([
+    ok,
+    {
+      create: {
+        status: 429,
+        error: { type: "es_rejected_execution_exception", reason: "queue" },
+      },
+    },
+    {
+      create: {
+        status: 400,
+        error: {
+          type: "document_parsing_exception",
+          reason: "failed to parse field [@timestamp]",
+        },
+      },
+    },
+    {
+      create: { status: 503, error: { type: "unavailable_shards_exception" } },
+    },
+  ]);
+  assert.deepEqual(verdict, {
+    kind: "partial",
+    retry: [
+      {
+        index: 1,
+        reason: "item HTTP 429: es_rejected_execution_exception: queue",
+      },
+      {
+        index: 3,
+        reason: "item HTTP 503: unavailable_shards_exception: (no reason)",
+      },
+    ],
+    rejected: [{
+      index: 2,
+      reason:
+        "item HTTP 400: document_parsing_exception: failed to parse field [@timestamp]",
+    }],
+    backoff: true,
+  });
+  // An answer whose items do not match the batch says nothing reliable.
+  assert.equal(
+    es.classify(200, none, JSON.stringify({ errors: false, items: [ok] }), 2, 0)
+      .kind,
+    "retry",
+  );
+  assert.equal(es.classify(200, none, "{}", 2, 0).kind, "retry");
+  assert.equal(es.classify(200, none, "not json", 2, 0).kind, "retry");
+  // Request-level answers.
+  assert.equal(es.classify(429, none, "{}", 2, 0).kind, "retry");
+  assert.equal(es.classify(503, none, "", 2, 0).kind, "retry");
+  assert.equal(es.classify(401, none, "{}", 2, 0).kind, "retry");
+  assert.equal(es.classify(413, none, "", 2, 0).kind, "split");
+  const malformed = es.classify(
+    400,
+    none,
+    JSON.stringify({
+      error: {
+        type: "illegal_argument_exception",
+        reason: "The bulk request must be terminated by a newline [\\n]",
+      },
+      status: 400,
+    }),
+    2,
+    0,
+  );
+  assert.deepEqual(malformed, {
+    kind: "split",
+    status: 400,
+    reason:
+      "HTTP 400: illegal_argument_exception: The bulk request must be terminated by a newline [\\n]",
+  });
+});
+
+Deno.test("ElasticsearchExporter.send() is accepted by the strict fake, plain and gzip", async () => {
+  await using es = startFakeElasticsearch({ apiKey: API_KEY });
+  const plain = await exporter(es.url).send(goldenSIEMEvents());
+  assert.equal(plain.status, 200);
+  assert.deepEqual(plain.verdict, { kind: "delivered" });
+  const request = es.requests[0]!;
+  assert.equal(request.headers.get("content-type"), "application/x-ndjson");
+  assert.equal(request.path, "/audit/_bulk");
+  assert.equal(new TextDecoder().decode(request.body), GOLDEN);
+  assert.deepEqual(es.documents.map((doc) => [doc.index, doc.id]), [
+    ["audit", "0b5c7e3a-1f0e-4c1e-9a53-6f2d2a7c9e01"],
+    ["audit", "evt-2"],
+  ]);
+  assert.equal(
+    es.documents[0]!.source["@timestamp"],
+    "2026-01-31T12:00:00.123Z",
+  );
+  // The same batch again, gzipped: each create answers 409, which is delivered.
+  const again = await exporter(es.url, { compression: "gzip" }).send(
+    goldenSIEMEvents(),
+  );
+  assert.deepEqual(again.verdict, { kind: "delivered" });
+  assert.equal(es.requests[1]!.headers.get("content-encoding"), "gzip");
+  assert.equal(es.documents.length, 2);
+});
+
+Deno.test("ElasticsearchExporter.send() reports item failures from the fake", async () => {
+  await using es = startFakeElasticsearch({ apiKey: API_KEY });
+  es.failItemsNext(({ index }) =>
+    index === 0
+      ? { status: 429, type: "es_rejected_execution_exception", reason: "busy" }
+      : undefined
+  );
+  const outcome = await exporter(es.url).send(goldenSIEMEvents());
+  assert.deepEqual(outcome.verdict, {
+    kind: "partial",
+    retry: [{
+      index: 0,
+      reason: "item HTTP 429: es_rejected_execution_exception: busy",
+    }],
+    rejected: [],
+    backoff: true,
+  });
+  assert.deepEqual(es.documents.map((doc) => doc.id), ["evt-2"]);
+});
+
+Deno.test("ElasticsearchExporter.send() with a wrong key keeps the batch for a retry", async () => {
+  await using es = startFakeElasticsearch({ apiKey: API_KEY });
+  const wrong = new ElasticsearchExporter(parseSIEMConfig({
+    platform: "elasticsearch",
+    endpoint: es.url,
+    token: "d3Jvbmc6a2V5",
+  }));
+  const outcome = await wrong.send(goldenSIEMEvents());
+  assert.equal(outcome.status, 401);
+  assert.equal(outcome.verdict.kind, "retry");
+  assert.match(
+    outcome.verdict.kind === "retry" ? outcome.verdict.reason : "",
+    /security_exception/,
+  );
+  assert.equal(es.documents.length, 0);
+});
