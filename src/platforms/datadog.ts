@@ -31,11 +31,13 @@ export const DATADOG_MAX_LOG_BYTES = 1_000_000;
 /**
  * Sends batches to `{endpoint}/api/v2/logs`. Each log carries `ddsource`
  * (the event's `source`), `ddtags` (the configured tags and
- * `event_type:<type>`), `hostname` (if configured), `service`, a readable
- * `message`, `status` (the event's severity, a Datadog level name),
- * `timestamp`, and the event's own fields. The event's `status` is sent as
- * `event_status`, since `status` and `source` are reserved attributes
- * (https://docs.datadoghq.com/standard-attributes/).
+ * `event_type:<type>`), `hostname` (if configured), `service`, a one-line
+ * `message` (type, actor, action, tool and outcome), `status` (the event's
+ * severity, a Datadog level name), `timestamp`, and the whole SIEM event
+ * under `audit`. Nesting keeps the event's own `status` and `source` apart
+ * from Datadog's reserved attributes of those names
+ * (https://docs.datadoghq.com/standard-attributes/): search it as
+ * `@audit.actor`, `@audit.status` and so on.
  *
  * @example
  * ```ts
@@ -81,29 +83,16 @@ export class DatadogExporter extends Exporter {
     this.#hostAndService ??=
       (this.config.host === undefined
         ? ""
-        : `"hostname":${JSON.stringify(this.config.host)},`) +
-      `"service":${JSON.stringify(this.config.service)},`;
-    const fields = JSON.stringify({
-      event_id: event.event_id,
-      correlation_id: event.correlation_id,
-      session_id: event.session_id,
-      event_type: event.event_type,
-      actor: event.actor,
-      tool_name: event.tool_name,
-      action: event.action,
-      metadata: event.metadata,
-      duration_ms: event.duration_ms,
-      event_status: event.status,
-      error_message: event.error_message,
-      severity: event.severity,
-    });
-    return `{"ddsource":${JSON.stringify(event.source)},"ddtags":${
-      JSON.stringify(`${this.#tagPrefix}event_type:${event.event_type}`)
-    },${this.#hostAndService}"message":${
-      JSON.stringify(messageOf(event))
-    },"status":"${event.severity}","timestamp":${
-      JSON.stringify(event.timestamp)
-    },${fields.slice(1)}`;
+        : `,"hostname":${JSON.stringify(this.config.host)}`) +
+      `,"service":${JSON.stringify(this.config.service)},"message":`;
+    // Tags are validated to hold no quote, backslash or control character,
+    // and event types are fixed words, so the tag string needs no escaping.
+    return '{"ddsource":' + JSON.stringify(event.source) + ',"ddtags":"' +
+      this.#tagPrefix + "event_type:" + event.event_type + '"' +
+      this.#hostAndService + JSON.stringify(messageOf(event)) +
+      ',"status":"' + event.severity + '","timestamp":' +
+      JSON.stringify(event.timestamp) + ',"audit":' + JSON.stringify(event) +
+      "}";
   }
 
   /**
@@ -165,9 +154,9 @@ export class DatadogExporter extends Exporter {
 }
 
 function messageOf(event: SIEMEvent): string {
-  const tool = event.tool_name ? ` ${event.tool_name}` : "";
-  const error = event.error_message ? `: ${event.error_message}` : "";
-  return `${event.event_type}: ${event.actor} ${event.action}${tool} -> ${event.status}${error}`;
+  const tool = event.tool_name === undefined ? "" : " " + event.tool_name;
+  return event.event_type + ": " + event.actor + " " + event.action + tool +
+    " -> " + event.status;
 }
 
 function describeErrors(body: string): string {

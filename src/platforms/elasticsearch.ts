@@ -78,11 +78,9 @@ export class ElasticsearchExporter extends Exporter {
    * @returns Two NDJSON lines.
    */
   formatEvent(event: SIEMEvent): string {
-    return `{"create":{"_id":${
-      JSON.stringify(event.event_id)
-    }}}\n{"@timestamp":${JSON.stringify(event.timestamp)},${
-      JSON.stringify(event).slice(1)
-    }\n`;
+    return '{"create":{"_id":' + JSON.stringify(event.event_id) +
+      '}}\n{"@timestamp":' + JSON.stringify(event.timestamp) + "," +
+      JSON.stringify(event).slice(1) + "\n";
   }
 
   /**

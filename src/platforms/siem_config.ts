@@ -146,7 +146,7 @@ const ES_INDEX = /^(?![-_+])(?:(?![A-Z\\/*?"<>| ,#:])\P{Cc}){1,255}$/u;
 // Splunk index names: lowercase letters, digits, underscores and hyphens,
 // not starting with an underscore or hyphen.
 const SPLUNK_INDEX = /^[a-z0-9][a-z0-9_-]{0,79}$/;
-const DATADOG_TAG = /^(?:(?![\s,])\P{Cc}){1,200}$/u;
+const DATADOG_TAG = /^(?:(?![\s,"\\])\P{Cc}){1,200}$/u;
 
 function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname === "[::1]" ||
@@ -213,7 +213,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     tags: z.array(
       z.string().regex(
         DATADOG_TAG,
-        "must be a tag without spaces, commas or control characters",
+        "must be a tag without spaces, commas, quotes, backslashes or control characters",
       ),
     ).max(100, "must have at most 100 tags").default([]),
     allowInsecureHttp: z.boolean().default(false),

@@ -53,7 +53,8 @@ const SETUP_CODES = new Set([1, 2, 3, 4, 7, 10, 11, 14, 16, 21, 22]);
 export class SplunkExporter extends Exporter {
   /** Always `"splunk"`. */
   readonly platform: "splunk" = SIEMPlatform.Splunk;
-  #suffix?: string;
+  #source?: string;
+  #fields?: string;
 
   /** `{endpoint}/services/collector/event`. */
   get url(): string {
@@ -79,17 +80,25 @@ export class SplunkExporter extends Exporter {
    * @returns The envelope's JSON.
    */
   formatEvent(event: SIEMEvent): string {
-    this.#suffix ??= `,"sourcetype":${
-      JSON.stringify(this.config.sourcetype)
-    },"index":${JSON.stringify(this.config.index)},"event":`;
-    const host = this.config.host === undefined
-      ? ""
-      : `"host":${JSON.stringify(this.config.host)},`;
     // Milliseconds / 1000 prints as <sec>.<ms> with no exponent for any
     // date of years 0000-9999, as HEC requires.
-    return `{"time":${Date.parse(event.timestamp) / 1000},${host}"source":${
-      JSON.stringify(event.source)
-    }${this.#suffix}${JSON.stringify(event)}}`;
+    return '{"time":' + Date.parse(event.timestamp) / 1000 +
+      this.#envelopeFields(event.source) + JSON.stringify(event) + "}";
+  }
+
+  // The envelope between `time` and the event; the same for every event of
+  // one source, so it is built once per source.
+  #envelopeFields(source: string): string {
+    if (source !== this.#source || this.#fields === undefined) {
+      const host = this.config.host === undefined
+        ? ""
+        : `,"host":${JSON.stringify(this.config.host)}`;
+      this.#source = source;
+      this.#fields = `${host},"source":${JSON.stringify(source)},"sourcetype":${
+        JSON.stringify(this.config.sourcetype)
+      },"index":${JSON.stringify(this.config.index)},"event":`;
+    }
+    return this.#fields;
   }
 
   /**

@@ -332,7 +332,9 @@ Deno.test("Destination keeps each request under maxBatchBytes", async () => {
     assert.equal(JSON.parse(new TextDecoder().decode(request.body)).length, 1);
   }
   assert.deepEqual(
-    siems.datadog.logs.map((log) => log.event_id),
+    siems.datadog.logs.map((log) =>
+      (log.audit as { event_id: string }).event_id
+    ),
     events.map((e) => e.event_id),
   );
 });

@@ -142,7 +142,9 @@ Deno.test("SIEMIntegrator.exportEvents() sends to all three platforms and return
     realisticEvents(120).map((e) => e.event_id),
   );
   assert.deepEqual(
-    siems.datadog.logs.map((log) => log.event_id),
+    siems.datadog.logs.map((log) =>
+      (log.audit as { event_id: string }).event_id
+    ),
     realisticEvents(120).map((e) => e.event_id),
   );
   assert.deepEqual(

@@ -24,11 +24,11 @@ function exporter(
 }
 
 // The golden batch: one JSON array; each log has Datadog's reserved
-// attributes first, `status` as a level name, and the event's own status
-// as `event_status`.
+// attributes first, `status` as a level name, and the whole SIEM event
+// under `audit` (so its own `status` and `source` do not collide).
 const GOLDEN =
-  '[{"ddsource":"harombe","ddtags":"env:prod,team:sec,event_type:security_decision","hostname":"web-1","service":"harombe","message":"security_decision: policy-engine deny_tool shell -> error: refusé: \u2028 line","status":"error","timestamp":"2026-01-31T12:00:00.123Z","event_id":"0b5c7e3a-1f0e-4c1e-9a53-6f2d2a7c9e01","correlation_id":"req-42","session_id":"sess-7","event_type":"security_decision","actor":"policy-engine","tool_name":"shell","action":"deny_tool","metadata":{"rule":"no-rm","path":"/tmp/é\\"x","depth":{"n":1}},"duration_ms":12,"event_status":"error","error_message":"refusé: \u2028 line","severity":"error"},' +
-  '{"ddsource":"harombe","ddtags":"env:prod,team:sec,event_type:request","hostname":"web-1","service":"harombe","message":"request: agent-7 read_file -> success","status":"info","timestamp":"2026-01-31T12:00:01.000Z","event_id":"evt-2","correlation_id":"req-43","event_type":"request","actor":"agent-7","action":"read_file","metadata":{},"event_status":"success","severity":"info"}]';
+  '[{"ddsource":"harombe","ddtags":"env:prod,team:sec,event_type:security_decision","hostname":"web-1","service":"harombe","message":"security_decision: policy-engine deny_tool shell -> error","status":"error","timestamp":"2026-01-31T12:00:00.123Z","audit":{"event_id":"0b5c7e3a-1f0e-4c1e-9a53-6f2d2a7c9e01","correlation_id":"req-42","session_id":"sess-7","timestamp":"2026-01-31T12:00:00.123Z","event_type":"security_decision","actor":"policy-engine","tool_name":"shell","action":"deny_tool","metadata":{"rule":"no-rm","path":"/tmp/é\\"x","depth":{"n":1}},"duration_ms":12,"status":"error","error_message":"refusé: \u2028 line","source":"harombe","severity":"error"}},' +
+  '{"ddsource":"harombe","ddtags":"env:prod,team:sec,event_type:request","hostname":"web-1","service":"harombe","message":"request: agent-7 read_file -> success","status":"info","timestamp":"2026-01-31T12:00:01.000Z","audit":{"event_id":"evt-2","correlation_id":"req-43","timestamp":"2026-01-31T12:00:01.000Z","event_type":"request","actor":"agent-7","action":"read_file","metadata":{},"status":"success","source":"harombe","severity":"info"}}]';
 
 Deno.test("DatadogExporter.formatBatch() writes the golden batch byte for byte", async () => {
   const datadog = exporter();
@@ -139,7 +139,10 @@ Deno.test("DatadogExporter.send() is accepted by the strict fake intake, plain a
   }
   assert.equal(intake.logs.length, 4);
   assert.equal(intake.logs[0]!.status, "error");
-  assert.equal(intake.logs[0]!.event_status, "error");
+  assert.equal(
+    (intake.logs[0]!.audit as Record<string, unknown>).status,
+    "error",
+  );
   assert.equal(intake.truncatedLogs, 0);
 });
 
