@@ -17,7 +17,7 @@ Deno.bench({
   name: "floor: JSON.stringify + TextEncoder of 1000 SIEM events",
   group: "convert 1000",
   baseline: true,
-  fn() {
+  fn(): void {
     sink += encoder.encode(JSON.stringify(siem)).length;
   },
 });
@@ -25,7 +25,7 @@ Deno.bench({
 Deno.bench({
   name: "toSIEMEvent() x 1000",
   group: "convert 1000",
-  fn() {
+  fn(): void {
     for (let i = 0; i < audit.length; i++) {
       sink += toSIEMEvent(audit[i]!).severity.length;
     }
@@ -35,7 +35,7 @@ Deno.bench({
 Deno.bench({
   name: "parseAuditEvent() + toSIEMEvent() x 1000 (validation included)",
   group: "convert 1000",
-  fn() {
+  fn(): void {
     const raw = realisticInputs;
     for (let i = 0; i < raw.length; i++) {
       sink += toSIEMEvent(parseAuditEvent(raw[i])).severity.length;

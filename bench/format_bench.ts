@@ -7,6 +7,7 @@
 import { parseAuditEvent } from "../src/events/audit_event.ts";
 import { toSIEMEvent } from "../src/events/siem_event.ts";
 import { createExporter } from "../src/platforms/create_exporter.ts";
+import type { Exporter } from "../src/platforms/exporter.ts";
 import type { Compression } from "../src/platforms/siem_config.ts";
 import { realisticEvents } from "../tests/fixtures/events.ts";
 
@@ -16,7 +17,7 @@ const events = realisticEvents(1000).map((event) =>
 const encoder = new TextEncoder();
 let sink = 0;
 
-function exporters(compression: Compression) {
+function exporters(compression: Compression): Exporter[] {
   return [
     createExporter({
       platform: "splunk",
@@ -50,14 +51,14 @@ for (const exporter of exporters("none")) {
     name: `floor: JSON.stringify + TextEncoder (${exporter.platform} group)`,
     group,
     baseline: true,
-    fn() {
+    fn(): void {
       sink += encoder.encode(JSON.stringify(events)).length;
     },
   });
   Deno.bench({
     name: `${exporter.platform}: request bytes of 1000 events`,
     group,
-    async fn() {
+    async fn(): Promise<void> {
       sink += (await exporter.prepare(events)).body.length;
     },
   });
@@ -69,7 +70,7 @@ for (const exporter of exporters("gzip")) {
     name: `floor + gzip (${exporter.platform} group)`,
     group,
     baseline: true,
-    async fn() {
+    async fn(): Promise<void> {
       const stream = new Blob([encoder.encode(JSON.stringify(events))])
         .stream().pipeThrough(new CompressionStream("gzip"));
       sink += (await new Response(stream).arrayBuffer()).byteLength;
@@ -78,7 +79,7 @@ for (const exporter of exporters("gzip")) {
   Deno.bench({
     name: `${exporter.platform}: gzipped request bytes of 1000 events`,
     group,
-    async fn() {
+    async fn(): Promise<void> {
       sink += (await exporter.prepare(events)).body.length;
     },
   });

@@ -4,6 +4,7 @@
  * @module
  */
 import type { SIEMEvent } from "../events/siem_event.ts";
+import { BodyWriter } from "../platforms/body_writer.ts";
 import { RequestAbortedError } from "../platforms/exporter.ts";
 import type { Exporter } from "../platforms/exporter.ts";
 import type { SIEMConfig } from "../platforms/siem_config.ts";
@@ -62,8 +63,6 @@ interface DrainSignals {
   request?: AbortSignal | undefined;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * A destination: its exporter, the events buffered for it, and the loop that
  * sends them in batches with retries and backoff. Events leave the buffer
@@ -86,6 +85,7 @@ export class Destination {
   #lastErrorAt: number | undefined;
   #closed = false;
   #interrupt: AbortController | undefined;
+  #writer: BodyWriter | undefined;
 
   /**
    * Creates the destination. No timer starts until events arrive.
@@ -311,45 +311,42 @@ export class Destination {
     }
   }
 
-  // Takes the next batch off the queue: at most batchSize events and
-  // maxBatchBytes bytes (a single larger event goes alone); events the
-  // platform can never take are dead-lettered on the way.
+  // Takes the next batch off the queue, written straight into the request
+  // body: at most batchSize events and maxBatchBytes bytes (a single larger
+  // event goes alone); events the platform can never take are dead-lettered
+  // on the way.
   #takeBatch(
     tally: FlushTally,
   ): { entries: Entry[]; body: Uint8Array<ArrayBuffer> } | undefined {
     const { batchSize, maxBatchBytes } = this.config;
+    const exporter = this.exporter;
+    const writer = this.#writer ??= new BodyWriter();
+    writer.truncate(0);
+    exporter.openBatch(writer);
     const entries: Entry[] = [];
-    const formatted: string[] = [];
-    let chars = 0;
     while (this.#queue.length > 0 && entries.length < batchSize) {
       const entry = this.#queue.peek() as Entry;
-      const text = this.exporter.formatEvent(entry.event);
-      const refused = this.exporter.refuseEvent(text);
+      const start = writer.length;
+      exporter.writeEvent(writer, entry.event, entries.length);
+      const refused = exporter.refuseEventBytes(writer.length - start);
       if (refused !== undefined) {
+        writer.truncate(start);
         this.#queue.shift();
         tally.failed++;
         this.#deadLetter([entry.event], refused, undefined);
         continue;
       }
-      // UTF-16 length is a lower bound of UTF-8 size: past the limit, stop.
-      if (entries.length > 0 && chars + text.length > maxBatchBytes) break;
+      // The closing bytes of any framing are one byte at most.
+      if (entries.length > 0 && writer.length + 1 > maxBatchBytes) {
+        writer.truncate(start);
+        break;
+      }
       this.#queue.shift();
       entries.push(entry);
-      formatted.push(text);
-      chars += text.length;
     }
     if (entries.length === 0) return undefined;
-    let body = encoder.encode(this.exporter.frame(formatted));
-    while (body.length > maxBatchBytes && entries.length > 1) {
-      const keep = Math.max(
-        1,
-        Math.floor(entries.length * maxBatchBytes / body.length),
-      );
-      this.#queue.unshiftAll(entries.splice(keep));
-      formatted.length = keep;
-      body = encoder.encode(this.exporter.frame(formatted));
-    }
-    return { entries, body };
+    exporter.closeBatch(writer);
+    return { entries, body: writer.bytes() };
   }
 
   // Sends one batch until it is delivered, rejected, or its retries run out;
@@ -365,10 +362,7 @@ export class Destination {
     let attempt = 0;
     while (true) {
       const events = pending.map((entry) => entry.event);
-      const prepared = await this.exporter.prepare(
-        events,
-        body ?? this.exporter.formatBatch(events),
-      );
+      const prepared = await this.exporter.prepare(events, body);
       body = undefined;
       let outcome;
       try {

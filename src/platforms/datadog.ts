@@ -15,7 +15,7 @@
  * @module
  */
 import type { SIEMEvent } from "../events/siem_event.ts";
-import { utf8ByteLength } from "./byte_length.ts";
+import { type BodyWriter, utf8 } from "./body_writer.ts";
 import { Exporter } from "./exporter.ts";
 import { SIEMPlatform } from "./platform.ts";
 import {
@@ -27,6 +27,22 @@ import {
 
 /** Datadog truncates logs above 1 MB (https://docs.datadoghq.com/api/latest/logs/#send-logs). */
 export const DATADOG_MAX_LOG_BYTES = 1_000_000;
+
+const DDSOURCE_KEY = utf8('{"ddsource":');
+const AUDIT_KEY = utf8(',"audit":');
+const COLON_SPACE = utf8(": ");
+const ARROW = utf8(" -> ");
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const STATUS_TO_TIMESTAMP: Record<string, Uint8Array> = {
+  info: utf8(',"status":"info","timestamp":'),
+  warning: utf8(',"status":"warning","timestamp":'),
+  error: utf8(',"status":"error","timestamp":'),
+};
+const COMMA = 0x2c;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
 
 /**
  * Sends batches to `{endpoint}/api/v2/logs`. Each log carries `ddsource`
@@ -55,8 +71,7 @@ export const DATADOG_MAX_LOG_BYTES = 1_000_000;
 export class DatadogExporter extends Exporter {
   /** Always `"datadog"`. */
   readonly platform: "datadog" = SIEMPlatform.Datadog;
-  #tagPrefix?: string;
-  #hostAndService?: string;
+  #tagsByType = new Map<string, Uint8Array>();
 
   /** `{endpoint}/api/v2/logs`. */
   get url(): string {
@@ -73,47 +88,69 @@ export class DatadogExporter extends Exporter {
   }
 
   /**
-   * Writes one log object.
+   * Writes one log object, preceded by a comma when it is not the first.
    *
+   * @param writer Where the body is written.
    * @param event The event.
-   * @returns The log's JSON.
+   * @param index The event's position in the batch.
    */
-  formatEvent(event: SIEMEvent): string {
-    this.#tagPrefix ??= this.config.tags.map((tag) => tag + ",").join("");
-    this.#hostAndService ??=
-      (this.config.host === undefined
+  writeEvent(writer: BodyWriter, event: SIEMEvent, index: number): void {
+    if (index > 0) writer.writeByte(COMMA);
+    writer.writeBytes(DDSOURCE_KEY);
+    writer.writeJsonString(event.source);
+    writer.writeBytes(this.#tagsToMessage(event.event_type));
+    writeMessage(writer, event);
+    writer.writeBytes(STATUS_TO_TIMESTAMP[event.severity] ?? unknownLevel());
+    writer.writeJsonString(event.timestamp);
+    writer.writeBytes(AUDIT_KEY);
+    writer.writeString(JSON.stringify(event));
+    writer.writeByte(CLOSE_BRACE);
+  }
+
+  // From `ddtags` to the `message` key: the same for every event of one
+  // type, so it is encoded once per type.
+  #tagsToMessage(eventType: string): Uint8Array {
+    let bytes = this.#tagsByType.get(eventType);
+    if (bytes === undefined) {
+      const tags = [...this.config.tags, `event_type:${eventType}`].join(",");
+      const host = this.config.host === undefined
         ? ""
-        : `,"hostname":${JSON.stringify(this.config.host)}`) +
-      `,"service":${JSON.stringify(this.config.service)},"message":`;
-    // Tags are validated to hold no quote, backslash or control character,
-    // and event types are fixed words, so the tag string needs no escaping.
-    return '{"ddsource":' + JSON.stringify(event.source) + ',"ddtags":"' +
-      this.#tagPrefix + "event_type:" + event.event_type + '"' +
-      this.#hostAndService + JSON.stringify(messageOf(event)) +
-      ',"status":"' + event.severity + '","timestamp":' +
-      JSON.stringify(event.timestamp) + ',"audit":' + JSON.stringify(event) +
-      "}";
+        : `,"hostname":${JSON.stringify(this.config.host)}`;
+      bytes = utf8(
+        `,"ddtags":${JSON.stringify(tags)}${host},"service":${
+          JSON.stringify(this.config.service)
+        },"message":`,
+      );
+      this.#tagsByType.set(eventType, bytes);
+    }
+    return bytes;
   }
 
   /**
-   * Writes the logs as one JSON array.
+   * Opens the JSON array.
    *
-   * @param formatted The logs.
-   * @returns The body.
+   * @param writer Where the body is written.
    */
-  frame(formatted: readonly string[]): string {
-    return `[${formatted.join(",")}]`;
+  override openBatch(writer: BodyWriter): void {
+    writer.writeByte(OPEN_BRACKET);
+  }
+
+  /**
+   * Closes the JSON array.
+   *
+   * @param writer Where the body is written.
+   */
+  override closeBatch(writer: BodyWriter): void {
+    writer.writeByte(CLOSE_BRACKET);
   }
 
   /**
    * Refuses a log above Datadog's 1 MB, which Datadog would truncate.
    *
-   * @param formatted The log's JSON.
+   * @param bytes The log's size.
    * @returns The reason, or `undefined`.
    */
-  override refuseEvent(formatted: string): string | undefined {
-    if (formatted.length * 3 <= DATADOG_MAX_LOG_BYTES) return undefined;
-    const bytes = utf8ByteLength(formatted);
+  override refuseEventBytes(bytes: number): string | undefined {
     return bytes > DATADOG_MAX_LOG_BYTES
       ? `log is ${bytes} bytes, above Datadog's ${DATADOG_MAX_LOG_BYTES}-byte limit per log (Datadog would truncate it)`
       : undefined;
@@ -153,10 +190,28 @@ export class DatadogExporter extends Exporter {
   }
 }
 
-function messageOf(event: SIEMEvent): string {
-  const tool = event.tool_name === undefined ? "" : " " + event.tool_name;
-  return event.event_type + ": " + event.actor + " " + event.action + tool +
-    " -> " + event.status;
+function unknownLevel(): never {
+  throw new TypeError(
+    "Cannot write log: severity must be info, warning or error",
+  );
+}
+
+// The message, "<type>: <actor> <action>[ <tool>] -> <status>", written
+// piece by piece into one JSON string.
+function writeMessage(writer: BodyWriter, event: SIEMEvent): void {
+  writer.writeByte(QUOTE);
+  writer.writeJsonContent(event.event_type);
+  writer.writeBytes(COLON_SPACE);
+  writer.writeJsonContent(event.actor);
+  writer.writeByte(SPACE);
+  writer.writeJsonContent(event.action);
+  if (event.tool_name !== undefined) {
+    writer.writeByte(SPACE);
+    writer.writeJsonContent(event.tool_name);
+  }
+  writer.writeBytes(ARROW);
+  writer.writeJsonContent(event.status);
+  writer.writeByte(QUOTE);
 }
 
 function describeErrors(body: string): string {

@@ -16,6 +16,7 @@
  * @module
  */
 import type { SIEMEvent } from "../events/siem_event.ts";
+import { type BodyWriter, utf8 } from "./body_writer.ts";
 import { Exporter } from "./exporter.ts";
 import { SIEMPlatform } from "./platform.ts";
 import {
@@ -25,6 +26,11 @@ import {
   requestedDelayMs,
   type ResponseVerdict,
 } from "./verdict.ts";
+
+const CREATE_ID = utf8('{"create":{"_id":');
+const TIMESTAMP_KEY = utf8('}}\n{"@timestamp":');
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
 
 /**
  * Sends batches to `{endpoint}/{index}/_bulk`, one `create` action per event
@@ -72,26 +78,21 @@ export class ElasticsearchExporter extends Exporter {
 
   /**
    * Writes the action line and the document line of one event, each ending
-   * with a newline. The document is the SIEM event with `@timestamp` first.
+   * with a newline (so the body's last line does too). The document is the
+   * SIEM event with `@timestamp` first.
    *
+   * @param writer Where the body is written.
    * @param event The event.
-   * @returns Two NDJSON lines.
+   * @param _index The event's position in the batch.
    */
-  formatEvent(event: SIEMEvent): string {
-    return '{"create":{"_id":' + JSON.stringify(event.event_id) +
-      '}}\n{"@timestamp":' + JSON.stringify(event.timestamp) + "," +
-      JSON.stringify(event).slice(1) + "\n";
-  }
-
-  /**
-   * Concatenates the events' lines; each already ends with a newline, so
-   * the body does too.
-   *
-   * @param formatted The events' lines.
-   * @returns The body.
-   */
-  frame(formatted: readonly string[]): string {
-    return formatted.join("");
+  writeEvent(writer: BodyWriter, event: SIEMEvent, _index: number): void {
+    writer.writeBytes(CREATE_ID);
+    writer.writeJsonString(event.event_id);
+    writer.writeBytes(TIMESTAMP_KEY);
+    writer.writeJsonString(event.timestamp);
+    writer.writeByte(COMMA);
+    writer.writeString(JSON.stringify(event).slice(1));
+    writer.writeByte(NEWLINE);
   }
 
   /**

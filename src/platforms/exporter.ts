@@ -5,6 +5,7 @@
  * @module
  */
 import type { SIEMEvent } from "../events/siem_event.ts";
+import { BodyWriter } from "./body_writer.ts";
 import type { SIEMPlatform } from "./platform.ts";
 import type { SIEMConfig } from "./siem_config.ts";
 import { excerpt, type ResponseVerdict } from "./verdict.ts";
@@ -55,11 +56,11 @@ export class RequestAbortedError extends Error {
   }
 }
 
-const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
  * The shared part of the three exporters. A subclass says how one event is
- * written, how written events are joined into a body, where the body goes
+ * written into the body and how the body is framed, where the body goes
  * with which headers, and what the platform's answers mean.
  */
 export abstract class Exporter {
@@ -67,6 +68,7 @@ export abstract class Exporter {
   abstract readonly platform: SIEMPlatform;
   /** The destination's validated configuration. */
   readonly config: SIEMConfig;
+  #scratch?: BodyWriter;
 
   /**
    * Creates the exporter. Nothing is sent and no timer starts.
@@ -84,20 +86,32 @@ export abstract class Exporter {
   abstract get headers(): Record<string, string>;
 
   /**
-   * Writes one event as the platform's request body carries it.
+   * Writes one event as the platform's request body carries it, preceded by
+   * the separator the framing needs when it is not the first.
    *
+   * @param writer Where the body is written.
    * @param event The event.
-   * @returns Its text in the body.
+   * @param index The event's position in the batch, from 0.
    */
-  abstract formatEvent(event: SIEMEvent): string;
+  abstract writeEvent(
+    writer: BodyWriter,
+    event: SIEMEvent,
+    index: number,
+  ): void;
 
   /**
-   * Joins written events into a request body.
+   * Writes what comes before the first event (nothing by default).
    *
-   * @param formatted The events, each written by {@linkcode formatEvent}.
-   * @returns The body text.
+   * @param _writer Where the body is written.
    */
-  abstract frame(formatted: readonly string[]): string;
+  openBatch(_writer: BodyWriter): void {}
+
+  /**
+   * Writes what comes after the last event (nothing by default).
+   *
+   * @param _writer Where the body is written.
+   */
+  closeBatch(_writer: BodyWriter): void {}
 
   /**
    * Reads the platform's answer to a batch.
@@ -118,43 +132,72 @@ export abstract class Exporter {
   ): ResponseVerdict;
 
   /**
-   * The reason an event can never be sent on its own, such as a size over
-   * the platform's per-event limit, or `undefined`.
+   * The reason an event of `bytes` bytes can never be sent, such as a size
+   * over the platform's per-event limit, or `undefined`.
    *
-   * @param _formatted The event as written by {@linkcode formatEvent}.
+   * @param _bytes The event's size in the body.
    * @returns The reason, or `undefined` when it can be sent.
    */
-  refuseEvent(_formatted: string): string | undefined {
+  refuseEventBytes(_bytes: number): string | undefined {
     return undefined;
   }
 
   /**
-   * Writes a batch as the exact body text of one request.
+   * Writes a batch as the exact bytes of one request body (uncompressed).
+   *
+   * @param events The events.
+   * @returns The body.
+   */
+  encodeBatch(events: readonly SIEMEvent[]): Uint8Array<ArrayBuffer> {
+    // Writing is synchronous, so one scratch buffer per exporter is safe.
+    const writer = this.#scratch ??= new BodyWriter();
+    writer.truncate(0);
+    this.openBatch(writer);
+    for (let i = 0; i < events.length; i++) {
+      this.writeEvent(writer, events[i] as SIEMEvent, i);
+    }
+    this.closeBatch(writer);
+    return writer.bytes();
+  }
+
+  /**
+   * The body of a batch as text, for reading and tests.
    *
    * @param events The events.
    * @returns The body text, uncompressed.
    */
   formatBatch(events: readonly SIEMEvent[]): string {
-    return this.frame(events.map((event) => this.formatEvent(event)));
+    return decoder.decode(this.encodeBatch(events));
   }
 
   /**
-   * Turns body text into the bytes sent, compressing them if configured.
+   * One event as the body carries it, without separator or framing.
+   *
+   * @param event The event.
+   * @returns Its text.
+   */
+  formatEvent(event: SIEMEvent): string {
+    const writer = new BodyWriter(1024);
+    this.writeEvent(writer, event, 0);
+    return decoder.decode(writer.bytes());
+  }
+
+  /**
+   * Turns a batch into the bytes sent, compressing them if configured.
    *
    * @param events The events the body holds.
-   * @param body The body from {@linkcode frame}, as text or UTF-8 bytes;
-   * default: {@linkcode formatBatch} of the events.
+   * @param body The uncompressed body, if already written; default:
+   * {@linkcode encodeBatch} of the events.
    * @returns The prepared batch.
    */
   async prepare(
     events: readonly SIEMEvent[],
-    body: string | Uint8Array<ArrayBuffer> = this.formatBatch(events),
+    body: Uint8Array<ArrayBuffer> = this.encodeBatch(events),
   ): Promise<PreparedBatch> {
-    const bytes = typeof body === "string" ? encoder.encode(body) : body;
     return {
       events,
-      body: this.config.compression === "gzip" ? await gzip(bytes) : bytes,
-      uncompressedBytes: bytes.length,
+      body: this.config.compression === "gzip" ? await gzip(body) : body,
+      uncompressedBytes: body.length,
     };
   }
 

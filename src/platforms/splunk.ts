@@ -14,6 +14,7 @@
  * @module
  */
 import type { SIEMEvent } from "../events/siem_event.ts";
+import { type BodyWriter, utf8 } from "./body_writer.ts";
 import { Exporter } from "./exporter.ts";
 import { SIEMPlatform } from "./platform.ts";
 import {
@@ -22,6 +23,9 @@ import {
   requestedDelayMs,
   type ResponseVerdict,
 } from "./verdict.ts";
+
+const TIME_KEY = utf8('{"time":');
+const CLOSE_BRACE = 0x7d;
 
 /** HEC codes that fault one event of the batch (invalid data, missing or blank event, bad indexed fields). */
 const EVENT_FAULT_CODES = new Set([6, 12, 13, 15]);
@@ -54,7 +58,7 @@ export class SplunkExporter extends Exporter {
   /** Always `"splunk"`. */
   readonly platform: "splunk" = SIEMPlatform.Splunk;
   #source?: string;
-  #fields?: string;
+  #fields?: Uint8Array;
 
   /** `{endpoint}/services/collector/event`. */
   get url(): string {
@@ -74,41 +78,38 @@ export class SplunkExporter extends Exporter {
 
   /**
    * Writes one HEC envelope: `time`, `host` (if configured), `source`,
-   * `sourcetype`, `index` and the SIEM event as `event`.
+   * `sourcetype`, `index` and the SIEM event as `event`. Envelopes follow
+   * each other with nothing between them.
    *
+   * @param writer Where the body is written.
    * @param event The event.
-   * @returns The envelope's JSON.
+   * @param _index The event's position in the batch.
    */
-  formatEvent(event: SIEMEvent): string {
+  writeEvent(writer: BodyWriter, event: SIEMEvent, _index: number): void {
+    writer.writeBytes(TIME_KEY);
     // Milliseconds / 1000 prints as <sec>.<ms> with no exponent for any
     // date of years 0000-9999, as HEC requires.
-    return '{"time":' + Date.parse(event.timestamp) / 1000 +
-      this.#envelopeFields(event.source) + JSON.stringify(event) + "}";
+    writer.writeString(String(Date.parse(event.timestamp) / 1000));
+    writer.writeBytes(this.#envelopeFields(event.source));
+    writer.writeString(JSON.stringify(event));
+    writer.writeByte(CLOSE_BRACE);
   }
 
   // The envelope between `time` and the event; the same for every event of
-  // one source, so it is built once per source.
-  #envelopeFields(source: string): string {
+  // one source, so it is encoded once per source.
+  #envelopeFields(source: string): Uint8Array {
     if (source !== this.#source || this.#fields === undefined) {
       const host = this.config.host === undefined
         ? ""
         : `,"host":${JSON.stringify(this.config.host)}`;
       this.#source = source;
-      this.#fields = `${host},"source":${JSON.stringify(source)},"sourcetype":${
-        JSON.stringify(this.config.sourcetype)
-      },"index":${JSON.stringify(this.config.index)},"event":`;
+      this.#fields = utf8(
+        `${host},"source":${JSON.stringify(source)},"sourcetype":${
+          JSON.stringify(this.config.sourcetype)
+        },"index":${JSON.stringify(this.config.index)},"event":`,
+      );
     }
     return this.#fields;
-  }
-
-  /**
-   * Concatenates envelopes with nothing between them.
-   *
-   * @param formatted The envelopes.
-   * @returns The body.
-   */
-  frame(formatted: readonly string[]): string {
-    return formatted.join("");
   }
 
   /**

@@ -4,7 +4,6 @@ import {
   isTransientStatus,
   requestedDelayMs,
 } from "../../src/platforms/verdict.ts";
-import { utf8ByteLength } from "../../src/platforms/byte_length.ts";
 
 const NOW = Date.parse("2026-01-31T12:00:00.000Z");
 
@@ -137,34 +136,4 @@ Deno.test("excerpt() shortens a longer text with an ellipsis", () => {
   assert.equal(excerpt("x".repeat(301)), "x".repeat(300) + "…");
   assert.equal(excerpt("abcdef", 5), "abcde…");
   assert.equal(excerpt("a   b   c   d", 3), "a b…");
-});
-
-const encoder = new TextEncoder();
-
-for (
-  const [label, text] of [
-    ["an empty string", ""],
-    ["ASCII", "hello, world ~\u007f"],
-    ["2-byte characters", "é ß \u0080 \u07ff"],
-    ["3-byte characters", "€ 中文 \u0800 \uffff"],
-    ["emoji (surrogate pairs)", "😀 👍🏽 \u{10ffff} \u{10000}"],
-    ["a lone high surrogate at the end", "abc\ud83d"],
-    ["a lone high surrogate before a normal character", "\ud83dx"],
-    ["a lone low surrogate", "a\ude00b"],
-    ["a low then a high surrogate", "\ude00\ud83d"],
-    ["two high surrogates then a low one", "\ud83d\ud83d\ude00"],
-  ] as const
-) {
-  Deno.test(`utf8ByteLength() counts ${label} as TextEncoder does`, () => {
-    assert.equal(utf8ByteLength(text), encoder.encode(text).length);
-  });
-}
-
-Deno.test("utf8ByteLength() gives the byte sizes of each width", () => {
-  assert.equal(utf8ByteLength("a"), 1);
-  assert.equal(utf8ByteLength("é"), 2);
-  assert.equal(utf8ByteLength("€"), 3);
-  assert.equal(utf8ByteLength("😀"), 4);
-  assert.equal(utf8ByteLength("\ud83d"), 3);
-  assert.equal(utf8ByteLength("\ude00"), 3);
 });
