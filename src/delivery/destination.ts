@@ -85,6 +85,7 @@ export class Destination {
   #lastErrorAt: number | undefined;
   #closed = false;
   #interrupt: AbortController | undefined;
+  #deadline: AbortController | undefined;
   #writer: BodyWriter | undefined;
 
   /**
@@ -117,6 +118,7 @@ export class Destination {
   reopen(): void {
     this.#closed = false;
     this.#interrupt = undefined;
+    this.#deadline = undefined;
     this.#arm();
   }
 
@@ -203,7 +205,11 @@ export class Destination {
     this.#clearTimer();
     this.#interrupt ??= new AbortController();
     this.#interrupt.abort();
-    const deadline = new AbortController();
+    // The same deadline ends a background request still in flight.
+    if (!this.#deadline || this.#deadline.signal.aborted) {
+      this.#deadline = new AbortController();
+    }
+    const deadline = this.#deadline;
     const clock = this.#context.clock;
     const handle = clock.setTimeout(() => deadline.abort(), deadlineMs);
     try {
@@ -263,7 +269,11 @@ export class Destination {
   #startPump(): void {
     this.#clearTimer();
     this.#interrupt ??= new AbortController();
-    const run = this.#drain(false, { sleep: this.#interrupt.signal }, {
+    this.#deadline ??= new AbortController();
+    const run = this.#drain(false, {
+      sleep: this.#interrupt.signal,
+      request: this.#deadline.signal,
+    }, {
       sent: 0,
       failed: 0,
       retries: 0,

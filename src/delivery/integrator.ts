@@ -148,6 +148,7 @@ export class SIEMIntegrator {
   #stopped = false;
   #accepted = 0;
   #retired: DeliveryCounters = emptyCounters();
+  #enabledList: Destination[] | undefined;
 
   /**
    * Creates the integrator and validates every destination config.
@@ -318,6 +319,7 @@ export class SIEMIntegrator {
     const destination = new Destination(createExporter(valid), this.#context);
     if (this.#stopped) void destination.close(0);
     this.#destinations.set(valid.name, destination);
+    this.#enabledList = undefined;
   }
 
   /**
@@ -335,6 +337,7 @@ export class SIEMIntegrator {
     const destination = this.#destinations.get(name);
     if (!destination) return undefined;
     this.#destinations.delete(name);
+    this.#enabledList = undefined;
     const report = await destination.close(
       options.timeoutMs ?? this.#stopTimeoutMs,
     );
@@ -371,10 +374,8 @@ export class SIEMIntegrator {
   }
 
   #enabled(): Destination[] {
-    const enabled: Destination[] = [];
-    for (const destination of this.#destinations.values()) {
-      if (destination.config.enabled) enabled.push(destination);
-    }
-    return enabled;
+    return this.#enabledList ??= [...this.#destinations.values()].filter((
+      destination,
+    ) => destination.config.enabled);
   }
 }

@@ -325,6 +325,25 @@ Deno.test("SIEMIntegrator.stop() reports the events it could not deliver by its 
   assert.equal(siems.datadog.logs.length, 3);
 });
 
+Deno.test("SIEMIntegrator.stop() ends a background request that hangs, at its deadline", async () => {
+  await using siems = startReceivers();
+  siems.splunk.down({ hang: true });
+  const [splunk] = siems.configs({ batchSize: 1, timeoutMs: 60_000 });
+  const integrator = new SIEMIntegrator([splunk!], { logger: quiet });
+  integrator.exportEvent(goldenEvents()[0]!);
+  await waitFor(() => siems.splunk.requests.length === 1, 5000, "the send");
+  const started = Date.now();
+  const report = await integrator.stop({ timeoutMs: 300 });
+  assert.ok(Date.now() - started < 5000, "stop() kept its deadline");
+  assert.deepEqual(
+    report.destinations[0]!.undelivered.map((e) => e.event_id),
+    [goldenEvents()[0]!.event_id],
+  );
+  // A second stop gets a fresh deadline and reports the same event.
+  const again = await integrator.stop({ timeoutMs: 100 });
+  assert.equal(again.undeliveredCount, 1);
+});
+
 Deno.test("SIEMIntegrator [Symbol.asyncDispose] flushes on scope exit", async () => {
   await using siems = startReceivers();
   {
