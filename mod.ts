@@ -74,6 +74,7 @@ export {
   DatadogExporter,
 } from "./src/platforms/datadog.ts";
 export { createExporter } from "./src/platforms/create_exporter.ts";
+export { BodyWriter } from "./src/platforms/body_writer.ts";
 export { type Clock, systemClock } from "./src/delivery/clock.ts";
 export {
   backoffDelayMs,
