@@ -285,6 +285,24 @@ export class SIEMIntegrator {
   }
 
   /**
+   * How many more events every enabled destination can buffer now: the
+   * smallest free space of their buffers, or 0 when no destination is
+   * enabled (nothing could carry an event).
+   *
+   * @returns The number of events that can be accepted without overflow.
+   */
+  capacity(): number {
+    let free = Infinity;
+    for (const destination of this.#enabled()) {
+      free = Math.min(
+        free,
+        destination.config.maxBufferedEvents - destination.buffered,
+      );
+    }
+    return free === Infinity ? 0 : Math.max(0, free);
+  }
+
+  /**
    * The delivery statistics: totals and each destination's.
    *
    * @returns A snapshot of the statistics.

@@ -37,8 +37,8 @@ export type DestinationState =
 export interface DestinationStats extends DeliveryCounters {
   /** The destination's name. */
   name: string;
-  /** Its platform. */
-  platform: SIEMPlatform;
+  /** Its platform, or `"file"` for a local file sink. */
+  platform: SIEMPlatform | "file";
   /** Whether events are sent to it. */
   enabled: boolean;
   /** What it is doing now. */

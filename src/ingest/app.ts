@@ -1,0 +1,397 @@
+/**
+ * The ingest app: a Hono app that takes audit events over HTTP and hands
+ * them to the forwarder.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { type AuditEvent, AuditEventSchema } from "../events/audit_event.ts";
+import { consoleLogger } from "../delivery/console_logger.ts";
+import type { Logger } from "../delivery/export_result.ts";
+import type { SIEMIntegrator } from "../delivery/integrator.ts";
+import { bearerToken, matchesAnyToken } from "./bearer_token.ts";
+import { healthReport } from "./health.ts";
+import { type EventProblem, IngestError } from "./ingest_error.ts";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import { bodyFormat, parseEvents } from "./parse_events.ts";
+import { readBody } from "./read_body.ts";
+import { type IngestSink, integratorSink } from "./sink.ts";
+
+/** Options of {@linkcode createIngestApp}. */
+export interface IngestAppOptions {
+  /** The integrator that delivers accepted events (or give `sink`). */
+  integrator?: SIEMIntegrator | undefined;
+  /** Where accepted events go, for a sink other than the integrator (or give `integrator`). */
+  sink?: IngestSink | undefined;
+  /**
+   * Tokens accepted in `Authorization: Bearer <token>`; several allow
+   * rotation. Each must be 16 or more characters of `A-Z a-z 0-9 - . _ ~ + / =`.
+   */
+  tokens?: readonly string[] | undefined;
+  /**
+   * Create the app without tokens: anyone who reaches it may post events.
+   * Only for apps behind their own authentication.
+   *
+   * @default {false}
+   */
+  allowUnauthenticated?: boolean | undefined;
+  /**
+   * Whether `/stats` and `/metrics` need a token like `/events`.
+   *
+   * @default {true}
+   */
+  protectStats?: boolean | undefined;
+  /**
+   * Largest body accepted, in bytes, before and after gzip decoding.
+   *
+   * @default {1048576}
+   */
+  maxBodyBytes?: number | undefined;
+  /**
+   * Most events accepted in one request.
+   *
+   * @default {1000}
+   */
+  maxEventsPerRequest?: number | undefined;
+  /**
+   * The `Retry-After` sent when the buffers are full, in seconds.
+   *
+   * @default {5}
+   */
+  retryAfterSeconds?: number | undefined;
+  /**
+   * Failed delivery attempts in a row that make a destination `failing` in
+   * `/health`.
+   *
+   * @default {3}
+   */
+  failingAfter?: number | undefined;
+  /** Where unexpected errors are written; default: the console. */
+  logger?: Logger | undefined;
+}
+
+/**
+ * The ingest app. At run time it is a Hono app; its public type names only
+ * what every host needs, so that it does not tie the caller to one copy of
+ * Hono (two copies of Hono are different types to TypeScript, so typed
+ * `app.route()` works only within one copy anyway).
+ */
+export interface IngestApp {
+  /**
+   * Answers a request: serve it (`Deno.serve(app.fetch)`,
+   * `export default app` on Workers and Bun) or mount it
+   * (`hostApp.mount("/siem", app.fetch)`).
+   *
+   * @param request The request.
+   * @param env Runtime bindings (Workers) or server info.
+   * @param executionCtx The Workers execution context, if any.
+   * @returns The answer.
+   */
+  fetch(
+    request: Request,
+    env?: unknown,
+    executionCtx?: IngestExecutionContext,
+  ): Response | Promise<Response>;
+  /**
+   * Answers a request built from a path or URL, for tests: as Hono's
+   * `app.request()`.
+   *
+   * @param input A path (`"/health"`), URL or request.
+   * @param init Request options.
+   * @param env Runtime bindings.
+   * @param executionCtx The Workers execution context, if any.
+   * @returns The answer.
+   */
+  request(
+    input: string | URL | Request,
+    init?: RequestInit,
+    env?: unknown,
+    executionCtx?: IngestExecutionContext,
+  ): Response | Promise<Response>;
+}
+
+/** The part of a Workers `ExecutionContext` the ingest app uses. */
+export interface IngestExecutionContext {
+  /** Keeps the runtime working on the promise after the response. */
+  waitUntil(promise: Promise<unknown>): void;
+  /** Lets the request fall through to the origin on an exception. */
+  passThroughOnException(): void;
+  /** Workers' per-invocation properties. */
+  props?: unknown;
+}
+
+/** The answer of a successful `POST /events`. */
+export interface IngestAccepted {
+  /** How many events were accepted. */
+  accepted: number;
+  /** Their ids, in request order (generated where the request had none). */
+  event_ids: string[];
+}
+
+const TOKEN = /^[A-Za-z0-9._~+/=-]{16,}$/;
+const MAX_LISTED_PROBLEMS = 100;
+
+/**
+ * Creates the ingest app. Routes:
+ * - `POST /events`: one event (JSON object), a JSON array of events, or
+ *   NDJSON (`application/x-ndjson`), optionally gzip-encoded. All or
+ *   nothing: if any event is invalid, none is accepted and the 400 answer
+ *   lists each problem. 202 with `{accepted, event_ids}` otherwise.
+ * - `GET /health`: 200 or 503 with each destination's health (open).
+ * - `GET /stats`: the delivery statistics as JSON.
+ * - `GET /metrics`: the same in the Prometheus text format.
+ *
+ * Every error answer is `{"error":{"code","message",...}}` and never holds
+ * a token or request content. On Cloudflare Workers, the flush of what a
+ * request accepted is handed to `waitUntil`; elsewhere the integrator's own
+ * timer sends it.
+ *
+ * Serve it as it is, or mount it: `hostApp.mount("/siem", ingest.fetch)`
+ * works with any copy of Hono (and any framework that mounts fetch
+ * handlers); `hostApp.route("/siem", ingest as unknown as Hono)` works when
+ * the host uses the same copy of Hono as this module (`npm:hono`).
+ *
+ * @example Serving the ingest on Deno
+ * ```ts ignore
+ * import { SIEMIntegrator } from "@harombe/siem";
+ * import { createIngestApp } from "@harombe/siem/ingest";
+ *
+ * const integrator = new SIEMIntegrator([
+ *   { platform: "splunk", endpoint: "https://splunk.example.com:8088", token: "hec-token" },
+ * ]);
+ * const app = createIngestApp({ integrator, tokens: [Deno.env.get("INGEST_TOKEN")!] });
+ * Deno.serve({ port: 8080 }, app.fetch);
+ * ```
+ *
+ * @param options The sink, tokens and limits.
+ * @returns The Hono app.
+ * @throws {TypeError} When neither or both of `integrator` and `sink` are
+ * given, or no token is given without `allowUnauthenticated`, or a token is
+ * malformed.
+ * @throws {RangeError} When a limit is not a positive integer.
+ */
+export function createIngestApp(options: IngestAppOptions): IngestApp {
+  const sink = chooseSink(options);
+  const tokens = checkTokens(options);
+  const maxBodyBytes = positive("maxBodyBytes", options.maxBodyBytes, 1 << 20);
+  const maxEvents = positive(
+    "maxEventsPerRequest",
+    options.maxEventsPerRequest,
+    1000,
+  );
+  const retryAfter = positive(
+    "retryAfterSeconds",
+    options.retryAfterSeconds,
+    5,
+  );
+  const failingAfter = positive("failingAfter", options.failingAfter, 3);
+  const protectStats = options.protectStats ?? true;
+  const logger = options.logger ?? consoleLogger;
+
+  const authenticate = async (c: Context): Promise<void> => {
+    if (tokens.length === 0) return;
+    const token = bearerToken(c.req.header("authorization") ?? null);
+    if (token === undefined) {
+      throw new IngestError(
+        401,
+        "unauthorized",
+        "missing Authorization: Bearer <token>",
+        {},
+        { "WWW-Authenticate": 'Bearer realm="harombe-siem"' },
+      );
+    }
+    if (!(await matchesAnyToken(token, tokens))) {
+      throw new IngestError(
+        403,
+        "forbidden",
+        "the token is not accepted",
+      );
+    }
+  };
+
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    if (error instanceof IngestError) {
+      return c.json(error.toBody(), error.status as 400, error.headers);
+    }
+    logger.error("ingest request failed", {
+      path: new URL(c.req.url).pathname,
+      error: error instanceof Error ? error.name : "unknown",
+    });
+    return c.json(
+      new IngestError(500, "internal_error", "internal error").toBody(),
+      500,
+    );
+  });
+
+  app.notFound((c) =>
+    c.json(new IngestError(404, "not_found", "no such route").toBody(), 404)
+  );
+
+  app.post("/events", async (c) => {
+    await authenticate(c);
+    const format = bodyFormat(c.req.header("content-type") ?? null);
+    const body = await readBody(c.req.raw, maxBodyBytes);
+    const raw = parseEvents(body, format, maxEvents);
+    const events = validate(raw);
+    const free = sink.capacity();
+    if (free < events.length) {
+      throw new IngestError(
+        503,
+        "overloaded",
+        free === 0
+          ? "the forwarder cannot take events now: its buffers are full or no destination is enabled"
+          : `the forwarder can take ${free} more events now, fewer than the ${events.length} sent`,
+        {},
+        { "Retry-After": String(retryAfter) },
+      );
+    }
+    await sink.accept(events);
+    scheduleFlush(c, sink, logger);
+    const accepted: IngestAccepted = {
+      accepted: events.length,
+      event_ids: events.map((event) => event.event_id),
+    };
+    return c.json(accepted, 202);
+  });
+
+  app.get("/health", (c) => {
+    const report = healthReport(sink.getStats(), sink.capacity(), failingAfter);
+    return c.json(report, report.status === "failing" ? 503 : 200);
+  });
+
+  app.get("/stats", async (c) => {
+    if (protectStats) await authenticate(c);
+    return c.json(sink.getStats());
+  });
+
+  app.get("/metrics", async (c) => {
+    if (protectStats) await authenticate(c);
+    return c.body(renderMetrics(sink.getStats()), 200, {
+      "Content-Type": METRICS_CONTENT_TYPE,
+    });
+  });
+
+  for (
+    const [path, allow] of [
+      ["/events", "POST"],
+      ["/health", "GET"],
+      ["/stats", "GET"],
+      ["/metrics", "GET"],
+    ] as const
+  ) {
+    app.all(path, (c) =>
+      c.json(
+        new IngestError(
+          405,
+          "method_not_allowed",
+          `${path} takes ${allow} only`,
+        ).toBody(),
+        405,
+        { Allow: allow },
+      ));
+  }
+
+  return app as unknown as IngestApp;
+}
+
+function chooseSink(options: IngestAppOptions): IngestSink {
+  if (options.integrator && options.sink) {
+    throw new TypeError(
+      "Cannot create ingest app: give either 'integrator' or 'sink', not both",
+    );
+  }
+  if (options.integrator) return integratorSink(options.integrator);
+  if (options.sink) return options.sink;
+  throw new TypeError(
+    "Cannot create ingest app: give 'integrator' or 'sink' to deliver events",
+  );
+}
+
+function checkTokens(options: IngestAppOptions): readonly string[] {
+  const tokens = [...(options.tokens ?? [])];
+  if (tokens.length === 0 && !options.allowUnauthenticated) {
+    throw new TypeError(
+      "Cannot create ingest app: no token given (set 'tokens', or 'allowUnauthenticated: true' behind your own authentication)",
+    );
+  }
+  tokens.forEach((token, index) => {
+    if (typeof token !== "string" || !TOKEN.test(token)) {
+      throw new TypeError(
+        `Cannot create ingest app: tokens[${index}] must be 16 or more characters of A-Z a-z 0-9 - . _ ~ + / =`,
+      );
+    }
+  });
+  return tokens;
+}
+
+function positive(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+): number {
+  const chosen = value ?? fallback;
+  if (!Number.isInteger(chosen) || chosen < 1) {
+    throw new RangeError(
+      `Cannot create ingest app: '${name}' must be a positive integer: current value is ${chosen}`,
+    );
+  }
+  return chosen;
+}
+
+function validate(raw: unknown[]): AuditEvent[] {
+  const events: AuditEvent[] = [];
+  const problems: EventProblem[] = [];
+  let count = 0;
+  for (let index = 0; index < raw.length; index++) {
+    const result = AuditEventSchema.safeParse(raw[index]);
+    if (result.success) {
+      events.push(result.data);
+      continue;
+    }
+    for (const issue of result.error.issues) {
+      count++;
+      if (problems.length < MAX_LISTED_PROBLEMS) {
+        problems.push({
+          index,
+          path: issue.path.map(String).join("."),
+          message: issue.message,
+        });
+      }
+    }
+  }
+  if (count > 0) {
+    const listed = count > problems.length
+      ? ` (the first ${problems.length} are listed)`
+      : "";
+    throw new IngestError(
+      400,
+      "invalid_events",
+      `${count} problem${
+        count === 1 ? "" : "s"
+      } in the events; none was accepted${listed}`,
+      { events: problems },
+    );
+  }
+  return events;
+}
+
+// On Workers the response ends the request's work unless the flush is handed
+// to waitUntil; elsewhere there is no execution context and the
+// integrator's timer sends the events.
+function scheduleFlush(c: Context, sink: IngestSink, logger: Logger): void {
+  let waitUntil: ((promise: Promise<unknown>) => void) | undefined;
+  try {
+    const context = c.executionCtx;
+    waitUntil = context.waitUntil.bind(context);
+  } catch {
+    return;
+  }
+  waitUntil(
+    sink.flush().catch((error) =>
+      logger.error("flush after ingest failed", { error: String(error) })
+    ),
+  );
+}

@@ -1,0 +1,35 @@
+/**
+ * The ingest app: a Hono app that takes audit events over HTTP (`POST
+ * /events`) and hands them to the forwarder, with `/health`, `/stats` and
+ * `/metrics`. Import from `@harombe/siem/ingest`; runs on Deno, Bun, Node and
+ * Cloudflare Workers.
+ *
+ * @module
+ */
+export {
+  createIngestApp,
+  type IngestAccepted,
+  type IngestApp,
+  type IngestAppOptions,
+  type IngestExecutionContext,
+} from "./app.ts";
+export { type IngestSink, integratorSink } from "./sink.ts";
+export {
+  type EventProblem,
+  IngestError,
+  type IngestErrorBody,
+  type IngestErrorCode,
+} from "./ingest_error.ts";
+export {
+  type DestinationHealth,
+  destinationHealth,
+  type HealthReport,
+  healthReport,
+} from "./health.ts";
+export { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+export {
+  type ServerConfig,
+  serverConfig,
+  ServerConfigError,
+  type ServerConfigFile,
+} from "./server_config.ts";

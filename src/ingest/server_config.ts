@@ -1,0 +1,183 @@
+/**
+ * The configuration of an ingest server, from environment variables and an
+ * optional JSON file; shared by the Deno, Bun and Workers entry points.
+ *
+ * @module
+ */
+import type { SIEMConfigInput } from "../platforms/siem_config.ts";
+
+/** What an ingest server needs to start. */
+export interface ServerConfig {
+  /** The SIEM destinations; empty means the local NDJSON file. */
+  destinations: SIEMConfigInput[];
+  /** Accepted ingest tokens. */
+  tokens: string[];
+  /** Serve without tokens (only behind other authentication). */
+  allowUnauthenticated: boolean;
+  /** Port to listen on. */
+  port: number;
+  /** Address to listen on. */
+  hostname: string;
+  /** Largest request body in bytes, if set. */
+  maxBodyBytes?: number | undefined;
+  /** Most events per request, if set. */
+  maxEventsPerRequest?: number | undefined;
+  /** Where the local NDJSON file goes when no SIEM is configured. */
+  dataDir: string;
+  /** How long a graceful stop may go on delivering, in ms, if set. */
+  stopTimeoutMs?: number | undefined;
+}
+
+/** The JSON config file's shape (every field optional). */
+export interface ServerConfigFile {
+  /** SIEM destinations, as in `SIEMConfigInput`. */
+  destinations?: SIEMConfigInput[];
+  /** Accepted ingest tokens. */
+  ingestTokens?: string[];
+  /** Serve without tokens. */
+  allowUnauthenticated?: boolean;
+  /** Port to listen on. */
+  port?: number;
+  /** Address to listen on. */
+  hostname?: string;
+  /** Largest request body in bytes. */
+  maxBodyBytes?: number;
+  /** Most events per request. */
+  maxEventsPerRequest?: number;
+  /** Directory of the local NDJSON file. */
+  dataDir?: string;
+  /** How long a graceful stop may go on delivering, in ms. */
+  stopTimeoutMs?: number;
+}
+
+/** Thrown when the server configuration is invalid; never quotes a token. */
+export class ServerConfigError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "ServerConfigError";
+  }
+}
+
+const PLATFORM_VARIABLES = [
+  ["splunk", "SIEM_SPLUNK"],
+  ["elasticsearch", "SIEM_ELASTICSEARCH"],
+  ["datadog", "SIEM_DATADOG"],
+] as const;
+
+/**
+ * Builds the server configuration. Environment variables win over the file:
+ *
+ * | variable | meaning |
+ * | --- | --- |
+ * | `INGEST_TOKENS` | comma-separated ingest tokens |
+ * | `INGEST_ALLOW_UNAUTHENTICATED` | `true` to serve without tokens |
+ * | `PORT`, `HOSTNAME` | where to listen (default 8080, 127.0.0.1) |
+ * | `SIEM_DESTINATIONS` | a JSON array of destination configs |
+ * | `SIEM_SPLUNK_URL`, `SIEM_SPLUNK_TOKEN`, `SIEM_SPLUNK_INDEX` | one Splunk HEC destination |
+ * | `SIEM_ELASTICSEARCH_URL`, `SIEM_ELASTICSEARCH_TOKEN`, `SIEM_ELASTICSEARCH_INDEX` | one Elasticsearch destination |
+ * | `SIEM_DATADOG_URL`, `SIEM_DATADOG_TOKEN` | one Datadog destination |
+ * | `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` | request limits |
+ * | `DATA_DIR` | directory of the local NDJSON file (default `./data`) |
+ * | `STOP_TIMEOUT_MS` | how long a graceful stop may deliver (default 30000) |
+ *
+ * @example
+ * ```ts
+ * import { serverConfig } from "@harombe/siem/ingest";
+ *
+ * const config = serverConfig({
+ *   INGEST_TOKENS: "token-0123456789abcdef",
+ *   SIEM_SPLUNK_URL: "https://splunk.example.com:8088",
+ *   SIEM_SPLUNK_TOKEN: "hec-token",
+ * });
+ * console.log(config.destinations[0]?.platform); // "splunk"
+ * ```
+ *
+ * @param env The environment variables.
+ * @param file The parsed JSON config file, if any.
+ * @returns The configuration.
+ * @throws {ServerConfigError} When a value cannot be read.
+ */
+export function serverConfig(
+  env: Record<string, string | undefined>,
+  file: ServerConfigFile = {},
+): ServerConfig {
+  if (typeof file !== "object" || file === null || Array.isArray(file)) {
+    throw new ServerConfigError("the config file must hold a JSON object");
+  }
+  const destinations: SIEMConfigInput[] = env.SIEM_DESTINATIONS
+    ? parseDestinations(env.SIEM_DESTINATIONS)
+    : [...(file.destinations ?? [])];
+  for (const [platform, prefix] of PLATFORM_VARIABLES) {
+    const endpoint = env[`${prefix}_URL`];
+    if (!endpoint) continue;
+    const config: SIEMConfigInput = { platform, endpoint };
+    const token = env[`${prefix}_TOKEN`];
+    if (token) config.token = token;
+    const index = env[`${prefix}_INDEX`];
+    if (index) config.index = index;
+    destinations.push(config);
+  }
+  const tokens = env.INGEST_TOKENS !== undefined
+    ? env.INGEST_TOKENS.split(",").map((t) => t.trim()).filter(Boolean)
+    : [...(file.ingestTokens ?? [])];
+  return {
+    destinations,
+    tokens,
+    allowUnauthenticated: env.INGEST_ALLOW_UNAUTHENTICATED !== undefined
+      ? env.INGEST_ALLOW_UNAUTHENTICATED === "true"
+      : file.allowUnauthenticated === true,
+    port: integer("PORT", env.PORT, file.port) ?? 8080,
+    hostname: env.HOSTNAME ?? file.hostname ?? "127.0.0.1",
+    maxBodyBytes: integer(
+      "MAX_BODY_BYTES",
+      env.MAX_BODY_BYTES,
+      file.maxBodyBytes,
+    ),
+    maxEventsPerRequest: integer(
+      "MAX_EVENTS_PER_REQUEST",
+      env.MAX_EVENTS_PER_REQUEST,
+      file.maxEventsPerRequest,
+    ),
+    dataDir: env.DATA_DIR ?? file.dataDir ?? "./data",
+    stopTimeoutMs: integer(
+      "STOP_TIMEOUT_MS",
+      env.STOP_TIMEOUT_MS,
+      file.stopTimeoutMs,
+    ),
+  };
+}
+
+function parseDestinations(text: string): SIEMConfigInput[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ServerConfigError("SIEM_DESTINATIONS must be a JSON array");
+  }
+  if (!Array.isArray(value)) {
+    throw new ServerConfigError("SIEM_DESTINATIONS must be a JSON array");
+  }
+  return value as SIEMConfigInput[];
+}
+
+function integer(
+  name: string,
+  fromEnv: string | undefined,
+  fromFile: number | undefined,
+): number | undefined {
+  if (fromEnv === undefined) return fromFile;
+  const value = Number(fromEnv);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ServerConfigError(
+      `${name} must be a whole number: current value is ${
+        JSON.stringify(fromEnv.slice(0, 20))
+      }`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,62 @@
+/**
+ * The seam between the ingest app and whatever delivers what it accepts.
+ *
+ * @module
+ */
+import type { AuditEvent } from "../events/audit_event.ts";
+import type { SIEMIntegrator } from "../delivery/integrator.ts";
+import type { IntegratorStats } from "../delivery/stats.ts";
+
+/**
+ * Where the ingest app puts the events it accepts. The in-memory
+ * {@linkcode SIEMIntegrator} is one (see {@linkcode integratorSink}); a
+ * durable spool is another. The app answers 202 only after
+ * {@linkcode IngestSink.accept} has resolved.
+ */
+export interface IngestSink {
+  /**
+   * Takes validated events for delivery, all of them or none: it resolves
+   * once they are held (durably, for a durable sink), and rejects otherwise.
+   */
+  accept(events: readonly AuditEvent[]): Promise<void>;
+  /** How many more events can be accepted now without refusing any. */
+  capacity(): number;
+  /** Delivery statistics, for `/stats`, `/metrics` and `/health`. */
+  getStats(): IntegratorStats;
+  /**
+   * Sends what is held now. The app hands this to `waitUntil` on runtimes
+   * that end work after the response (Cloudflare Workers).
+   */
+  flush(): Promise<unknown>;
+}
+
+/**
+ * Wraps a {@linkcode SIEMIntegrator} as an ingest sink.
+ *
+ * @example
+ * ```ts
+ * import { SIEMIntegrator } from "@harombe/siem";
+ * import { integratorSink } from "@harombe/siem/ingest";
+ *
+ * const sink = integratorSink(new SIEMIntegrator([
+ *   { platform: "elasticsearch", endpoint: "http://127.0.0.1:9200" },
+ * ], { autoFlush: false }));
+ * console.log(sink.capacity()); // 100000
+ * ```
+ *
+ * @param integrator The integrator that delivers accepted events.
+ * @returns The sink.
+ */
+export function integratorSink(integrator: SIEMIntegrator): IngestSink {
+  return {
+    accept(events: readonly AuditEvent[]): Promise<void> {
+      // capacity() was checked by the caller in the same turn, so no
+      // destination refuses these for lack of room.
+      for (const event of events) integrator.exportEvent(event);
+      return Promise.resolve();
+    },
+    capacity: (): number => integrator.capacity(),
+    getStats: (): IntegratorStats => integrator.getStats(),
+    flush: (): Promise<unknown> => integrator.flushAll(),
+  };
+}

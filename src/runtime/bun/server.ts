@@ -1,0 +1,113 @@
+// deno-lint-ignore-file no-console
+/**
+ * The Bun entry: `Bun.serve` around the ingest app, configured from
+ * environment variables (see the README). Run it with
+ * `bun run <bundle or file>`; SIGINT/SIGTERM stop it gracefully.
+ *
+ * @module
+ */
+import { SIEMIntegrator } from "../../delivery/integrator.ts";
+import { createIngestApp } from "../../ingest/app.ts";
+import { serverConfig } from "../../ingest/server_config.ts";
+
+interface BunServer {
+  port: number;
+  stop(closeActiveConnections?: boolean): Promise<void> | void;
+}
+
+interface BunRuntime {
+  env: Record<string, string | undefined>;
+  serve(options: {
+    port: number;
+    hostname: string;
+    fetch: (request: Request, server: unknown) => Response | Promise<Response>;
+  }): BunServer;
+}
+
+interface NodeLikeProcess {
+  on(signal: string, listener: () => void): void;
+  exit(code: number): never;
+}
+
+/** A running Bun ingest server. */
+export interface BunIngestServer {
+  /** The base URL it listens on. */
+  url: string;
+  /** The integrator that forwards accepted events. */
+  integrator: SIEMIntegrator;
+  /** Stops accepting, delivers what is buffered, and reports the rest. */
+  shutdown(): Promise<number>;
+}
+
+/**
+ * Starts the ingest server on Bun. Needs at least one SIEM destination.
+ *
+ * @example
+ * ```ts ignore
+ * import { startBunServer } from "@harombe/siem/bun";
+ *
+ * await startBunServer();
+ * ```
+ *
+ * @param env The environment; default `Bun.env`.
+ * @returns The running server.
+ * @throws {Error} When not running on Bun, or no SIEM is configured.
+ */
+export function startBunServer(
+  env?: Record<string, string | undefined>,
+): BunIngestServer {
+  const bun = (globalThis as { Bun?: BunRuntime }).Bun;
+  if (!bun) throw new Error("Cannot start: this entry runs on Bun only");
+  const config = serverConfig(env ?? bun.env);
+  if (config.destinations.length === 0) {
+    throw new Error(
+      "Cannot start: no SIEM configured (set SIEM_DESTINATIONS or SIEM_SPLUNK_URL, SIEM_ELASTICSEARCH_URL, SIEM_DATADOG_URL)",
+    );
+  }
+  const integrator = new SIEMIntegrator(config.destinations, {
+    stopTimeoutMs: config.stopTimeoutMs,
+  });
+  const app = createIngestApp({
+    integrator,
+    tokens: config.tokens,
+    allowUnauthenticated: config.allowUnauthenticated,
+    maxBodyBytes: config.maxBodyBytes,
+    maxEventsPerRequest: config.maxEventsPerRequest,
+  });
+  const server = bun.serve({
+    port: config.port,
+    hostname: config.hostname,
+    fetch: (request) => app.fetch(request),
+  });
+  const url = `http://${config.hostname}:${server.port}`;
+  console.log(`harombe-siem ingest (Bun) listening on ${url}`);
+  return {
+    url,
+    integrator,
+    async shutdown(): Promise<number> {
+      await server.stop(false);
+      const report = await integrator.stop();
+      return report.undeliveredCount;
+    },
+  };
+}
+
+const process = (globalThis as { process?: NodeLikeProcess }).process;
+if ((import.meta as { main?: boolean }).main && process) {
+  try {
+    const server = startBunServer();
+    for (const signal of ["SIGINT", "SIGTERM"]) {
+      process.on(signal, () => {
+        server.shutdown().then((undelivered) => {
+          if (undelivered > 0) {
+            console.error(`${undelivered} event(s) could not be delivered`);
+          }
+          process.exit(undelivered > 0 ? 1 : 0);
+        });
+      });
+    }
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * A sink that appends accepted events to a local NDJSON file: the embedded
+ * default of `deno task start` when no SIEM is configured. Deno only.
+ *
+ * @module
+ */
+import type { AuditEvent } from "../../events/audit_event.ts";
+import { toSIEMEvent } from "../../events/siem_event.ts";
+import { emptyCounters, type IntegratorStats } from "../../delivery/stats.ts";
+import type { IngestSink } from "../../ingest/sink.ts";
+
+/** The destination name the file sink reports in its statistics. */
+export const FILE_DESTINATION = "local-file";
+
+/**
+ * Appends each accepted event, normalized as a SIEM event, as one JSON line
+ * to `<dir>/events-<UTC date>.ndjson`. `accept` resolves once the lines are
+ * written. Appends are serialized, so lines of concurrent requests never
+ * interleave.
+ *
+ * @example
+ * ```ts ignore
+ * import { NdjsonFileSink } from "@harombe/siem/deno";
+ *
+ * const sink = new NdjsonFileSink("./data");
+ * ```
+ */
+export class NdjsonFileSink implements IngestSink {
+  /** The directory the files are written to. */
+  readonly dir: string;
+  #counters = emptyCounters();
+  #accepted = 0;
+  #tail: Promise<void> = Promise.resolve();
+  #lastError: string | undefined;
+
+  /**
+   * Creates the sink; nothing is written until events arrive.
+   *
+   * @param dir The directory of the files (created when needed).
+   */
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /**
+   * The file events of `date` go to.
+   *
+   * @param date The day; default today (UTC).
+   * @returns The file's path.
+   */
+  pathFor(date: Date = new Date()): string {
+    return `${this.dir}/events-${date.toISOString().slice(0, 10)}.ndjson`;
+  }
+
+  /**
+   * Appends the events.
+   *
+   * @param events Validated events.
+   * @returns When the lines are written.
+   */
+  accept(events: readonly AuditEvent[]): Promise<void> {
+    const text = events.map((event) => JSON.stringify(toSIEMEvent(event)))
+      .join("\n") + "\n";
+    const write = this.#tail.then(async () => {
+      await Deno.mkdir(this.dir, { recursive: true });
+      await Deno.writeTextFile(this.pathFor(), text, { append: true });
+    });
+    this.#tail = write.catch(() => {});
+    this.#counters.eventsReceived += events.length;
+    return write.then(
+      () => {
+        this.#accepted += events.length;
+        this.#counters.eventsExported += events.length;
+        this.#counters.exportsTotal++;
+        this.#counters.exportsSuccessful++;
+      },
+      (error) => {
+        this.#counters.exportsTotal++;
+        this.#counters.exportsFailed++;
+        this.#lastError = error instanceof Error
+          ? error.message
+          : String(error);
+        throw error;
+      },
+    );
+  }
+
+  /** Unbounded: each request is written before it is answered. */
+  capacity(): number {
+    return Number.MAX_SAFE_INTEGER;
+  }
+
+  /** Waits for pending appends. */
+  async flush(): Promise<void> {
+    await this.#tail;
+  }
+
+  /** The file sink's counters, as one destination named `local-file`. */
+  getStats(): IntegratorStats {
+    return {
+      ...this.#counters,
+      eventsAccepted: this.#accepted,
+      buffered: 0,
+      perPlatform: {
+        [FILE_DESTINATION]: {
+          ...this.#counters,
+          name: FILE_DESTINATION,
+          platform: "file",
+          enabled: true,
+          state: "idle",
+          buffered: 0,
+          consecutiveFailures: 0,
+          lastError: this.#lastError,
+        },
+      },
+    };
+  }
+}

@@ -1,0 +1,223 @@
+import assert from "node:assert/strict";
+import {
+  serverConfig,
+  ServerConfigError,
+  type ServerConfigFile,
+} from "../../src/ingest/server_config.ts";
+
+function configErrorOf(fn: () => unknown): ServerConfigError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(
+      error instanceof ServerConfigError,
+      `expected a ServerConfigError, got ${String(error)}`,
+    );
+    return error;
+  }
+  assert.fail("expected a ServerConfigError, nothing was thrown");
+}
+
+Deno.test("serverConfig() has defaults for an empty environment", () => {
+  const config = serverConfig({});
+  assert.equal(config.port, 8080);
+  assert.equal(config.hostname, "127.0.0.1");
+  assert.equal(config.dataDir, "./data");
+  assert.deepEqual(config.destinations, []);
+  assert.deepEqual(config.tokens, []);
+  assert.equal(config.allowUnauthenticated, false);
+  assert.equal(config.maxBodyBytes, undefined);
+  assert.equal(config.maxEventsPerRequest, undefined);
+});
+
+Deno.test("serverConfig() splits and trims INGEST_TOKENS", () => {
+  const config = serverConfig({
+    INGEST_TOKENS: " token-a , token-b,token-c ,, ",
+  });
+  assert.deepEqual(config.tokens, ["token-a", "token-b", "token-c"]);
+  assert.deepEqual(serverConfig({ INGEST_TOKENS: "one" }).tokens, ["one"]);
+});
+
+Deno.test("serverConfig() builds a Splunk destination from SIEM_SPLUNK_*", () => {
+  const config = serverConfig({
+    SIEM_SPLUNK_URL: "https://splunk.example.com:8088",
+    SIEM_SPLUNK_TOKEN: "hec-token",
+    SIEM_SPLUNK_INDEX: "audit",
+  });
+  assert.deepEqual(config.destinations, [{
+    platform: "splunk",
+    endpoint: "https://splunk.example.com:8088",
+    token: "hec-token",
+    index: "audit",
+  }]);
+});
+
+Deno.test("serverConfig() builds an Elasticsearch destination from SIEM_ELASTICSEARCH_*", () => {
+  const config = serverConfig({
+    SIEM_ELASTICSEARCH_URL: "https://es.example.com:9200",
+    SIEM_ELASTICSEARCH_TOKEN: "api-key",
+    SIEM_ELASTICSEARCH_INDEX: "logs-audit",
+  });
+  assert.deepEqual(config.destinations, [{
+    platform: "elasticsearch",
+    endpoint: "https://es.example.com:9200",
+    token: "api-key",
+    index: "logs-audit",
+  }]);
+});
+
+Deno.test("serverConfig() builds a Datadog destination from SIEM_DATADOG_*", () => {
+  const config = serverConfig({
+    SIEM_DATADOG_URL: "https://http-intake.logs.datadoghq.eu",
+    SIEM_DATADOG_TOKEN: "dd-api-key",
+  });
+  assert.deepEqual(config.destinations, [{
+    platform: "datadog",
+    endpoint: "https://http-intake.logs.datadoghq.eu",
+    token: "dd-api-key",
+  }]);
+});
+
+Deno.test("serverConfig() leaves out a platform's token and index when unset", () => {
+  const config = serverConfig({ SIEM_SPLUNK_URL: "http://127.0.0.1:8088" });
+  assert.deepEqual(config.destinations, [{
+    platform: "splunk",
+    endpoint: "http://127.0.0.1:8088",
+  }]);
+  assert.deepEqual(
+    serverConfig({ SIEM_SPLUNK_TOKEN: "hec-token" }).destinations,
+    [],
+  );
+});
+
+Deno.test("serverConfig() builds all three platform destinations at once", () => {
+  const config = serverConfig({
+    SIEM_SPLUNK_URL: "https://splunk.example.com:8088",
+    SIEM_SPLUNK_TOKEN: "hec-token",
+    SIEM_ELASTICSEARCH_URL: "https://es.example.com:9200",
+    SIEM_ELASTICSEARCH_TOKEN: "api-key",
+    SIEM_DATADOG_URL: "https://http-intake.logs.datadoghq.com",
+    SIEM_DATADOG_TOKEN: "dd-api-key",
+  });
+  assert.deepEqual(
+    config.destinations.map((d) => [d.platform, d.endpoint, d.token]),
+    [
+      ["splunk", "https://splunk.example.com:8088", "hec-token"],
+      ["elasticsearch", "https://es.example.com:9200", "api-key"],
+      ["datadog", "https://http-intake.logs.datadoghq.com", "dd-api-key"],
+    ],
+  );
+});
+
+Deno.test("serverConfig() uses the SIEM_DESTINATIONS JSON array", () => {
+  const destinations = [
+    { platform: "splunk", endpoint: "https://a.example.com", name: "a" },
+    { platform: "datadog", endpoint: "https://b.example.com", enabled: false },
+  ];
+  const config = serverConfig(
+    { SIEM_DESTINATIONS: JSON.stringify(destinations) },
+    {
+      destinations: [{ platform: "splunk", endpoint: "https://file.example" }],
+    },
+  );
+  assert.deepEqual(config.destinations, destinations);
+});
+
+Deno.test("serverConfig() refuses SIEM_DESTINATIONS that is not a JSON array", () => {
+  for (const value of ["[{", "not json", '{"platform":"splunk"}', "42"]) {
+    const error = configErrorOf(() =>
+      serverConfig({ SIEM_DESTINATIONS: value })
+    );
+    assert.match(error.message, /SIEM_DESTINATIONS/);
+  }
+});
+
+Deno.test("serverConfig() lets the environment win over the file", () => {
+  const file: ServerConfigFile = {
+    ingestTokens: ["file-token"],
+    port: 9000,
+    hostname: "0.0.0.0",
+    dataDir: "/var/lib/file",
+    allowUnauthenticated: true,
+    maxBodyBytes: 1000,
+    maxEventsPerRequest: 10,
+  };
+  const config = serverConfig({
+    INGEST_TOKENS: "env-token",
+    PORT: "9100",
+    HOSTNAME: "::1",
+    DATA_DIR: "/tmp/env",
+    INGEST_ALLOW_UNAUTHENTICATED: "false",
+    MAX_BODY_BYTES: "2000",
+    MAX_EVENTS_PER_REQUEST: "20",
+  }, file);
+  assert.deepEqual(config.tokens, ["env-token"]);
+  assert.equal(config.port, 9100);
+  assert.equal(config.hostname, "::1");
+  assert.equal(config.dataDir, "/tmp/env");
+  assert.equal(config.allowUnauthenticated, false);
+  assert.equal(config.maxBodyBytes, 2000);
+  assert.equal(config.maxEventsPerRequest, 20);
+});
+
+Deno.test("serverConfig() uses the file when the environment is silent", () => {
+  const config = serverConfig({}, {
+    destinations: [{ platform: "splunk", endpoint: "https://file.example" }],
+    ingestTokens: ["file-token-1", "file-token-2"],
+    port: 9000,
+    hostname: "0.0.0.0",
+    dataDir: "/var/lib/file",
+    allowUnauthenticated: true,
+    maxBodyBytes: 1000,
+    maxEventsPerRequest: 10,
+  });
+  assert.deepEqual(config.destinations, [
+    { platform: "splunk", endpoint: "https://file.example" },
+  ]);
+  assert.deepEqual(config.tokens, ["file-token-1", "file-token-2"]);
+  assert.equal(config.allowUnauthenticated, true);
+  assert.equal(config.port, 9000);
+  assert.equal(config.hostname, "0.0.0.0");
+  assert.equal(config.maxBodyBytes, 1000);
+  assert.equal(config.maxEventsPerRequest, 10);
+  assert.equal(config.dataDir, "/var/lib/file");
+});
+
+Deno.test("serverConfig() adds platform variables to the file's destinations", () => {
+  const config = serverConfig(
+    { SIEM_DATADOG_URL: "https://dd.example" },
+    {
+      destinations: [{ platform: "splunk", endpoint: "https://file.example" }],
+    },
+  );
+  assert.deepEqual(config.destinations.map((d) => d.platform), [
+    "splunk",
+    "datadog",
+  ]);
+});
+
+Deno.test("serverConfig() refuses a PORT that is not a whole number", () => {
+  for (const value of ["abc", "80.5", "-1"]) {
+    const error = configErrorOf(() => serverConfig({ PORT: value }));
+    assert.match(error.message, /\bPORT\b/);
+  }
+  const error = configErrorOf(() => serverConfig({ MAX_BODY_BYTES: "lots" }));
+  assert.match(error.message, /MAX_BODY_BYTES/);
+});
+
+Deno.test("serverConfig() reads INGEST_ALLOW_UNAUTHENTICATED", () => {
+  assert.equal(
+    serverConfig({ INGEST_ALLOW_UNAUTHENTICATED: "true" }).allowUnauthenticated,
+    true,
+  );
+  assert.equal(
+    serverConfig({ INGEST_ALLOW_UNAUTHENTICATED: "yes" }).allowUnauthenticated,
+    false,
+  );
+});
+
+Deno.test("serverConfig() refuses a file that is not a JSON object", () => {
+  for (const file of [[], null, "config", 42]) {
+    configErrorOf(() => serverConfig({}, file as unknown as ServerConfigFile));
+  }
+});
