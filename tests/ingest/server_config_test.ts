@@ -221,3 +221,17 @@ Deno.test("serverConfig() refuses a file that is not a JSON object", () => {
     configErrorOf(() => serverConfig({}, file as unknown as ServerConfigFile));
   }
 });
+
+Deno.test("serverConfig() never reads an empty PORT as port 0", () => {
+  for (const value of ["", "  "]) {
+    let port: number | undefined;
+    try {
+      port = serverConfig({ PORT: value }).port;
+    } catch (error) {
+      assert.ok(error instanceof ServerConfigError, String(error));
+      assert.match(error.message, /\bPORT\b/);
+      continue;
+    }
+    assert.equal(port, 8080, `PORT=${JSON.stringify(value)} gave ${port}`);
+  }
+});
