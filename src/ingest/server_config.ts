@@ -170,9 +170,10 @@ function integer(
   fromEnv: string | undefined,
   fromFile: number | undefined,
 ): number | undefined {
-  if (fromEnv === undefined) return fromFile;
-  const value = Number(fromEnv);
-  if (!Number.isInteger(value) || value < 0) {
+  // An empty variable (`PORT=` in a compose file) means "not set".
+  if (fromEnv === undefined || fromEnv.trim() === "") return fromFile;
+  const value = /^\s*\d+\s*$/.test(fromEnv) ? Number(fromEnv) : NaN;
+  if (!Number.isSafeInteger(value) || (name === "PORT" && value > 65535)) {
     throw new ServerConfigError(
       `${name} must be a whole number: current value is ${
         JSON.stringify(fromEnv.slice(0, 20))

@@ -32,6 +32,7 @@ export class NdjsonFileSink implements IngestSink {
   #accepted = 0;
   #tail: Promise<void> = Promise.resolve();
   #lastError: string | undefined;
+  #failures = 0;
 
   /**
    * Creates the sink; nothing is written until events arrive.
@@ -73,10 +74,12 @@ export class NdjsonFileSink implements IngestSink {
         this.#counters.eventsExported += events.length;
         this.#counters.exportsTotal++;
         this.#counters.exportsSuccessful++;
+        this.#failures = 0;
       },
       (error) => {
         this.#counters.exportsTotal++;
         this.#counters.exportsFailed++;
+        this.#failures++;
         this.#lastError = error instanceof Error
           ? error.message
           : String(error);
@@ -109,7 +112,7 @@ export class NdjsonFileSink implements IngestSink {
           enabled: true,
           state: "idle",
           buffered: 0,
-          consecutiveFailures: 0,
+          consecutiveFailures: this.#failures,
           lastError: this.#lastError,
         },
       },

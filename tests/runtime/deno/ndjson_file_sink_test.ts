@@ -113,6 +113,18 @@ Deno.test("NdjsonFileSink.accept() writes concurrent requests whole and in order
   });
 });
 
+Deno.test("NdjsonFileSink.flush() waits for pending appends", async () => {
+  await withTempDir(async (dir) => {
+    const sink = new NdjsonFileSink(dir);
+    const first = sink.accept(events(200, "f"));
+    const second = sink.accept(events(200, "g"));
+    await sink.flush();
+    const lines = await linesOf(sink.pathFor());
+    assert.equal(lines.length, 400);
+    await Promise.all([first, second]);
+  });
+});
+
 Deno.test("NdjsonFileSink.getStats() counts accepted events under local-file", async () => {
   await withTempDir(async (dir) => {
     const sink = new NdjsonFileSink(dir);
