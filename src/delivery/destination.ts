@@ -39,10 +39,24 @@ export interface DestinationContext {
   logger: Logger;
   /** Whether a timer flushes on its own (false: only explicit flushes send). */
   autoFlush: boolean;
+  /**
+   * Told when buffered events leave for good, delivered or dead-lettered
+   * (not when the overflow policy refuses a new event): a durable spool
+   * deletes them from storage then.
+   */
+  onSettled?:
+    | ((
+      destination: Destination,
+      events: SIEMEvent[],
+      outcome: "delivered" | "dead_lettered",
+    ) => void)
+    | undefined;
 }
 
 interface Entry {
   event: SIEMEvent;
+  /** What is sent when it differs from `event` (a re-timed aged event). */
+  wire?: SIEMEvent | undefined;
   /** When it was buffered, on the destination's clock. */
   at: number;
 }
@@ -130,22 +144,28 @@ export class Destination {
    * @param event The event.
    * @param sendWhenFull Whether a full batch starts a send at once (false
    * when an explicit flush follows).
+   * @param at When the event was first accepted (default now), which
+   * decides when it is due: events reloaded from a spool keep their age.
    * @returns False when the new event was refused.
    */
-  enqueue(event: SIEMEvent, sendWhenFull = true): boolean {
+  enqueue(
+    event: SIEMEvent,
+    sendWhenFull = true,
+    at: number = this.#context.clock.now(),
+  ): boolean {
     const config = this.config;
     this.#counters.eventsReceived++;
     if (this.buffered >= config.maxBufferedEvents) {
       const reason =
         `buffer full (maxBufferedEvents ${config.maxBufferedEvents}, overflow "${config.overflow}")`;
       if (config.overflow === "reject" || this.#queue.length === 0) {
-        this.#deadLetter([event], reason, undefined);
+        this.#deadLetter([event], reason, undefined, false);
         return false;
       }
       const oldest = this.#queue.shift() as Entry;
       this.#deadLetter([oldest.event], reason, undefined);
     }
-    this.#queue.push({ event, at: this.#context.clock.now() });
+    this.#queue.push({ event, at });
     if (this.#pump === undefined && !this.#closed && this.#context.autoFlush) {
       if (
         sendWhenFull && this.#queue.length >= config.batchSize &&
@@ -224,6 +244,22 @@ export class Destination {
     } finally {
       clock.clearTimeout(handle);
     }
+  }
+
+  /**
+   * Drops the events waiting in the buffer (not a batch in flight), without
+   * settling them: a spool that lost its lease forgets what it loaded, since
+   * storage still holds it.
+   *
+   * @returns The dropped events.
+   */
+  clear(): SIEMEvent[] {
+    const dropped: SIEMEvent[] = [];
+    for (let entry = this.#queue.shift(); entry; entry = this.#queue.shift()) {
+      dropped.push(entry.event);
+    }
+    this.#clearTimer();
+    return dropped;
   }
 
   /** Whether the destination refuses new events (after {@linkcode close}). */
@@ -328,7 +364,7 @@ export class Destination {
   #takeBatch(
     tally: FlushTally,
   ): { entries: Entry[]; body: Uint8Array<ArrayBuffer> } | undefined {
-    const { batchSize, maxBatchBytes } = this.config;
+    const { batchSize, maxBatchBytes, maxEventAgeMs } = this.config;
     const exporter = this.exporter;
     const writer = this.#writer ??= new BodyWriter();
     writer.truncate(0);
@@ -336,8 +372,13 @@ export class Destination {
     const entries: Entry[] = [];
     while (this.#queue.length > 0 && entries.length < batchSize) {
       const entry = this.#queue.peek() as Entry;
+      if (maxEventAgeMs !== undefined && !this.#fresh(entry, maxEventAgeMs)) {
+        this.#queue.shift();
+        tally.failed++;
+        continue;
+      }
       const start = writer.length;
-      exporter.writeEvent(writer, entry.event, entries.length);
+      exporter.writeEvent(writer, entry.wire ?? entry.event, entries.length);
       const refused = exporter.refuseEventBytes(writer.length - start);
       if (refused !== undefined) {
         writer.truncate(start);
@@ -359,6 +400,32 @@ export class Destination {
     return { entries, body: writer.bytes() };
   }
 
+  // Whether an event is young enough for the platform. An older one is
+  // counted, then dead-lettered (false) or re-timed to now (true), as the
+  // config says.
+  #fresh(entry: Entry, maxAgeMs: number): boolean {
+    const now = this.#context.clock.now();
+    const age = now - Date.parse(entry.event.timestamp);
+    if (age <= maxAgeMs || entry.wire !== undefined) return true;
+    this.#counters.eventsAged++;
+    if (this.config.agedEvents === "send_as_now") {
+      entry.wire = {
+        ...entry.event,
+        timestamp: new Date(now).toISOString(),
+        original_timestamp: entry.event.timestamp,
+      };
+      return true;
+    }
+    this.#deadLetter(
+      [entry.event],
+      `event is ${Math.round(age / 60_000)} minutes old, older than the ${
+        Math.round(maxAgeMs / 60_000)
+      } minutes ${this.config.platform} takes (maxEventAgeMs)`,
+      undefined,
+    );
+    return false;
+  }
+
   // Sends one batch until it is delivered, rejected, or its retries run out;
   // returns the entries still to deliver (empty when done).
   async #deliver(
@@ -371,7 +438,7 @@ export class Destination {
     let pending = batch;
     let attempt = 0;
     while (true) {
-      const events = pending.map((entry) => entry.event);
+      const events = pending.map((entry) => entry.wire ?? entry.event);
       const prepared = await this.exporter.prepare(events, body);
       body = undefined;
       let outcome;
@@ -387,14 +454,18 @@ export class Destination {
       }
       const verdict = this.#record(outcome.verdict, outcome.latencyMs);
       if (verdict.kind === "delivered") {
-        this.#delivered(pending.length, tally);
+        this.#delivered(pending, tally);
         return [];
       }
       if (verdict.kind === "split") {
         this.#fail(verdict.reason, tally);
         if (pending.length === 1) {
           tally.failed++;
-          this.#deadLetter(events, verdict.reason, verdict.status);
+          this.#deadLetter(
+            pending.map((entry) => entry.event),
+            verdict.reason,
+            verdict.status,
+          );
           return [];
         }
         const middle = pending.length >> 1;
@@ -460,11 +531,16 @@ export class Destination {
     return verdict;
   }
 
-  #delivered(count: number, tally: FlushTally): void {
-    this.#counters.eventsExported += count;
-    tally.sent += count;
+  #delivered(entries: Entry[], tally: FlushTally): void {
+    this.#counters.eventsExported += entries.length;
+    tally.sent += entries.length;
     this.#failures = 0;
     this.#retryAt = 0;
+    this.#context.onSettled?.(
+      this,
+      entries.map((entry) => entry.event),
+      "delivered",
+    );
   }
 
   // Settles a partly accepted batch: counts the delivered events,
@@ -474,9 +550,11 @@ export class Destination {
     verdict: { retry: EventFailure[]; rejected: EventFailure[] },
     tally: FlushTally,
   ): Entry[] {
-    const delivered = pending.length - verdict.retry.length -
-      verdict.rejected.length;
-    if (delivered > 0) this.#delivered(delivered, tally);
+    const failed = new Set<number>();
+    for (const { index } of verdict.retry) failed.add(index);
+    for (const { index } of verdict.rejected) failed.add(index);
+    const delivered = pending.filter((_, index) => !failed.has(index));
+    if (delivered.length > 0) this.#delivered(delivered, tally);
     const byReason = new Map<string, SIEMEvent[]>();
     for (const { index, reason } of verdict.rejected) {
       const group = byReason.get(reason) ?? [];
@@ -522,8 +600,10 @@ export class Destination {
     events: SIEMEvent[],
     reason: string,
     status: number | undefined,
+    settled = true,
   ): void {
     this.#counters.eventsFailed += events.length;
+    if (settled) this.#context.onSettled?.(this, events, "dead_lettered");
     const letter: DeadLetter = {
       destination: this.name,
       platform: this.config.platform,

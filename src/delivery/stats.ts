@@ -23,6 +23,8 @@ export interface DeliveryCounters {
   totalRetries: number;
   /** Running average latency of successful requests, in ms. */
   avgLatencyMs: number;
+  /** Events older than the platform takes (dead-lettered or re-timed, as configured). */
+  eventsAged: number;
 }
 
 /** Whether a destination is delivering. */
@@ -76,6 +78,7 @@ export function emptyCounters(): DeliveryCounters {
     exportsFailed: 0,
     totalRetries: 0,
     avgLatencyMs: 0,
+    eventsAged: 0,
   };
 }
 
@@ -99,4 +102,5 @@ export function addCounters(
   into.exportsSuccessful += from.exportsSuccessful;
   into.exportsFailed += from.exportsFailed;
   into.totalRetries += from.totalRetries;
+  into.eventsAged += from.eventsAged;
 }

@@ -51,6 +51,12 @@ export interface SIEMEvent {
   source: string;
   /** How serious the event is. */
   severity: Severity;
+  /**
+   * The original `timestamp`, when the event was sent with the current time
+   * because it was older than its platform takes (`agedEvents:
+   * "send_as_now"`).
+   */
+  original_timestamp?: string | undefined;
 }
 
 /** Options of {@linkcode toSIEMEvent}. */

@@ -30,6 +30,7 @@ import type {
  *     exportsSuccessful: 0,
  *     exportsFailed: 0,
  *     totalRetries: 0,
+ *     eventsAged: 0,
  *     avgLatencyMs: 0,
  *     perPlatform: {},
  *   }),
@@ -218,6 +219,7 @@ function header(
  *   exportsSuccessful: 1,
  *   exportsFailed: 0,
  *   totalRetries: 0,
+ *   eventsAged: 0,
  *   avgLatencyMs: 12,
  * };
  * const text = renderMetrics({

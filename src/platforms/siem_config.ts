@@ -10,6 +10,20 @@ import { SIEM_PLATFORMS, type SIEMPlatform } from "./platform.ts";
 /** What happens to a new event when a destination's buffer is full. */
 export type OverflowPolicy = "reject" | "drop_oldest";
 
+/**
+ * What happens to an event older than a platform takes: `"dead_letter"` it
+ * with the reason, or `"send_as_now"`: send it with the current time as its
+ * timestamp and the original in `original_timestamp`.
+ */
+export type AgedEventPolicy = "dead_letter" | "send_as_now";
+
+/**
+ * Datadog drops logs more than 18 hours old without an error
+ * (https://docs.datadoghq.com/api/latest/logs/#send-logs); five minutes of
+ * margin cover clock skew and the request's own time.
+ */
+export const DATADOG_MAX_EVENT_AGE_MS = 18 * 3_600_000 - 5 * 60_000;
+
 /** How request bodies are encoded. */
 export type Compression = "none" | "gzip";
 
@@ -78,6 +92,13 @@ export interface SIEMConfigInput {
   tags?: string[] | undefined;
   /** Allow sending a token over plain http to a host that is not loopback; default false. */
   allowInsecureHttp?: boolean | undefined;
+  /**
+   * Oldest event the platform takes, in ms; default: Datadog 18 h less 5 min
+   * (it drops older logs silently), none for the others.
+   */
+  maxEventAgeMs?: number | undefined;
+  /** What happens to an older event; default `"dead_letter"`. */
+  agedEvents?: AgedEventPolicy | undefined;
 }
 
 /** A validated destination configuration, every default filled. */
@@ -124,6 +145,10 @@ export interface SIEMConfig {
   tags: string[];
   /** Whether a token may go over plain http to a host that is not loopback. */
   allowInsecureHttp: boolean;
+  /** Oldest event the platform takes, in ms, if it has a limit. */
+  maxEventAgeMs?: number | undefined;
+  /** What happens to an older event. */
+  agedEvents: AgedEventPolicy;
 }
 
 const int = (min: number, max: number) =>
@@ -217,6 +242,8 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
       ),
     ).max(100, "must have at most 100 tags").default([]),
     allowInsecureHttp: z.boolean().default(false),
+    maxEventAgeMs: int(60_000, 10 * 365 * 86_400_000).optional(),
+    agedEvents: z.enum(["dead_letter", "send_as_now"]).default("dead_letter"),
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) =>
@@ -264,6 +291,9 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     ...c,
     name: c.name ?? c.platform,
     maxBatchBytes: c.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES[c.platform],
+    ...(c.maxEventAgeMs === undefined && c.platform === "datadog"
+      ? { maxEventAgeMs: DATADOG_MAX_EVENT_AGE_MS }
+      : {}),
   }));
 
 function isEsIndex(index: string): boolean {

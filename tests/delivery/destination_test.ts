@@ -378,3 +378,56 @@ Deno.test("Destination without a dead-letter callback logs the ids of the events
     ),
   );
 });
+
+Deno.test("Destination dead-letters an event older than Datadog takes, before sending it", async () => {
+  await using siems = startReceivers();
+  const [, , datadog] = siems.configs({ maxEventAgeMs: undefined });
+  delete (datadog as { maxEventAgeMs?: number }).maxEventAgeMs;
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([datadog!], {
+    logger: quiet,
+    autoFlush: false,
+    onDeadLetter: sink.onDeadLetter,
+  });
+  const fresh = realisticEvents(2);
+  const old = {
+    ...fresh[0]!,
+    event_id: "old-1",
+    timestamp: new Date(Date.now() - 19 * 3_600_000).toISOString(),
+  };
+  for (const event of [old, ...fresh]) integrator.exportEvent(event);
+  const [result] = await integrator.flushAll();
+  assert.equal(result!.eventsSent, 2);
+  assert.equal(siems.datadog.logs.length, 2);
+  assert.deepEqual(sink.letters.map((l) => l.events[0]!.event_id), ["old-1"]);
+  assert.match(
+    sink.letters[0]!.reason,
+    /older than the 1075 minutes datadog takes/,
+  );
+  const stats = integrator.getStats();
+  assert.equal(stats.eventsAged, 1);
+  assert.equal(stats.eventsFailed, 1);
+});
+
+Deno.test("Destination re-times an aged event to now when agedEvents is send_as_now", async () => {
+  await using siems = startReceivers();
+  const [, , datadog] = siems.configs({
+    maxEventAgeMs: 3_600_000,
+    agedEvents: "send_as_now",
+  });
+  await using integrator = new SIEMIntegrator([datadog!], {
+    logger: quiet,
+    autoFlush: false,
+  });
+  const original = new Date(Date.now() - 2 * 3_600_000).toISOString();
+  integrator.exportEvent({ ...realisticEvents(1)[0]!, timestamp: original });
+  const before = Date.now();
+  await integrator.flushAll();
+  const [log] = siems.datadog.logs;
+  const audit = log!.audit as Record<string, string>;
+  assert.equal(audit.original_timestamp, original);
+  assert.ok(Date.parse(log!.timestamp as string) >= before - 1000);
+  assert.equal(audit.timestamp, log!.timestamp);
+  assert.equal(integrator.getStats().eventsAged, 1);
+  assert.equal(integrator.getStats().eventsFailed, 0);
+});

@@ -21,6 +21,7 @@ function destination(
     exportsSuccessful: 0,
     exportsFailed: 0,
     totalRetries: 0,
+    eventsAged: 0,
     avgLatencyMs: 0,
     ...overrides,
   };
@@ -37,6 +38,7 @@ function integratorStats(destinations: DestinationStats[]): IntegratorStats {
     exportsSuccessful: 0,
     exportsFailed: 0,
     totalRetries: 0,
+    eventsAged: 0,
     avgLatencyMs: 0,
     perPlatform: Object.fromEntries(destinations.map((d) => [d.name, d])),
   };

@@ -25,6 +25,7 @@ function destination(
     exportsSuccessful: 0,
     exportsFailed: 0,
     totalRetries: 0,
+    eventsAged: 0,
     avgLatencyMs: 0,
     ...overrides,
   };
@@ -44,6 +45,7 @@ function integratorStats(
     exportsSuccessful: 0,
     exportsFailed: 0,
     totalRetries: 0,
+    eventsAged: 0,
     avgLatencyMs: 0,
     perPlatform: Object.fromEntries(destinations.map((d) => [d.name, d])),
   };
@@ -65,6 +67,7 @@ function twoDestinations(): IntegratorStats {
       exportsSuccessful: 11,
       exportsFailed: 1,
       totalRetries: 4,
+      eventsAged: 0,
       avgLatencyMs: 12.5,
     }),
     destination({
@@ -80,6 +83,7 @@ function twoDestinations(): IntegratorStats {
       exportsSuccessful: 6,
       exportsFailed: 3,
       totalRetries: 25,
+      eventsAged: 0,
       avgLatencyMs: 48,
       lastError: "HTTP 503: secret detail\nwith a newline",
       lastErrorAt: "2024-01-01T00:00:00.000Z",

@@ -77,6 +77,7 @@ Deno.test("parseSIEMConfig() fills every default", () => {
     service: "harombe",
     tags: [],
     allowInsecureHttp: false,
+    agedEvents: "dead_letter",
   });
   assert.equal(DEFAULT_INDEX, "harombe-security");
 });
@@ -617,4 +618,28 @@ Deno.test("SIEMConfigSchema.safeParse() returns an issue for an endpoint that is
   assert.equal(result.success, false);
   if (result.success) return;
   assert.deepEqual(result.error.issues[0]?.path, ["endpoint"]);
+});
+
+Deno.test("parseSIEMConfig() limits event age for Datadog only, unless configured", () => {
+  assert.equal(
+    parse({ platform: "datadog", endpoint: "https://dd" }).maxEventAgeMs,
+    18 * 3_600_000 - 5 * 60_000,
+  );
+  assert.equal(
+    parse({ platform: "elasticsearch", endpoint: "https://es" }).maxEventAgeMs,
+    undefined,
+  );
+  const custom = parse({
+    platform: "splunk",
+    endpoint: "https://hec",
+    maxEventAgeMs: 3_600_000,
+    agedEvents: "send_as_now",
+  });
+  assert.equal(custom.maxEventAgeMs, 3_600_000);
+  assert.equal(custom.agedEvents, "send_as_now");
+  assert.throws(
+    () =>
+      parse({ platform: "splunk", endpoint: "https://hec", maxEventAgeMs: 5 }),
+    /maxEventAgeMs must be at least 60000/,
+  );
 });
