@@ -48,7 +48,9 @@ export {
 export type { Schema, SchemaIssue, SchemaResult } from "./src/events/schema.ts";
 export { SIEM_PLATFORMS, SIEMPlatform } from "./src/platforms/platform.ts";
 export {
+  type AgedEventPolicy,
   type Compression,
+  DATADOG_MAX_EVENT_AGE_MS,
   DATADOG_MAX_REQUEST_BYTES,
   DEFAULT_INDEX,
   DEFAULT_MAX_BATCH_BYTES,

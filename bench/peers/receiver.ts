@@ -48,6 +48,8 @@ export interface ReceiverCounts {
   down: number;
   /** Requests to no known route. */
   unknown: number;
+  /** CPU time the receiver process used since the last reset, in ms. */
+  cpuMs: number;
 }
 
 /** Percentiles of event-to-receiver latency, in ms. */
@@ -70,6 +72,8 @@ export type ReceiverLatencies = Record<
   LatencySummary
 >;
 
+import process from "node:process";
+
 const PLATFORMS: readonly ReceiverPlatform[] = [
   "splunk",
   "elasticsearch",
@@ -83,7 +87,7 @@ function emptyCounts(): ReceiverCounts {
   for (const p of PLATFORMS) {
     platforms[p] = { requests: 0, events: 0, bytes: 0, gzipped: 0 };
   }
-  return { platforms, down: 0, unknown: 0 };
+  return { platforms, down: 0, unknown: 0, cpuMs: 0 };
 }
 
 /** A growable list of numbers. */
@@ -224,6 +228,7 @@ async function readAll(
 /** The receiver's state and request handler. */
 export class Receiver {
   #counts = emptyCounts();
+  #cpu = process.cpuUsage();
   #latency: Record<ReceiverPlatform, Samples> | undefined;
 
   /**
@@ -236,6 +241,8 @@ export class Receiver {
     const url = new URL(request.url);
     const path = url.pathname;
     if (request.method === "GET" && path === "/_bench/counts") {
+      const used = process.cpuUsage(this.#cpu);
+      this.#counts.cpuMs = (used.user + used.system) / 1000;
       return Response.json(this.#counts);
     }
     if (request.method === "GET" && path === "/_bench/latencies") {
@@ -244,6 +251,7 @@ export class Receiver {
     if (request.method === "POST" && path === "/_bench/reset") {
       await request.body?.cancel();
       this.#counts = emptyCounts();
+      this.#cpu = process.cpuUsage();
       this.#latency = url.searchParams.get("latency") === "1"
         ? {
           splunk: new Samples(),

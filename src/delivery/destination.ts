@@ -603,7 +603,6 @@ export class Destination {
     settled = true,
   ): void {
     this.#counters.eventsFailed += events.length;
-    if (settled) this.#context.onSettled?.(this, events, "dead_lettered");
     const letter: DeadLetter = {
       destination: this.name,
       platform: this.config.platform,
@@ -625,13 +624,16 @@ export class Destination {
         reason: letter.reason,
         eventIds: events.map((event) => event.event_id),
       });
-      return;
+    } else {
+      try {
+        Promise.resolve(onDeadLetter(letter)).catch(report);
+      } catch (error) {
+        report(error);
+      }
     }
-    try {
-      Promise.resolve(onDeadLetter(letter)).catch(report);
-    } catch (error) {
-      report(error);
-    }
+    // A spool learns the events left for good after the callback has seen
+    // them and their reason.
+    if (settled) this.#context.onSettled?.(this, events, "dead_lettered");
   }
 
   #redact(text: string): string {

@@ -55,6 +55,13 @@ export interface DestinationStats extends DeliveryCounters {
   lastErrorAt?: string | undefined;
   /** When a backing-off destination tries again, as UTC ISO 8601. */
   retryAt?: string | undefined;
+  /** For a destination fed by a durable spool: its lease and stored dead letters. */
+  spool?: {
+    /** Whether this instance holds the destination's lease (and so delivers it). */
+    leaseHeld: boolean;
+    /** Dead-lettered events stored for this destination. */
+    deadLettersStored: number;
+  } | undefined;
 }
 
 /** The statistics of an integrator: totals and each destination's. */

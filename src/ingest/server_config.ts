@@ -26,6 +26,14 @@ export interface ServerConfig {
   dataDir: string;
   /** How long a graceful stop may go on delivering, in ms, if set. */
   stopTimeoutMs?: number | undefined;
+  /** Where accepted events wait: a durable key-value spool, or memory. */
+  spool: "kv" | "memory";
+  /** The spool's store: a path, or `"default"` for the runtime's own (Deno Deploy's KV). */
+  spoolPath?: string | undefined;
+  /** Most events the spool holds per destination, if set. */
+  maxSpooledEvents?: number | undefined;
+  /** The spool's lease time, in ms, if set. */
+  spoolLeaseMs?: number | undefined;
 }
 
 /** The JSON config file's shape (every field optional). */
@@ -48,6 +56,14 @@ export interface ServerConfigFile {
   dataDir?: string;
   /** How long a graceful stop may go on delivering, in ms. */
   stopTimeoutMs?: number;
+  /** `"kv"` (default) or `"memory"`. */
+  spool?: "kv" | "memory";
+  /** The spool's store path, or `"default"`. */
+  spoolPath?: string;
+  /** Most events the spool holds per destination. */
+  maxSpooledEvents?: number;
+  /** The spool's lease time, in ms. */
+  spoolLeaseMs?: number;
 }
 
 /** Thrown when the server configuration is invalid; never quotes a token. */
@@ -84,6 +100,9 @@ const PLATFORM_VARIABLES = [
  * | `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` | request limits |
  * | `DATA_DIR` | directory of the local NDJSON file (default `./data`) |
  * | `STOP_TIMEOUT_MS` | how long a graceful stop may deliver (default 30000) |
+ * | `SPOOL` | `kv` (durable, default) or `memory` |
+ * | `SPOOL_PATH` | the KV store's path (default `<DATA_DIR>/spool.sqlite`; `default`: the runtime's own) |
+ * | `MAX_SPOOLED_EVENTS`, `SPOOL_LEASE_MS` | spool bound per destination, lease time |
  *
  * @example
  * ```ts
@@ -149,7 +168,28 @@ export function serverConfig(
       env.STOP_TIMEOUT_MS,
       file.stopTimeoutMs,
     ),
+    spool: spoolKind(env.SPOOL ?? file.spool ?? "kv"),
+    spoolPath: env.SPOOL_PATH || file.spoolPath,
+    maxSpooledEvents: integer(
+      "MAX_SPOOLED_EVENTS",
+      env.MAX_SPOOLED_EVENTS,
+      file.maxSpooledEvents,
+    ),
+    spoolLeaseMs: integer(
+      "SPOOL_LEASE_MS",
+      env.SPOOL_LEASE_MS,
+      file.spoolLeaseMs,
+    ),
   };
+}
+
+function spoolKind(value: string): "kv" | "memory" {
+  if (value === "kv" || value === "memory") return value;
+  throw new ServerConfigError(
+    `SPOOL must be kv or memory: current value is ${
+      JSON.stringify(value.slice(0, 20))
+    }`,
+  );
 }
 
 function parseDestinations(text: string): SIEMConfigInput[] {

@@ -13,17 +13,20 @@ import {
   serverConfig,
   type ServerConfigFile,
 } from "../../ingest/server_config.ts";
-import { integratorSink } from "../../ingest/sink.ts";
+import { type IngestSink, integratorSink } from "../../ingest/sink.ts";
+import { KvSpool } from "../../spool/kv_spool.ts";
 import { NdjsonFileSink } from "./ndjson_file_sink.ts";
 
 /** A running ingest server. */
 export interface IngestServer {
   /** The base URL it listens on, e.g. `http://127.0.0.1:8080`. */
   url: string;
-  /** The integrator, when SIEMs are configured. */
+  /** The integrator, when SIEMs are configured with `SPOOL=memory`. */
   integrator?: SIEMIntegrator | undefined;
   /** The local file sink, when no SIEM is configured. */
   fileSink?: NdjsonFileSink | undefined;
+  /** The durable spool, when SIEMs are configured with `SPOOL=kv` (the default). */
+  spool?: KvSpool | undefined;
   /**
    * Stops accepting requests, lets those in flight finish, delivers what is
    * buffered, and writes any event it could not deliver to
@@ -58,19 +61,15 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<IngestServer> {
   const log = options.log ?? console.log;
-  const integrator = config.destinations.length > 0
-    ? new SIEMIntegrator(config.destinations, {
-      stopTimeoutMs: config.stopTimeoutMs,
-    })
-    : undefined;
-  const fileSink = integrator ? undefined : new NdjsonFileSink(config.dataDir);
+  const sinks = await chooseSink(config);
   const app = createIngestApp({
-    sink: integrator ? integratorSink(integrator) : fileSink,
+    sink: sinks.sink,
     tokens: config.tokens,
     allowUnauthenticated: config.allowUnauthenticated,
     maxBodyBytes: config.maxBodyBytes,
     maxEventsPerRequest: config.maxEventsPerRequest,
   });
+  const { integrator, fileSink, spool, kv } = sinks;
   const { promise: listening, resolve } = Promise.withResolvers<
     Deno.NetAddr
   >();
@@ -88,8 +87,20 @@ export async function startServer(
   log(
     `  POST ${url}/events   GET ${url}/health   GET ${url}/stats   GET ${url}/metrics`,
   );
-  if (integrator) {
+  if (spool) {
+    log(`  forwarding to: ${spool.platforms.join(", ")}`);
+    log(
+      `  durable spool: Deno KV at ${
+        config.spoolPath === "default"
+          ? "the runtime's default store"
+          : sinks.kvPath
+      } (instance ${spool.instanceId})`,
+    );
+  } else if (integrator) {
     log(`  forwarding to: ${integrator.platforms.join(", ")}`);
+    log(
+      "  spool: memory (events buffered in this process are lost if it dies)",
+    );
   } else {
     log(`  no SIEM configured: events go to ${fileSink!.pathFor()}`);
     log(
@@ -106,6 +117,16 @@ export async function startServer(
   const shutdown = (): Promise<StopReport | undefined> =>
     stopping ??= (async () => {
       await server.shutdown();
+      if (spool) {
+        const report = await spool.stop();
+        kv?.close();
+        if (report.undeliveredCount > 0) {
+          log(
+            `  ${report.undeliveredCount} undelivered event(s) stay in the spool for the next start`,
+          );
+        }
+        return report;
+      }
       if (!integrator) {
         await fileSink!.flush();
         return undefined;
@@ -131,7 +152,50 @@ export async function startServer(
       }
       return report;
     })();
-  return { url, integrator, fileSink, shutdown };
+  return { url, integrator, fileSink, spool, shutdown };
+}
+
+interface Sinks {
+  sink: IngestSink;
+  integrator?: SIEMIntegrator | undefined;
+  fileSink?: NdjsonFileSink | undefined;
+  spool?: KvSpool | undefined;
+  kv?: Deno.Kv | undefined;
+  kvPath?: string | undefined;
+}
+
+// No SIEM: the local file. SIEMs: the durable KV spool, or memory if asked.
+async function chooseSink(config: ServerConfig): Promise<Sinks> {
+  if (config.destinations.length === 0) {
+    const fileSink = new NdjsonFileSink(config.dataDir);
+    return { sink: fileSink, fileSink };
+  }
+  if (config.spool === "memory") {
+    const integrator = new SIEMIntegrator(config.destinations, {
+      stopTimeoutMs: config.stopTimeoutMs,
+    });
+    return { sink: integratorSink(integrator), integrator };
+  }
+  const onDeploy = Deno.env.get("DENO_DEPLOYMENT_ID") !== undefined;
+  const kvPath =
+    config.spoolPath === "default" || (onDeploy && !config.spoolPath)
+      ? undefined
+      : config.spoolPath ?? `${config.dataDir}/spool.sqlite`;
+  if (kvPath) {
+    const dir = kvPath.slice(0, Math.max(0, kvPath.lastIndexOf("/")));
+    if (dir) await Deno.mkdir(dir, { recursive: true });
+  }
+  const kv = await Deno.openKv(kvPath);
+  const spool = new KvSpool(kv, config.destinations, {
+    stopTimeoutMs: config.stopTimeoutMs,
+    maxSpooledEvents: config.maxSpooledEvents,
+    leaseMs: config.spoolLeaseMs,
+    pollMs: config.spoolLeaseMs === undefined
+      ? undefined
+      : Math.max(50, Math.floor(config.spoolLeaseMs / 5)),
+  });
+  spool.start();
+  return { sink: spool, spool, kv, kvPath };
 }
 
 /**

@@ -20,6 +20,7 @@ async function startServer(env: Record<string, string>): Promise<Running> {
   const process = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
+      "--unstable-kv",
       "--config",
       CONFIG.pathname,
       "--allow-net",
@@ -139,6 +140,7 @@ Deno.test("deno task start forwards to a configured SIEM and flushes on SIGINT",
     assert.ok(
       server.lines.some((l) => l.includes("forwarding to: elasticsearch")),
     );
+    assert.ok(server.lines.some((l) => l.includes("durable spool: Deno KV")));
     const events = realisticEvents(5);
     const response = await postEvents(server.url, events);
     assert.equal(response.status, 202);
@@ -149,13 +151,17 @@ Deno.test("deno task start forwards to a configured SIEM and flushes on SIGINT",
       es.documents.map((d) => d.id),
       events.map((e) => e.event_id),
     );
-    assert.deepEqual([...Deno.readDirSync(dataDir)], []);
+    // The durable spool lives under the data directory; nothing was left
+    // undelivered.
+    const names = [...Deno.readDirSync(dataDir)].map((entry) => entry.name);
+    assert.ok(names.includes("spool.sqlite"), names.join(","));
+    assert.equal(names.some((name) => name.startsWith("undelivered")), false);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
 });
 
-Deno.test("deno task start saves the events it could not deliver on stop", async () => {
+Deno.test("deno task start with SPOOL=memory saves the events it could not deliver on stop", async () => {
   await using es = startFakeElasticsearch({});
   es.down({ status: 503 });
   const dataDir = await Deno.makeTempDir();
@@ -165,6 +171,7 @@ Deno.test("deno task start saves the events it could not deliver on stop", async
       DATA_DIR: dataDir,
       SIEM_ELASTICSEARCH_URL: es.url,
       STOP_TIMEOUT_MS: "300",
+      SPOOL: "memory",
     });
     const events = realisticEvents(2);
     const response = await postEvents(server.url, events);
@@ -190,6 +197,7 @@ Deno.test("deno task start refuses to start without an ingest token", async () =
   const process = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
+      "--unstable-kv",
       "--config",
       CONFIG.pathname,
       "--allow-net",

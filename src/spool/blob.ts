@@ -1,0 +1,58 @@
+/**
+ * How the spool stores a group of events: one UTF-8 JSON document, cut into
+ * parts small enough for one value each (Deno KV takes at most 64 KiB per
+ * value).
+ *
+ * @module
+ */
+import type { SIEMEvent } from "../events/siem_event.ts";
+
+/** The largest part stored under one key, in bytes. */
+export const PART_BYTES = 60_000;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What a stored group holds. */
+export interface StoredGroup {
+  /** When the events were accepted, in epoch ms. */
+  at: number;
+  /** The events. */
+  events: SIEMEvent[];
+  /** For dead letters: why they were given up. */
+  reason?: string | undefined;
+  /** For dead letters: the HTTP status that refused them, if any. */
+  status?: number | undefined;
+}
+
+/**
+ * Writes a group as JSON cut into parts of at most {@linkcode PART_BYTES}.
+ *
+ * @param group The group.
+ * @returns The parts, in order.
+ */
+export function toParts(group: StoredGroup): Uint8Array[] {
+  const bytes = encoder.encode(JSON.stringify(group));
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += PART_BYTES) {
+    parts.push(bytes.slice(at, at + PART_BYTES));
+  }
+  return parts;
+}
+
+/**
+ * Joins parts written by {@linkcode toParts} back into the group.
+ *
+ * @param parts The parts, in order.
+ * @returns The group.
+ */
+export function fromParts(parts: readonly Uint8Array[]): StoredGroup {
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return JSON.parse(decoder.decode(bytes)) as StoredGroup;
+}

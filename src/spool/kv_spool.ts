@@ -1,0 +1,784 @@
+/**
+ * A durable spool on a key-value store with transactions (Deno KV locally
+ * and on Deno Deploy): accepted events are committed to a per-destination
+ * outbox before the ingest answers, and delivered from there by whichever
+ * instance holds the destination's lease.
+ *
+ * @module
+ */
+import type { AuditEvent } from "../events/audit_event.ts";
+import { type SIEMEvent, toSIEMEvent } from "../events/siem_event.ts";
+import { type Clock, systemClock } from "../delivery/clock.ts";
+import { consoleLogger } from "../delivery/console_logger.ts";
+import { Destination } from "../delivery/destination.ts";
+import type {
+  DeadLetter,
+  DestinationReport,
+  Logger,
+  StopReport,
+} from "../delivery/export_result.ts";
+import { emptyCounters, type IntegratorStats } from "../delivery/stats.ts";
+import { IngestError } from "../ingest/ingest_error.ts";
+import type { IngestSink } from "../ingest/sink.ts";
+import { createExporter } from "../platforms/create_exporter.ts";
+import {
+  parseSIEMConfig,
+  type SIEMConfigInput,
+} from "../platforms/siem_config.ts";
+import { fromParts, PART_BYTES, type StoredGroup, toParts } from "./blob.ts";
+import { counterValue, type KvKey, type KvLike, U64 } from "./kv_like.ts";
+
+/** Options of {@linkcode KvSpool}. */
+export interface KvSpoolOptions {
+  /** The first key part of everything the spool stores; default `"harombe-siem"`. */
+  prefix?: string | undefined;
+  /** The `fetch` to send with; default: the global one. */
+  fetch?: typeof fetch | undefined;
+  /** The clock; default {@linkcode systemClock}. */
+  clock?: Clock | undefined;
+  /** Numbers in [0, 1) for jitter and ids; default `Math.random`. */
+  random?: (() => number) | undefined;
+  /** Where problems are written; default: the console. */
+  logger?: Logger | undefined;
+  /** Also told of every dead letter, after it is stored. */
+  onDeadLetter?: ((letter: DeadLetter) => void | Promise<void>) | undefined;
+  /**
+   * Most events held per destination; past it `accept` refuses with 503.
+   *
+   * @default {1000000}
+   */
+  maxSpooledEvents?: number | undefined;
+  /**
+   * How long a destination's lease lasts without renewal, in ms: after an
+   * instance dies, another takes its destinations over this much later.
+   *
+   * @default {15000}
+   */
+  leaseMs?: number | undefined;
+  /**
+   * How often the spool renews leases and looks for events (accepted by
+   * other instances, or left by a dead one), in ms.
+   *
+   * @default {1000}
+   */
+  pollMs?: number | undefined;
+  /** How long `stop()` may go on delivering, in ms; default 30000. */
+  stopTimeoutMs?: number | undefined;
+  /** This instance's id in leases; default: random. */
+  instanceId?: string | undefined;
+}
+
+/** A dead letter as stored by the spool. */
+export interface StoredDeadLetter {
+  /** Its id, for replay. */
+  id: string;
+  /** The destination that gave the events up. */
+  destination: string;
+  /** Why. */
+  reason: string;
+  /** The HTTP status that refused them, if any. */
+  status?: number | undefined;
+  /** When they were given up, in epoch ms. */
+  at: number;
+  /** The events. */
+  events: SIEMEvent[];
+}
+
+/** An outbox group loaded into a destination's memory. */
+interface Loaded {
+  keys: KvKey[];
+  firstVersionstamp: string;
+  count: number;
+  remaining: number;
+  dead: Map<string, { status: number | undefined; events: SIEMEvent[] }>;
+}
+
+interface Lane {
+  name: string;
+  destination: Destination;
+  lease?: { versionstamp: string; expiresAt: number } | undefined;
+  loaded: Map<string, Loaded>;
+  spooled: number;
+  deadStored: number;
+  feeding: boolean;
+  /**
+   * Groups settled while a feed lists the outbox: a listing fetched before
+   * their deletion may still yield them, and they must not load again.
+   */
+  settledWhileFeeding: Set<string>;
+}
+
+/** The most bytes of events committed in one transaction (Deno KV allows 800 KiB). */
+const MAX_COMMIT_BYTES = 700_000;
+/** The size of JSON at which a group of events is closed (a larger event goes alone). */
+const GROUP_BYTES = PART_BYTES;
+const encoder = new TextEncoder();
+
+/**
+ * A durable spool: `accept` commits events to a key-value store (one outbox
+ * per destination) before it resolves, so the ingest answers 202 only for
+ * events that survive a crash. Each destination is delivered by the one
+ * instance holding its lease, which loads outbox groups into an in-memory
+ * destination (batching across requests, retries, backoff, splitting) and
+ * deletes each group once all its events are delivered or dead-lettered.
+ * Dead letters are stored with their reason and can be listed and replayed.
+ *
+ * Delivery is at least once: a group whose delivery had begun when its
+ * instance died is sent again by the next lease holder.
+ *
+ * @example
+ * ```ts ignore
+ * import { KvSpool } from "@harombe/siem/spool";
+ *
+ * const kv = await Deno.openKv("./data/spool.sqlite");
+ * const spool = new KvSpool(kv, [
+ *   { platform: "elasticsearch", endpoint: "https://es.example.com:9200", token: "key" },
+ * ]);
+ * spool.start();
+ * ```
+ */
+export class KvSpool implements IngestSink {
+  readonly #kv: KvLike;
+  readonly #prefix: string;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #logger: Logger;
+  readonly #userDeadLetter: KvSpoolOptions["onDeadLetter"];
+  readonly #maxSpooled: number;
+  readonly #leaseMs: number;
+  readonly #pollMs: number;
+  readonly #stopTimeoutMs: number;
+  readonly #instanceId: string | undefined;
+  readonly #lanes = new Map<string, Lane>();
+  readonly #owner = new WeakMap<SIEMEvent, Loaded>();
+  readonly #deadReason = new WeakMap<SIEMEvent, string>();
+  readonly #deadStatus = new WeakMap<SIEMEvent, number | undefined>();
+  #writes: Promise<void> = Promise.resolve();
+  #timer: unknown;
+  #ticking: Promise<void> | undefined;
+  #again = false;
+  #running = false;
+  #stopped = false;
+  #accepted = 0;
+  #id: string | undefined;
+
+  /**
+   * Creates the spool; nothing is read or written until `start` or
+   * `accept`.
+   *
+   * @param kv The store (`Deno.Kv` or another {@linkcode KvLike}).
+   * @param configs The destinations.
+   * @param options Limits, lease timing, and injected clock and fetch.
+   * @throws {SIEMConfigError} When a config is invalid.
+   */
+  constructor(
+    kv: KvLike,
+    configs: readonly SIEMConfigInput[],
+    options: KvSpoolOptions = {},
+  ) {
+    this.#kv = kv;
+    this.#prefix = options.prefix ?? "harombe-siem";
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#logger = options.logger ?? consoleLogger;
+    this.#userDeadLetter = options.onDeadLetter;
+    this.#maxSpooled = options.maxSpooledEvents ?? 1_000_000;
+    this.#leaseMs = options.leaseMs ?? 15_000;
+    this.#pollMs = options.pollMs ?? 1000;
+    this.#stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
+    this.#instanceId = options.instanceId;
+    for (const input of configs) {
+      const config = parseSIEMConfig(input);
+      if (this.#lanes.has(config.name)) {
+        throw new Error(
+          `Cannot add SIEM destination: the name "${config.name}" is taken (set a different "name")`,
+        );
+      }
+      const lane: Lane = {
+        name: config.name,
+        destination: undefined as unknown as Destination,
+        loaded: new Map(),
+        spooled: 0,
+        deadStored: 0,
+        feeding: false,
+        settledWhileFeeding: new Set(),
+      };
+      lane.destination = new Destination(createExporter(config), {
+        fetch: options.fetch,
+        clock: this.#clock,
+        random: this.#random,
+        logger: this.#logger,
+        autoFlush: true,
+        onDeadLetter: (letter) => this.#noteDeadLetter(letter),
+        onSettled: (_, events, outcome) => this.#settled(lane, events, outcome),
+      });
+      this.#lanes.set(config.name, lane);
+    }
+  }
+
+  /** The destinations' names. */
+  get platforms(): string[] {
+    return [...this.#lanes.keys()];
+  }
+
+  /** This instance's id in leases. */
+  get instanceId(): string {
+    return this.#id ??= this.#instanceId ?? crypto.randomUUID();
+  }
+
+  /**
+   * Starts delivering: takes the leases it can and delivers what the outbox
+   * holds (events left by a crash included), then keeps looking every
+   * `pollMs`.
+   */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#stopped = false;
+    for (const lane of this.#lanes.values()) lane.destination.reopen();
+    void this.#tick();
+  }
+
+  /**
+   * Commits validated events to every enabled destination's outbox; resolves
+   * once they are stored. Large requests are committed in several
+   * transactions of at most about 700 KB.
+   *
+   * @param events The events.
+   * @throws {IngestError} 503 when a destination's outbox is full, 413 when
+   * one event is too large to store in one transaction.
+   */
+  async accept(events: readonly AuditEvent[]): Promise<void> {
+    if (this.#stopped) {
+      throw new IngestError(503, "overloaded", "the spool is stopping", {}, {
+        "Retry-After": "5",
+      });
+    }
+    const lanes = this.#enabledLanes();
+    if (lanes.length === 0) {
+      throw new IngestError(503, "overloaded", "no destination is enabled");
+    }
+    await this.#refreshCounts(lanes);
+    for (const lane of lanes) {
+      if (lane.spooled + events.length > this.#maxSpooled) {
+        throw new IngestError(
+          503,
+          "overloaded",
+          `the spool of ${lane.name} is full (${lane.spooled} of ${this.#maxSpooled} events)`,
+          {},
+          { "Retry-After": String(Math.ceil(this.#pollMs / 1000) * 5) },
+        );
+      }
+    }
+    const siemEvents = events.map((event) => toSIEMEvent(event));
+    const groups = this.#group(siemEvents);
+    let atomic = this.#kv.atomic();
+    let bytes = 0;
+    const commits: Promise<void>[] = [];
+    const commit = async (op: typeof atomic): Promise<void> => {
+      const result = await this.#retry(() => op.commit());
+      if (!result.ok) throw new Error("Cannot store events: commit failed");
+    };
+    for (const group of groups) {
+      const parts = toParts(group);
+      const size = parts.reduce((sum, part) => sum + part.length, 0);
+      if (size * lanes.length > MAX_COMMIT_BYTES && lanes.length > 1) {
+        // Too large to store for every destination at once: one
+        // transaction per destination.
+        for (const lane of lanes) {
+          const op = this.#kv.atomic();
+          this.#writeGroup(op, "outbox", lane.name, group, parts);
+          commits.push(commit(op));
+        }
+        continue;
+      }
+      if (bytes + size * lanes.length > MAX_COMMIT_BYTES) {
+        commits.push(commit(atomic));
+        atomic = this.#kv.atomic();
+        bytes = 0;
+      }
+      for (const lane of lanes) {
+        this.#writeGroup(atomic, "outbox", lane.name, group, parts);
+      }
+      bytes += size * lanes.length;
+    }
+    if (bytes > 0) commits.push(commit(atomic));
+    await Promise.all(commits);
+    this.#accepted += events.length;
+    for (const lane of lanes) lane.spooled += events.length;
+    if (this.#running) void this.#tick();
+  }
+
+  /** How many more events every enabled destination's outbox can take (as last counted). */
+  capacity(): number {
+    let free = Infinity;
+    for (const lane of this.#enabledLanes()) {
+      free = Math.min(free, this.#maxSpooled - lane.spooled);
+    }
+    return free === Infinity ? 0 : Math.max(0, free);
+  }
+
+  /** Sends now what this instance has loaded, and loads more first. */
+  async flush(): Promise<unknown> {
+    await this.#tick();
+    const results = await Promise.all(
+      this.#enabledLanes().map((lane) => lane.destination.flush()),
+    );
+    await this.#writes;
+    return results;
+  }
+
+  /**
+   * Statistics: each destination's delivery counters, with `buffered` as the
+   * events its outbox holds (from every instance).
+   */
+  getStats(): IntegratorStats {
+    const totals = emptyCounters();
+    const perPlatform: IntegratorStats["perPlatform"] = {};
+    let buffered = 0;
+    for (const lane of this.#lanes.values()) {
+      lane.destination.addTo(totals);
+      const stats = lane.destination.stats();
+      perPlatform[lane.name] = {
+        ...stats,
+        buffered: Math.max(lane.spooled, stats.buffered),
+        spool: {
+          leaseHeld: lane.lease !== undefined,
+          deadLettersStored: lane.deadStored,
+        },
+      };
+      buffered += perPlatform[lane.name]!.buffered;
+    }
+    return { ...totals, eventsAccepted: this.#accepted, buffered, perPlatform };
+  }
+
+  /**
+   * Stops: no more accepts, delivers what is loaded until the deadline,
+   * writes the settlements, and gives the leases up so another instance can
+   * take over at once. Undelivered events stay in the store.
+   *
+   * @param options The deadline.
+   * @returns The final flushes and what they left undelivered (still stored).
+   */
+  async stop(options: { timeoutMs?: number } = {}): Promise<StopReport> {
+    this.#stopped = true;
+    this.#running = false;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const reports: DestinationReport[] = await Promise.all(
+      [...this.#lanes.values()].map((lane) =>
+        lane.destination.close(options.timeoutMs ?? this.#stopTimeoutMs)
+      ),
+    );
+    await this.#writes;
+    await Promise.all(
+      [...this.#lanes.values()].map((lane) => this.#release(lane)),
+    );
+    return {
+      destinations: reports,
+      undeliveredCount: reports.reduce((n, r) => n + r.undelivered.length, 0),
+    };
+  }
+
+  /**
+   * Lists stored dead letters.
+   *
+   * @param destination Only this destination's; default: all.
+   * @returns The dead letters, oldest first per destination.
+   */
+  async *deadLetters(destination?: string): AsyncIterable<StoredDeadLetter> {
+    const names = destination ? [destination] : this.platforms;
+    for (const name of names) {
+      for await (const group of this.#groups("dead", name)) {
+        const stored = fromParts(group.parts);
+        yield {
+          id: group.id,
+          destination: name,
+          reason: stored.reason ?? "",
+          status: stored.status,
+          at: stored.at,
+          events: stored.events,
+        };
+      }
+    }
+  }
+
+  /**
+   * Moves dead letters back into their destination's outbox, to be sent
+   * again (after the cause is fixed).
+   *
+   * @param destination Only this destination's; default: all.
+   * @param id Only this dead letter; default: all.
+   * @returns How many events were put back.
+   */
+  async replayDeadLetters(destination?: string, id?: string): Promise<number> {
+    let count = 0;
+    const names = destination ? [destination] : this.platforms;
+    for (const name of names) {
+      for await (const group of this.#groups("dead", name)) {
+        if (id !== undefined && group.id !== id) continue;
+        const stored = fromParts(group.parts);
+        const op = this.#kv.atomic().check({
+          key: group.keys[0]!,
+          versionstamp: group.firstVersionstamp,
+        });
+        for (const key of group.keys) op.delete(key);
+        const back: StoredGroup = { at: stored.at, events: stored.events };
+        this.#writeGroup(op, "outbox", name, back, toParts(back));
+        op.sum(
+          this.#key("deadcount", name),
+          U64 - BigInt(stored.events.length),
+        );
+        if ((await op.commit()).ok) count += stored.events.length;
+      }
+    }
+    if (this.#running) void this.#tick();
+    return count;
+  }
+
+  // Groups events into outbox groups of about GROUP_BYTES of JSON (a larger
+  // event forms a group of its own; one too large to commit is refused).
+  #group(events: SIEMEvent[]): StoredGroup[] {
+    const at = this.#clock.now();
+    const groups: StoredGroup[] = [];
+    let current: SIEMEvent[] = [];
+    let size = 0;
+    for (const event of events) {
+      const json = JSON.stringify(event);
+      // UTF-16 length is a lower bound of the UTF-8 size; measure exactly
+      // only when the bound alone cannot decide.
+      const bytes = json.length * 3 <= MAX_COMMIT_BYTES
+        ? json.length
+        : encoder.encode(json).length;
+      if (bytes > MAX_COMMIT_BYTES) {
+        throw new IngestError(
+          413,
+          "payload_too_large",
+          `an event is larger than the ${MAX_COMMIT_BYTES} bytes the durable spool stores at once`,
+        );
+      }
+      if (current.length > 0 && size + bytes > GROUP_BYTES) {
+        groups.push({ at, events: current });
+        current = [];
+        size = 0;
+      }
+      current.push(event);
+      size += bytes;
+    }
+    if (current.length > 0) groups.push({ at, events: current });
+    return groups;
+  }
+
+  #writeGroup(
+    op: ReturnType<KvLike["atomic"]>,
+    kind: "outbox" | "dead",
+    destination: string,
+    group: StoredGroup,
+    parts: Uint8Array[],
+  ): void {
+    const id = crypto.randomUUID();
+    parts.forEach((part, index) =>
+      op.set(
+        this.#key(kind, destination, group.at, id, index, parts.length),
+        part,
+      )
+    );
+    op.sum(
+      this.#key(kind === "outbox" ? "count" : "deadcount", destination),
+      BigInt(group.events.length),
+    );
+  }
+
+  #key(...parts: (string | number)[]): KvKey {
+    return [this.#prefix, ...parts];
+  }
+
+  // Reads the stored groups of one outbox or dead-letter list, in order,
+  // complete groups only.
+  async *#groups(
+    kind: "outbox" | "dead",
+    destination: string,
+    limit = Infinity,
+  ): AsyncIterable<
+    {
+      id: string;
+      keys: KvKey[];
+      parts: Uint8Array[];
+      firstVersionstamp: string;
+    }
+  > {
+    let current:
+      | {
+        id: string;
+        keys: KvKey[];
+        parts: Uint8Array[];
+        firstVersionstamp: string;
+        total: number;
+      }
+      | undefined;
+    let yielded = 0;
+    for await (
+      const entry of this.#kv.list<Uint8Array>({
+        prefix: this.#key(kind, destination),
+      }, { batchSize: 100 })
+    ) {
+      const [, , , , id, index, total] = entry.key as [
+        string,
+        string,
+        string,
+        number,
+        string,
+        number,
+        number,
+      ];
+      if (current?.id !== id) {
+        current = {
+          id,
+          keys: [],
+          parts: [],
+          firstVersionstamp: entry.versionstamp,
+          total,
+        };
+      }
+      if (index !== current.parts.length) continue;
+      current.keys.push(entry.key);
+      current.parts.push(entry.value);
+      if (current.parts.length === current.total) {
+        yield current;
+        if (++yielded >= limit) return;
+      }
+    }
+  }
+
+  async #refreshCounts(lanes: Lane[]): Promise<void> {
+    await Promise.all(lanes.map(async (lane) => {
+      const [count, dead] = await Promise.all([
+        this.#retry(() => this.#kv.get(this.#key("count", lane.name))),
+        this.#retry(() => this.#kv.get(this.#key("deadcount", lane.name))),
+      ]);
+      lane.spooled = counterValue(count.value);
+      lane.deadStored = counterValue(dead.value);
+    }));
+  }
+
+  // One round: renew or take leases, then load outbox groups into the
+  // destinations this instance delivers.
+  #tick(): Promise<void> {
+    if (this.#ticking) {
+      this.#again = true;
+      return this.#ticking;
+    }
+    this.#ticking = (async () => {
+      do {
+        this.#again = false;
+        await this.#round();
+      } while (this.#again);
+    })().finally(() => {
+      this.#ticking = undefined;
+    });
+    return this.#ticking;
+  }
+
+  async #round(): Promise<void> {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    try {
+      const lanes = this.#enabledLanes();
+      await this.#refreshCounts(lanes);
+      for (const lane of lanes) {
+        if (await this.#holdLease(lane)) await this.#feed(lane);
+      }
+    } catch (error) {
+      this.#logger.error("spool round failed", { error: String(error) });
+    } finally {
+      if (this.#running && this.#timer === undefined) {
+        this.#timer = this.#clock.setTimeout(() => {
+          this.#timer = undefined;
+          void this.#tick();
+        }, this.#pollMs);
+      }
+    }
+  }
+
+  async #holdLease(lane: Lane): Promise<boolean> {
+    const now = this.#clock.now();
+    if (lane.lease && lane.lease.expiresAt - now > (this.#leaseMs * 2) / 3) {
+      return true;
+    }
+    const key = this.#key("lease", lane.name);
+    const current = await this.#retry(() =>
+      this.#kv.get<{ owner: string; expiresAt: number }>(key)
+    );
+    const mine = current.value?.owner === this.instanceId;
+    if (current.value && !mine && current.value.expiresAt > now) {
+      if (lane.lease) this.#lose(lane);
+      return false;
+    }
+    if (lane.lease && !mine) {
+      this.#lose(lane);
+      return false;
+    }
+    const expiresAt = now + this.#leaseMs;
+    const result = await this.#retry(() =>
+      this.#kv.atomic()
+        .check({ key, versionstamp: current.versionstamp })
+        .set(key, { owner: this.instanceId, expiresAt })
+        .commit()
+    ) as { ok: boolean; versionstamp?: string };
+    if (!result.ok) {
+      if (lane.lease) this.#lose(lane);
+      return false;
+    }
+    lane.lease = { versionstamp: result.versionstamp ?? "", expiresAt };
+    return true;
+  }
+
+  // Another instance has the lease now: forget what was loaded (it is still
+  // stored, and the new holder sends it).
+  #lose(lane: Lane): void {
+    this.#logger.warn("spool lease lost", { destination: lane.name });
+    lane.lease = undefined;
+    lane.destination.clear();
+    lane.loaded.clear();
+  }
+
+  async #release(lane: Lane): Promise<void> {
+    if (!lane.lease) return;
+    const key = this.#key("lease", lane.name);
+    const current = await this.#kv.get<{ owner: string }>(key);
+    if (current.value?.owner === this.instanceId) {
+      await this.#kv.atomic().check({
+        key,
+        versionstamp: current.versionstamp,
+      }).delete(key).commit();
+    }
+    lane.lease = undefined;
+  }
+
+  // Loads outbox groups until the destination holds a few batches.
+  async #feed(lane: Lane): Promise<void> {
+    if (lane.feeding || !lane.destination.config.enabled) return;
+    lane.feeding = true;
+    lane.settledWhileFeeding.clear();
+    try {
+      const { batchSize } = lane.destination.config;
+      const target = batchSize * 4;
+      if (lane.destination.buffered >= batchSize * 2) return;
+      for await (const group of this.#groups("outbox", lane.name)) {
+        if (lane.destination.buffered >= target || !lane.lease) break;
+        if (
+          lane.loaded.has(group.id) || lane.settledWhileFeeding.has(group.id)
+        ) continue;
+        const stored = fromParts(group.parts);
+        const loaded: Loaded = {
+          keys: group.keys,
+          firstVersionstamp: group.firstVersionstamp,
+          count: stored.events.length,
+          remaining: stored.events.length,
+          dead: new Map(),
+        };
+        lane.loaded.set(group.id, loaded);
+        for (const event of stored.events) {
+          this.#owner.set(event, loaded);
+          lane.destination.enqueue(event, true, stored.at);
+        }
+      }
+    } finally {
+      lane.feeding = false;
+    }
+  }
+
+  #noteDeadLetter(letter: DeadLetter): void {
+    for (const event of letter.events) {
+      this.#deadReason.set(event, letter.reason);
+      this.#deadStatus.set(event, letter.status);
+    }
+    if (this.#userDeadLetter) {
+      Promise.resolve(this.#userDeadLetter(letter)).catch((error) =>
+        this.#logger.error("dead-letter callback failed", {
+          error: String(error),
+        })
+      );
+    }
+  }
+
+  // Events left a destination: once every event of a group has, the group
+  // is deleted (and its dead letters stored) in one transaction.
+  #settled(
+    lane: Lane,
+    events: SIEMEvent[],
+    outcome: "delivered" | "dead_lettered",
+  ): void {
+    for (const event of events) {
+      const loaded = this.#owner.get(event);
+      if (!loaded) continue;
+      this.#owner.delete(event);
+      loaded.remaining--;
+      if (outcome === "dead_lettered") {
+        const reason = this.#deadReason.get(event) ?? "dead-lettered";
+        const group = loaded.dead.get(reason) ??
+          { status: this.#deadStatus.get(event), events: [] };
+        group.events.push(event);
+        loaded.dead.set(reason, group);
+      }
+      if (loaded.remaining === 0) this.#commitSettled(lane, loaded);
+    }
+  }
+
+  #commitSettled(lane: Lane, loaded: Loaded): void {
+    const id = String(loaded.keys[0]?.[4]);
+    this.#writes = this.#writes.then(async () => {
+      const op = this.#kv.atomic().check({
+        key: loaded.keys[0]!,
+        versionstamp: loaded.firstVersionstamp,
+      });
+      for (const key of loaded.keys) op.delete(key);
+      op.sum(this.#key("count", lane.name), U64 - BigInt(loaded.count));
+      for (const [reason, group] of loaded.dead) {
+        const stored: StoredGroup = {
+          at: this.#clock.now(),
+          events: group.events,
+          reason,
+          status: group.status,
+        };
+        this.#writeGroup(op, "dead", lane.name, stored, toParts(stored));
+      }
+      const { ok } = await this.#retry(() => op.commit());
+      if (lane.feeding) lane.settledWhileFeeding.add(id);
+      lane.loaded.delete(id);
+      if (ok) {
+        lane.spooled = Math.max(0, lane.spooled - loaded.count);
+      }
+    }).catch((error) => {
+      if (lane.feeding) lane.settledWhileFeeding.add(id);
+      lane.loaded.delete(id);
+      this.#logger.error("spool could not record delivered events", {
+        destination: lane.name,
+        error: String(error),
+      });
+    });
+  }
+
+  // Several processes on one SQLite file meet "database is locked" now and
+  // then: nothing was written, so the operation is tried again.
+  async #retry<T>(operation: () => Promise<T>): Promise<T> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await operation();
+      } catch (error) {
+        const busy = error instanceof Error &&
+          /locked|busy/i.test(error.message);
+        if (!busy || attempt >= 50) throw error;
+        const delay = Math.min(200, 5 * 2 ** Math.min(attempt, 5)) *
+          (0.5 + this.#random() / 2);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  #enabledLanes(): Lane[] {
+    return [...this.#lanes.values()].filter((lane) =>
+      lane.destination.config.enabled
+    );
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Runs `deno task start`'s entry as a subprocess and waits for its banner:
+ * for the tests that kill, restart and pair servers.
+ *
+ * @module
+ */
+
+const MAIN = new URL("../../../src/runtime/deno/main.ts", import.meta.url);
+const CONFIG = new URL("../../../deno.json", import.meta.url);
+
+/** A server subprocess. */
+export interface ServerProcess {
+  /** Its base URL. */
+  url: string;
+  /** Its banner and later output lines. */
+  lines: string[];
+  /** Sends a signal and waits for the exit code. */
+  stop(signal: Deno.Signal): Promise<number>;
+}
+
+/** Starts the server with the given environment (PORT 0 unless set). */
+export async function startServerProcess(
+  env: Record<string, string>,
+): Promise<ServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--unstable-kv",
+      "--config",
+      CONFIG.pathname,
+      "--allow-net",
+      "--allow-env",
+      "--allow-read",
+      "--allow-write",
+      MAIN.pathname,
+    ],
+    env: { PORT: "0", NO_COLOR: "1", ...env },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  let url: string | undefined;
+  let ready = false;
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const pump = (async () => {
+    let rest = "";
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      rest += value;
+      const parts = rest.split("\n");
+      rest = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        url ??= /listening on (http:\/\/\S+)/.exec(line)?.[1];
+        if (/ingest token/.test(line)) ready = true;
+      }
+    }
+  })();
+  const errors = new Response(child.stderr).text();
+  const deadline = Date.now() + 30_000;
+  while (!(url && ready) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  if (!url || !ready) {
+    child.kill("SIGKILL");
+    await child.status;
+    await pump;
+    throw new Error(`server did not start: ${await errors}`);
+  }
+  return {
+    url,
+    lines,
+    async stop(signal: Deno.Signal): Promise<number> {
+      child.kill(signal);
+      const status = await child.status;
+      await pump;
+      await errors;
+      return status.code ?? -1;
+    },
+  };
+}
+
+/** Posts events as NDJSON; returns the HTTP status. */
+export async function postNdjson(
+  url: string,
+  token: string,
+  events: unknown[],
+): Promise<number> {
+  const response = await fetch(`${url}/events`, {
+    method: "POST",
+    body: events.map((event) => JSON.stringify(event)).join("\n"),
+    headers: {
+      "Content-Type": "application/x-ndjson",
+      Authorization: `Bearer ${token}`,
+    },
+  });
+  await response.body?.cancel();
+  return response.status;
+}

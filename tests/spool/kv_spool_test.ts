@@ -1,0 +1,310 @@
+import assert from "node:assert/strict";
+import {
+  type AuditEvent,
+  parseAuditEvent,
+} from "../../src/events/audit_event.ts";
+import { IngestError } from "../../src/ingest/ingest_error.ts";
+import { KvSpool, type KvSpoolOptions } from "../../src/spool/kv_spool.ts";
+import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
+import { realisticEvents } from "../fixtures/events.ts";
+import { waitFor } from "../support/fake_clock.ts";
+import {
+  deadLetterSink,
+  MemoryLogger,
+  startReceivers,
+} from "../support/receivers.ts";
+
+const quiet = new MemoryLogger();
+const FAST: KvSpoolOptions = {
+  logger: quiet,
+  leaseMs: 400,
+  pollMs: 30,
+  stopTimeoutMs: 2000,
+};
+
+function audit(count: number, seed = 1): AuditEvent[] {
+  return realisticEvents(count, seed).map((event) => parseAuditEvent(event));
+}
+
+function esIds(siems: ReturnType<typeof startReceivers>): string[] {
+  return siems.elasticsearch.documents.map((d) => d.id);
+}
+
+async function withKv(run: (kv: Deno.Kv) => Promise<void>): Promise<void> {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await run(kv);
+  } finally {
+    kv.close();
+  }
+}
+
+function fast(configs: SIEMConfigInput[]): SIEMConfigInput[] {
+  return configs.map((config) => ({
+    flushIntervalMs: 100,
+    retryDelayMs: 20,
+    maxRetryDelayMs: 200,
+    maxRetries: 1,
+    ...config,
+  }));
+}
+
+Deno.test("KvSpool.accept() stores events before anything is sent; start() delivers them", async () => {
+  await using siems = startReceivers();
+  await withKv(async (kv) => {
+    const spool = new KvSpool(kv, fast(siems.configs()), FAST);
+    const events = audit(30);
+    await spool.accept(events.slice(0, 10));
+    await spool.accept(events.slice(10));
+    assert.equal(siems.splunk.requests.length, 0);
+    const counted = await kv.get<Deno.KvU64>([
+      "harombe-siem",
+      "count",
+      "splunk",
+    ]);
+    assert.equal(counted.value?.value, 30n);
+    assert.equal(spool.getStats().perPlatform.splunk!.buffered, 30);
+    spool.start();
+    await waitFor(
+      () =>
+        siems.splunk.events.length === 30 &&
+        siems.elasticsearch.documents.length === 30 &&
+        siems.datadog.logs.length === 30,
+      5000,
+      "delivery",
+    );
+    // Batching spans requests: one HEC request carried all 30 events.
+    assert.equal(siems.splunk.requests.length, 1);
+    await spool.stop();
+    const left = [];
+    for await (const entry of kv.list({ prefix: ["harombe-siem", "outbox"] })) {
+      left.push(entry.key);
+    }
+    assert.deepEqual(left, []);
+    const after = await kv.get<Deno.KvU64>(["harombe-siem", "count", "splunk"]);
+    assert.equal(after.value?.value, 0n);
+    assert.equal(spool.getStats().eventsFailed, 0);
+  });
+});
+
+Deno.test("KvSpool keeps each destination's events until it recovers, without delaying the others", async () => {
+  await using siems = startReceivers();
+  siems.elasticsearch.down({ status: 503 });
+  await withKv(async (kv) => {
+    const spool = new KvSpool(kv, fast(siems.configs()), FAST);
+    spool.start();
+    const events = audit(40);
+    await spool.accept(events);
+    await waitFor(
+      () =>
+        siems.splunk.events.length === 40 && siems.datadog.logs.length === 40,
+      5000,
+      "healthy destinations",
+    );
+    assert.equal(siems.elasticsearch.documents.length, 0);
+    assert.equal(spool.getStats().perPlatform.elasticsearch!.buffered, 40);
+    siems.elasticsearch.down(null);
+    await waitFor(
+      () => siems.elasticsearch.documents.length === 40,
+      10_000,
+      "recovery",
+    );
+    await spool.stop();
+    assert.deepEqual(esIds(siems).sort(), events.map((e) => e.event_id).sort());
+    assert.equal(
+      siems.splunk.events.length,
+      40,
+      "no duplicate at the healthy ones",
+    );
+  });
+});
+
+Deno.test("KvSpool stores dead letters with their reason, lists and replays them", async () => {
+  await using siems = startReceivers();
+  const sink = deadLetterSink();
+  await withKv(async (kv) => {
+    const [, elasticsearch] = siems.configs();
+    const spool = new KvSpool(kv, fast([elasticsearch!]), {
+      ...FAST,
+      onDeadLetter: sink.onDeadLetter,
+    });
+    const events = audit(5);
+    siems.elasticsearch.failItemsNext(({ index }) =>
+      index === 2
+        ? {
+          status: 400,
+          type: "document_parsing_exception",
+          reason: "bad field",
+        }
+        : undefined
+    );
+    await spool.accept(events);
+    spool.start();
+    await waitFor(
+      () => siems.elasticsearch.documents.length === 4,
+      5000,
+      "4 delivered",
+    );
+    await waitFor(
+      () =>
+        spool.getStats().perPlatform.elasticsearch!.spool?.deadLettersStored ===
+          1,
+      5000,
+      "dead letter stored",
+    );
+    const letters = [];
+    for await (const letter of spool.deadLetters()) letters.push(letter);
+    assert.equal(letters.length, 1);
+    assert.equal(letters[0]!.destination, "elasticsearch");
+    assert.equal(letters[0]!.events[0]!.event_id, events[2]!.event_id);
+    assert.equal(
+      letters[0]!.reason,
+      "item HTTP 400: document_parsing_exception: bad field",
+    );
+    assert.equal(sink.letters.length, 1);
+    // Fixed: replay sends it again.
+    assert.equal(await spool.replayDeadLetters("elasticsearch"), 1);
+    await waitFor(
+      () => siems.elasticsearch.documents.length === 5,
+      5000,
+      "replayed",
+    );
+    const none = [];
+    for await (const letter of spool.deadLetters()) none.push(letter);
+    assert.deepEqual(none, []);
+    await spool.stop();
+  });
+});
+
+Deno.test("KvSpool refuses with 503 when an outbox is full, and 413 for an event too large to store", async () => {
+  await withKv(async (kv) => {
+    const spool = new KvSpool(kv, [{
+      platform: "splunk",
+      endpoint: "http://127.0.0.1:1",
+    }], { ...FAST, maxSpooledEvents: 10 });
+    await spool.accept(audit(8));
+    await assert.rejects(
+      () => spool.accept(audit(5, 2)),
+      (error: unknown) =>
+        error instanceof IngestError && error.status === 503 &&
+        /spool of splunk is full \(8 of 10 events\)/.test(error.message),
+    );
+    assert.equal(spool.capacity(), 2);
+    const huge = parseAuditEvent({
+      ...realisticEvents(1)[0]!,
+      metadata: { blob: "x".repeat(800_000) },
+    });
+    await assert.rejects(
+      () => spool.accept([huge]),
+      (error: unknown) => error instanceof IngestError && error.status === 413,
+    );
+    await spool.stop({ timeoutMs: 10 });
+  });
+});
+
+Deno.test("KvSpool stores an event larger than one value in parts and delivers it whole", async () => {
+  await using siems = startReceivers();
+  await withKv(async (kv) => {
+    const [, elasticsearch] = siems.configs();
+    const spool = new KvSpool(kv, fast([elasticsearch!]), FAST);
+    const big = parseAuditEvent({
+      ...realisticEvents(1)[0]!,
+      metadata: { blob: "é".repeat(150_000) },
+    });
+    await spool.accept([big, ...audit(3, 3)]);
+    let parts = 0;
+    for await (const _ of kv.list({ prefix: ["harombe-siem", "outbox"] })) {
+      parts++;
+    }
+    assert.ok(parts >= 6, `${parts} parts`);
+    spool.start();
+    await waitFor(
+      () => siems.elasticsearch.documents.length === 4,
+      5000,
+      "delivery",
+    );
+    const stored = siems.elasticsearch.documents.find((d) =>
+      d.id === big.event_id
+    );
+    assert.equal(
+      (stored!.source.metadata as { blob: string }).blob,
+      "é".repeat(150_000),
+    );
+    await spool.stop();
+  });
+});
+
+Deno.test("KvSpool: another instance takes over the events of one that died, after its lease", async () => {
+  await using siems = startReceivers();
+  siems.elasticsearch.down({ status: 503 });
+  await withKv(async (kv) => {
+    const [, elasticsearch] = siems.configs();
+    const first = new KvSpool(kv, fast([elasticsearch!]), {
+      ...FAST,
+      instanceId: "first",
+    });
+    first.start();
+    const events = audit(25);
+    await first.accept(events);
+    await waitFor(
+      () =>
+        first.getStats().perPlatform.elasticsearch!.spool?.leaseHeld === true,
+      5000,
+      "first lease",
+    );
+    // The first instance "dies": its timers stop, its lease stays behind.
+    await first.stop({ timeoutMs: 1 }).catch(() => {});
+    await kv.set(["harombe-siem", "lease", "elasticsearch"], {
+      owner: "first",
+      expiresAt: Date.now() + 300,
+    });
+    const second = new KvSpool(kv, fast([elasticsearch!]), {
+      ...FAST,
+      instanceId: "second",
+    });
+    second.start();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(
+      second.getStats().perPlatform.elasticsearch!.spool?.leaseHeld,
+      false,
+      "the lease is respected until it expires",
+    );
+    siems.elasticsearch.down(null);
+    await waitFor(
+      () => siems.elasticsearch.documents.length === 25,
+      10_000,
+      "takeover",
+    );
+    assert.deepEqual(esIds(siems).sort(), events.map((e) => e.event_id).sort());
+    await second.stop();
+  });
+});
+
+Deno.test("KvSpool: two instances on one store deliver every event once in the normal case", async () => {
+  await using siems = startReceivers();
+  await withKv(async (kv) => {
+    const configs = fast(siems.configs());
+    const a = new KvSpool(kv, configs, { ...FAST, instanceId: "a" });
+    const b = new KvSpool(kv, configs, { ...FAST, instanceId: "b" });
+    a.start();
+    b.start();
+    const events = audit(200, 4);
+    for (let i = 0; i < 200; i += 20) {
+      await (i % 40 === 0 ? a : b).accept(events.slice(i, i + 20));
+    }
+    await waitFor(
+      () =>
+        siems.splunk.events.length >= 200 &&
+        siems.datadog.logs.length >= 200 &&
+        siems.elasticsearch.documents.length === 200,
+      10_000,
+      "delivery",
+    );
+    await Promise.all([a.stop(), b.stop()]);
+    assert.equal(siems.splunk.events.length, 200, "no duplicate at Splunk");
+    assert.equal(siems.datadog.logs.length, 200, "no duplicate at Datadog");
+    // Each destination was delivered by the one instance holding its lease.
+    const posts = siems.elasticsearch.requests.length;
+    assert.ok(posts >= 1);
+  });
+});
