@@ -21,7 +21,13 @@ export interface HealthReport {
   /** Each destination's health and buffer depth (no error text: this route may be public). */
   destinations: Record<
     string,
-    { status: DestinationHealth; buffered: number; consecutiveFailures: number }
+    {
+      status: DestinationHealth;
+      buffered: number;
+      consecutiveFailures: number;
+      /** Events given up: stored dead letters for a spool, else dead-lettered since start. */
+      deadLettered: number;
+    }
   >;
 }
 
@@ -83,6 +89,8 @@ export function healthReport(
       status,
       buffered: destination.buffered,
       consecutiveFailures: destination.consecutiveFailures,
+      deadLettered: destination.spool?.deadLettersStored ??
+        destination.eventsFailed,
     };
     if (status === "disabled") continue;
     enabled++;

@@ -436,6 +436,29 @@ export class KvSpool implements IngestSink {
     return count;
   }
 
+  /**
+   * Deletes stored dead letters for good.
+   *
+   * @param destination Only this destination's; default: all.
+   * @param id Only this dead letter; default: all.
+   * @returns How many events were deleted.
+   */
+  async purgeDeadLetters(destination?: string, id?: string): Promise<number> {
+    let count = 0;
+    const names = destination ? [destination] : this.platforms;
+    for (const name of names) {
+      for await (const group of this.#groups("dead", name)) {
+        if (id !== undefined && group.id !== id) continue;
+        const events = fromParts(group.parts).events.length;
+        const op = this.#kv.atomic();
+        for (const key of group.keys) op.delete(key);
+        op.sum(this.#key("deadcount", name), U64 - BigInt(events));
+        if ((await this.#retry(() => op.commit())).ok) count += events;
+      }
+    }
+    return count;
+  }
+
   // Groups events into outbox groups of about GROUP_BYTES of JSON (a larger
   // event forms a group of its own; one too large to commit is refused).
   #group(events: SIEMEvent[]): StoredGroup[] {

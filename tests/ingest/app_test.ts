@@ -288,6 +288,7 @@ Deno.test("GET /health reports each destination, 200 or 503, without a token", a
     status: "backing_off",
     buffered: 1,
     consecutiveFailures: 1,
+    deadLettered: 0,
   });
   assert.equal(degraded.destinations.splunk.status, "delivering");
 

@@ -140,3 +140,36 @@ Deno.test("two servers on one spool deliver every event, each once in the normal
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("kill test, memory spool: SIGKILL loses what was buffered (why the KV spool is the default)", async () => {
+  await using es = startFakeElasticsearch({ apiKey: "kill-es" });
+  await using hec = startFakeSplunk({ token: "kill-hec" });
+  es.down({ status: 503 });
+  hec.down({ status: 503 });
+  const dataDir = await Deno.makeTempDir();
+  const env = {
+    INGEST_TOKENS: TOKEN,
+    DATA_DIR: dataDir,
+    SIEM_DESTINATIONS: destinations(es.url, hec.url),
+    SPOOL: "memory",
+  };
+  try {
+    const first = await startServerProcess(env);
+    const events = realisticEvents(500, 13);
+    assert.equal(await postNdjson(first.url, TOKEN, events), 202);
+    assert.equal(await first.stop("SIGKILL"), 137);
+    es.down(null);
+    hec.down(null);
+    const second = await startServerProcess(env);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(await second.stop("SIGTERM"), 0);
+    console.log(
+      `kill test, memory spool: 500 acknowledged, ${
+        500 - es.documents.length
+      } lost`,
+    );
+    assert.equal(es.documents.length, 0);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
