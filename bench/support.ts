@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { parseAuditEvent } from "../src/events/audit_event.ts";
 import { type SIEMEvent, toSIEMEvent } from "../src/events/siem_event.ts";
 import { realisticEvents } from "../tests/fixtures/events.ts";
@@ -159,6 +160,14 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
     batches.push(items.slice(i, i + size));
   }
   return batches;
+}
+
+/**
+ * Lets the event loop run (I/O, answers, timers) and comes back at once:
+ * `setTimeout(0)` in a loop is clamped to a few milliseconds per turn.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Waits `ms` milliseconds. */

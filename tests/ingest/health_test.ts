@@ -113,8 +113,18 @@ Deno.test("healthReport() is ok when every destination delivers", () => {
     status: "ok",
     capacity: 100,
     destinations: {
-      splunk: { status: "delivering", buffered: 4, consecutiveFailures: 0 },
-      es: { status: "delivering", buffered: 0, consecutiveFailures: 0 },
+      splunk: {
+        status: "delivering",
+        buffered: 4,
+        consecutiveFailures: 0,
+        deadLettered: 0,
+      },
+      es: {
+        status: "delivering",
+        buffered: 0,
+        consecutiveFailures: 0,
+        deadLettered: 0,
+      },
     },
   });
 });
@@ -230,4 +240,20 @@ Deno.test("healthReport() shows no error text", () => {
   assert.ok(!json.includes("secret"), json);
   assert.ok(!json.includes("lastError"), json);
   assert.ok(!json.includes("retryAt"), json);
+});
+
+Deno.test("healthReport() shows stored dead letters for a spool, else failed events", () => {
+  const report = healthReport(
+    integratorStats([
+      destination({ name: "memory", eventsFailed: 3 }),
+      destination({
+        name: "spooled",
+        eventsFailed: 1,
+        spool: { leaseHeld: true, deadLettersStored: 7 },
+      }),
+    ]),
+    10,
+  );
+  assert.equal(report.destinations.memory!.deadLettered, 3);
+  assert.equal(report.destinations.spooled!.deadLettered, 7);
 });
