@@ -4,11 +4,7 @@
  *
  * @module
  */
-import {
-  type AuditEvent,
-  type AuditEventType,
-  normalizeTimestamp,
-} from "./audit_event.ts";
+import { type AuditEvent, normalizeTimestamp } from "./audit_event.ts";
 
 /** How serious an event is, in the level names all three SIEMs know. */
 export type Severity = "info" | "warning" | "error";
@@ -19,34 +15,10 @@ export const DEFAULT_SOURCE = "harombe";
 /**
  * An audit event normalized for SIEMs: the audit event's fields (snake_case,
  * as on the wire), its timestamp as UTC ISO 8601 with milliseconds and a `Z`,
- * plus `source` and `severity`. Its properties are always in this order, so
- * its JSON is stable.
+ * plus `source` and `severity`. {@linkcode toSIEMEvent} always writes the
+ * properties in one order, so its JSON is stable.
  */
-export interface SIEMEvent {
-  /** Unique id of the event. */
-  event_id: string;
-  /** Id that ties together the events of one request or operation. */
-  correlation_id: string;
-  /** Id of the user or agent session, when there is one. */
-  session_id?: string | undefined;
-  /** When it happened: UTC ISO 8601, milliseconds, `Z`. */
-  timestamp: string;
-  /** What kind of event this is. */
-  event_type: AuditEventType;
-  /** Who acted. */
-  actor: string;
-  /** The tool involved, if any. */
-  tool_name?: string | undefined;
-  /** What was done or decided. */
-  action: string;
-  /** Free-form JSON data about the event. */
-  metadata: Record<string, unknown>;
-  /** How long it took, in whole milliseconds. */
-  duration_ms?: number | undefined;
-  /** The outcome: "success", "error", "pending" or another word. */
-  status: string;
-  /** The error's message, for failed events. */
-  error_message?: string | undefined;
+export interface SIEMEvent extends AuditEvent {
   /** What produced the event; default `"harombe"`. */
   source: string;
   /** How serious the event is. */

@@ -1,100 +1,16 @@
 import assert from "node:assert/strict";
 import { realisticEvents } from "../../fixtures/events.ts";
 import { startFakeElasticsearch } from "../../fakes/fake_elasticsearch.ts";
+import { postNdjson, startServerProcess } from "./subprocess_server.ts";
 
 const TOKEN = "server-test-token-0123456789";
 const MAIN = new URL("../../../src/runtime/deno/main.ts", import.meta.url);
 const CONFIG = new URL("../../../deno.json", import.meta.url);
 
-interface Running {
-  url: string;
-  lines: string[];
-  process: Deno.ChildProcess;
-  /** Sends a signal and waits for the exit code and the remaining output. */
-  stop(signal: Deno.Signal): Promise<number>;
-}
-
-// Starts `deno task start`'s entry as a subprocess with the given
-// environment, and waits for its banner to name its URL.
-async function startServer(env: Record<string, string>): Promise<Running> {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--unstable-kv",
-      "--config",
-      CONFIG.pathname,
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      MAIN.pathname,
-    ],
-    env: { PORT: "0", NO_COLOR: "1", ...env },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: string[] = [];
-  const reader = process.stdout.pipeThrough(new TextDecoderStream())
-    .getReader();
-  let buffered = "";
-  let url: string | undefined;
-  let bannerDone = false;
-  const pump = (async () => {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      buffered += value;
-      const parts = buffered.split("\n");
-      buffered = parts.pop()!;
-      for (const line of parts) {
-        lines.push(line);
-        url ??= /listening on (http:\/\/\S+)/.exec(line)?.[1];
-        // The banner's last line is about ingest tokens.
-        if (/ingest token/.test(line)) bannerDone = true;
-      }
-    }
-  })();
-  const deadline = Date.now() + 20_000;
-  while (!(url && bannerDone) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  const stderr = new Response(process.stderr).text();
-  if (!url) {
-    process.kill("SIGKILL");
-    await process.status;
-    await pump;
-    throw new Error(`server did not start: ${await stderr}`);
-  }
-  return {
-    url,
-    lines,
-    process,
-    async stop(signal: Deno.Signal): Promise<number> {
-      process.kill(signal);
-      const status = await process.status;
-      await pump;
-      await stderr;
-      return status.code;
-    },
-  };
-}
-
-function postEvents(url: string, events: unknown[]): Promise<Response> {
-  return fetch(`${url}/events`, {
-    method: "POST",
-    body: events.map((e) => JSON.stringify(e)).join("\n"),
-    headers: {
-      "Content-Type": "application/x-ndjson",
-      Authorization: `Bearer ${TOKEN}`,
-    },
-  });
-}
-
 Deno.test("deno task start with no SIEM writes accepted events to a local NDJSON file", async () => {
   const dataDir = await Deno.makeTempDir();
   try {
-    const server = await startServer({
+    const server = await startServerProcess({
       INGEST_TOKENS: TOKEN,
       DATA_DIR: dataDir,
     });
@@ -103,9 +19,7 @@ Deno.test("deno task start with no SIEM writes accepted events to a local NDJSON
     );
     assert.equal(server.lines.join("\n").includes(TOKEN), false);
     const events = realisticEvents(3);
-    const response = await postEvents(server.url, events);
-    assert.equal(response.status, 202);
-    await response.body?.cancel();
+    assert.equal(await postNdjson(server.url, TOKEN, events), 202);
     assert.equal(await server.stop("SIGTERM"), 0);
     const files = [...Deno.readDirSync(dataDir)].map((entry) => entry.name);
     assert.equal(files.length, 1);
@@ -126,7 +40,7 @@ Deno.test("deno task start forwards to a configured SIEM and flushes on SIGINT",
   await using es = startFakeElasticsearch({ apiKey: "es-key-for-server-test" });
   const dataDir = await Deno.makeTempDir();
   try {
-    const server = await startServer({
+    const server = await startServerProcess({
       INGEST_TOKENS: `old-token-abcdefghijklmnop,${TOKEN}`,
       DATA_DIR: dataDir,
       SIEM_DESTINATIONS: JSON.stringify([{
@@ -142,9 +56,7 @@ Deno.test("deno task start forwards to a configured SIEM and flushes on SIGINT",
     );
     assert.ok(server.lines.some((l) => l.includes("durable spool: Deno KV")));
     const events = realisticEvents(5);
-    const response = await postEvents(server.url, events);
-    assert.equal(response.status, 202);
-    await response.body?.cancel();
+    assert.equal(await postNdjson(server.url, TOKEN, events), 202);
     assert.equal(es.documents.length, 0);
     assert.equal(await server.stop("SIGINT"), 0);
     assert.deepEqual(
@@ -166,7 +78,7 @@ Deno.test("deno task start with SPOOL=memory saves the events it could not deliv
   es.down({ status: 503 });
   const dataDir = await Deno.makeTempDir();
   try {
-    const server = await startServer({
+    const server = await startServerProcess({
       INGEST_TOKENS: TOKEN,
       DATA_DIR: dataDir,
       SIEM_ELASTICSEARCH_URL: es.url,
@@ -174,9 +86,7 @@ Deno.test("deno task start with SPOOL=memory saves the events it could not deliv
       SPOOL: "memory",
     });
     const events = realisticEvents(2);
-    const response = await postEvents(server.url, events);
-    assert.equal(response.status, 202);
-    await response.body?.cancel();
+    assert.equal(await postNdjson(server.url, TOKEN, events), 202);
     // The destination answers 503 until the 300 ms stop deadline passes.
     assert.equal(await server.stop("SIGTERM"), 0);
     const saved = [...Deno.readDirSync(dataDir)].map((entry) => entry.name);

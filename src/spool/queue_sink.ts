@@ -1,0 +1,305 @@
+/**
+ * The producer half of the Cloudflare Queues spool: an ingest sink that
+ * writes accepted events to a queue, one message per destination and chunk
+ * of events, and resolves only once the queue has stored them.
+ *
+ * @module
+ */
+import type { AuditEvent } from "../events/audit_event.ts";
+import { type SIEMEvent, toSIEMEvent } from "../events/siem_event.ts";
+import { consoleLogger } from "../delivery/console_logger.ts";
+import type { Logger } from "../delivery/export_result.ts";
+import {
+  emptyCounters,
+  type DestinationStats,
+  type IntegratorStats,
+} from "../delivery/stats.ts";
+import { IngestError } from "../ingest/ingest_error.ts";
+import type { IngestSink } from "../ingest/sink.ts";
+import {
+  parseSIEMConfig,
+  type SIEMConfig,
+  type SIEMConfigInput,
+} from "../platforms/siem_config.ts";
+import {
+  jsonBytes,
+  packBatches,
+  QUEUE_LIMITS,
+  type QueueEventsMessage,
+  type QueueProducerLike,
+  type SizedMessage,
+} from "./queue_like.ts";
+
+/** Options of {@linkcode QueueSink}. */
+export interface QueueSinkOptions {
+  /** The `source` written on every SIEM event; default `"harombe"`. */
+  source?: string | undefined;
+  /** Where queue failures are written; default: the console. */
+  logger?: Logger | undefined;
+  /**
+   * The `Retry-After` answered when the queue refuses events, in seconds.
+   *
+   * @default {5}
+   */
+  retryAfterSeconds?: number | undefined;
+}
+
+/** The statistics of a {@linkcode QueueSink}: what it put on the queue. */
+export interface QueueSinkStats extends IntegratorStats {
+  /** The queue's side. */
+  queue: {
+    /** Messages the queue stored. */
+    messagesSent: number;
+    /** `sendBatch` calls that succeeded. */
+    batchesSent: number;
+    /** `sendBatch` calls that failed. */
+    failedSends: number;
+  };
+}
+
+/** What `capacity()` answers: the queue, not this isolate, holds the events. */
+const QUEUE_CAPACITY = 1_000_000_000;
+
+interface Lane {
+  config: SIEMConfig;
+  enqueued: number;
+  /** The JSON size of `{"v":1,"destination":<name>,"events":[]}`. */
+  envelopeBytes: number;
+}
+
+/**
+ * An ingest sink that writes accepted events to a Cloudflare Queue (or any
+ * {@linkcode QueueProducerLike}): `accept` normalizes them and sends one
+ * message `{ v: 1, destination, events }` per enabled destination and
+ * chunk of at most 100,000 bytes of JSON, in `sendBatch` calls of at most
+ * 100 messages and 250,000 bytes, and resolves once every call has: the
+ * ingest answers 202 only for events the queue has stored. The queue's
+ * consumer ({@linkcode consumeQueueBatch}) delivers them.
+ *
+ * One message per destination lets each destination be retried on its own:
+ * a destination that is down does not resend what another has taken.
+ *
+ * @example
+ * ```ts
+ * import { QueueSink } from "@harombe/siem/cloudflare";
+ *
+ * const sent: unknown[] = [];
+ * const sink = new QueueSink({
+ *   send: async (body) => void sent.push(body),
+ *   sendBatch: async (messages) => {
+ *     for (const message of messages) sent.push(message.body);
+ *   },
+ * }, [{ platform: "elasticsearch", endpoint: "https://es.example.com:9200" }]);
+ * await sink.accept([{
+ *   event_id: "evt-1",
+ *   correlation_id: "req-1",
+ *   timestamp: "2026-01-31T12:00:00.000Z",
+ *   event_type: "tool_call",
+ *   actor: "agent-7",
+ *   action: "read_file",
+ *   metadata: {},
+ *   status: "success",
+ * }]);
+ * console.log(sent.length); // 1
+ * ```
+ */
+export class QueueSink implements IngestSink {
+  readonly #producer: QueueProducerLike;
+  readonly #lanes: Lane[] = [];
+  readonly #source: string | undefined;
+  readonly #logger: Logger;
+  readonly #retryAfter: number;
+  #accepted = 0;
+  #messagesSent = 0;
+  #batchesSent = 0;
+  #failedSends = 0;
+  #failures = 0;
+  #lastError: string | undefined;
+  #lastErrorAt: number | undefined;
+
+  /**
+   * Creates the sink; nothing is sent until `accept`.
+   *
+   * @param producer The queue (a Workers Queue binding).
+   * @param configs The destinations (validated here when they are not yet).
+   * @param options The `source`, logger and `Retry-After`.
+   * @throws {SIEMConfigError} When a config is invalid.
+   * @throws {Error} When two destinations share a name.
+   */
+  constructor(
+    producer: QueueProducerLike,
+    configs: readonly (SIEMConfig | SIEMConfigInput)[],
+    options: QueueSinkOptions = {},
+  ) {
+    this.#producer = producer;
+    this.#source = options.source;
+    this.#logger = options.logger ?? consoleLogger;
+    this.#retryAfter = options.retryAfterSeconds ?? 5;
+    const names = new Set<string>();
+    for (const input of configs) {
+      const config = parseSIEMConfig(input);
+      if (names.has(config.name)) {
+        throw new Error(
+          `Cannot add SIEM destination: the name "${config.name}" is taken (set a different "name")`,
+        );
+      }
+      names.add(config.name);
+      this.#lanes.push({
+        config,
+        enqueued: 0,
+        envelopeBytes: jsonBytes({ v: 1, destination: config.name, events: [] }),
+      });
+    }
+  }
+
+  /**
+   * Sends validated events to the queue, for every enabled destination;
+   * resolves once the queue has stored all of them.
+   *
+   * @param events The events.
+   * @throws {IngestError} 413 when one event is too large for a queue
+   * message (nothing is sent then), 503 with `Retry-After` when no
+   * destination is enabled or the queue refuses a batch (batches stored
+   * before the refusal stay: a client that retries may cause duplicates).
+   */
+  async accept(events: readonly AuditEvent[]): Promise<void> {
+    const lanes = this.#lanes.filter((lane) => lane.config.enabled);
+    if (lanes.length === 0) {
+      throw new IngestError(503, "overloaded", "no destination is enabled");
+    }
+    if (events.length === 0) return;
+    const options = this.#source === undefined
+      ? undefined
+      : { source: this.#source };
+    const siemEvents = events.map((event) => toSIEMEvent(event, options));
+    const sizes = siemEvents.map((event) => jsonBytes(event));
+    const messages: SizedMessage<QueueEventsMessage>[] = [];
+    for (const lane of lanes) messages.push(...this.#chunk(lane, siemEvents, sizes));
+    const batches = packBatches(messages);
+    for (const batch of batches) {
+      try {
+        await this.#producer.sendBatch(
+          batch.map((message) => ({ body: message.body, contentType: "json" })),
+        );
+      } catch (error) {
+        this.#failedSends++;
+        this.#failures++;
+        this.#lastError = `the queue refused a batch: ${String(error)}`;
+        this.#lastErrorAt = Date.now();
+        this.#logger.error("queue sendBatch failed", {
+          messages: batch.length,
+          error: String(error),
+        });
+        throw new IngestError(
+          503,
+          "overloaded",
+          "the queue could not store the events now; retry later",
+          {},
+          { "Retry-After": String(this.#retryAfter) },
+        );
+      }
+      this.#batchesSent++;
+      this.#messagesSent += batch.length;
+      for (const { body } of batch) {
+        const lane = lanes.find((l) => l.config.name === body.destination);
+        if (lane) lane.enqueued += body.events.length;
+      }
+    }
+    this.#failures = 0;
+    this.#accepted += events.length;
+  }
+
+  /** How many more events can be accepted: unbounded here (the queue holds them), 0 without an enabled destination. */
+  capacity(): number {
+    return this.#lanes.some((lane) => lane.config.enabled) ? QUEUE_CAPACITY : 0;
+  }
+
+  /**
+   * Statistics: events accepted, and per destination the events put on the
+   * queue (`eventsReceived`). Delivery happens in the consumer, whose
+   * counters are not here; `buffered` is 0 (the queue holds the events).
+   *
+   * @returns The statistics.
+   */
+  getStats(): QueueSinkStats {
+    const totals = emptyCounters();
+    const perPlatform: Record<string, DestinationStats> = {};
+    for (const lane of this.#lanes) {
+      const counters = { ...emptyCounters(), eventsReceived: lane.enqueued };
+      totals.eventsReceived += lane.enqueued;
+      const { enabled } = lane.config;
+      perPlatform[lane.config.name] = {
+        ...counters,
+        name: lane.config.name,
+        platform: lane.config.platform,
+        enabled,
+        state: enabled ? "idle" : "disabled",
+        buffered: 0,
+        consecutiveFailures: enabled ? this.#failures : 0,
+        lastError: this.#lastError,
+        lastErrorAt: this.#lastErrorAt === undefined
+          ? undefined
+          : new Date(this.#lastErrorAt).toISOString(),
+      };
+    }
+    return {
+      ...totals,
+      eventsAccepted: this.#accepted,
+      buffered: 0,
+      perPlatform,
+      queue: {
+        messagesSent: this.#messagesSent,
+        batchesSent: this.#batchesSent,
+        failedSends: this.#failedSends,
+      },
+    };
+  }
+
+  /**
+   * Nothing to send: `accept` has already stored everything on the queue.
+   *
+   * @returns A resolved promise.
+   */
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  // Cuts one destination's events into messages of at most maxMessageBytes
+  // of JSON (the envelope, the events and the commas between them).
+  #chunk(
+    lane: Lane,
+    events: SIEMEvent[],
+    sizes: number[],
+  ): SizedMessage<QueueEventsMessage>[] {
+    const max = QUEUE_LIMITS.maxMessageBytes;
+    const messages: SizedMessage<QueueEventsMessage>[] = [];
+    let current: SIEMEvent[] = [];
+    let bytes = lane.envelopeBytes;
+    const close = (): void => {
+      messages.push({
+        body: { v: 1, destination: lane.config.name, events: current },
+        bytes,
+      });
+      current = [];
+      bytes = lane.envelopeBytes;
+    };
+    for (let i = 0; i < events.length; i++) {
+      const size = sizes[i] as number;
+      if (lane.envelopeBytes + size > max) {
+        throw new IngestError(
+          413,
+          "payload_too_large",
+          `an event is larger than the ${
+            max - lane.envelopeBytes
+          } bytes of JSON one queue message holds (event ${i})`,
+        );
+      }
+      const added = size + (current.length > 0 ? 1 : 0);
+      if (current.length > 0 && bytes + added > max) close();
+      bytes += size + (current.length > 0 ? 1 : 0);
+      current.push(events[i] as SIEMEvent);
+    }
+    if (current.length > 0) close();
+    return messages;
+  }
+}
