@@ -6,7 +6,10 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import { parseAuditEvent } from "../src/events/audit_event.ts";
+import {
+  type AuditEventInput,
+  parseAuditEvent,
+} from "../src/events/audit_event.ts";
 import { type SIEMEvent, toSIEMEvent } from "../src/events/siem_event.ts";
 import { realisticEvents } from "../tests/fixtures/events.ts";
 import type { ReceiverCounts, ReceiverLatencies } from "./peers/receiver.ts";
@@ -129,6 +132,10 @@ export async function startReceiver(): Promise<ReceiverProcess> {
   };
 }
 
+/** Said in the header of a `--short` run. */
+export const SHORT_NOTE =
+  " (--short: sizes too small to measure anything; this run only checks that the whole path works)";
+
 /** Whether a flag such as `--short` was given. */
 export function hasFlag(name: string): boolean {
   return Deno.args.includes(name);
@@ -150,6 +157,27 @@ export function numberOption(name: string, fallback: number): number {
 export function realisticSIEMEvents(count: number, seed = 1): SIEMEvent[] {
   return realisticEvents(count, seed).map((event) =>
     toSIEMEvent(parseAuditEvent(event))
+  );
+}
+
+/**
+ * The same inputs with their timestamps moved so that the latest is `now`,
+ * spacing kept: the fixture's fixed dates would grow older than a
+ * platform's age limit (Datadog: 18 h) and be dead-lettered.
+ */
+export function rebaseTimestamps(
+  inputs: readonly AuditEventInput[],
+  now: number = Date.now(),
+): AuditEventInput[] {
+  const times = inputs.map((input) => Date.parse(String(input.timestamp)));
+  const latest = Math.max(...times.filter(Number.isFinite));
+  return inputs.map((input, i) =>
+    Number.isFinite(times[i]!)
+      ? {
+        ...input,
+        timestamp: new Date(times[i]! - latest + now).toISOString(),
+      }
+      : input
   );
 }
 
@@ -209,6 +237,30 @@ export function cpuModel(): string {
     return line.split(":")[1]?.trim() || "unknown CPU";
   } catch {
     return "unknown CPU";
+  }
+}
+
+/**
+ * CPU time used so far by this process's main thread (the JavaScript
+ * thread), in ms, from /proc (read through `cat`: Deno reads /proc only
+ * with --allow-all); `NaN` where there is no /proc.
+ */
+export function mainThreadCpuMs(): number {
+  try {
+    const { stdout, success } = new Deno.Command("cat", {
+      args: [`/proc/${Deno.pid}/task/${Deno.pid}/stat`],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    if (!success) return NaN;
+    const stat = new TextDecoder().decode(stdout);
+    // Fields after the command name (which may hold spaces): state is
+    // field 3, utime and stime are fields 14 and 15, in clock ticks.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return ticks * 10; // USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
   }
 }
 

@@ -28,7 +28,9 @@ import {
   hasFlag,
   machineLine,
   numberOption,
+  rebaseTimestamps,
   report,
+  SHORT_NOTE,
   startReceiver,
   thousands,
 } from "../support.ts";
@@ -73,7 +75,7 @@ function autocannonPath(): string {
 
 /** NDJSON of 100 realistic events without ids (the ingest assigns them). */
 function ndjsonBody(): string {
-  return realisticEvents(EVENTS_PER_BODY, 11).map((event) => {
+  return rebaseTimestamps(realisticEvents(EVENTS_PER_BODY, 11)).map((event) => {
     const { event_id: _id, ...rest } = event;
     return JSON.stringify(rest);
   }).join("\n") + "\n";
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
   const connections = short ? 2 : numberOption("--connections", 8);
   const seconds = short ? 2 : numberOption("--duration", 10);
   const script = autocannonPath();
-  report(`# ingest load: ${machineLine()}${short ? " (--short)" : ""}`);
+  report(`# ingest load: ${machineLine()}${short ? SHORT_NOTE : ""}`);
   report(
     `POST /events, NDJSON bodies of ${EVENTS_PER_BODY} realistic events, ${connections} connections for ${seconds} s (autocannon 9 under Node ${
       new TextDecoder().decode(

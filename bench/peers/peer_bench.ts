@@ -13,7 +13,15 @@
  *   the operations built by hand.
  * - Datadog: `DatadogExporter.send()` vs `@datadog/datadog-api-client`
  *   (`v2.LogsApi.submitLog` with 1000 logs, `baseServer` at the receiver,
- *   no compression).
+ *   no compression), as configured by default (on Deno it sends through
+ *   cross-fetch, that is node-fetch over `node:http`) and with its `fetch`
+ *   option set to Deno's fetch.
+ *
+ * The official clients run under Deno's Node compatibility layer (undici
+ * for Elasticsearch, needle and node-fetch over `node:http` for the
+ * others). Rounds alternate which client goes first. Besides events per
+ * second, each run reports the CPU time per event of this process and of
+ * the receiver: requests go one at a time, so the wall time adds both.
  *
  * Every client sends the same content: the HEC envelope with the event,
  * the bulk `create` with `_id` and the event with `@timestamp`, the Datadog
@@ -40,6 +48,7 @@ import {
   realisticSIEMEvents,
   type ReceiverProcess,
   report,
+  SHORT_NOTE,
   startReceiver,
   thousands,
 } from "../support.ts";
@@ -339,7 +348,7 @@ async function main(): Promise<void> {
     `${
       thousands(total)
     } realistic events in batches of ${batchSize}, one request at a time, ${rounds} round(s)${
-      short ? " (--short)" : ""
+      short ? SHORT_NOTE : ""
     }`,
   );
   const events = realisticSIEMEvents(total);

@@ -40,6 +40,11 @@ export interface DestinationContext {
   /** Whether a timer flushes on its own (false: only explicit flushes send). */
   autoFlush: boolean;
   /**
+   * The event's JSON, from a cache shared by the destinations an event is
+   * sent to, so that it is serialized once; default `JSON.stringify`.
+   */
+  eventJson?: ((event: SIEMEvent) => string) | undefined;
+  /**
    * Told when buffered events leave for good, delivered or dead-lettered
    * (not when the overflow policy refuses a new event): a durable spool
    * deletes them from storage then.
@@ -378,7 +383,33 @@ export class Destination {
         continue;
       }
       const start = writer.length;
-      exporter.writeEvent(writer, entry.wire ?? entry.event, entries.length);
+      try {
+        if (entry.wire) {
+          exporter.writeEvent(writer, entry.wire, entries.length);
+        } else {
+          exporter.writeEvent(
+            writer,
+            entry.event,
+            entries.length,
+            this.#context.eventJson?.(entry.event),
+          );
+        }
+      } catch (error) {
+        // Changed after validation (its metadata is shared with the
+        // caller) into something JSON cannot hold: give this one event up
+        // rather than block the destination.
+        writer.truncate(start);
+        this.#queue.shift();
+        tally.failed++;
+        this.#deadLetter(
+          [entry.event],
+          `cannot serialize the event: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+          undefined,
+        );
+        continue;
+      }
       const refused = exporter.refuseEventBytes(writer.length - start);
       if (refused !== undefined) {
         writer.truncate(start);

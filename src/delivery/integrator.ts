@@ -19,6 +19,7 @@ import {
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { exportValidated } from "./internal.ts";
 import { Destination, type DestinationContext } from "./destination.ts";
 import { consoleLogger } from "./console_logger.ts";
 import type {
@@ -149,6 +150,7 @@ export class SIEMIntegrator {
   #accepted = 0;
   #retired: DeliveryCounters = emptyCounters();
   #enabledList: Destination[] | undefined;
+  #jsonCache = new WeakMap<SIEMEvent, string>();
 
   /**
    * Creates the integrator and validates every destination config.
@@ -169,6 +171,7 @@ export class SIEMIntegrator {
       onDeadLetter: options.onDeadLetter,
       logger: options.logger ?? consoleLogger,
       autoFlush: options.autoFlush ?? true,
+      eventJson: (event) => this.#eventJson(event),
     };
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
     this.#source = options.source;
@@ -238,6 +241,20 @@ export class SIEMIntegrator {
   exportEvent(event: AuditEventInput | AuditEvent): EnqueueReceipt {
     if (this.#stopped) throw new IntegratorStoppedError();
     return this.#enqueue(this.#normalize(event));
+  }
+
+  /**
+   * Buffers events the ingest app has just validated (internal).
+   *
+   * @ignore
+   * @param events Freshly validated events no caller holds.
+   */
+  [exportValidated](events: readonly AuditEvent[]): void {
+    if (this.#stopped) throw new IntegratorStoppedError();
+    const options = this.#source === undefined
+      ? undefined
+      : { source: this.#source };
+    for (const event of events) this.#enqueue(toSIEMEvent(event, options));
   }
 
   /**
@@ -389,6 +406,18 @@ export class SIEMIntegrator {
         );
     }
     return receipt;
+  }
+
+  // An event sent to several destinations is serialized once; with one
+  // destination there is nothing to share.
+  #eventJson(event: SIEMEvent): string {
+    if (this.#enabled().length < 2) return JSON.stringify(event);
+    let json = this.#jsonCache.get(event);
+    if (json === undefined) {
+      json = JSON.stringify(event);
+      this.#jsonCache.set(event, json);
+    }
+    return json;
   }
 
   #enabled(): Destination[] {

@@ -38,9 +38,10 @@ export function normalizeTimestamp(value: Date | string): string {
   return value.toISOString();
 }
 
-// Years outside 0000-9999 have no plain ISO 8601 form (toISOString gives
+// Every platform takes 1970-9999: before 1970 HEC's epoch seconds turn
+// negative, and past 9999 there is no plain ISO 8601 form (toISOString gives
 // "+010000-..."), which Elasticsearch's date parser refuses.
-const MIN_TIME = Date.parse("0000-01-01T00:00:00.000Z");
+const MIN_TIME = Date.parse("1970-01-01T00:00:00.000Z");
 const MAX_TIME = Date.parse("9999-12-31T23:59:59.999Z");
 
 const nonEmpty = z.string().min(1, "must not be empty");
@@ -48,7 +49,7 @@ const nonEmpty = z.string().min(1, "must not be empty");
 const TimestampSchema = z.union([
   z.date().refine(
     (d) => d.getTime() >= MIN_TIME && d.getTime() <= MAX_TIME,
-    "must be between years 0000 and 9999",
+    "must be between years 1970 and 9999",
   ),
   z.iso.datetime({
     offset: true,
@@ -56,9 +57,9 @@ const TimestampSchema = z.union([
     error: "must be an ISO 8601 date-time such as 2026-01-31T12:00:00.000Z",
   }),
 ]).transform(normalizeTimestamp).pipe(
-  z.string().regex(
-    /^\d{4}-/,
-    "must fall between years 0000 and 9999 in UTC",
+  z.string().refine(
+    (iso) => /^\d{4}-/.test(iso) && iso >= "1970-01-01T00:00:00.000Z",
+    "must fall between years 1970 and 9999 in UTC",
   ),
 );
 
@@ -67,7 +68,13 @@ const MetadataSchema = z.custom<Record<string, unknown>>(
     typeof value === "object" && value !== null && !Array.isArray(value),
   "must be an object",
 ).superRefine((value, ctx) => {
-  const found = findNonJsonValue(value);
+  let found;
+  try {
+    found = findNonJsonValue(value);
+  } catch {
+    // A proxy or exotic object that throws when read.
+    found = { path: [], reason: "must be plain JSON data (reading it threw)" };
+  }
   if (found) {
     ctx.addIssue({
       code: "custom",

@@ -74,7 +74,15 @@ function findInObject(value: object, depth: number): NonJsonValue | undefined {
     return { path: [], reason: `must be plain JSON data, got ${kind}` };
   }
   for (const key of Object.keys(value)) {
-    const item = (value as Record<string, unknown>)[key];
+    // A getter could answer differently when the event is serialized later.
+    const descriptor = Object.getOwnPropertyDescriptor(value, key);
+    if (!descriptor || !("value" in descriptor)) {
+      return {
+        path: [key],
+        reason: "must be a data property, not a getter or setter",
+      };
+    }
+    const item = descriptor.value;
     if (item === undefined) continue;
     const found = findNonJsonValue(item, depth + 1);
     if (found) {

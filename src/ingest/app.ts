@@ -10,7 +10,7 @@ import { type AuditEvent, AuditEventSchema } from "../events/audit_event.ts";
 import { consoleLogger } from "../delivery/console_logger.ts";
 import type { Logger } from "../delivery/export_result.ts";
 import type { SIEMIntegrator } from "../delivery/integrator.ts";
-import { bearerToken, matchesAnyToken } from "./bearer_token.ts";
+import { bearerToken, digestAll, matchesAnyToken } from "./bearer_token.ts";
 import { healthReport } from "./health.ts";
 import { type EventProblem, IngestError } from "./ingest_error.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
@@ -189,6 +189,8 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   const protectStats = options.protectStats ?? true;
   const logger = options.logger ?? consoleLogger;
 
+  // Hashed on the first request (no work at creation, as Workers require).
+  let tokenDigests: Promise<Uint8Array[]> | undefined;
   const authenticate = async (c: Context): Promise<void> => {
     if (tokens.length === 0) return;
     const token = bearerToken(c.req.header("authorization") ?? null);
@@ -201,7 +203,7 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
         { "WWW-Authenticate": 'Bearer realm="harombe-siem"' },
       );
     }
-    if (!(await matchesAnyToken(token, tokens))) {
+    if (!(await matchesAnyToken(token, tokenDigests ??= digestAll(tokens)))) {
       throw new IngestError(
         403,
         "forbidden",
@@ -233,21 +235,13 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   app.post("/events", async (c) => {
     await authenticate(c);
     const format = bodyFormat(c.req.header("content-type") ?? null);
+    // Full already: answer before reading and validating the body.
+    if (sink.capacity() === 0) throw overloaded(0, 0, retryAfter);
     const body = await readBody(c.req.raw, maxBodyBytes);
     const raw = parseEvents(body, format, maxEvents);
     const events = validate(raw);
     const free = sink.capacity();
-    if (free < events.length) {
-      throw new IngestError(
-        503,
-        "overloaded",
-        free === 0
-          ? "the forwarder cannot take events now: its buffers are full or no destination is enabled"
-          : `the forwarder can take ${free} more events now, fewer than the ${events.length} sent`,
-        {},
-        { "Retry-After": String(retryAfter) },
-      );
-    }
+    if (free < events.length) throw overloaded(free, events.length, retryAfter);
     await sink.accept(events);
     scheduleFlush(c, sink, logger);
     const accepted: IngestAccepted = {
@@ -295,6 +289,22 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   }
 
   return app as unknown as IngestApp;
+}
+
+function overloaded(
+  free: number,
+  sent: number,
+  retryAfter: number,
+): IngestError {
+  return new IngestError(
+    503,
+    "overloaded",
+    free === 0
+      ? "the forwarder cannot take events now: its buffers are full or no destination is enabled"
+      : `the forwarder can take ${free} more events now, fewer than the ${sent} sent`,
+    {},
+    { "Retry-After": String(retryAfter) },
+  );
 }
 
 function chooseSink(options: IngestAppOptions): IngestSink {

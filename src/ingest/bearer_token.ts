@@ -13,22 +13,34 @@ async function digest(text: string): Promise<Uint8Array> {
 }
 
 /**
+ * The SHA-256 digests of the accepted tokens, computed once.
+ *
+ * @param tokens The accepted tokens.
+ * @returns Their digests.
+ */
+export function digestAll(tokens: readonly string[]): Promise<Uint8Array[]> {
+  return Promise.all(tokens.map(digest));
+}
+
+/**
  * Whether `candidate` equals one of `tokens`, in time that depends on neither
  * the candidate nor which token matches: both sides are hashed with SHA-256
  * (so lengths do not show), and every token is compared in full.
  *
  * @param candidate The token presented.
- * @param tokens The accepted tokens.
+ * @param tokens The accepted tokens, or their digests from {@linkcode digestAll}.
  * @returns True when one matches.
  */
 export async function matchesAnyToken(
   candidate: string,
-  tokens: readonly string[],
+  tokens: readonly string[] | Promise<Uint8Array[]>,
 ): Promise<boolean> {
   const presented = await digest(candidate);
+  const expectedAll = Array.isArray(tokens)
+    ? await digestAll(tokens as readonly string[])
+    : await tokens;
   let matched = 0;
-  for (const token of tokens) {
-    const expected = await digest(token);
+  for (const expected of expectedAll) {
     let difference = 0;
     for (let i = 0; i < expected.length; i++) {
       difference |= (expected[i] as number) ^ (presented[i] as number);

@@ -5,6 +5,7 @@
  */
 import type { AuditEvent } from "../events/audit_event.ts";
 import type { SIEMIntegrator } from "../delivery/integrator.ts";
+import { exportValidated } from "../delivery/internal.ts";
 import type { IntegratorStats } from "../delivery/stats.ts";
 
 /**
@@ -51,8 +52,8 @@ export function integratorSink(integrator: SIEMIntegrator): IngestSink {
   return {
     accept(events: readonly AuditEvent[]): Promise<void> {
       // capacity() was checked by the caller in the same turn, so no
-      // destination refuses these for lack of room.
-      for (const event of events) integrator.exportEvent(event);
+      // destination refuses these for lack of room; the app validated them.
+      integrator[exportValidated](events);
       return Promise.resolve();
     },
     capacity: (): number => integrator.capacity(),

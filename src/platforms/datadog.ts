@@ -93,8 +93,14 @@ export class DatadogExporter extends Exporter {
    * @param writer Where the body is written.
    * @param event The event.
    * @param index The event's position in the batch.
+   * @param json The event's JSON, if already serialized.
    */
-  writeEvent(writer: BodyWriter, event: SIEMEvent, index: number): void {
+  writeEvent(
+    writer: BodyWriter,
+    event: SIEMEvent,
+    index: number,
+    json: string = JSON.stringify(event),
+  ): void {
     if (index > 0) writer.writeByte(COMMA);
     writer.writeBytes(DDSOURCE_KEY);
     writer.writeJsonString(event.source);
@@ -103,7 +109,7 @@ export class DatadogExporter extends Exporter {
     writer.writeBytes(STATUS_TO_TIMESTAMP[event.severity] ?? unknownLevel());
     writer.writeJsonString(event.timestamp);
     writer.writeBytes(AUDIT_KEY);
-    writer.writeString(JSON.stringify(event));
+    writer.writeString(json);
     writer.writeByte(CLOSE_BRACE);
   }
 

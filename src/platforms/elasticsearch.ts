@@ -84,14 +84,20 @@ export class ElasticsearchExporter extends Exporter {
    * @param writer Where the body is written.
    * @param event The event.
    * @param _index The event's position in the batch.
+   * @param json The event's JSON, if already serialized.
    */
-  writeEvent(writer: BodyWriter, event: SIEMEvent, _index: number): void {
+  writeEvent(
+    writer: BodyWriter,
+    event: SIEMEvent,
+    _index: number,
+    json: string = JSON.stringify(event),
+  ): void {
     writer.writeBytes(CREATE_ID);
     writer.writeJsonString(event.event_id);
     writer.writeBytes(TIMESTAMP_KEY);
     writer.writeJsonString(event.timestamp);
     writer.writeByte(COMMA);
-    writer.writeString(JSON.stringify(event).slice(1));
+    writer.writeString(json.slice(1));
     writer.writeByte(NEWLINE);
   }
 

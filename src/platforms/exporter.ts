@@ -92,11 +92,14 @@ export abstract class Exporter {
    * @param writer Where the body is written.
    * @param event The event.
    * @param index The event's position in the batch, from 0.
+   * @param json `JSON.stringify(event)`, when the caller already has it
+   * (an event sent to several destinations is serialized once).
    */
   abstract writeEvent(
     writer: BodyWriter,
     event: SIEMEvent,
     index: number,
+    json?: string,
   ): void;
 
   /**
@@ -235,7 +238,9 @@ export abstract class Exporter {
         // A redirect could carry the credential headers to another host.
         redirect: "manual",
       });
-      const text = await response.text();
+      // The platform's text goes into reasons, logs and dead letters: take
+      // any echo of the credential out before anything shortens it.
+      const text = redact(await response.text(), this.config.token);
       const latencyMs = now() - started;
       if (response.status >= 300 && response.status < 400) {
         return {
@@ -269,7 +274,12 @@ export abstract class Exporter {
       const reason = timeout.aborted
         ? `request timed out after ${this.config.timeoutMs} ms`
         : `network error: ${
-          excerpt(error instanceof Error ? error.message : String(error))
+          excerpt(
+            redact(
+              error instanceof Error ? error.message : String(error),
+              this.config.token,
+            ),
+          )
         }`;
       return { verdict: { kind: "retry", reason }, status: 0, latencyMs };
     }
@@ -304,6 +314,14 @@ export abstract class Exporter {
   ): Promise<PostOutcome> {
     return this.post(await this.prepare(events), options);
   }
+}
+
+/**
+ * Replaces every occurrence of `token` in `text` (tokens under 4 characters
+ * are too short to find reliably and are left alone).
+ */
+function redact(text: string, token: string): string {
+  return token.length >= 4 ? text.replaceAll(token, "[redacted]") : text;
 }
 
 async function gzip(

@@ -157,17 +157,23 @@ const int = (min: number, max: number) =>
 
 // Values that end up in URLs or headers: no control characters (CR/LF would
 // split a header), and short enough for any intake.
+const WELL_FORMED = /^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
 const headerSafe = z.string().min(1, "must not be empty").max(
   256,
   "must be at most 256 characters",
-).regex(/^\P{Cc}+$/u, "must not contain control characters");
+).regex(/^\P{Cc}+$/u, "must not contain control characters").regex(
+  WELL_FORMED,
+  "must be well-formed Unicode (no lone surrogate)",
+);
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
 // https://www.elastic.co/docs/api/doc/elasticsearch/operation/operation-indices-create
 // (path parameter `index`): lowercase; none of \ / * ? " < > | space , #;
 // not starting with - _ +; not . or ..; at most 255 bytes.
-const ES_INDEX = /^(?![-_+])(?:(?![A-Z\\/*?"<>| ,#:])\P{Cc}){1,255}$/u;
+// Stricter than Elasticsearch in one way: `%` is refused too, so that no
+// proxy that decodes twice can see a path segment in an index name.
+const ES_INDEX = /^(?![-_+])(?:(?![\\/*?"<>| ,#:%])\P{Cc}){1,255}$/u;
 // Splunk index names: lowercase letters, digits, underscores and hyphens,
 // not starting with an underscore or hyphen.
 const SPLUNK_INDEX = /^[a-z0-9][a-z0-9_-]{0,79}$/;
@@ -216,9 +222,10 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
       NAME,
       "must be 1-64 letters, digits, or _ . : - starting with a letter or digit",
     ).optional(),
+    // Credentials travel in HTTP headers, which carry visible ASCII only.
     token: z.string().regex(
-      /^\P{Cc}*$/u,
-      "must not contain control characters",
+      /^[\x21-\x7E]*$/,
+      "must be visible ASCII characters without spaces (as an HTTP header value)",
     ).default(""),
     index: headerSafe.default(DEFAULT_INDEX),
     enabled: z.boolean().default(true),
@@ -297,7 +304,8 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
   }));
 
 function isEsIndex(index: string): boolean {
-  return ES_INDEX.test(index) && index !== "." && index !== ".." &&
+  return ES_INDEX.test(index) && index === index.toLowerCase() &&
+    index !== "." && index !== ".." &&
     new TextEncoder().encode(index).length <= 255;
 }
 

@@ -772,6 +772,13 @@ export class KvSpool implements IngestSink {
       if (ok) {
         lane.spooled = Math.max(0, lane.spooled - loaded.count);
       }
+      // Keep the destination fed while a backlog lasts, not once per poll.
+      const { batchSize } = lane.destination.config;
+      if (
+        this.#running && lane.lease &&
+        lane.spooled > lane.destination.buffered &&
+        lane.destination.buffered < batchSize * 2
+      ) void this.#feed(lane);
     }).catch((error) => {
       if (lane.feeding) lane.settledWhileFeeding.add(id);
       lane.loaded.delete(id);

@@ -10,8 +10,8 @@ import { type SIEMEvent, toSIEMEvent } from "../events/siem_event.ts";
 import { consoleLogger } from "../delivery/console_logger.ts";
 import type { Logger } from "../delivery/export_result.ts";
 import {
-  emptyCounters,
   type DestinationStats,
+  emptyCounters,
   type IntegratorStats,
 } from "../delivery/stats.ts";
 import { IngestError } from "../ingest/ingest_error.ts";
@@ -147,7 +147,11 @@ export class QueueSink implements IngestSink {
       this.#lanes.push({
         config,
         enqueued: 0,
-        envelopeBytes: jsonBytes({ v: 1, destination: config.name, events: [] }),
+        envelopeBytes: jsonBytes({
+          v: 1,
+          destination: config.name,
+          events: [],
+        }),
       });
     }
   }
@@ -174,7 +178,9 @@ export class QueueSink implements IngestSink {
     const siemEvents = events.map((event) => toSIEMEvent(event, options));
     const sizes = siemEvents.map((event) => jsonBytes(event));
     const messages: SizedMessage<QueueEventsMessage>[] = [];
-    for (const lane of lanes) messages.push(...this.#chunk(lane, siemEvents, sizes));
+    for (const lane of lanes) {
+      messages.push(...this.#chunk(lane, siemEvents, sizes));
+    }
     const batches = packBatches(messages);
     for (const batch of batches) {
       try {

@@ -259,8 +259,9 @@ function isEpochSeconds(time: unknown, raw: string): boolean {
   } else {
     return false;
   }
-  // Above 1e11 it is milliseconds mistaken for seconds (year 5138+).
-  return Number.isFinite(seconds) && seconds >= 0 && seconds <= 1e11;
+  // Epoch seconds from 1970 to the end of year 9999; more is milliseconds
+  // mistaken for seconds.
+  return Number.isFinite(seconds) && seconds >= 0 && seconds < 253402300800;
 }
 
 function isFlatFields(fields: unknown): boolean {

@@ -4,20 +4,109 @@
  * `@harombe/siem/cloudflare` and `export default` it, or use
  * {@linkcode createWorker} to add options.
  *
- * The integrator is built on the first request (global scope may not start
- * timers on Workers) with `autoFlush: false`: each request hands the flush of
- * what it accepted to `ctx.waitUntil`. Buffers live in the isolate and are
- * lost if it is evicted before the flush ends; the durable path is Queues.
+ * **Without a queue** (no `SIEM_QUEUE` binding) the integrator is built on
+ * the first request (global scope may not start timers on Workers) with
+ * `autoFlush: false`: each request hands the flush of what it accepted to
+ * `ctx.waitUntil`. Buffers live in the isolate and are lost if it is evicted
+ * before the flush ends.
+ *
+ * **With a queue** (a Queue producer bound as `SIEM_QUEUE`) events are
+ * durable: `POST /events` answers 202 only once Cloudflare Queues has stored
+ * them ({@linkcode QueueSink}: one message `{ v: 1, destination, events }`
+ * per destination and chunk of at most 100 KB of JSON), and the Worker's
+ * `queue()` handler delivers them ({@linkcode consumeQueueBatch}): events
+ * of a whole batch of messages are sent together per destination; a message
+ * is acked once all its events are delivered, or refused for good by the
+ * platform and stored in the dead-letter producer `SIEM_DEAD_LETTERS`
+ * (`{ v: 1, destination, reason, status, at, events }`); otherwise it is
+ * retried with a growing delay (10 s, 20 s, 40 s, ... 5 min), and after the
+ * consumer's `max_retries` Cloudflare moves it to the consumer's dead-letter
+ * queue.
+ *
+ * A batch from a queue named in `SIEM_DEAD_LETTER_QUEUE` (a comma-separated
+ * list) is never delivered to a SIEM again: with `DEAD_LETTER_WEBHOOK` set,
+ * each message is posted there as JSON (`Authorization: Bearer
+ * <DEAD_LETTER_WEBHOOK_TOKEN>` when that is set) and acked on a 2xx answer,
+ * retried otherwise; without a webhook each message is retried an hour later,
+ * so it stays in the queue. Retries count against that queue's own
+ * `max_retries` (set it to 100); a dead-letter queue **without** a consumer
+ * keeps messages for 4 days, to be read with a pull consumer or the
+ * dashboard, so route it to this Worker only when a webhook is set.
+ *
+ * ```jsonc
+ * // wrangler.jsonc
+ * {
+ *   "main": "src/index.ts",
+ *   "queues": {
+ *     "producers": [
+ *       { "binding": "SIEM_QUEUE", "queue": "siem" },
+ *       { "binding": "SIEM_DEAD_LETTERS", "queue": "siem-dlq" }
+ *     ],
+ *     "consumers": [
+ *       { "queue": "siem", "max_batch_size": 100, "max_batch_timeout": 5,
+ *         "max_retries": 10, "dead_letter_queue": "siem-dlq" },
+ *       { "queue": "siem-dlq", "max_retries": 100 }
+ *     ]
+ *   },
+ *   "vars": {
+ *     "SIEM_DEAD_LETTER_QUEUE": "siem-dlq",
+ *     "DEAD_LETTER_WEBHOOK": "https://alerts.example.com/siem-dead-letters"
+ *   }
+ * }
+ * ```
+ *
+ * Delivery through the queue is at least once: a message retried after some
+ * of its events were delivered is sent again whole (Elasticsearch dedupes by
+ * `_id`; Splunk and Datadog may index those twice), and a message that ran
+ * out of retries reaches the dead-letter queue with those events too.
  *
  * @module
  */
 import { SIEMIntegrator } from "../../delivery/integrator.ts";
+import type { Logger } from "../../delivery/export_result.ts";
 import {
   createIngestApp,
   type IngestApp,
   type IngestExecutionContext,
 } from "../../ingest/app.ts";
-import { serverConfig } from "../../ingest/server_config.ts";
+import { type ServerConfig, serverConfig } from "../../ingest/server_config.ts";
+import {
+  consumeQueueBatch,
+  forwardDeadLetterBatch,
+} from "../../spool/queue_consumer.ts";
+import {
+  isQueueProducer,
+  type MessageBatchLike,
+} from "../../spool/queue_like.ts";
+import { QueueSink } from "../../spool/queue_sink.ts";
+
+export {
+  consumeQueueBatch,
+  type DeadLetterForwardOptions,
+  type DeadLetterForwardSummary,
+  defaultRetryDelaySeconds,
+  forwardDeadLetterBatch,
+  type QueueBatchSummary,
+  type QueueConsumerOptions,
+} from "../../spool/queue_consumer.ts";
+export {
+  type MessageBatchLike,
+  type MessageLike,
+  QUEUE_LIMITS,
+  type QueueContentType,
+  type QueueDeadLetterMessage,
+  type QueueEventsMessage,
+  type QueueMessageRequest,
+  type QueueProducerLike,
+  type QueueRetryOptions,
+  type QueueSendBatchOptions,
+  type QueueSendOptions,
+} from "../../spool/queue_like.ts";
+export {
+  QueueSink,
+  type QueueSinkOptions,
+  type QueueSinkStats,
+} from "../../spool/queue_sink.ts";
 
 /** The part of a Workers `ExecutionContext` the entry uses. */
 export interface WorkerExecutionContext {
@@ -27,10 +116,48 @@ export interface WorkerExecutionContext {
   passThroughOnException?(): void;
 }
 
-/** The Worker's environment: string bindings, as `serverConfig` reads them. */
+/**
+ * The Worker's environment: string bindings, as `serverConfig` reads them,
+ * and the Queue bindings.
+ */
 export type WorkerEnv = Record<string, unknown>;
 
-/** A module Worker with a fetch handler. */
+/** Options of {@linkcode createWorker}. */
+export interface WorkerOptions {
+  /**
+   * The binding of the Queue producer that makes ingest durable; without
+   * such a binding in the env, events are buffered in memory.
+   *
+   * @default {"SIEM_QUEUE"}
+   */
+  queueBinding?: string | undefined;
+  /**
+   * The binding of the Queue producer that stores events refused for good
+   * (and malformed messages).
+   *
+   * @default {"SIEM_DEAD_LETTERS"}
+   */
+  deadLetterBinding?: string | undefined;
+  /**
+   * The delay of a retried message, from its `attempts`.
+   *
+   * @default {(attempts) => Math.min(300, 5 * 2 ** attempts)}
+   */
+  retryDelaySeconds?: ((attempts: number) => number) | undefined;
+  /**
+   * How long a dead letter waits in its queue before it is looked at again
+   * when no `DEAD_LETTER_WEBHOOK` is set, in seconds.
+   *
+   * @default {3600}
+   */
+  deadLetterHoldSeconds?: number | undefined;
+  /** The `fetch` to send with; default: the global one. */
+  fetch?: typeof fetch | undefined;
+  /** Where problems are written; default: the console. */
+  logger?: Logger | undefined;
+}
+
+/** A module Worker with a fetch handler and a queue consumer. */
 export interface IngestWorker {
   /**
    * Answers one request.
@@ -45,13 +172,31 @@ export interface IngestWorker {
     env: WorkerEnv,
     ctx: WorkerExecutionContext,
   ): Promise<Response>;
+  /**
+   * Consumes one batch of a queue: delivers the events of the spool's
+   * queue, or forwards the messages of a dead-letter queue (one named in
+   * `SIEM_DEAD_LETTER_QUEUE`) to `DEAD_LETTER_WEBHOOK`. Each message is
+   * acked or retried on its own.
+   *
+   * @param batch The batch.
+   * @param env The Worker's bindings.
+   * @param ctx The execution context.
+   */
+  queue(
+    batch: MessageBatchLike,
+    env: WorkerEnv,
+    ctx: WorkerExecutionContext,
+  ): Promise<void>;
 }
 
 /**
  * Creates the Worker. Bindings: `INGEST_TOKENS`, `SIEM_DESTINATIONS` (a JSON
  * array) or `SIEM_SPLUNK_URL`/`SIEM_SPLUNK_TOKEN` and their Elasticsearch and
  * Datadog peers, `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` (see the
- * README). Put tokens in secrets (`wrangler secret put`), not in `vars`.
+ * README); for the durable path the Queue producers `SIEM_QUEUE` and
+ * `SIEM_DEAD_LETTERS`, and `SIEM_DEAD_LETTER_QUEUE`, `DEAD_LETTER_WEBHOOK`,
+ * `DEAD_LETTER_WEBHOOK_TOKEN` (see the module documentation). Put tokens in
+ * secrets (`wrangler secret put`), not in `vars`.
  *
  * @example
  * ```ts ignore
@@ -61,10 +206,17 @@ export interface IngestWorker {
  * export default createWorker();
  * ```
  *
+ * @param options Binding names, retry delays, and injected fetch and logger.
  * @returns The Worker.
  */
-export function createWorker(): IngestWorker {
+export function createWorker(options: WorkerOptions = {}): IngestWorker {
+  const queueBinding = options.queueBinding ?? "SIEM_QUEUE";
+  const deadLetterBinding = options.deadLetterBinding ?? "SIEM_DEAD_LETTERS";
+  let config: ServerConfig | undefined;
   let handler: IngestApp | undefined;
+  // The configuration is read once per isolate: its env does not change.
+  const configOf = (env: WorkerEnv): ServerConfig =>
+    config ??= serverConfig(stringEnv(env));
   return {
     fetch(
       request: Request,
@@ -72,26 +224,70 @@ export function createWorker(): IngestWorker {
       ctx: WorkerExecutionContext,
     ): Promise<Response> {
       if (!handler) {
-        const strings: Record<string, string | undefined> = {};
-        for (const [key, value] of Object.entries(env ?? {})) {
-          if (typeof value === "string") strings[key] = value;
-        }
-        const config = serverConfig(strings);
+        const server = configOf(env);
+        const producer = env?.[queueBinding];
         handler = createIngestApp({
-          integrator: new SIEMIntegrator(config.destinations, {
-            autoFlush: false,
-          }),
-          tokens: config.tokens,
-          allowUnauthenticated: config.allowUnauthenticated,
-          maxBodyBytes: config.maxBodyBytes,
-          maxEventsPerRequest: config.maxEventsPerRequest,
+          ...(isQueueProducer(producer)
+            ? {
+              sink: new QueueSink(producer, server.destinations, {
+                logger: options.logger,
+              }),
+            }
+            : {
+              integrator: new SIEMIntegrator(server.destinations, {
+                autoFlush: false,
+                fetch: options.fetch,
+                logger: options.logger,
+              }),
+            }),
+          tokens: server.tokens,
+          allowUnauthenticated: server.allowUnauthenticated,
+          maxBodyBytes: server.maxBodyBytes,
+          maxEventsPerRequest: server.maxEventsPerRequest,
+          logger: options.logger,
         });
       }
       return Promise.resolve(
         handler.fetch(request, env, ctx as IngestExecutionContext),
       );
     },
+
+    async queue(batch: MessageBatchLike, env: WorkerEnv): Promise<void> {
+      const strings = stringEnv(env);
+      const deadLetterQueues = (strings.SIEM_DEAD_LETTER_QUEUE ?? "")
+        .split(",").map((name) => name.trim()).filter(Boolean);
+      if (deadLetterQueues.includes(batch.queue)) {
+        await forwardDeadLetterBatch(batch, {
+          webhook: strings.DEAD_LETTER_WEBHOOK,
+          token: strings.DEAD_LETTER_WEBHOOK_TOKEN,
+          fetch: options.fetch,
+          logger: options.logger,
+          retryDelaySeconds: options.retryDelaySeconds,
+          holdDelaySeconds: options.deadLetterHoldSeconds,
+        });
+        return;
+      }
+      const deadLetters = env?.[deadLetterBinding];
+      await consumeQueueBatch(batch, {
+        destinations: configOf(env).destinations,
+        deadLetters: isQueueProducer(deadLetters) ? deadLetters : undefined,
+        fetch: options.fetch,
+        logger: options.logger,
+        retryDelaySeconds: options.retryDelaySeconds,
+      });
+    },
   };
+}
+
+type StringEnv = Record<string, string | undefined>;
+
+// The env's string bindings (vars and secrets).
+function stringEnv(env: WorkerEnv): StringEnv {
+  const strings: StringEnv = {};
+  for (const [key, value] of Object.entries(env ?? {})) {
+    if (typeof value === "string") strings[key] = value;
+  }
+  return strings;
 }
 
 /** The default Worker, configured from its bindings. */

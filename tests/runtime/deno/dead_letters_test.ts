@@ -76,7 +76,7 @@ Deno.test("deno task dead-letters lists, replays and purges stored dead letters"
     assert.equal(listed.code, 0, listed.out);
     assert.match(
       listed.out,
-      /elasticsearch .* 2 event\(s\)  item HTTP 400: mapper_parsing_exception: bad/,
+      /elasticsearch .* 2 event\(s\) {2}item HTTP 400: mapper_parsing_exception: bad/,
     );
     assert.match(listed.out, /2 event\(s\) in all/);
     const json = await cli(env, "list", "--json");

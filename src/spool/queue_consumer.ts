@@ -1,0 +1,686 @@
+/**
+ * The consumer half of the Cloudflare Queues spool: delivers a batch of
+ * queue messages written by {@linkcode QueueSink} to their destinations,
+ * then acks each message whose events all left for good and retries the
+ * others; and forwards the messages of a dead-letter queue to a webhook.
+ *
+ * @module
+ */
+import type { SIEMEvent } from "../events/siem_event.ts";
+import { type Clock, systemClock } from "../delivery/clock.ts";
+import { consoleLogger } from "../delivery/console_logger.ts";
+import { Destination } from "../delivery/destination.ts";
+import type { DeadLetter, Logger } from "../delivery/export_result.ts";
+import { createExporter } from "../platforms/create_exporter.ts";
+import {
+  parseSIEMConfig,
+  type SIEMConfig,
+  type SIEMConfigInput,
+} from "../platforms/siem_config.ts";
+import {
+  jsonBytes,
+  type MessageBatchLike,
+  type MessageLike,
+  packBatches,
+  type QueueDeadLetterMessage,
+  type QueueProducerLike,
+  type SizedMessage,
+} from "./queue_like.ts";
+
+/** Options of {@linkcode consumeQueueBatch}. */
+export interface QueueConsumerOptions {
+  /** The destinations, by the names the messages carry (validated here when they are not yet). */
+  destinations: readonly (SIEMConfig | SIEMConfigInput)[];
+  /**
+   * Where events refused for good, and malformed messages, are sent (a
+   * Workers Queue binding). Without it, a message holding such events is
+   * retried rather than acked, so that the queue's dead-letter queue
+   * receives it after `max_retries` (its delivered events with it).
+   */
+  deadLetters?: QueueProducerLike | undefined;
+  /** The `fetch` to send with; default: the global one. */
+  fetch?: typeof fetch | undefined;
+  /** Where problems are written; default: the console. */
+  logger?: Logger | undefined;
+  /** The clock of retries and backoff; default {@linkcode systemClock}. */
+  clock?: Clock | undefined;
+  /** Numbers in [0, 1) for the backoff jitter; default `Math.random`. */
+  random?: (() => number) | undefined;
+  /** Also told of every event refused for good (before it is sent to `deadLetters`). */
+  onDeadLetter?: ((letter: DeadLetter) => void | Promise<void>) | undefined;
+  /**
+   * The delay of a message retried because its events were not delivered,
+   * from its `attempts` (1 on first delivery).
+   *
+   * @default {(attempts) => Math.min(300, 5 * 2 ** attempts)}
+   */
+  retryDelaySeconds?: ((attempts: number) => number) | undefined;
+  /**
+   * How long the destinations may keep retrying in this invocation, in ms:
+   * then backoff waits end and what is left is retried through the queue.
+   * Requests in flight still run to their `timeoutMs`.
+   *
+   * @default {120000}
+   */
+  maxFlushMs?: number | undefined;
+}
+
+/** What {@linkcode consumeQueueBatch} did with a batch. */
+export interface QueueBatchSummary {
+  /** Messages acked: every event delivered, or given up and stored as a dead letter. */
+  acked: number;
+  /** Messages retried: some events not delivered yet, or a dead letter that could not be stored. */
+  retried: number;
+  /** Dead letters stored with the dead-letter producer. */
+  deadLettered: number;
+  /** Events delivered. */
+  delivered: number;
+}
+
+/** Options of {@linkcode forwardDeadLetterBatch}. */
+export interface DeadLetterForwardOptions {
+  /** The URL each dead letter is posted to as JSON; without it every message is retried. */
+  webhook?: string | undefined;
+  /** Sent as `Authorization: Bearer <token>` to the webhook, if set. */
+  token?: string | undefined;
+  /** The `fetch` to post with; default: the global one. */
+  fetch?: typeof fetch | undefined;
+  /** Where problems are written; default: the console. */
+  logger?: Logger | undefined;
+  /** The clock of `at`; default {@linkcode systemClock}. */
+  clock?: Clock | undefined;
+  /**
+   * The delay of a message retried because the webhook failed, from its
+   * `attempts`.
+   *
+   * @default {(attempts) => Math.min(300, 5 * 2 ** attempts)}
+   */
+  retryDelaySeconds?: ((attempts: number) => number) | undefined;
+  /**
+   * The delay of a message retried because no webhook is set, in seconds:
+   * long, so that it waits in the dead-letter queue.
+   *
+   * @default {3600}
+   */
+  holdDelaySeconds?: number | undefined;
+  /**
+   * How long one webhook request may take, in ms.
+   *
+   * @default {10000}
+   */
+  timeoutMs?: number | undefined;
+}
+
+/** What {@linkcode forwardDeadLetterBatch} did with a batch. */
+export interface DeadLetterForwardSummary {
+  /** Messages posted to the webhook and acked. */
+  acked: number;
+  /** Messages retried (no webhook, or it failed). */
+  retried: number;
+}
+
+/** One message being consumed, and what became of its events. */
+interface Pending {
+  message: MessageLike;
+  destination: string;
+  /** Events neither delivered nor given up yet. */
+  remaining: number;
+  delivered: number;
+  /** Events given up, by reason. */
+  dead: Map<string, { status: number | undefined; events: SIEMEvent[] }>;
+  /** Dead letters to store before the message is acked. */
+  letters: QueueDeadLetterMessage[];
+  /** Whether storing a dead letter failed. */
+  lettersFailed: boolean;
+}
+
+/** The most characters of a reason kept in a dead letter. */
+const MAX_REASON = 2000;
+/** The buffer bound of a consumer's destinations, so that a batch's events always fit. */
+const BUFFER_LIMIT = 10_000_000;
+
+/**
+ * The default retry delay: `min(300, 5 * 2^attempts)` seconds (10 s, 20 s,
+ * 40 s, ... up to 5 minutes).
+ *
+ * @example
+ * ```ts
+ * import { defaultRetryDelaySeconds } from "@harombe/siem/cloudflare";
+ *
+ * console.log(defaultRetryDelaySeconds(1)); // 10
+ * ```
+ *
+ * @param attempts The message's `attempts` (1 on first delivery).
+ * @returns The delay in seconds.
+ */
+export function defaultRetryDelaySeconds(attempts: number): number {
+  return Math.min(300, 5 * 2 ** Math.max(0, attempts));
+}
+
+/**
+ * Delivers a batch of queue messages written by {@linkcode QueueSink}: the
+ * Worker's `queue()` handler calls it. The events of all messages are
+ * grouped by destination and sent through one in-memory destination each
+ * (so events of many messages share requests), with the destination's
+ * retries, splitting and partial-failure handling; then each message is
+ * settled on its own:
+ *
+ * - every event delivered → `ack()`;
+ * - some event still undelivered (the SIEM is down, rate-limiting, or
+ *   answered some items with 429/5xx) → `retry({ delaySeconds })`, the
+ *   delay growing with `attempts`; after the consumer's `max_retries` the
+ *   queue moves the message to its dead-letter queue;
+ * - events refused for good by the platform (or the destination's age limit)
+ *   → sent to `deadLetters` as `{ v: 1, destination, reason, status, at,
+ *   events }`, then `ack()`; if that send fails, or there is no
+ *   `deadLetters`, the message is retried instead;
+ * - a malformed body (not `v: 1`, an unknown or disabled destination,
+ *   events that are not SIEM events) → sent to `deadLetters` with the
+ *   reason, then `ack()` (logged either way).
+ *
+ * Every message gets exactly one `ack()` or `retry()`; the function does
+ * not throw for a delivery failure (a throw would retry the whole batch).
+ * Delivery is at least once: a retried message is delivered again whole,
+ * events already delivered included.
+ *
+ * @example
+ * ```ts ignore
+ * import { consumeQueueBatch } from "@harombe/siem/cloudflare";
+ *
+ * export default {
+ *   async queue(batch, env) {
+ *     await consumeQueueBatch(batch, {
+ *       destinations: JSON.parse(env.SIEM_DESTINATIONS),
+ *       deadLetters: env.SIEM_DEAD_LETTERS,
+ *     });
+ *   },
+ * };
+ * ```
+ *
+ * @param batch The batch (a Workers `MessageBatch`, or a fake).
+ * @param options The destinations, the dead-letter producer, and injected
+ * fetch, clock and logger.
+ * @returns How many messages were acked and retried, and more.
+ * @throws {SIEMConfigError} When a destination config is invalid.
+ * @throws {Error} When two destinations share a name.
+ */
+export async function consumeQueueBatch(
+  batch: MessageBatchLike,
+  options: QueueConsumerOptions,
+): Promise<QueueBatchSummary> {
+  const logger = options.logger ?? consoleLogger;
+  const clock = options.clock ?? systemClock;
+  const retryDelay = options.retryDelaySeconds ?? defaultRetryDelaySeconds;
+  const configs = new Map<string, SIEMConfig>();
+  for (const input of options.destinations) {
+    const config = parseSIEMConfig(input);
+    if (configs.has(config.name)) {
+      throw new Error(
+        `Cannot add SIEM destination: the name "${config.name}" is taken (set a different "name")`,
+      );
+    }
+    configs.set(config.name, config);
+  }
+  const summary: QueueBatchSummary = {
+    acked: 0,
+    retried: 0,
+    deadLettered: 0,
+    delivered: 0,
+  };
+  const pending: Pending[] = [];
+  const lanes = new Map<string, { config: SIEMConfig; entries: Pending[] }>();
+  const events = new Map<Pending, SIEMEvent[]>();
+  const at = (): string => new Date(clock.now()).toISOString();
+
+  for (const message of batch.messages) {
+    const item: Pending = {
+      message,
+      destination: "",
+      remaining: 0,
+      delivered: 0,
+      dead: new Map(),
+      letters: [],
+      lettersFailed: false,
+    };
+    pending.push(item);
+    const read = readMessage(message.body, configs);
+    if ("reason" in read) {
+      logger.error("malformed queue message", {
+        queue: batch.queue,
+        messageId: message.id,
+        reason: read.reason,
+      });
+      item.destination = read.destination;
+      item.letters.push({
+        v: 1,
+        destination: read.destination,
+        reason: read.reason,
+        at: at(),
+        events: read.events,
+        queue: batch.queue,
+        message_id: message.id,
+        ...(read.events.length === 0 ? { body: message.body } : {}),
+      });
+      continue;
+    }
+    item.destination = read.config.name;
+    // A copy of each event, so that every buffered object is this
+    // message's own (the settlement hooks find the message by object).
+    const copies = read.events.map((event) => ({ ...event }));
+    item.remaining = copies.length;
+    events.set(item, copies);
+    const lane = lanes.get(read.config.name) ??
+      { config: read.config, entries: [] };
+    lane.entries.push(item);
+    lanes.set(read.config.name, lane);
+  }
+
+  const deadline = new AbortController();
+  const handle = clock.setTimeout(
+    () => deadline.abort(),
+    options.maxFlushMs ?? 120_000,
+  );
+  try {
+    await Promise.all(
+      [...lanes.values()].map((lane) =>
+        deliverLane(lane.config, lane.entries, events, {
+          options,
+          logger,
+          clock,
+          signal: deadline.signal,
+        })
+      ),
+    );
+  } finally {
+    clock.clearTimeout(handle);
+  }
+
+  // Dead letters of messages whose events have all left.
+  for (const item of pending) {
+    summary.delivered += item.delivered;
+    if (item.remaining > 0) continue;
+    for (const [reason, group] of item.dead) {
+      item.letters.push({
+        v: 1,
+        destination: item.destination,
+        reason,
+        status: group.status,
+        at: at(),
+        events: group.events,
+        queue: batch.queue,
+        message_id: item.message.id,
+      });
+    }
+  }
+  const letters: SizedMessage<{ owner: Pending; letter: unknown }>[] = [];
+  for (const item of pending) {
+    if (item.remaining > 0) continue;
+    for (const letter of item.letters) {
+      letters.push({ body: { owner: item, letter }, bytes: jsonBytes(letter) });
+    }
+  }
+  if (letters.length > 0) {
+    const producer = options.deadLetters;
+    if (!producer) {
+      for (const { body } of letters) body.owner.lettersFailed = true;
+      logger.error(
+        "events refused for good and no dead-letter queue producer: their messages are retried",
+        {
+          queue: batch.queue,
+          messageIds: [...new Set(letters.map((l) => l.body.owner.message.id))],
+        },
+      );
+    } else {
+      for (const group of packBatches(letters)) {
+        try {
+          await producer.sendBatch(
+            group.map(({ body }) => ({
+              body: body.letter,
+              contentType: "json",
+            })),
+          );
+          summary.deadLettered += group.length;
+        } catch (error) {
+          for (const { body } of group) body.owner.lettersFailed = true;
+          logger.error("dead-letter queue sendBatch failed", {
+            queue: batch.queue,
+            letters: group.length,
+            error: String(error),
+          });
+        }
+      }
+    }
+  }
+
+  const retried: string[] = [];
+  for (const item of pending) {
+    if (item.remaining > 0 || item.lettersFailed) {
+      const delaySeconds = clampDelay(retryDelay(item.message.attempts));
+      item.message.retry({ delaySeconds });
+      summary.retried++;
+      retried.push(item.message.id);
+    } else {
+      item.message.ack();
+      summary.acked++;
+    }
+  }
+  if (retried.length > 0) {
+    logger.warn("queue messages retried", {
+      queue: batch.queue,
+      messages: retried.length,
+    });
+  }
+  return summary;
+}
+
+/**
+ * Forwards the messages of a dead-letter queue to a webhook: each message is
+ * posted as JSON (a {@linkcode QueueDeadLetterMessage}: the letter as
+ * stored, or an undelivered events message with the reason "not delivered
+ * before the queue's retries ran out") and acked on a 2xx answer, retried
+ * otherwise. Without a webhook, every message is retried after
+ * `holdDelaySeconds`, so that it stays in the queue: nothing is
+ * "delivered" again from a dead-letter queue.
+ *
+ * @example
+ * ```ts
+ * import { forwardDeadLetterBatch } from "@harombe/siem/cloudflare";
+ *
+ * const outcome: string[] = [];
+ * const summary = await forwardDeadLetterBatch({
+ *   queue: "siem-dlq",
+ *   messages: [{
+ *     id: "m-1",
+ *     attempts: 1,
+ *     body: { v: 1, destination: "splunk", events: [] },
+ *     ack: () => void outcome.push("ack"),
+ *     retry: () => void outcome.push("retry"),
+ *   }],
+ * }, { logger: { warn: () => {}, error: () => {} } });
+ * console.log(summary.retried, outcome); // 1 [ "retry" ]
+ * ```
+ *
+ * @param batch The batch of the dead-letter queue.
+ * @param options The webhook, its token, and an injected fetch.
+ * @returns How many messages were acked and retried.
+ */
+export async function forwardDeadLetterBatch(
+  batch: MessageBatchLike,
+  options: DeadLetterForwardOptions,
+): Promise<DeadLetterForwardSummary> {
+  const logger = options.logger ?? consoleLogger;
+  const clock = options.clock ?? systemClock;
+  const retryDelay = options.retryDelaySeconds ?? defaultRetryDelaySeconds;
+  const summary: DeadLetterForwardSummary = { acked: 0, retried: 0 };
+  if (!options.webhook) {
+    const delaySeconds = clampDelay(options.holdDelaySeconds ?? 3600);
+    for (const message of batch.messages) {
+      message.retry({ delaySeconds });
+      summary.retried++;
+    }
+    logger.warn("dead letters kept in their queue (no webhook set)", {
+      queue: batch.queue,
+      messages: batch.messages.length,
+    });
+    return summary;
+  }
+  const webhook = options.webhook;
+  const send = options.fetch ?? fetch;
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+  };
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  await Promise.all(batch.messages.map(async (message) => {
+    const letter = asDeadLetter(message, batch.queue, clock);
+    let ok = false;
+    let problem = "";
+    try {
+      const response = await send(webhook, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(letter),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
+      await response.body?.cancel();
+      ok = response.ok;
+      if (!ok) problem = `HTTP ${response.status}`;
+    } catch (error) {
+      problem = error instanceof Error ? error.name : "network error";
+    }
+    if (ok) {
+      message.ack();
+      summary.acked++;
+    } else {
+      message.retry({ delaySeconds: clampDelay(retryDelay(message.attempts)) });
+      summary.retried++;
+      logger.error("dead-letter webhook failed", {
+        queue: batch.queue,
+        messageId: message.id,
+        error: problem,
+      });
+    }
+  }));
+  return summary;
+}
+
+// Sends one destination's events, then settles them on their messages.
+async function deliverLane(
+  config: SIEMConfig,
+  entries: Pending[],
+  events: Map<Pending, SIEMEvent[]>,
+  context: {
+    options: QueueConsumerOptions;
+    logger: Logger;
+    clock: Clock;
+    signal: AbortSignal;
+  },
+): Promise<void> {
+  const { options, logger, clock } = context;
+  const owner = new WeakMap<SIEMEvent, Pending>();
+  const why = new WeakMap<
+    SIEMEvent,
+    { reason: string; status: number | undefined }
+  >();
+  const settle = (
+    event: SIEMEvent,
+    outcome: "delivered" | "dead_lettered",
+  ): void => {
+    const item = owner.get(event);
+    if (!item) return;
+    owner.delete(event);
+    item.remaining--;
+    if (outcome === "delivered") {
+      item.delivered++;
+      return;
+    }
+    const cause = why.get(event) ??
+      { reason: "dead-lettered", status: undefined };
+    const reason = cause.reason.slice(0, MAX_REASON);
+    const group = item.dead.get(reason) ??
+      { status: cause.status, events: [] };
+    group.events.push(event);
+    item.dead.set(reason, group);
+  };
+  // Every event of the batch fits: a full buffer would dead-letter some.
+  const destination = new Destination(
+    createExporter({ ...config, maxBufferedEvents: BUFFER_LIMIT }),
+    {
+      fetch: options.fetch,
+      clock,
+      random: options.random ?? Math.random,
+      logger,
+      autoFlush: false,
+      onDeadLetter: (letter) => {
+        for (const event of letter.events) {
+          why.set(event, { reason: letter.reason, status: letter.status });
+        }
+        return options.onDeadLetter?.(letter);
+      },
+      onSettled: (_, settled, outcome) => {
+        for (const event of settled) settle(event, outcome);
+      },
+    },
+  );
+  for (const item of entries) {
+    for (const event of events.get(item) ?? []) {
+      owner.set(event, item);
+      // A refused event (a full buffer) was dead-lettered, not settled.
+      if (!destination.enqueue(event, false)) settle(event, "dead_lettered");
+    }
+  }
+  try {
+    const result = await destination.flush({ sleep: context.signal });
+    if (result.eventsQueued > 0) {
+      logger.warn(
+        "destination did not take every event; retried via the queue",
+        {
+          destination: config.name,
+          undelivered: result.eventsQueued,
+          error: result.error,
+        },
+      );
+    }
+  } catch (error) {
+    // Whatever is still buffered belongs to messages that will be retried.
+    logger.error("queue delivery failed", {
+      destination: config.name,
+      error: String(error),
+    });
+  }
+}
+
+// Reads a message body: its destination's config and its events, or why it
+// cannot be delivered.
+function readMessage(
+  body: unknown,
+  configs: Map<string, SIEMConfig>,
+):
+  | { config: SIEMConfig; events: SIEMEvent[] }
+  | { reason: string; destination: string; events: SIEMEvent[] } {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return {
+      reason: "the message body is not an object",
+      destination: "",
+      events: [],
+    };
+  }
+  const record = body as Record<string, unknown>;
+  const destination = typeof record.destination === "string"
+    ? record.destination
+    : "";
+  if (record.v !== 1) {
+    return {
+      reason: `unknown message version ${
+        JSON.stringify(record.v) ?? "undefined"
+      } (expected 1)`,
+      destination,
+      events: [],
+    };
+  }
+  if (!Array.isArray(record.events)) {
+    return {
+      reason: "the message has no events array",
+      destination,
+      events: [],
+    };
+  }
+  const bad = record.events.findIndex((event) => !isSIEMEvent(event));
+  if (bad >= 0) {
+    return {
+      reason: `events[${bad}] is not a SIEM event`,
+      destination,
+      events: [],
+    };
+  }
+  const events = record.events as SIEMEvent[];
+  const config = configs.get(destination);
+  if (!config) {
+    return {
+      reason: destination === ""
+        ? "the message names no destination"
+        : `unknown destination "${destination.slice(0, 200)}"`,
+      destination,
+      events,
+    };
+  }
+  if (!config.enabled) {
+    return {
+      reason: `destination "${destination}" is disabled`,
+      destination,
+      events,
+    };
+  }
+  return { config, events };
+}
+
+// Whether a value has what the exporters read from a SIEM event.
+function isSIEMEvent(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return false;
+  }
+  const event = value as Record<string, unknown>;
+  for (
+    const field of [
+      "event_id",
+      "correlation_id",
+      "timestamp",
+      "event_type",
+      "actor",
+      "action",
+      "status",
+      "source",
+      "severity",
+    ]
+  ) {
+    if (typeof event[field] !== "string") return false;
+  }
+  return typeof event.metadata === "object" && event.metadata !== null &&
+    !Array.isArray(event.metadata) &&
+    !Number.isNaN(Date.parse(event.timestamp as string));
+}
+
+// The JSON posted for a message of a dead-letter queue.
+function asDeadLetter(
+  message: MessageLike,
+  queue: string,
+  clock: Clock,
+): QueueDeadLetterMessage {
+  const body = message.body;
+  if (typeof body === "object" && body !== null && !Array.isArray(body)) {
+    const record = body as Record<string, unknown>;
+    if (record.v === 1 && Array.isArray(record.events)) {
+      return {
+        ...(record as unknown as QueueDeadLetterMessage),
+        destination: typeof record.destination === "string"
+          ? record.destination
+          : "",
+        reason: typeof record.reason === "string"
+          ? record.reason
+          : "not delivered before the queue's retries ran out",
+        at: typeof record.at === "string"
+          ? record.at
+          : new Date(clock.now()).toISOString(),
+        queue: typeof record.queue === "string" ? record.queue : queue,
+        message_id: typeof record.message_id === "string"
+          ? record.message_id
+          : message.id,
+      };
+    }
+  }
+  return {
+    v: 1,
+    destination: "",
+    reason: "malformed message in the dead-letter queue",
+    at: new Date(clock.now()).toISOString(),
+    events: [],
+    queue,
+    message_id: message.id,
+    body,
+  };
+}
+
+// Queues take delays of 0 to 43200 seconds, in whole seconds.
+function clampDelay(seconds: number): number {
+  if (!Number.isFinite(seconds)) return 0;
+  return Math.min(43_200, Math.max(0, Math.round(seconds)));
+}

@@ -1,0 +1,55 @@
+/**
+ * Regression test: the KV spool must drain a backlog as fast as a healthy
+ * SIEM takes it, not a few batches per poll.
+ *
+ * Found by the soak run (`tests/soak/soak.ts --short`): after 5 s of load
+ * (17,300 events acknowledged) the spool took 38.8 s more to deliver the
+ * backlog to three healthy fakes, at exactly 400 events/s per destination
+ * (4 x batchSize 100 per pollMs 1000). `#feed` loads outbox groups only
+ * until the destination holds 4 x batchSize events, and it runs only from
+ * `#round`, which runs on `accept()` and every `pollMs`: nothing loads more
+ * when the destination's buffer runs low, so without incoming requests a
+ * destination sends about 4 batches per `pollMs` (defaults: 200 events/s).
+ * A backlog after an outage or a restart drains at that rate, and a
+ * sustained ingest above it fills the spool to `MAX_SPOOLED_EVENTS`, after
+ * which the ingest answers 503.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { parseAuditEvent } from "../../src/events/audit_event.ts";
+import { KvSpool } from "../../src/spool/kv_spool.ts";
+import { startFakeSplunk } from "../fakes/fake_splunk.ts";
+import { realisticEvents } from "../fixtures/events.ts";
+import { waitFor } from "../support/fake_clock.ts";
+import { MemoryLogger, TOKENS } from "../support/receivers.ts";
+
+Deno.test("KvSpool drains a stored backlog as fast as a healthy SIEM takes it, not 4 batches per pollMs", async () => {
+  await using hec = startFakeSplunk({ token: TOKENS.splunk });
+  const kv = await Deno.openKv(":memory:");
+  try {
+    // A poll far longer than the test: only loading on demand can drain it.
+    const spool = new KvSpool(kv, [{
+      platform: "splunk",
+      endpoint: hec.url,
+      token: TOKENS.splunk,
+      flushIntervalMs: 100,
+    }], { logger: new MemoryLogger(), pollMs: 600_000 });
+    const events = realisticEvents(2000, 21).map((e) => parseAuditEvent(e));
+    // Stored before delivery starts, as after a restart or an outage.
+    await spool.accept(events);
+    spool.start();
+    try {
+      await waitFor(
+        () => hec.events.length >= events.length,
+        30_000,
+        "the backlog",
+      );
+    } finally {
+      await spool.stop({ timeoutMs: 5000 });
+    }
+    assert.equal(hec.events.length, events.length);
+  } finally {
+    kv.close();
+  }
+});

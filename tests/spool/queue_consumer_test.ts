@@ -1,0 +1,361 @@
+import assert from "node:assert/strict";
+import {
+  type AuditEvent,
+  parseAuditEvent,
+} from "../../src/events/audit_event.ts";
+import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
+import {
+  consumeQueueBatch,
+  defaultRetryDelaySeconds,
+  forwardDeadLetterBatch,
+  type QueueConsumerOptions,
+} from "../../src/spool/queue_consumer.ts";
+import type {
+  QueueDeadLetterMessage,
+  QueueEventsMessage,
+} from "../../src/spool/queue_like.ts";
+import { QueueSink } from "../../src/spool/queue_sink.ts";
+import { type SIEMEvent, toSIEMEvent } from "../../src/events/siem_event.ts";
+import { realisticEvents } from "../fixtures/events.ts";
+import {
+  deadLetterSink,
+  MemoryLogger,
+  startReceivers,
+} from "../support/receivers.ts";
+import {
+  batchOf,
+  CF_LIMITS,
+  FakeQueue,
+} from "../runtime/cloudflare/fake_queue.ts";
+
+const quiet = new MemoryLogger();
+
+function audit(count: number, seed = 1): AuditEvent[] {
+  return realisticEvents(count, seed).map((event) => parseAuditEvent(event));
+}
+
+/** Fast retries, so that a failing SIEM costs milliseconds. */
+function fast(configs: SIEMConfigInput[], extra = {}): SIEMConfigInput[] {
+  return configs.map((config) => ({
+    retryDelayMs: 10,
+    maxRetryDelayMs: 20,
+    maxRetries: 0,
+    ...config,
+    ...extra,
+  }));
+}
+
+/** Normalized events, as a queue message carries them. */
+function siemEvents(count: number): SIEMEvent[] {
+  return JSON.parse(JSON.stringify(audit(count).map((e) => toSIEMEvent(e))));
+}
+
+function options(
+  destinations: SIEMConfigInput[],
+  extra: Partial<QueueConsumerOptions> = {},
+): QueueConsumerOptions {
+  return { destinations, logger: quiet, ...extra };
+}
+
+/** Puts events on a fake queue through the sink, `perMessage` per accept. */
+async function enqueue(
+  configs: SIEMConfigInput[],
+  events: AuditEvent[],
+  perMessage: number,
+): Promise<FakeQueue> {
+  const queue = new FakeQueue();
+  const sink = new QueueSink(queue, configs, { logger: quiet });
+  for (let i = 0; i < events.length; i += perMessage) {
+    await sink.accept(events.slice(i, i + perMessage));
+  }
+  return queue;
+}
+
+Deno.test("consumeQueueBatch delivers every message's events and acks each message once", async () => {
+  await using siems = startReceivers();
+  const configs = fast(siems.configs());
+  const events = audit(60);
+  const queue = await enqueue(configs, events, 20);
+  const batch = queue.take();
+  assert.equal(batch.messages.length, 9);
+  const summary = await consumeQueueBatch(batch, options(configs));
+  assert.deepEqual(summary, {
+    acked: 9,
+    retried: 0,
+    deadLettered: 0,
+    delivered: 180,
+  });
+  assert.equal(batch.acked.length, 9);
+  const ids = events.map((e) => e.event_id).sort();
+  assert.deepEqual(siems.elasticsearch.documents.map((d) => d.id).sort(), ids);
+  assert.equal(siems.splunk.events.length, 60);
+  assert.equal(siems.datadog.logs.length, 60);
+});
+
+Deno.test("consumeQueueBatch batches the events of many messages into one request", async () => {
+  await using siems = startReceivers();
+  const configs = fast(siems.configs()).slice(0, 1); // Splunk, batchSize 50
+  const queue = await enqueue(configs, audit(50), 5);
+  const batch = queue.take();
+  assert.equal(batch.messages.length, 10);
+  await consumeQueueBatch(batch, options(configs));
+  assert.equal(siems.splunk.requests.length, 1, "one HEC request");
+  assert.equal(siems.splunk.events.length, 50);
+  assert.equal(batch.acked.length, 10);
+});
+
+Deno.test("consumeQueueBatch retries, with a growing delay, the messages of a SIEM that is down", async () => {
+  await using siems = startReceivers();
+  siems.elasticsearch.down({ status: 503 });
+  const configs = fast(siems.configs()).slice(0, 2);
+  const queue = await enqueue(configs, audit(30), 10);
+  const batch = queue.take("siem", 2);
+  const summary = await consumeQueueBatch(batch, options(configs));
+  assert.equal(summary.acked, 3);
+  assert.equal(summary.retried, 3);
+  for (const message of batch.messages) {
+    const { destination } = message.body as QueueEventsMessage;
+    assert.equal(message.calls.length, 1);
+    assert.deepEqual(
+      message.calls[0],
+      destination === "splunk" ? "ack" : { retry: 20 },
+      destination,
+    );
+  }
+  assert.equal(siems.splunk.events.length, 30);
+  assert.equal(siems.elasticsearch.documents.length, 0);
+  assert.equal(defaultRetryDelaySeconds(1), 10);
+  assert.equal(defaultRetryDelaySeconds(10), 300);
+  // A custom delay is used and clamped to Queues' 0..43200 seconds.
+  const again = queue.take();
+  assert.equal(again.messages.length, 0);
+  const retry = batchOf(batch.messages.map((m) => m.body), "siem", 3);
+  await consumeQueueBatch(
+    retry,
+    options(configs, { retryDelaySeconds: (n) => n * 100_000 }),
+  );
+  assert.deepEqual(
+    retry.retried.map((m) => m.calls[0]),
+    [{ retry: 43_200 }, { retry: 43_200 }, { retry: 43_200 }],
+  );
+  siems.elasticsearch.down(null);
+  const recovered = batchOf(batch.messages.map((m) => m.body), "siem", 4);
+  await consumeQueueBatch(recovered, options(configs));
+  assert.equal(recovered.acked.length, 6);
+  assert.equal(siems.elasticsearch.documents.length, 30);
+});
+
+Deno.test("an Elasticsearch item refused with 400 reaches the dead-letter producer and its message is acked; a 429 item's message is retried", async () => {
+  await using siems = startReceivers();
+  const configs = fast(siems.configs()).slice(1, 2); // Elasticsearch
+  const events = audit(9);
+  const queue = await enqueue(configs, events, 3);
+  siems.elasticsearch.failItemsNext(({ id }) =>
+    id === events[1]!.event_id
+      ? { status: 400, type: "document_parsing_exception", reason: "bad field" }
+      : id === events[7]!.event_id
+      ? { status: 429, type: "es_rejected_execution_exception", reason: "q" }
+      : undefined
+  );
+  const dead = new FakeQueue();
+  const letters = deadLetterSink();
+  const batch = queue.take();
+  const summary = await consumeQueueBatch(
+    batch,
+    options(configs, { deadLetters: dead, onDeadLetter: letters.onDeadLetter }),
+  );
+  assert.equal(siems.elasticsearch.requests.length, 1, "one bulk request");
+  assert.deepEqual(batch.messages.map((m) => m.outcome), [
+    "ack",
+    "ack",
+    "retry",
+  ]);
+  assert.deepEqual(summary, {
+    acked: 2,
+    retried: 1,
+    deadLettered: 1,
+    delivered: 7,
+  });
+  assert.equal(letters.letters.length, 1);
+  const stored = dead.bodies as QueueDeadLetterMessage[];
+  assert.equal(stored.length, 1);
+  assert.equal(stored[0]!.v, 1);
+  assert.equal(stored[0]!.destination, "elasticsearch");
+  assert.match(stored[0]!.reason, /document_parsing_exception: bad field/);
+  assert.equal(stored[0]!.message_id, batch.messages[0]!.id);
+  assert.deepEqual(stored[0]!.events.map((e) => e.event_id), [
+    events[1]!.event_id,
+  ]);
+  assert.equal(dead.batches[0]![0]!.contentType, "json");
+  assert.deepEqual(
+    siems.elasticsearch.documents.map((d) => d.id).sort(),
+    events.filter((_, i) => i !== 1 && i !== 7).map((e) => e.event_id).sort(),
+  );
+});
+
+Deno.test("a message whose dead letter cannot be stored is retried, not acked", async () => {
+  await using siems = startReceivers();
+  const configs = fast(siems.configs()).slice(1, 2);
+  const events = audit(4);
+  const queue = await enqueue(configs, events, 2);
+  siems.elasticsearch.failItemsNext(({ index }) =>
+    index === 0
+      ? { status: 400, type: "mapper_parsing_exception", reason: "nope" }
+      : undefined
+  );
+  const dead = new FakeQueue();
+  dead.failNext(new Error("Too Many Requests"));
+  const logger = new MemoryLogger();
+  const batch = queue.take("siem", 1);
+  const summary = await consumeQueueBatch(
+    batch,
+    options(configs, { deadLetters: dead, logger }),
+  );
+  assert.deepEqual(batch.messages.map((m) => m.calls), [
+    [{ retry: 10 }],
+    ["ack"],
+  ]);
+  assert.equal(summary.deadLettered, 0);
+  assert.match(logger.lines.join("\n"), /dead-letter queue sendBatch failed/);
+  // Without a dead-letter producer at all, the message is retried too.
+  siems.elasticsearch.failItemsNext(({ index }) =>
+    index === 0
+      ? { status: 400, type: "mapper_parsing_exception", reason: "nope" }
+      : undefined
+  );
+  const again = batchOf([batch.messages[0]!.body]);
+  await consumeQueueBatch(again, options(configs, { logger }));
+  assert.equal(again.retried.length, 1);
+  assert.match(logger.lines.join("\n"), /no dead-letter queue producer/);
+});
+
+Deno.test("malformed messages go to the dead-letter producer with a reason, then are acked", async () => {
+  await using siems = startReceivers();
+  const configs = fast(siems.configs()).slice(0, 1);
+  const event = siemEvents(1)[0];
+  const bodies = [
+    "not an object",
+    { v: 2, destination: "splunk", events: [event] },
+    { v: 1, destination: "nowhere", events: [event] },
+    { v: 1, destination: "splunk", events: [{ event_id: "x" }] },
+    { v: 1, destination: "splunk" },
+    { v: 1, destination: "splunk", events: [event] },
+  ];
+  const dead = new FakeQueue();
+  const logger = new MemoryLogger();
+  const batch = batchOf(bodies);
+  const summary = await consumeQueueBatch(
+    batch,
+    options(configs, { deadLetters: dead, logger }),
+  );
+  assert.equal(batch.acked.length, 6);
+  assert.deepEqual(summary, {
+    acked: 6,
+    retried: 0,
+    deadLettered: 5,
+    delivered: 1,
+  });
+  const stored = dead.bodies as QueueDeadLetterMessage[];
+  assert.deepEqual(stored.map((l) => l.reason), [
+    "the message body is not an object",
+    "unknown message version 2 (expected 1)",
+    'unknown destination "nowhere"',
+    "events[0] is not a SIEM event",
+    "the message has no events array",
+  ]);
+  assert.equal(stored[0]!.body, "not an object");
+  assert.deepEqual(stored[2]!.events, [event], "known events are kept");
+  assert.equal(stored[2]!.body, undefined);
+  assert.deepEqual(stored[3]!.body, bodies[3]);
+  assert.equal(
+    logger.lines.filter((l) => l.includes("malformed queue message")).length,
+    5,
+  );
+  assert.equal(siems.splunk.events.length, 1);
+  for (const batch of dead.batches) {
+    assert.ok(batch.length <= CF_LIMITS.batchMessages);
+  }
+  // Without a dead-letter producer they are retried, so that the queue's
+  // dead-letter queue receives them.
+  const kept = batchOf(bodies.slice(0, 1));
+  await consumeQueueBatch(kept, options(configs, { logger }));
+  assert.equal(kept.retried.length, 1);
+});
+
+Deno.test("a message for a disabled destination is dead-lettered, not sent", async () => {
+  await using siems = startReceivers();
+  const configs = fast(siems.configs()).slice(0, 1);
+  const queue = await enqueue(configs, audit(2), 2);
+  const dead = new FakeQueue();
+  const batch = queue.take();
+  await consumeQueueBatch(
+    batch,
+    options(fast(configs, { enabled: false }), { deadLetters: dead }),
+  );
+  assert.equal(batch.acked.length, 1);
+  assert.equal(siems.splunk.requests.length, 0);
+  const stored = dead.bodies as QueueDeadLetterMessage[];
+  assert.equal(stored[0]!.reason, 'destination "splunk" is disabled');
+  assert.equal(stored[0]!.events.length, 2);
+});
+
+Deno.test("forwardDeadLetterBatch posts each dead letter to the webhook and acks it; retries when it fails or is not set", async () => {
+  const received: Array<{ auth: string | null; body: QueueDeadLetterMessage }> =
+    [];
+  let failing = false;
+  await using server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen(): void {},
+  }, async (request) => {
+    const body = await request.json();
+    if (failing) return new Response("no", { status: 500 });
+    received.push({ auth: request.headers.get("authorization"), body });
+    return new Response(null, { status: 204 });
+  });
+  const webhook = `http://127.0.0.1:${server.addr.port}/dead`;
+  const event: QueueEventsMessage = {
+    v: 1,
+    destination: "splunk",
+    events: siemEvents(2),
+  };
+  const letter: QueueDeadLetterMessage = {
+    v: 1,
+    destination: "splunk",
+    reason: "HEC code 6: Invalid data format",
+    status: 400,
+    at: "2026-01-31T12:00:00.000Z",
+    events: event.events,
+  };
+  const batch = batchOf([event, letter, 42], "siem-dlq");
+  const summary = await forwardDeadLetterBatch(batch, {
+    webhook,
+    token: "hook-token",
+    logger: quiet,
+  });
+  assert.deepEqual(summary, { acked: 3, retried: 0 });
+  assert.equal(batch.acked.length, 3);
+  const byId = new Map(received.map((r) => [r.body.message_id, r]));
+  assert.equal(byId.get("m-0")!.auth, "Bearer hook-token");
+  assert.equal(
+    byId.get("m-0")!.body.reason,
+    "not delivered before the queue's retries ran out",
+  );
+  assert.equal(byId.get("m-0")!.body.queue, "siem-dlq");
+  assert.deepEqual(byId.get("m-0")!.body.events, event.events);
+  assert.equal(byId.get("m-1")!.body.reason, letter.reason);
+  assert.equal(byId.get("m-1")!.body.status, 400);
+  assert.equal(byId.get("m-2")!.body.body, 42);
+
+  failing = true;
+  const failed = batchOf([letter], "siem-dlq", 2);
+  assert.deepEqual(
+    await forwardDeadLetterBatch(failed, { webhook, logger: quiet }),
+    { acked: 0, retried: 1 },
+  );
+  assert.deepEqual(failed.messages[0]!.calls, [{ retry: 20 }]);
+
+  const held = batchOf([letter], "siem-dlq");
+  await forwardDeadLetterBatch(held, { logger: quiet });
+  assert.deepEqual(held.messages[0]!.calls, [{ retry: 3600 }]);
+});
