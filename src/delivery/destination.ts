@@ -410,7 +410,10 @@ export class Destination {
         );
         continue;
       }
-      const refused = exporter.refuseEventBytes(writer.length - start);
+      const refused = exporter.refuseEventBytes(
+        writer.length - start -
+          (entries.length > 0 ? exporter.separatorBytes : 0),
+      );
       if (refused !== undefined) {
         writer.truncate(start);
         this.#queue.shift();

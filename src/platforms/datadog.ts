@@ -132,6 +132,11 @@ export class DatadogExporter extends Exporter {
     return bytes;
   }
 
+  /** One: the comma between logs. */
+  override get separatorBytes(): number {
+    return 1;
+  }
+
   /**
    * Opens the JSON array.
    *

@@ -103,6 +103,14 @@ export abstract class Exporter {
   ): void;
 
   /**
+   * How many bytes {@linkcode writeEvent} writes before an event that is not
+   * the first (a separator), which are not part of the event's own size.
+   */
+  get separatorBytes(): number {
+    return 0;
+  }
+
+  /**
    * Writes what comes before the first event (nothing by default).
    *
    * @param _writer Where the body is written.

@@ -7,10 +7,14 @@
  *
  * - `CHAOS_SEED` replays a run's schedule (the seed is printed first).
  * - `CHAOS_EVENTS` sets the number of events (default 10,000).
+ * - `CHAOS_FAULT_RATE` multiplies the number of faults (default 1, 0: none).
+ * - `CHAOS_TRACE=1` prints the retained heap and each destination's
+ *   counters every second.
  *
- * Network timing is not replayed: a seed gives the same events, the same
- * faults at the same points of the event stream, and the same fault
- * parameters; which batch a fault meets can differ between runs.
+ * Network timing is not replayed: a seed gives the same events (the same
+ * oversized and poison ones), the same faults with the same parameters, at
+ * the same points of delivery progress; which batch a fault meets can
+ * differ between runs.
  *
  * @module
  */
@@ -82,7 +86,8 @@ export const MAX_BUFFERED_EVENTS = 5_000;
  * per event, about 1.5 KB retained: 7.5 MB), a spool lease holder loads
  * about 4 batches per destination (600 events), and at most one batch per
  * destination is in flight, holding at most one 1.05 MB event of the run
- * (its string and its cached JSON: about 6 MB for three destinations); the
+ * (its string and the copies serializing makes: about 6 MB for three
+ * destinations); the
  * bookkeeping of the run (dead letters, ids of lost answers) stays under a
  * few MB. That is under 20 MB: the bound is three times that, and does not
  * grow with the number of events, so a leak of even 1 KB per event fails a
