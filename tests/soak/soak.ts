@@ -347,7 +347,9 @@ async function main(): Promise<number> {
       `backlog after the load: ${
         drained
           ? `drained in ${(drainMs / 1000).toFixed(1)} s`
-          : "NOT drained in 120 s"
+          : `NOT drained after ${(drainMs / 1000).toFixed(1)} s (${
+            Date.now() >= drainDeadline ? "10 min cap" : "30 s without progress"
+          }): ${stillHeld} events still held by the sink`
       }`,
     );
     console.log(
