@@ -106,6 +106,8 @@ interface Lane {
    * their deletion may still yield them, and they must not load again.
    */
   settledWhileFeeding: Set<string>;
+  /** The last key of the last group loaded: where the next feed reads on. */
+  cursor?: KvKey | undefined;
 }
 
 /** The most bytes of events committed in one transaction (Deno KV allows 800 KiB). */
@@ -522,6 +524,7 @@ export class KvSpool implements IngestSink {
     kind: "outbox" | "dead",
     destination: string,
     limit = Infinity,
+    start?: KvKey,
   ): AsyncIterable<
     {
       id: string;
@@ -541,9 +544,13 @@ export class KvSpool implements IngestSink {
       | undefined;
     let yielded = 0;
     for await (
-      const entry of this.#kv.list<Uint8Array>({
-        prefix: this.#key(kind, destination),
-      }, { batchSize: 100 })
+      const entry of this.#kv.list<Uint8Array>(
+        start
+          ? { prefix: this.#key(kind, destination), start }
+          : { prefix: this.#key(kind, destination) },
+        // Small pages: a feed needs a few groups, each up to 60 KB a part.
+        { batchSize: 8 },
+      )
     ) {
       const [, , , , id, index, total] = entry.key as [
         string,
@@ -663,6 +670,7 @@ export class KvSpool implements IngestSink {
     lane.lease = undefined;
     lane.destination.clear();
     lane.loaded.clear();
+    lane.cursor = undefined;
   }
 
   async #release(lane: Lane): Promise<void> {
@@ -687,7 +695,12 @@ export class KvSpool implements IngestSink {
       const { batchSize } = lane.destination.config;
       const target = batchSize * 4;
       if (lane.destination.buffered >= batchSize * 2) return;
-      for await (const group of this.#groups("outbox", lane.name)) {
+      // Read on from the last group loaded, not from the first key again:
+      // the groups before it are loaded and still stored until settled.
+      if (lane.loaded.size === 0) lane.cursor = undefined;
+      for await (
+        const group of this.#groups("outbox", lane.name, Infinity, lane.cursor)
+      ) {
         if (lane.destination.buffered >= target || !lane.lease) break;
         if (
           lane.loaded.has(group.id) || lane.settledWhileFeeding.has(group.id)
@@ -701,6 +714,7 @@ export class KvSpool implements IngestSink {
           dead: new Map(),
         };
         lane.loaded.set(group.id, loaded);
+        lane.cursor = group.keys[group.keys.length - 1];
         for (const event of stored.events) {
           this.#owner.set(event, loaded);
           lane.destination.enqueue(event, true, stored.at);

@@ -484,8 +484,7 @@ class FaultInjector {
 
   async #apply(fault: ScheduledFault): Promise<void> {
     const { kind, platform, amount } = fault;
-    const key = kind === "bulk_partial" ? kind : `${kind}`;
-    this.applied[key] = (this.applied[key] ?? 0) + 1;
+    this.applied[kind] = (this.applied[kind] ?? 0) + 1;
     const receivers = this.#receivers;
     switch (kind) {
       case "outage": {
