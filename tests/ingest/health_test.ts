@@ -1,48 +1,6 @@
 import assert from "node:assert/strict";
-import type {
-  DestinationStats,
-  IntegratorStats,
-} from "../../src/delivery/stats.ts";
+import { destination, integratorStats } from "../support/stats.ts";
 import { destinationHealth, healthReport } from "../../src/ingest/health.ts";
-
-function destination(
-  overrides: Partial<DestinationStats> & Pick<DestinationStats, "name">,
-): DestinationStats {
-  return {
-    platform: "splunk",
-    enabled: true,
-    state: "idle",
-    buffered: 0,
-    consecutiveFailures: 0,
-    eventsReceived: 0,
-    eventsExported: 0,
-    eventsFailed: 0,
-    exportsTotal: 0,
-    exportsSuccessful: 0,
-    exportsFailed: 0,
-    totalRetries: 0,
-    eventsAged: 0,
-    avgLatencyMs: 0,
-    ...overrides,
-  };
-}
-
-function integratorStats(destinations: DestinationStats[]): IntegratorStats {
-  return {
-    eventsAccepted: 0,
-    buffered: destinations.reduce((sum, d) => sum + d.buffered, 0),
-    eventsReceived: 0,
-    eventsExported: 0,
-    eventsFailed: 0,
-    exportsTotal: 0,
-    exportsSuccessful: 0,
-    exportsFailed: 0,
-    totalRetries: 0,
-    eventsAged: 0,
-    avgLatencyMs: 0,
-    perPlatform: Object.fromEntries(destinations.map((d) => [d.name, d])),
-  };
-}
 
 Deno.test("destinationHealth() reports a disabled destination as disabled", () => {
   assert.equal(

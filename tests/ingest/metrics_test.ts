@@ -1,55 +1,13 @@
 import assert from "node:assert/strict";
+import { destination, integratorStats } from "../support/stats.ts";
 import type {
   DestinationState,
-  DestinationStats,
   IntegratorStats,
 } from "../../src/delivery/stats.ts";
 import {
   METRICS_CONTENT_TYPE,
   renderMetrics,
 } from "../../src/ingest/metrics.ts";
-
-function destination(
-  overrides: Partial<DestinationStats> & Pick<DestinationStats, "name">,
-): DestinationStats {
-  return {
-    platform: "splunk",
-    enabled: true,
-    state: "idle",
-    buffered: 0,
-    consecutiveFailures: 0,
-    eventsReceived: 0,
-    eventsExported: 0,
-    eventsFailed: 0,
-    exportsTotal: 0,
-    exportsSuccessful: 0,
-    exportsFailed: 0,
-    totalRetries: 0,
-    eventsAged: 0,
-    avgLatencyMs: 0,
-    ...overrides,
-  };
-}
-
-function integratorStats(
-  destinations: DestinationStats[],
-  eventsAccepted = 0,
-): IntegratorStats {
-  return {
-    eventsAccepted,
-    buffered: destinations.reduce((sum, d) => sum + d.buffered, 0),
-    eventsReceived: 0,
-    eventsExported: 0,
-    eventsFailed: 0,
-    exportsTotal: 0,
-    exportsSuccessful: 0,
-    exportsFailed: 0,
-    totalRetries: 0,
-    eventsAged: 0,
-    avgLatencyMs: 0,
-    perPlatform: Object.fromEntries(destinations.map((d) => [d.name, d])),
-  };
-}
 
 /** Two destinations: a healthy Splunk and a backing-off Elasticsearch. */
 function twoDestinations(): IntegratorStats {
