@@ -27,6 +27,7 @@ import {
 } from "../platforms/siem_config.ts";
 import { fromParts, PART_BYTES, type StoredGroup, toParts } from "./blob.ts";
 import { counterValue, type KvKey, type KvLike, U64 } from "./kv_like.ts";
+import { Lease } from "./lease.ts";
 
 /** Options of {@linkcode KvSpool}. */
 export interface KvSpoolOptions {
@@ -96,7 +97,8 @@ interface Loaded {
 interface Lane {
   name: string;
   destination: Destination;
-  lease?: { versionstamp: string; expiresAt: number } | undefined;
+  /** Made on the first round (its owner id is random, and constructors make none). */
+  lease?: Lease | undefined;
   loaded: Map<string, Loaded>;
   spooled: number;
   deadStored: number;
@@ -345,7 +347,7 @@ export class KvSpool implements IngestSink {
         ...stats,
         buffered: Math.max(lane.spooled, stats.buffered),
         spool: {
-          leaseHeld: lane.lease !== undefined,
+          leaseHeld: lane.lease?.held ?? false,
           deadLettersStored: lane.deadStored,
         },
       };
@@ -374,7 +376,7 @@ export class KvSpool implements IngestSink {
     );
     await this.#writes;
     await Promise.all(
-      [...this.#lanes.values()].map((lane) => this.#release(lane)),
+      [...this.#lanes.values()].map((lane) => lane.lease?.release()),
     );
     return {
       destinations: reports,
@@ -631,59 +633,25 @@ export class KvSpool implements IngestSink {
   }
 
   async #holdLease(lane: Lane): Promise<boolean> {
-    const now = this.#clock.now();
-    if (lane.lease && lane.lease.expiresAt - now > (this.#leaseMs * 2) / 3) {
-      return true;
-    }
-    const key = this.#key("lease", lane.name);
-    const current = await this.#retry(() =>
-      this.#kv.get<{ owner: string; expiresAt: number }>(key)
+    lane.lease ??= new Lease(
+      this.#kv,
+      this.#key("lease", lane.name),
+      this.instanceId,
+      this.#leaseMs,
+      (operation) => this.#retry(operation),
     );
-    const mine = current.value?.owner === this.instanceId;
-    if (current.value && !mine && current.value.expiresAt > now) {
-      if (lane.lease) this.#lose(lane);
-      return false;
-    }
-    if (lane.lease && !mine) {
-      this.#lose(lane);
-      return false;
-    }
-    const expiresAt = now + this.#leaseMs;
-    const result = await this.#retry(() =>
-      this.#kv.atomic()
-        .check({ key, versionstamp: current.versionstamp })
-        .set(key, { owner: this.instanceId, expiresAt })
-        .commit()
-    ) as { ok: boolean; versionstamp?: string };
-    if (!result.ok) {
-      if (lane.lease) this.#lose(lane);
-      return false;
-    }
-    lane.lease = { versionstamp: result.versionstamp ?? "", expiresAt };
-    return true;
+    const state = await lane.lease.hold(this.#clock.now());
+    if (state === "lost") this.#lose(lane);
+    return state === "held";
   }
 
   // Another instance has the lease now: forget what was loaded (it is still
   // stored, and the new holder sends it).
   #lose(lane: Lane): void {
     this.#logger.warn("spool lease lost", { destination: lane.name });
-    lane.lease = undefined;
     lane.destination.clear();
     lane.loaded.clear();
     lane.cursor = undefined;
-  }
-
-  async #release(lane: Lane): Promise<void> {
-    if (!lane.lease) return;
-    const key = this.#key("lease", lane.name);
-    const current = await this.#kv.get<{ owner: string }>(key);
-    if (current.value?.owner === this.instanceId) {
-      await this.#kv.atomic().check({
-        key,
-        versionstamp: current.versionstamp,
-      }).delete(key).commit();
-    }
-    lane.lease = undefined;
   }
 
   // Loads outbox groups until the destination holds a few batches.
@@ -701,7 +669,7 @@ export class KvSpool implements IngestSink {
       for await (
         const group of this.#groups("outbox", lane.name, Infinity, lane.cursor)
       ) {
-        if (lane.destination.buffered >= target || !lane.lease) break;
+        if (lane.destination.buffered >= target || !lane.lease?.held) break;
         if (
           lane.loaded.has(group.id) || lane.settledWhileFeeding.has(group.id)
         ) continue;
@@ -789,7 +757,7 @@ export class KvSpool implements IngestSink {
       // Keep the destination fed while a backlog lasts, not once per poll.
       const { batchSize } = lane.destination.config;
       if (
-        this.#running && lane.lease &&
+        this.#running && lane.lease?.held &&
         lane.spooled > lane.destination.buffered &&
         lane.destination.buffered < batchSize * 2
       ) void this.#feed(lane);

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { Lease } from "../../src/spool/lease.ts";
+
+const direct = <T>(operation: () => Promise<T>): Promise<T> => operation();
+
+Deno.test("Lease.hold() lets one instance hold it until it expires, then another", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const a = new Lease(kv, ["lease", "splunk"], "a", 1000, direct);
+    const b = new Lease(kv, ["lease", "splunk"], "b", 1000, direct);
+    assert.equal(await a.hold(0), "held");
+    assert.equal(await b.hold(10), "free_elsewhere");
+    assert.equal(b.held, false);
+    // a renews once two thirds of its time are gone, not before.
+    assert.equal(await a.hold(200), "held");
+    assert.equal(await a.hold(400), "held");
+    assert.equal(await b.hold(1300), "free_elsewhere", "renewed at 400");
+    // a stalls past its lease: b takes it, and a learns it lost it.
+    assert.equal(await b.hold(1500), "held");
+    assert.equal(await a.hold(1510), "lost");
+    assert.equal(a.held, false);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("Lease.release() lets another instance take it at once", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const a = new Lease(kv, ["lease", "es"], "a", 60_000, direct);
+    const b = new Lease(kv, ["lease", "es"], "b", 60_000, direct);
+    assert.equal(await a.hold(0), "held");
+    await a.release();
+    assert.equal(a.held, false);
+    assert.equal(await b.hold(1), "held");
+    // Releasing a lease not held changes nothing.
+    await a.release();
+    assert.equal(await b.hold(50_000), "held");
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("Lease.hold() refuses when another instance won the same race", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const a = new Lease(kv, ["lease", "dd"], "a", 1000, direct);
+    const b = new Lease(kv, ["lease", "dd"], "b", 1000, direct);
+    const results = await Promise.all([a.hold(0), b.hold(0)]);
+    assert.deepEqual(results.toSorted(), ["free_elsewhere", "held"]);
+  } finally {
+    kv.close();
+  }
+});
