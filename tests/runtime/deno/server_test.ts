@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { realisticEvents } from "../../fixtures/events.ts";
 import { startFakeElasticsearch } from "../../fakes/fake_elasticsearch.ts";
-import { postNdjson, startServerProcess } from "./subprocess_server.ts";
+import {
+  postNdjson,
+  serverCommand,
+  startServerProcess,
+} from "./subprocess_server.ts";
 
 const TOKEN = "server-test-token-0123456789";
-const MAIN = new URL("../../../src/runtime/deno/main.ts", import.meta.url);
-const CONFIG = new URL("../../../deno.json", import.meta.url);
-
 Deno.test("deno task start with no SIEM writes accepted events to a local NDJSON file", async () => {
   const dataDir = await Deno.makeTempDir();
   try {
@@ -104,23 +105,7 @@ Deno.test("deno task start with SPOOL=memory saves the events it could not deliv
 });
 
 Deno.test("deno task start refuses to start without an ingest token", async () => {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--unstable-kv",
-      "--config",
-      CONFIG.pathname,
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      MAIN.pathname,
-    ],
-    env: { PORT: "0", NO_COLOR: "1" },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  });
+  const process = serverCommand({});
   const { code, stderr } = await process.output();
   assert.equal(code, 1);
   assert.match(new TextDecoder().decode(stderr), /no token given/);

@@ -18,11 +18,9 @@ export interface ServerProcess {
   stop(signal: Deno.Signal): Promise<number>;
 }
 
-/** Starts the server with the given environment (PORT 0 unless set). */
-export async function startServerProcess(
-  env: Record<string, string>,
-): Promise<ServerProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
+/** The command that runs the server with the given environment (PORT 0 unless set). */
+export function serverCommand(env: Record<string, string>): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--unstable-kv",
@@ -38,7 +36,14 @@ export async function startServerProcess(
     clearEnv: true,
     stdout: "piped",
     stderr: "piped",
-  }).spawn();
+  });
+}
+
+/** Starts the server with the given environment (PORT 0 unless set). */
+export async function startServerProcess(
+  env: Record<string, string>,
+): Promise<ServerProcess> {
+  const child = serverCommand(env).spawn();
   const lines: string[] = [];
   let url: string | undefined;
   let ready = false;
