@@ -93,8 +93,8 @@ const PLATFORM_VARIABLES = [
  * | `INGEST_TOKENS` | comma-separated ingest tokens |
  * | `INGEST_ALLOW_UNAUTHENTICATED` | `true` to serve without tokens |
  * | `PORT`, `HOSTNAME` | where to listen (default 8080, 127.0.0.1) |
- * | `SIEM_DESTINATIONS` | a JSON array of destination configs |
- * | `SIEM_SPLUNK_URL`, `SIEM_SPLUNK_TOKEN`, `SIEM_SPLUNK_INDEX` | one Splunk HEC destination |
+ * | `SIEM_DESTINATIONS` | a JSON array of destination configs (wins over the file's `destinations`) |
+ * | `SIEM_SPLUNK_URL`, `SIEM_SPLUNK_TOKEN`, `SIEM_SPLUNK_INDEX` | one Splunk HEC destination; completes and overrides a JSON destination named `splunk` |
  * | `SIEM_ELASTICSEARCH_URL`, `SIEM_ELASTICSEARCH_TOKEN`, `SIEM_ELASTICSEARCH_INDEX` | one Elasticsearch destination |
  * | `SIEM_DATADOG_URL`, `SIEM_DATADOG_TOKEN` | one Datadog destination |
  * | `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` | request limits |
@@ -133,13 +133,29 @@ export function serverConfig(
     : [...(file.destinations ?? [])];
   for (const [platform, prefix] of PLATFORM_VARIABLES) {
     const endpoint = env[`${prefix}_URL`];
-    if (!endpoint) continue;
-    const config: SIEMConfigInput = { platform, endpoint };
     const token = env[`${prefix}_TOKEN`];
-    if (token) config.token = token;
     const index = env[`${prefix}_INDEX`];
+    if (!endpoint && !token && !index) continue;
+    // The variables complete (and override) the JSON destination that has the
+    // platform's default name, so that per-destination options can live in
+    // SIEM_DESTINATIONS or the file while the URL and the secret come from
+    // the environment.
+    const at = destinations.findIndex((d) =>
+      d.platform === platform && (d.name ?? d.platform) === platform
+    );
+    if (at === -1 && !endpoint) {
+      throw new ServerConfigError(
+        `${prefix}_TOKEN or ${prefix}_INDEX is set but there is no ${platform} destination: set ${prefix}_URL too, or add one named "${platform}" to SIEM_DESTINATIONS`,
+      );
+    }
+    const config: SIEMConfigInput = at === -1
+      ? { platform, endpoint: endpoint! }
+      : { ...destinations[at]! };
+    if (endpoint) config.endpoint = endpoint;
+    if (token) config.token = token;
     if (index) config.index = index;
-    destinations.push(config);
+    if (at === -1) destinations.push(config);
+    else destinations[at] = config;
   }
   const tokens = env.INGEST_TOKENS !== undefined
     ? env.INGEST_TOKENS.split(",").map((t) => t.trim()).filter(Boolean)

@@ -84,9 +84,10 @@ Deno.test("serverConfig() leaves out a platform's token and index when unset", (
     platform: "splunk",
     endpoint: "http://127.0.0.1:8088",
   }]);
-  assert.deepEqual(
-    serverConfig({ SIEM_SPLUNK_TOKEN: "hec-token" }).destinations,
-    [],
+  // A token with nowhere to go is a setup mistake, not something to ignore.
+  assert.throws(
+    () => serverConfig({ SIEM_SPLUNK_TOKEN: "hec-token" }),
+    ServerConfigError,
   );
 });
 
@@ -234,4 +235,51 @@ Deno.test("serverConfig() never reads an empty PORT as port 0", () => {
     }
     assert.equal(port, 8080, `PORT=${JSON.stringify(value)} gave ${port}`);
   }
+});
+
+Deno.test("serverConfig() lets SIEM_DATADOG_* complete the JSON destination named datadog", () => {
+  const config = serverConfig({
+    SIEM_DESTINATIONS: JSON.stringify([
+      { platform: "datadog", service: "api", tags: ["env:prod"] },
+      { platform: "datadog", name: "datadog-eu", endpoint: "https://eu" },
+    ]),
+    SIEM_DATADOG_URL: "https://http-intake.logs.datadoghq.com",
+    SIEM_DATADOG_TOKEN: "dd-key",
+  });
+  assert.deepEqual(config.destinations, [
+    {
+      platform: "datadog",
+      service: "api",
+      tags: ["env:prod"],
+      endpoint: "https://http-intake.logs.datadoghq.com",
+      token: "dd-key",
+    },
+    { platform: "datadog", name: "datadog-eu", endpoint: "https://eu" },
+  ]);
+});
+
+Deno.test("serverConfig() lets a token variable override the file's secret", () => {
+  const config = serverConfig({ SIEM_SPLUNK_TOKEN: "from-env" }, {
+    destinations: [{
+      platform: "splunk",
+      endpoint: "https://splunk:8088",
+      token: "from-file",
+    }],
+  });
+  assert.deepEqual(config.destinations, [{
+    platform: "splunk",
+    endpoint: "https://splunk:8088",
+    token: "from-env",
+  }]);
+});
+
+Deno.test("serverConfig() refuses a platform token without a destination to use it", () => {
+  const error = configErrorOf(() =>
+    serverConfig({ SIEM_ELASTICSEARCH_TOKEN: "key" })
+  );
+  assert.match(
+    error.message,
+    /SIEM_ELASTICSEARCH_TOKEN or SIEM_ELASTICSEARCH_INDEX is set but there is no elasticsearch destination/,
+  );
+  assert.doesNotMatch(error.message, /key"/);
 });

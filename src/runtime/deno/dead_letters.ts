@@ -36,7 +36,9 @@ export async function deadLettersCommand(args: string[]): Promise<number> {
   const config = await configFromDenoEnv([]);
   if (config.destinations.length === 0) {
     console.error(
-      "no SIEM configured: set the same variables as for deno task start",
+      "no SIEM configured: dead letters are kept per destination in the spool of " +
+        "`deno task start`, so this command needs the same configuration " +
+        "(SIEM_DESTINATIONS, SIEM_CONFIG_FILE or SIEM_<PLATFORM>_URL, and DATA_DIR or SPOOL_PATH if set)",
     );
     return 2;
   }
@@ -47,6 +49,14 @@ export async function deadLettersCommand(args: string[]): Promise<number> {
   try {
     const spool = new KvSpool(kv, config.destinations);
     const destination = option("destination");
+    if (destination !== undefined && !spool.platforms.includes(destination)) {
+      console.error(
+        `unknown destination ${
+          JSON.stringify(destination)
+        }: the configured ones are ${spool.platforms.join(", ")}`,
+      );
+      return 2;
+    }
     const id = option("id");
     if (command === "list") {
       let total = 0;

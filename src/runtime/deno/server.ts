@@ -15,6 +15,7 @@ import {
 } from "../../ingest/server_config.ts";
 import { type IngestSink, integratorSink } from "../../ingest/sink.ts";
 import { KvSpool } from "../../spool/kv_spool.ts";
+import { ensureWritableDir } from "./data_dir.ts";
 import { NdjsonFileSink } from "./ndjson_file_sink.ts";
 
 /** A running ingest server. */
@@ -61,6 +62,7 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<IngestServer> {
   const log = options.log ?? console.log;
+  await checkWritableDirs(config);
   const sinks = await chooseSink(config);
   const app = createIngestApp({
     sink: sinks.sink,
@@ -176,15 +178,7 @@ async function chooseSink(config: ServerConfig): Promise<Sinks> {
     });
     return { sink: integratorSink(integrator), integrator };
   }
-  const onDeploy = Deno.env.get("DENO_DEPLOYMENT_ID") !== undefined;
-  const kvPath =
-    config.spoolPath === "default" || (onDeploy && !config.spoolPath)
-      ? undefined
-      : config.spoolPath ?? `${config.dataDir}/spool.sqlite`;
-  if (kvPath) {
-    const dir = kvPath.slice(0, Math.max(0, kvPath.lastIndexOf("/")));
-    if (dir) await Deno.mkdir(dir, { recursive: true });
-  }
+  const kvPath = localSpoolPath(config);
   const kv = await Deno.openKv(kvPath);
   const spool = new KvSpool(kv, config.destinations, {
     stopTimeoutMs: config.stopTimeoutMs,
@@ -196,6 +190,36 @@ async function chooseSink(config: ServerConfig): Promise<Sinks> {
   });
   spool.start();
   return { sink: spool, spool, kv, kvPath };
+}
+
+// The KV store's file, or undefined for the runtime's own store (Deploy).
+function localSpoolPath(config: ServerConfig): string | undefined {
+  const onDeploy = Deno.env.get("DENO_DEPLOYMENT_ID") !== undefined;
+  return config.spoolPath === "default" || (onDeploy && !config.spoolPath)
+    ? undefined
+    : config.spoolPath ?? `${config.dataDir}/spool.sqlite`;
+}
+
+// Every directory this configuration writes, checked before listening: a
+// server that starts but cannot store answers 500 to every event.
+async function checkWritableDirs(config: ServerConfig): Promise<void> {
+  const dirs: [dir: string, variable: string][] = [];
+  if (config.destinations.length === 0 || config.spool === "memory") {
+    dirs.push([config.dataDir, "DATA_DIR"]);
+  } else {
+    const kvPath = localSpoolPath(config);
+    if (kvPath) {
+      const dir = kvPath.slice(0, Math.max(0, kvPath.lastIndexOf("/"))) || ".";
+      dirs.push([
+        dir,
+        config.spoolPath ? "SPOOL_PATH's directory" : "DATA_DIR",
+      ]);
+    }
+  }
+  const all = dirs.map(([dir]) => dir);
+  for (const [dir, variable] of dirs) {
+    await ensureWritableDir(dir, variable, all);
+  }
 }
 
 /**

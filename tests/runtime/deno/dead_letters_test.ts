@@ -107,3 +107,40 @@ Deno.test("deno task dead-letters lists, replays and purges stored dead letters"
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("deno task dead-letters says what it needs and refuses unknown destinations", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const unconfigured = await cli({ DATA_DIR: dataDir }, "list");
+    assert.equal(unconfigured.code, 2);
+    assert.match(unconfigured.out, /needs the same configuration/);
+    assert.match(unconfigured.out, /SIEM_DESTINATIONS/);
+
+    const env = {
+      DATA_DIR: dataDir,
+      SIEM_DESTINATIONS: JSON.stringify([
+        {
+          platform: "elasticsearch",
+          endpoint: "http://127.0.0.1:9",
+          token: "k",
+        },
+        {
+          platform: "splunk",
+          name: "splunk-eu",
+          endpoint: "http://127.0.0.1:9",
+          token: "t",
+        },
+      ]),
+    };
+    for (const command of ["list", "replay", "purge"]) {
+      const unknown = await cli(env, command, "--destination", "nope");
+      assert.equal(unknown.code, 2, unknown.out);
+      assert.match(
+        unknown.out,
+        /unknown destination "nope": the configured ones are elasticsearch, splunk-eu/,
+      );
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
