@@ -39,11 +39,15 @@ export function serverCommand(env: Record<string, string>): Deno.Command {
   });
 }
 
-/** Starts the server with the given environment (PORT 0 unless set). */
+/**
+ * Starts the server with the given environment (PORT 0 unless set), or runs
+ * `command` instead when a test needs another command line.
+ */
 export async function startServerProcess(
   env: Record<string, string>,
+  command: Deno.Command = serverCommand(env),
 ): Promise<ServerProcess> {
-  const child = serverCommand(env).spawn();
+  const child = command.spawn();
   const lines: string[] = [];
   let url: string | undefined;
   let ready = false;
