@@ -21,7 +21,12 @@ import {
   type ItemFaultSelector,
   type StoredDocument,
 } from "./_elasticsearch_store.ts";
+import {
+  checkIndexTemplate,
+  type StoredTemplate,
+} from "./_elasticsearch_templates.ts";
 
+export type { StoredTemplate } from "./_elasticsearch_templates.ts";
 export type { ErrorCause } from "./_elasticsearch_bulk.ts";
 export type {
   ItemFault,
@@ -38,6 +43,7 @@ export interface FakeElasticsearchOptions {
 }
 
 const BULK_PATH = /^\/(?:([^/]+)\/)?_bulk$/;
+const TEMPLATE_PATH = /^\/_index_template\/([^/]+)$/;
 const MEDIA_TYPE = /^application\/(?:vnd\.elasticsearch\+)?(?:x-ndjson|json)$/;
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const FAULT_CAUSES: Record<number, ErrorCause> = {
@@ -66,6 +72,7 @@ export class FakeElasticsearch extends FakeReceiver {
   readonly #apiKey: string | undefined;
   readonly #maxContentLength: number;
   readonly #store = new DocumentStore();
+  readonly #templates = new Map<string, StoredTemplate>();
   #itemFaults: ItemFaultSelector | undefined;
 
   /** Starts the fake; prefer {@linkcode startFakeElasticsearch}. */
@@ -78,6 +85,11 @@ export class FakeElasticsearch extends FakeReceiver {
   /** Stored documents in first-write order (an overwrite keeps its place). */
   get documents(): StoredDocument[] {
     return this.#store.documents;
+  }
+
+  /** Index templates installed with `PUT /_index_template/{name}`, by name. */
+  get templates(): ReadonlyMap<string, StoredTemplate> {
+    return this.#templates;
   }
 
   /** Fails the items `select` picks, in the next bulk request that reaches item processing only. */
@@ -96,6 +108,16 @@ export class FakeElasticsearch extends FakeReceiver {
     const denied = this.#authenticate(request, uri);
     if (denied !== undefined) return denied;
     if (method === "GET" && path === "/") return clusterInfo();
+    const templateRoute = TEMPLATE_PATH.exec(path);
+    if (templateRoute !== null && method === "PUT") {
+      const outcome = checkIndexTemplate(
+        safeDecode(templateRoute[1]!),
+        new TextDecoder().decode(request.body),
+      );
+      if (!outcome.ok) return failure(outcome.status, outcome.cause);
+      this.#templates.set(outcome.template.name, outcome.template);
+      return reply(200, { acknowledged: true });
+    }
     const route = BULK_PATH.exec(path);
     if (route === null) {
       const error = `no handler found for uri [${uri}] and method [${method}]`;

@@ -12,6 +12,7 @@ const SERVER_LOCK = new URL("src/runtime/deno/server.lock", ROOT);
 const ENTRIES = [
   "src/runtime/deno/main.ts",
   "src/runtime/deno/dead_letters.ts",
+  "src/runtime/deno/setup_index.ts",
 ];
 
 interface LockFile {

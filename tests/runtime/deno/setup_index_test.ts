@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { indexTemplate } from "../../../src/platforms/index_template.ts";
+import { startFakeElasticsearch } from "../../fakes/fake_elasticsearch.ts";
+
+const CLI = new URL(
+  "../../../src/runtime/deno/setup_index.ts",
+  import.meta.url,
+);
+const CONFIG = new URL("../../../deno.json", import.meta.url);
+
+async function cli(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; out: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--config",
+      CONFIG.pathname,
+      "--allow-net=127.0.0.1",
+      "--allow-env",
+      "--allow-read",
+      CLI.pathname,
+      ...args,
+    ],
+    env,
+    clearEnv: true,
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code, out: decode(stdout) + decode(stderr) };
+}
+
+Deno.test("deno task setup-index installs the template on each Elasticsearch destination", async () => {
+  await using es = startFakeElasticsearch({ apiKey: "setup-key" });
+  const env = {
+    SIEM_DESTINATIONS: JSON.stringify([
+      {
+        platform: "elasticsearch",
+        endpoint: es.url,
+        token: "setup-key",
+        index: "logs-audit-default",
+      },
+      {
+        platform: "elasticsearch",
+        name: "archive",
+        endpoint: es.url,
+        token: "setup-key",
+        index: "audit-archive",
+      },
+      { platform: "splunk", endpoint: "http://127.0.0.1:9", token: "t" },
+    ]),
+  };
+  const done = await cli(env);
+  assert.equal(done.code, 0, done.out);
+  assert.match(
+    done.out,
+    /elasticsearch: index template harombe-siem-logs-audit-default installed for logs-audit-default \(data stream\)/,
+  );
+  assert.deepEqual([...es.templates.keys()].sort(), [
+    "harombe-siem-audit-archive",
+    "harombe-siem-logs-audit-default",
+  ]);
+
+  const printed = await cli(env, "--destination", "archive", "--print");
+  assert.equal(printed.code, 0, printed.out);
+  assert.deepEqual(
+    JSON.parse(printed.out),
+    JSON.parse(JSON.stringify(indexTemplate({ index: "audit-archive" }))),
+  );
+});
+
+Deno.test("deno task setup-index exits 1 on a refusal and 2 on a setup error", async () => {
+  await using es = startFakeElasticsearch({ apiKey: "right-key-0123456789" });
+  const wrong = await cli({
+    SIEM_ELASTICSEARCH_URL: es.url,
+    SIEM_ELASTICSEARCH_TOKEN: "wrong-key-0123456789",
+  });
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.out, /not installed: HTTP 401/);
+  assert.equal(wrong.out.includes("wrong-key"), false);
+
+  assert.equal((await cli({})).code, 2);
+  const unknown = await cli(
+    { SIEM_ELASTICSEARCH_URL: es.url },
+    "--destination",
+    "nope",
+  );
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.out, /the configured ones are elasticsearch/);
+  assert.equal((await cli({}, "--bogus")).code, 2);
+});
