@@ -147,7 +147,7 @@ export abstract class FakeReceiver implements AsyncDisposable {
   protected abstract handle(
     request: RecordedRequest,
     encodingError: string | null,
-  ): Response;
+  ): Response | Promise<Response>;
 
   /** The platform's own response for an injected fault status. */
   protected abstract faultResponse(
@@ -184,7 +184,7 @@ export abstract class FakeReceiver implements AsyncDisposable {
     let response: Response;
     try {
       response = fault?.status === undefined
-        ? this.handle(record, decoded.error)
+        ? await this.handle(record, decoded.error)
         : this.#faultResponse(fault.status, fault, record);
     } catch (error) {
       const message = error instanceof Error ? error.stack : String(error);
