@@ -198,6 +198,7 @@ function isLoopback(hostname: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SIEMConfigSchema } from "@harombe/siem";
  *
  * const config = SIEMConfigSchema.parse({
@@ -205,7 +206,7 @@ function isLoopback(hostname: string): boolean {
  *   endpoint: "https://http-intake.logs.datadoghq.eu",
  *   token: "dd-api-key",
  * });
- * console.log(config.batchSize); // 50
+ * assert.equal(config.batchSize, 50);
  * ```
  */
 export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
@@ -348,14 +349,16 @@ export class SIEMConfigError extends TypeError {
  *
  * @example A config error names the field and the rule
  * ```ts
- * import { parseSIEMConfig, SIEMConfigError } from "@harombe/siem";
+ * import assert from "node:assert/strict";
+ * import { parseSIEMConfig } from "@harombe/siem";
  *
- * try {
- *   parseSIEMConfig({ platform: "splunk", endpoint: "https://hec:8088", batchSize: 5000 });
- * } catch (error) {
- *   console.log((error as SIEMConfigError).message);
- *   // Cannot use SIEM config "splunk": batchSize must be at most 1000
- * }
+ * assert.throws(
+ *   () => parseSIEMConfig({ platform: "splunk", endpoint: "https://hec:8088", batchSize: 5000 }),
+ *   {
+ *     name: "SIEMConfigError",
+ *     message: 'Cannot use SIEM config "splunk": batchSize must be at most 1000',
+ *   },
+ * );
  * ```
  *
  * @param input The configuration as written by the caller.
