@@ -26,8 +26,8 @@ const DATADOG_PATHS = ["/api/v2/logs"];
  * its base: Splunk `/services/collector[/event[/1.0]]`, Datadog
  * `/api/v2/logs`, Elasticsearch `/_bulk` or `/{index}/_bulk` (for the
  * configured `index`). A query, a fragment (even an empty `?` or `#`),
- * credentials, or a path that names another intake (HEC `raw`, another
- * index's `_bulk`) is refused with the base URL to give instead.
+ * credentials, or a path that names another intake (HEC `raw`, Datadog
+ * `/v1/input`, another index's `_bulk`) is refused with the base URL to give instead.
  *
  * @param platform The destination's platform.
  * @param endpoint The endpoint as written by the caller (an http(s) URL).
@@ -95,9 +95,15 @@ function intakePath(
     }
     case "datadog": {
       const found = DATADOG_PATHS.find((p) => lower.endsWith(p));
-      return found
-        ? { path: path.slice(path.length - found.length) }
-        : undefined;
+      if (found) return { path: path.slice(path.length - found.length) };
+      // The v1 intake takes the API key in the path, and another body.
+      const at = lower.indexOf("/v1/input");
+      if (at < 0) return undefined;
+      return {
+        path: path.slice(at),
+        problem:
+          "must not be the v1 intake (/v1/input); events go to /api/v2/logs",
+      };
     }
     case "elasticsearch": {
       if (!path.endsWith("/_bulk")) return undefined;

@@ -180,6 +180,18 @@ Deno.test("splunk: another HEC endpoint (raw) is refused with the base URL", () 
   );
 });
 
+Deno.test("datadog: the v1 intake is refused with the base URL", () => {
+  const error = configError({
+    platform: "datadog",
+    endpoint: "https://http-intake.logs.datadoghq.com/v1/input",
+  });
+  assert.match(error.message, /endpoint must not be the v1 intake/);
+  assert.match(
+    error.message,
+    /give the base URL, e\.g\. "https:\/\/http-intake\.logs\.datadoghq\.com"/,
+  );
+});
+
 Deno.test("elasticsearch: the _bulk path of another index is refused, naming the index setting", () => {
   const error = configError({
     platform: "elasticsearch",
