@@ -98,6 +98,8 @@ async function inflate(
   const raw = new Chunks(maxBytes, "");
   const decoded = new Chunks(maxBytes, " once decompressed");
   let failure: unknown;
+  // A body that breaks off (the client went away) is no gzip fault.
+  let readFailed = false;
   const stop = (error: unknown): void => {
     failure ??= error;
     source.cancel().catch(() => {});
@@ -106,7 +108,10 @@ async function inflate(
   };
   const feed = async (): Promise<void> => {
     while (failure === undefined) {
-      const { done, value } = await source.read();
+      const { done, value } = await source.read().catch((error) => {
+        readFailed = failure === undefined;
+        throw error;
+      });
       if (done) break;
       raw.count(value.length);
       for (
@@ -133,7 +138,7 @@ async function inflate(
     drain().catch(stop),
   ]);
   source.releaseLock();
-  if (failure instanceof IngestError) throw failure;
+  if (failure instanceof IngestError || readFailed) throw failure;
   if (failure !== undefined) {
     throw new IngestError(
       400,

@@ -316,3 +316,22 @@ Deno.test("readBody() refuses an oversized compressed body before decoding it", 
   assert.doesNotMatch(error.message, /once decompressed/);
   assert.ok(body.cancelled, "the request body was not cancelled");
 });
+
+Deno.test("readBody() passes on the error of a gzip body that breaks off, not a 400", async () => {
+  const compressed = await gzip(encoder.encode("x".repeat(5000)));
+  let sent = false;
+  const broken = new ReadableStream<Uint8Array>({
+    pull(controller): void {
+      if (sent) return controller.error(new Error("connection reset"));
+      sent = true;
+      controller.enqueue(compressed.subarray(0, 10));
+    },
+  });
+  const request = new Request("http://x/", {
+    method: "POST",
+    body: broken,
+    headers: { "content-encoding": "gzip" },
+    duplex: "half",
+  } as RequestInit);
+  await assert.rejects(readBody(request, MiB), /connection reset/);
+});
