@@ -20,12 +20,14 @@ export interface BackoffSettings {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { backoffDelayMs } from "@harombe/siem";
  *
  * const settings = { retryDelayMs: 1000, maxRetryDelayMs: 60_000 };
- * backoffDelayMs(2, settings, () => 0); // 4000
- * backoffDelayMs(2, settings, () => 0.5); // 3000
- * backoffDelayMs(2, settings, () => 0, 7000); // 7000 (asked by the server)
+ * assert.equal(backoffDelayMs(2, settings, () => 0), 4000);
+ * assert.equal(backoffDelayMs(2, settings, () => 0.5), 3000);
+ * // The server asked for 7 s:
+ * assert.equal(backoffDelayMs(2, settings, () => 0, 7000), 7000);
  * ```
  *
  * @param attempt How many retries came before this one.

@@ -8,6 +8,7 @@ import { BodyWriter } from "../platforms/body_writer.ts";
 import { RequestAbortedError } from "../platforms/exporter.ts";
 import type { Exporter } from "../platforms/exporter.ts";
 import type { SIEMConfig } from "../platforms/siem_config.ts";
+import { redactSecret } from "../platforms/redact.ts";
 import type { EventFailure, ResponseVerdict } from "../platforms/verdict.ts";
 import { backoffDelayMs } from "./backoff.ts";
 import { type Clock, sleep } from "./clock.ts";
@@ -671,8 +672,7 @@ export class Destination {
   }
 
   #redact(text: string): string {
-    const token = this.config.token;
-    return token.length >= 4 ? text.replaceAll(token, "[redacted]") : text;
+    return redactSecret(text, this.config.token);
   }
 
   // Sets the timer for the next due batch: when the oldest event has waited

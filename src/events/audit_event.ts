@@ -115,6 +115,7 @@ export const ZodAuditEvent = z
  *
  * @example Validating an event
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AuditEventSchema } from "@harombe/siem";
  *
  * const event = AuditEventSchema.parse({
@@ -124,7 +125,8 @@ export const ZodAuditEvent = z
  *   action: "read_file",
  *   status: "success",
  * });
- * console.log(event.timestamp); // e.g. "2026-11-29T10:00:00.000Z"
+ * // Filled with the current time, e.g. "2026-11-29T10:00:00.000Z".
+ * assert.match(event.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
  * ```
  */
 export const AuditEventSchema: Schema<AuditEvent, AuditEventInput> = {
@@ -357,6 +359,7 @@ export function toIssues(
  *
  * @example Parsing one event
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAuditEvent } from "@harombe/siem";
  *
  * const event = parseAuditEvent({
@@ -367,7 +370,7 @@ export function toIssues(
  *   status: "success",
  *   timestamp: "2026-01-31T12:00:00+01:00",
  * });
- * console.log(event.timestamp); // "2026-01-31T11:00:00.000Z"
+ * assert.equal(event.timestamp, "2026-01-31T11:00:00.000Z");
  * ```
  *
  * @param input The event as written by the caller.

@@ -47,9 +47,13 @@ export interface ToSIEMEventOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { severityOf } from "@harombe/siem";
  *
- * severityOf({ event_type: "security_decision", status: "success" }); // "warning"
+ * assert.equal(
+ *   severityOf({ event_type: "security_decision", status: "success" }),
+ *   "warning",
+ * );
  * ```
  *
  * @param event The event's type and status.
@@ -71,6 +75,7 @@ const CANONICAL_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
  *
  * @example Converting an event
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAuditEvent, toSIEMEvent } from "@harombe/siem";
  *
  * const siemEvent = toSIEMEvent(parseAuditEvent({
@@ -81,7 +86,7 @@ const CANONICAL_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
  *   status: "error",
  *   error_message: "exit code 1",
  * }));
- * console.log(siemEvent.severity); // "error"
+ * assert.equal(siemEvent.severity, "error");
  * ```
  *
  * @param event A validated audit event (see {@linkcode parseAuditEvent}).

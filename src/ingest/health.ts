@@ -59,6 +59,7 @@ export function destinationHealth(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SIEMIntegrator } from "@harombe/siem";
  * import { healthReport } from "@harombe/siem/ingest";
  *
@@ -66,7 +67,7 @@ export function destinationHealth(
  *   { platform: "splunk", endpoint: "http://127.0.0.1:8088" },
  * ], { autoFlush: false });
  * const report = healthReport(integrator.getStats(), integrator.capacity());
- * console.log(report.status); // "ok"
+ * assert.equal(report.status, "ok");
  * ```
  *
  * @param stats The forwarder's statistics.

@@ -17,6 +17,7 @@ import type {
  *
  * @example Answering a scrape
  * ```ts
+ * import assert from "node:assert/strict";
  * import { METRICS_CONTENT_TYPE, renderMetrics } from "@harombe/siem/ingest";
  *
  * const response = new Response(
@@ -36,8 +37,10 @@ import type {
  *   }),
  *   { headers: { "content-type": METRICS_CONTENT_TYPE } },
  * );
- * console.log(response.headers.get("content-type"));
- * // "text/plain; version=0.0.4; charset=utf-8"
+ * assert.equal(
+ *   response.headers.get("content-type"),
+ *   "text/plain; version=0.0.4; charset=utf-8",
+ * );
  * ```
  */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -209,6 +212,7 @@ function header(
  *
  * @example Rendering one destination
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderMetrics } from "@harombe/siem/ingest";
  *
  * const counters = {
@@ -238,8 +242,10 @@ function header(
  *     },
  *   },
  * });
- * console.log(text.split("\n").find((line) => line.startsWith("harombe_siem_exports_total")));
- * // 'harombe_siem_exports_total{destination="primary",platform="splunk"} 1'
+ * assert.equal(
+ *   text.split("\n").find((line) => line.startsWith("harombe_siem_exports_total")),
+ *   'harombe_siem_exports_total{destination="primary",platform="splunk"} 1',
+ * );
  * ```
  *
  * @param stats The statistics, as `SIEMIntegrator` reports them.

@@ -106,6 +106,7 @@ const PLATFORM_VARIABLES = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serverConfig } from "@harombe/siem/ingest";
  *
  * const config = serverConfig({
@@ -113,7 +114,7 @@ const PLATFORM_VARIABLES = [
  *   SIEM_SPLUNK_URL: "https://splunk.example.com:8088",
  *   SIEM_SPLUNK_TOKEN: "hec-token",
  * });
- * console.log(config.destinations[0]?.platform); // "splunk"
+ * assert.equal(config.destinations[0]?.platform, "splunk");
  * ```
  *
  * @param env The environment variables.

@@ -36,13 +36,14 @@ export interface IngestSink {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SIEMIntegrator } from "@harombe/siem";
  * import { integratorSink } from "@harombe/siem/ingest";
  *
  * const sink = integratorSink(new SIEMIntegrator([
  *   { platform: "elasticsearch", endpoint: "http://127.0.0.1:9200" },
  * ], { autoFlush: false }));
- * console.log(sink.capacity()); // 100000
+ * assert.equal(sink.capacity(), 100_000);
  * ```
  *
  * @param integrator The integrator that delivers accepted events.

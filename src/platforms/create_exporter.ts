@@ -19,13 +19,14 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createExporter } from "@harombe/siem";
  *
  * const exporter = createExporter({
  *   platform: "elasticsearch",
  *   endpoint: "http://127.0.0.1:9200",
  * });
- * console.log(exporter.platform); // "elasticsearch"
+ * assert.equal(exporter.platform, "elasticsearch");
  * ```
  *
  * @param config The destination's configuration.

@@ -57,6 +57,7 @@ const CLOSE_BRACKET = 0x5d;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DatadogExporter, parseSIEMConfig } from "@harombe/siem";
  *
  * const exporter = new DatadogExporter(parseSIEMConfig({
@@ -65,7 +66,7 @@ const CLOSE_BRACKET = 0x5d;
  *   token: "dd-api-key",
  *   tags: ["env:prod"],
  * }));
- * console.log(exporter.url); // "https://http-intake.logs.datadoghq.eu/api/v2/logs"
+ * assert.equal(exporter.url, "https://http-intake.logs.datadoghq.eu/api/v2/logs");
  * ```
  */
 export class DatadogExporter extends Exporter {

@@ -39,6 +39,7 @@ const NEWLINE = 0x0a;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ElasticsearchExporter, parseSIEMConfig } from "@harombe/siem";
  *
  * const exporter = new ElasticsearchExporter(parseSIEMConfig({
@@ -47,8 +48,10 @@ const NEWLINE = 0x0a;
  *   token: "base64-api-key",
  *   index: "audit-events",
  * }));
- * console.log(exporter.url);
- * // "https://es.example.com:9200/audit-events/_bulk?filter_path=errors,items.*.status,items.*.error"
+ * assert.equal(
+ *   exporter.url,
+ *   "https://es.example.com:9200/audit-events/_bulk?filter_path=errors,items.*.status,items.*.error",
+ * );
  * ```
  */
 export class ElasticsearchExporter extends Exporter {

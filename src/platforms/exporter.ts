@@ -8,7 +8,8 @@ import type { SIEMEvent } from "../events/siem_event.ts";
 import { BodyWriter } from "./body_writer.ts";
 import type { SIEMPlatform } from "./platform.ts";
 import type { SIEMConfig } from "./siem_config.ts";
-import { excerpt, type ResponseVerdict } from "./verdict.ts";
+import { redactSecret } from "./redact.ts";
+import { type EventFailure, excerpt, type ResponseVerdict } from "./verdict.ts";
 
 /** A batch turned into the exact bytes of one request. */
 export interface PreparedBatch {
@@ -247,29 +248,37 @@ export abstract class Exporter {
         redirect: "manual",
       });
       // The platform's text goes into reasons, logs and dead letters: take
-      // any echo of the credential out before anything shortens it.
-      const text = redact(await response.text(), this.config.token);
+      // any echo of the credential, in any form, out before anything parses
+      // or shortens it.
+      const token = this.config.token;
+      const text = redactSecret(await response.text(), token);
       const latencyMs = now() - started;
       if (response.status >= 300 && response.status < 400) {
         return {
           verdict: {
             kind: "retry",
             status: response.status,
-            reason: `unexpected redirect (HTTP ${response.status}) to ${
-              response.headers.get("location") ?? "(no location)"
-            }: check the endpoint`,
+            reason: redactSecret(
+              `unexpected redirect (HTTP ${response.status}) to ${
+                response.headers.get("location") ?? "(no location)"
+              }: check the endpoint`,
+              token,
+            ),
           },
           status: response.status,
           latencyMs,
         };
       }
       return {
-        verdict: this.classify(
-          response.status,
-          response.headers,
-          text,
-          batch.events.length,
-          now(),
+        verdict: redactVerdict(
+          this.classify(
+            response.status,
+            response.headers,
+            text,
+            batch.events.length,
+            now(),
+          ),
+          token,
         ),
         status: response.status,
         latencyMs,
@@ -283,7 +292,7 @@ export abstract class Exporter {
         ? `request timed out after ${this.config.timeoutMs} ms`
         : `network error: ${
           excerpt(
-            redact(
+            redactSecret(
               error instanceof Error ? error.message : String(error),
               this.config.token,
             ),
@@ -324,12 +333,31 @@ export abstract class Exporter {
   }
 }
 
-/**
- * Replaces every occurrence of `token` in `text` (tokens under 4 characters
- * are too short to find reliably and are left alone).
- */
-function redact(text: string, token: string): string {
-  return token.length >= 4 ? text.replaceAll(token, "[redacted]") : text;
+// The platform's reasons come from text redacted before it was parsed;
+// parsing can still turn an escape the redactor did not know back into the
+// credential, so every reason is redacted once more on the way out.
+function redactVerdict(
+  verdict: ResponseVerdict,
+  token: string,
+): ResponseVerdict {
+  switch (verdict.kind) {
+    case "delivered":
+      return verdict;
+    case "retry":
+    case "split":
+      return { ...verdict, reason: redactSecret(verdict.reason, token) };
+    case "partial": {
+      const clean = (failure: EventFailure): EventFailure => ({
+        ...failure,
+        reason: redactSecret(failure.reason, token),
+      });
+      return {
+        ...verdict,
+        retry: verdict.retry.map(clean),
+        rejected: verdict.rejected.map(clean),
+      };
+    }
+  }
 }
 
 async function gzip(

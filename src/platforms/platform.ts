@@ -10,9 +10,11 @@
  *
  * @example Naming a platform
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SIEMPlatform } from "@harombe/siem";
  *
- * const platform: SIEMPlatform = SIEMPlatform.Splunk; // "splunk"
+ * const platform: SIEMPlatform = SIEMPlatform.Splunk;
+ * assert.equal(platform, "splunk");
  * ```
  */
 export const SIEMPlatform = {

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { Schema } from "../events/schema.ts";
+import { readEndpoint } from "./endpoint.ts";
 import { SIEM_PLATFORMS, type SIEMPlatform } from "./platform.ts";
 
 /** What happens to a new event when a destination's buffer is full. */
@@ -52,7 +53,13 @@ export const DATADOG_MAX_REQUEST_BYTES = 5_000_000;
 export interface SIEMConfigInput {
   /** Which SIEM this is. */
   platform: SIEMPlatform;
-  /** Base URL (http or https), e.g. `https://splunk.example.com:8088`. */
+  /**
+   * Base URL (http or https), e.g. `https://splunk.example.com:8088`, with
+   * no query, fragment or credentials. The platform's full intake URL is
+   * taken too and cut back to its base: Splunk
+   * `/services/collector[/event[/1.0]]`, Datadog `/api/v2/logs`,
+   * Elasticsearch `/_bulk` or `/{index}/_bulk` for the configured index.
+   */
   endpoint: string;
   /** Unique name of the destination; default: the platform. */
   name?: string | undefined;
@@ -105,7 +112,7 @@ export interface SIEMConfigInput {
 export interface SIEMConfig {
   /** Which SIEM this is. */
   platform: SIEMPlatform;
-  /** Base URL without a trailing slash. */
+  /** Base URL as `URL` writes it, without the intake path or a trailing slash. */
   endpoint: string;
   /** Unique name of the destination. */
   name: string;
@@ -191,6 +198,7 @@ function isLoopback(hostname: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SIEMConfigSchema } from "@harombe/siem";
  *
  * const config = SIEMConfigSchema.parse({
@@ -198,7 +206,7 @@ function isLoopback(hostname: string): boolean {
  *   endpoint: "https://http-intake.logs.datadoghq.eu",
  *   token: "dd-api-key",
  * });
- * console.log(config.batchSize); // 50
+ * assert.equal(config.batchSize, 50);
  * ```
  */
 export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
@@ -206,18 +214,11 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     platform: z.enum(SIEM_PLATFORMS, {
       error: `must be one of ${SIEM_PLATFORMS.join(", ")}`,
     }),
+    // Read against the platform below (readEndpoint).
     endpoint: z.url({
       protocol: /^https?$/,
       error: "must be an http or https URL",
-    }).refine((url) => {
-      // zod runs this refinement even when the URL check failed.
-      if (!URL.canParse(url)) return true;
-      const parsed = new URL(url);
-      return !parsed.search && !parsed.hash && !parsed.username &&
-        !parsed.password;
-    }, "must have no query, fragment or credentials").transform((url) =>
-      url.replace(/\/+$/, "")
-    ),
+    }),
     name: z.string().regex(
       NAME,
       "must be 1-64 letters, digits, or _ . : - starting with a letter or digit",
@@ -283,6 +284,11 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
       );
     }
     const url = URL.canParse(c.endpoint) ? new URL(c.endpoint) : undefined;
+    // zod runs this even when the URL check failed: say nothing twice.
+    const endpoint = url && /^https?:$/.test(url.protocol)
+      ? readEndpoint(c.platform, c.endpoint, c.index)
+      : undefined;
+    if (endpoint && "problem" in endpoint) issue("endpoint", endpoint.problem);
     if (
       url && url.protocol === "http:" && c.token !== "" &&
       !c.allowInsecureHttp &&
@@ -301,7 +307,11 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     ...(c.maxEventAgeMs === undefined && c.platform === "datadog"
       ? { maxEventAgeMs: DATADOG_MAX_EVENT_AGE_MS }
       : {}),
-  }));
+  }))
+  .transform((c): SIEMConfig => {
+    const endpoint = readEndpoint(c.platform, c.endpoint, c.index);
+    return "base" in endpoint ? { ...c, endpoint: endpoint.base } : c;
+  });
 
 function isEsIndex(index: string): boolean {
   return ES_INDEX.test(index) && index === index.toLowerCase() &&
@@ -339,14 +349,16 @@ export class SIEMConfigError extends TypeError {
  *
  * @example A config error names the field and the rule
  * ```ts
- * import { parseSIEMConfig, SIEMConfigError } from "@harombe/siem";
+ * import assert from "node:assert/strict";
+ * import { parseSIEMConfig } from "@harombe/siem";
  *
- * try {
- *   parseSIEMConfig({ platform: "splunk", endpoint: "https://hec:8088", batchSize: 5000 });
- * } catch (error) {
- *   console.log((error as SIEMConfigError).message);
- *   // Cannot use SIEM config "splunk": batchSize must be at most 1000
- * }
+ * assert.throws(
+ *   () => parseSIEMConfig({ platform: "splunk", endpoint: "https://hec:8088", batchSize: 5000 }),
+ *   {
+ *     name: "SIEMConfigError",
+ *     message: 'Cannot use SIEM config "splunk": batchSize must be at most 1000',
+ *   },
+ * );
  * ```
  *
  * @param input The configuration as written by the caller.

@@ -44,6 +44,7 @@ const SETUP_CODES = new Set([1, 2, 3, 4, 7, 10, 11, 14, 16, 21, 22]);
  *
  * @example The exact bytes of one event
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSIEMConfig, SplunkExporter } from "@harombe/siem";
  *
  * const exporter = new SplunkExporter(parseSIEMConfig({
@@ -51,7 +52,7 @@ const SETUP_CODES = new Set([1, 2, 3, 4, 7, 10, 11, 14, 16, 21, 22]);
  *   endpoint: "https://splunk.example.com:8088",
  *   token: "hec-token",
  * }));
- * console.log(exporter.url); // "https://splunk.example.com:8088/services/collector/event"
+ * assert.equal(exporter.url, "https://splunk.example.com:8088/services/collector/event");
  * ```
  */
 export class SplunkExporter extends Exporter {

@@ -145,9 +145,10 @@ const BUFFER_LIMIT = 10_000_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultRetryDelaySeconds } from "@harombe/siem/cloudflare";
  *
- * console.log(defaultRetryDelaySeconds(1)); // 10
+ * assert.equal(defaultRetryDelaySeconds(1), 10);
  * ```
  *
  * @param attempts The message's `attempts` (1 on first delivery).
@@ -384,6 +385,7 @@ export async function consumeQueueBatch(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { forwardDeadLetterBatch } from "@harombe/siem/cloudflare";
  *
  * const outcome: string[] = [];
@@ -397,7 +399,8 @@ export async function consumeQueueBatch(
  *     retry: () => void outcome.push("retry"),
  *   }],
  * }, { logger: { warn: () => {}, error: () => {} } });
- * console.log(summary.retried, outcome); // 1 [ "retry" ]
+ * assert.equal(summary.retried, 1);
+ * assert.deepEqual(outcome, ["retry"]);
  * ```
  *
  * @param batch The batch of the dead-letter queue.

@@ -81,6 +81,7 @@ interface Lane {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { QueueSink } from "@harombe/siem/cloudflare";
  *
  * const sent: unknown[] = [];
@@ -100,7 +101,7 @@ interface Lane {
  *   metadata: {},
  *   status: "success",
  * }]);
- * console.log(sent.length); // 1
+ * assert.equal(sent.length, 1);
  * ```
  */
 export class QueueSink implements IngestSink {

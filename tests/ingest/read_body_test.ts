@@ -182,3 +182,156 @@ Deno.test("readBody() refuses Content-Encoding br and deflate with 415", async (
     assert.equal(error.code, "unsupported_media_type");
   }
 });
+
+/**
+ * A gzip decoder that counts the decoded bytes read out of it (pulled one
+ * chunk at a time, so nothing is counted that readBody() did not ask for).
+ */
+class CountingInflater {
+  written = 0;
+  decoded = 0;
+  largestChunk = 0;
+
+  create = (): ReadableWritablePair<Uint8Array, BufferSource> => {
+    const inner = new DecompressionStream("gzip");
+    const reader = inner.readable.getReader();
+    const writer = inner.writable.getWriter();
+    return {
+      writable: new WritableStream<BufferSource>({
+        write: (chunk) => {
+          this.written += chunk.byteLength;
+          return writer.write(chunk);
+        },
+        close: () => writer.close(),
+        abort: (reason) => writer.abort(reason),
+      }),
+      readable: new ReadableStream<Uint8Array>({
+        pull: async (controller) => {
+          const { done, value } = await reader.read();
+          if (done) return controller.close();
+          this.decoded += value.length;
+          this.largestChunk = Math.max(this.largestChunk, value.length);
+          controller.enqueue(value);
+        },
+        cancel: (reason) => reader.cancel(reason),
+      }, { highWaterMark: 0 }),
+    };
+  };
+}
+
+/** gzip of `bytes` zeros, compressed as a stream (the zeros are never held at once). */
+async function gzipBomb(bytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  const zeros = new Uint8Array(MiB);
+  let left = bytes;
+  const source = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    pull(controller): void {
+      if (left <= 0) return controller.close();
+      const size = Math.min(left, zeros.length);
+      left -= size;
+      controller.enqueue(zeros.subarray(0, size));
+    },
+  });
+  const stream = source.pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+Deno.test("readBody() decodes a gzip bomb in small slices and stops pulling at maxBytes", async () => {
+  const bomb = await gzipBomb(64 * MiB);
+  assert.ok(bomb.length < 128 * 1024, `the bomb is ${bomb.length} bytes`);
+  const inflater = new CountingInflater();
+  const error = await ingestErrorOf(
+    readBody(post(bomb, { "content-encoding": "gzip" }), MiB, {
+      inflater: inflater.create,
+    }),
+  );
+  assert.equal(error.status, 413);
+  assert.match(error.message, /once decompressed/);
+  assert.ok(inflater.decoded > MiB, "the injected decoder was not used");
+  // Deflate expands at most ~1032:1, so a 1 KiB slice decodes to ~1 MiB at
+  // most: what was decoded stays within the limit plus about one slice.
+  assert.ok(
+    inflater.decoded <= 2 * MiB,
+    `decoded ${inflater.decoded} bytes for a limit of ${MiB}`,
+  );
+  assert.ok(
+    inflater.largestChunk <= 1.1 * MiB,
+    `one decoded chunk was ${inflater.largestChunk} bytes`,
+  );
+  assert.ok(
+    inflater.written < bomb.length,
+    `all ${bomb.length} compressed bytes were fed to the decoder`,
+  );
+});
+
+Deno.test("readBody() decodes a gzip body sent in many network chunks", async () => {
+  const original = encoder.encode(
+    JSON.stringify(
+      Array.from({ length: 2000 }, (_, i) => ({ actor: `a${i}` })),
+    ),
+  );
+  const compressed = await gzip(original);
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < compressed.length; at += 777) {
+    chunks.push(compressed.subarray(at, at + 777));
+  }
+  const inflater = new CountingInflater();
+  const body = await readBody(
+    new CountingBody(chunks).request({ "content-encoding": "gzip" }),
+    MiB,
+    { inflater: inflater.create },
+  );
+  assert.deepEqual(body, original);
+  assert.equal(inflater.written, compressed.length);
+  assert.equal(inflater.decoded, original.length);
+});
+
+Deno.test("readBody() refuses a truncated gzip body with 400", async () => {
+  const compressed = await gzip(encoder.encode("x".repeat(5000)));
+  const error = await ingestErrorOf(
+    readBody(
+      post(compressed.slice(0, compressed.length - 6), {
+        "content-encoding": "gzip",
+      }),
+      MiB,
+    ),
+  );
+  assert.equal(error.status, 400);
+  assert.equal(error.code, "malformed_body");
+});
+
+Deno.test("readBody() refuses an oversized compressed body before decoding it", async () => {
+  const bytes = crypto.getRandomValues(new Uint8Array(32 * 1024));
+  const compressed = await gzip(bytes);
+  const inflater = new CountingInflater();
+  const body = new CountingBody([
+    compressed.subarray(0, 20_000),
+    compressed.subarray(20_000),
+  ]);
+  const error = await ingestErrorOf(
+    readBody(body.request({ "content-encoding": "gzip" }), 16 * 1024, {
+      inflater: inflater.create,
+    }),
+  );
+  assert.equal(error.status, 413);
+  assert.doesNotMatch(error.message, /once decompressed/);
+  assert.ok(body.cancelled, "the request body was not cancelled");
+});
+
+Deno.test("readBody() passes on the error of a gzip body that breaks off, not a 400", async () => {
+  const compressed = await gzip(encoder.encode("x".repeat(5000)));
+  let sent = false;
+  const broken = new ReadableStream<Uint8Array>({
+    pull(controller): void {
+      if (sent) return controller.error(new Error("connection reset"));
+      sent = true;
+      controller.enqueue(compressed.subarray(0, 10));
+    },
+  });
+  const request = new Request("http://x/", {
+    method: "POST",
+    body: broken,
+    headers: { "content-encoding": "gzip" },
+    duplex: "half",
+  } as RequestInit);
+  await assert.rejects(readBody(request, MiB), /connection reset/);
+});

@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { Redactor, redactSecret } from "../../src/platforms/redact.ts";
+
+const TOKEN = "hec/SECRET+7d3f9a2b/4c1e=token";
+
+Deno.test("Redactor replaces the token as is, and a text without it is returned unchanged", () => {
+  const redactor = new Redactor(TOKEN);
+  assert.equal(
+    redactor.redact(`bad token ${TOKEN}!`),
+    "bad token [redacted]!",
+  );
+  const clean =
+    'HTTP 400: {"text":"Invalid data format","code":6} \\/ %2F &amp; \\u0041';
+  assert.equal(redactor.redact(clean), clean);
+  assert.equal(redactor.redact(""), "");
+});
+
+Deno.test("Redactor replaces any piece of 8 or more characters, and keeps shorter ones", () => {
+  const redactor = new Redactor(TOKEN);
+  assert.equal(redactor.redact("x SECRET+7d3f y"), "x [redacted] y");
+  assert.equal(redactor.redact("token hec/SECR…"), "token [redacted]…");
+  // 7 characters are no piece: ordinary words must survive.
+  assert.equal(redactor.redact("x SECRET+ y"), "x SECRET+ y");
+});
+
+Deno.test("Redactor replaces a token that is escaped, encoded, or both, as one run", () => {
+  const redactor = new Redactor(TOKEN);
+  const mixed = "hec\\/SECRET%2B7d3f9a2b\\u002F4c1e&#61;token";
+  assert.equal(redactor.redact(`[${mixed}]`), "[[redacted]]");
+  const twice = TOKEN.replaceAll("/", "\\\\\\/");
+  assert.equal(redactor.redact(`"${twice}"`), '"[redacted]"');
+});
+
+Deno.test("Redactor replaces base64 of user:token whatever the length of user", () => {
+  const redactor = new Redactor(TOKEN);
+  for (const user of ["", "u", "us", "use", "user", "admin-user"]) {
+    const encoded = btoa(`${user}:${TOKEN}`);
+    const out = redactor.redact(`Basic ${encoded}`);
+    assert.match(out, /\[redacted\]$/, `${user}: ${out}`);
+    // What is left encodes the user and at most the token's first byte.
+    assert.ok(
+      out.length <= "Basic ".length + Math.ceil((user.length + 2) / 3) * 4 +
+          "[redacted]".length,
+      `${user}: ${out}`,
+    );
+  }
+});
+
+Deno.test("Redactor replaces the decoded secret of an Elasticsearch API key", () => {
+  const key = "ui2lp2axTNmsyakw9tvNnw";
+  const token = btoa(`VuaCfGcBCdbkQm-e5aOx:${key}`);
+  assert.equal(
+    new Redactor(token).redact(`api key secret ${key}.`),
+    "api key secret [redacted].",
+  );
+});
+
+Deno.test("Redactor does not treat a token that looks like an escape as one", () => {
+  const token = "ab%2Fcd\\u0041ef&amp;gh";
+  assert.equal(new Redactor(token).redact(`<${token}>`), "<[redacted]>");
+});
+
+Deno.test("redactSecret() leaves tokens under 4 characters alone and finds 4 to 7 only whole", () => {
+  assert.equal(redactSecret("abc abc", "abc"), "abc abc");
+  assert.equal(redactSecret("k9Zq and k9Z", "k9Zq"), "[redacted] and k9Z");
+  assert.equal(redactSecret("x k9Zq12 y", "k9Zq12"), "x [redacted] y");
+  assert.equal(redactSecret("x k9Zq1 y", "k9Zq12"), "x k9Zq1 y");
+});
+
+Deno.test("Redactor finds the token anywhere in a large answer", () => {
+  const item = '{"create":{"status":201}},';
+  const large = `{"items":[${item.repeat(40_000)}"${
+    TOKEN.replaceAll("/", "\\/")
+  }"]}`;
+  const out = new Redactor(TOKEN).redact(large);
+  assert.equal(out, large.replace(TOKEN.replaceAll("/", "\\/"), "[redacted]"));
+});
