@@ -115,9 +115,11 @@ if (import.meta.main) {
     const result = await round();
     results.push(result);
     console.log(
-      `round ${i + 1}: /health after ${result.healthMs.toFixed(0)} ms, npm cache ${
-        (result.cacheBytes / 1e6).toFixed(1)
-      } MB (${result.packages.join(", ")})`,
+      `round ${i + 1}: /health after ${
+        result.healthMs.toFixed(0)
+      } ms, npm cache ${(result.cacheBytes / 1e6).toFixed(1)} MB (${
+        result.packages.join(", ")
+      })`,
     );
   }
   const times = results.map((r) => r.healthMs);
