@@ -12,7 +12,10 @@ import { parseAuditEvent } from "../../src/events/audit_event.ts";
 import { parseJsonText } from "../../src/events/json_text.ts";
 import { toSIEMEvent } from "../../src/events/siem_event.ts";
 import { createIngestApp } from "../../src/ingest/app.ts";
+import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
+import type { SIEMEvent } from "../../src/events/siem_event.ts";
 import { memorySink } from "../support/memory_sink.ts";
+import { MemoryLogger, startReceivers } from "../support/receivers.ts";
 
 const TOKEN = "ingest-token-0123456789abcdef";
 const DIR = new URL("../fixtures/pydantic/", import.meta.url);
@@ -131,6 +134,45 @@ Deno.test("a SIEMEvent body from the Python component is sent with the forwarder
   assert.equal(raw.at(-1)!.severity, "warning");
   assert.equal(raw.at(-1)!.source, "audit-logger");
   assert.equal(toSIEMEvent(parseAuditEvent(raw.at(-1))).severity, "info");
+});
+
+Deno.test("the Python SIEMEvent bodies reach the three SIEMs with the forwarder's severity and source, and no null field", async () => {
+  await using siems = startReceivers();
+  const integrator = new SIEMIntegrator(siems.configs(), {
+    autoFlush: false,
+    logger: new MemoryLogger(),
+  });
+  const ingest = createIngestApp({ integrator, tokens: [TOKEN] });
+  const response = await ingest.request("/events", {
+    method: "POST",
+    body: fixture("siem_events.ndjson.gz"),
+    headers: {
+      "Content-Type": "application/x-ndjson",
+      "Content-Encoding": "gzip",
+      Authorization: `Bearer ${TOKEN}`,
+    },
+  });
+  assert.equal(response.status, 202);
+  await integrator.flushAll();
+  await integrator.stop();
+  const want = expected()["siem_events.ndjson"];
+  assert.deepEqual(
+    siems.datadog.logs.map((log) => log.status),
+    want.map((event) => event.severity),
+  );
+  const sent = siems.splunk.events.map((envelope) =>
+    envelope.event as SIEMEvent
+  );
+  assert.deepEqual(
+    sent.map((event) => [event.event_id, event.timestamp, event.severity]),
+    want.map((event) => [event.event_id, event.timestamp, event.severity]),
+  );
+  for (const event of sent) {
+    assert.equal(event.source, "harombe");
+    for (const [key, value] of Object.entries(event)) {
+      assert.notEqual(value, null, `${event.event_id}: ${key} sent as null`);
+    }
+  }
 });
 
 Deno.test("the Pydantic fixtures decompress to the plain fixtures", async () => {
