@@ -84,6 +84,34 @@ const MetadataSchema = z.custom<Record<string, unknown>>(
   }
 });
 
+/** The severities a producer's normalized event may carry (see `SIEMEvent`). */
+const SEVERITIES = ["info", "warning", "error"] as const;
+
+// Optional fields: absent, undefined or null (as Pydantic writes `None`) all
+// mean absent, and the parsed event does not carry the key, so no SIEM ever
+// gets a null.
+const OPTIONAL_FIELDS = [
+  "session_id",
+  "tool_name",
+  "duration_ms",
+  "error_message",
+] as const;
+
+// A producer that already normalizes (the Python component's `SIEMEvent`)
+// sends `source` and `severity` too. They are checked, then left out: the
+// forwarder writes its own (`toSIEMEvent()`), so that one event gets the same
+// severity whichever way it came in (posted as an AuditEvent, as a SIEMEvent,
+// or imported from the audit database, which has no severity at all).
+const PRODUCER_FIELDS = ["source", "severity"] as const;
+
+function dropAbsent<T extends Record<string, unknown>>(event: T): T {
+  for (const key of OPTIONAL_FIELDS) {
+    if (event[key] === undefined || event[key] === null) delete event[key];
+  }
+  for (const key of PRODUCER_FIELDS) delete event[key];
+  return event;
+}
+
 /** The zod schema behind {@linkcode AuditEventSchema} (for its tests). */
 export const ZodAuditEvent = z
   .strictObject({
@@ -92,23 +120,30 @@ export const ZodAuditEvent = z
       `must be at most ${MAX_EVENT_ID_BYTES} bytes`,
     ).default(() => crypto.randomUUID()),
     correlation_id: nonEmpty,
-    session_id: z.string().optional(),
+    session_id: z.string().nullish(),
     timestamp: TimestampSchema.default(() => new Date().toISOString()),
     event_type: z.enum(AUDIT_EVENT_TYPES),
     actor: nonEmpty,
-    tool_name: z.string().optional(),
+    tool_name: z.string().nullish(),
     action: nonEmpty,
-    metadata: MetadataSchema.default(() => ({})),
-    duration_ms: z.number().int().min(0).optional(),
+    metadata: MetadataSchema.nullish().transform((metadata) => metadata ?? {}),
+    duration_ms: z.number().int().min(0).nullish(),
     status: nonEmpty,
-    error_message: z.string().optional(),
-  });
+    error_message: z.string().nullish(),
+    source: z.string().nullish(),
+    severity: z.enum(SEVERITIES).nullish(),
+  })
+  .transform(dropAbsent);
 
 /**
  * The schema of an audit event (zod underneath, with a hand-checked fast
- * path for the common case that gives the same results).
+ * path for the common case that gives the same results). Fills the defaults
  * (`event_id`, `timestamp`, `metadata`) and normalizes `timestamp` to UTC ISO
- * 8601 with milliseconds and a `Z`. Unknown fields are refused rather than
+ * 8601 with milliseconds and a `Z` (a timestamp without offset is UTC;
+ * digits past the millisecond are cut, not rounded). An optional field given
+ * as `null` (as Pydantic writes `None`) is absent, and `metadata: null` is
+ * `{}`. A normalized event's `source` and `severity` are accepted and left
+ * out (the forwarder writes its own). Unknown fields are refused rather than
  * dropped, so that no audit data is lost without an error: put extra data in
  * `metadata`. `metadata` must be plain JSON data and is kept as given (keys
  * such as `__proto__` stay data).
@@ -154,14 +189,16 @@ const KEYS = new Set([
   "duration_ms",
   "status",
   "error_message",
+  ...PRODUCER_FIELDS,
 ]);
+const SEVERITY_NAMES: ReadonlySet<unknown> = new Set(SEVERITIES);
 const EVENT_TYPES: ReadonlySet<string> = new Set(AUDIT_EVENT_TYPES);
-const UTC_TIMESTAMP =
-  /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z$/;
+const TIMESTAMP =
+  /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)?$/;
 const utf8 = new TextEncoder();
 
 // The common case, checked by hand: a plain object whose fields are all
-// clearly valid, with a UTC (`Z`) timestamp or none. It gives the same
+// clearly valid, with a timestamp in Z, offset or naive (UTC) form, or none. It gives the same
 // result as the zod schema (a property test holds them to it); anything
 // else, invalid or merely unusual, returns undefined and zod decides, with
 // its detailed issues.
@@ -180,12 +217,13 @@ function fastParse(input: unknown): AuditEvent | undefined {
     typeof status !== "string" || status === "" ||
     typeof event_type !== "string" || !EVENT_TYPES.has(event_type)
   ) return undefined;
-  for (const key of ["session_id", "tool_name", "error_message"]) {
-    if (o[key] !== undefined && typeof o[key] !== "string") return undefined;
+  for (const key of ["session_id", "tool_name", "error_message", "source"]) {
+    if (o[key] != null && typeof o[key] !== "string") return undefined;
   }
+  if (o.severity != null && !SEVERITY_NAMES.has(o.severity)) return undefined;
   const duration = o.duration_ms;
   if (
-    duration !== undefined &&
+    duration != null &&
     !(Number.isSafeInteger(duration) && (duration as number) >= 0)
   ) return undefined;
   const id = o.event_id;
@@ -200,7 +238,7 @@ function fastParse(input: unknown): AuditEvent | undefined {
     ? fastTimestamp(o.timestamp)
     : undefined;
   if (timestamp === undefined) return undefined;
-  const metadata = o.metadata === undefined ? {} : o.metadata;
+  const metadata = o.metadata == null ? {} : o.metadata;
   if (
     typeof metadata !== "object" || metadata === null || Array.isArray(metadata)
   ) return undefined;
@@ -212,16 +250,16 @@ function fastParse(input: unknown): AuditEvent | undefined {
   const event: AuditEvent = {
     event_id: id === undefined ? crypto.randomUUID() : id as string,
     correlation_id,
-    ...("session_id" in o ? { session_id: o.session_id as string } : {}),
+    ...(o.session_id != null ? { session_id: o.session_id as string } : {}),
     timestamp,
     event_type: event_type as AuditEventType,
     actor,
-    ...("tool_name" in o ? { tool_name: o.tool_name as string } : {}),
+    ...(o.tool_name != null ? { tool_name: o.tool_name as string } : {}),
     action,
     metadata: metadata as Record<string, unknown>,
-    ...("duration_ms" in o ? { duration_ms: duration as number } : {}),
+    ...(duration != null ? { duration_ms: duration as number } : {}),
     status,
-    ...("error_message" in o
+    ...(o.error_message != null
       ? { error_message: o.error_message as string }
       : {}),
   };
@@ -230,11 +268,16 @@ function fastParse(input: unknown): AuditEvent | undefined {
 
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-// A `Z` timestamp in range, normalized; undefined for any other form.
+// A timestamp in range, normalized: `Z`, an offset `+hh:mm`/`-hh:mm`, or
+// none (UTC, as Python's naive `datetime.utcnow()` means it). Digits past the
+// millisecond are cut, not rounded: as `Date` parses them and as Python's
+// own `isoformat(timespec="milliseconds")` writes them, and so that an
+// instant never moves into the next second (or day, or year). Undefined for
+// any other form, and zod decides.
 function fastTimestamp(text: string): string | undefined {
-  const match = UTC_TIMESTAMP.exec(text);
+  const match = TIMESTAMP.exec(text);
   if (!match) return undefined;
-  const [, y, mo, d, h, mi, se, fraction] = match as unknown as string[];
+  const [, y, mo, d, h, mi, se, fraction, zone] = match as unknown as string[];
   const year = Number(y), month = Number(mo), day = Number(d);
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (
@@ -242,9 +285,26 @@ function fastTimestamp(text: string): string | undefined {
     day > (month === 2 && !leap ? 28 : DAYS[month - 1]!) ||
     Number(h) > 23 || Number(mi) > 59 || Number(se) > 59
   ) return undefined;
-  if (fraction?.length === 3) return text;
   const millis = ((fraction ?? "") + "000").slice(0, 3);
-  return `${text.slice(0, 19)}.${millis}Z`;
+  if (zone === "Z" || zone === undefined) {
+    if (zone === "Z" && fraction?.length === 3) return text;
+    return `${text.slice(0, 19)}.${millis}Z`;
+  }
+  const offsetHours = Number(zone.slice(1, 3));
+  const offsetMinutes = Number(zone.slice(4, 6));
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const sign = zone[0] === "-" ? -1 : 1;
+  const time = Date.UTC(
+    year,
+    month - 1,
+    day,
+    Number(h),
+    Number(mi),
+    Number(se),
+    Number(millis),
+  ) - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
+  if (time < MIN_TIME || time > MAX_TIME) return undefined;
+  return new Date(time).toISOString();
 }
 
 /**

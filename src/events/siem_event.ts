@@ -43,7 +43,10 @@ export interface ToSIEMEventOptions {
 
 /**
  * The severity of an audit event: `"error"` when its type or its status is
- * error, `"warning"` for a security decision, else `"info"`.
+ * error, `"warning"` for a security decision, else `"info"`. This rule always
+ * decides: a producer that sends its own `severity` (the Python component's
+ * `SIEMEvent`) has it checked and replaced, so that one event gets the same
+ * severity however it arrives.
  *
  * @example
  * ```ts

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import {
   AUDIT_EVENT_TYPES,
+  type AuditEvent,
   AuditEventSchema,
   InvalidAuditEventError,
   MAX_EVENT_ID_BYTES,
   parseAuditEvent,
+  ZodAuditEvent,
 } from "../../src/events/audit_event.ts";
+import { toSIEMEvent } from "../../src/events/siem_event.ts";
 import { MAX_METADATA_DEPTH } from "../../src/events/json_data.ts";
 
 const UUID_V4 =
@@ -90,6 +93,112 @@ Deno.test("parseAuditEvent() leaves absent optional fields absent", () => {
   const event = parseAuditEvent(minimal());
   for (const key of ["session_id", "tool_name", "duration_ms"]) {
     assert.ok(!(key in event), `${key} should be absent`);
+  }
+});
+
+// Pydantic v2's model_dump_json() writes an optional field that is None as
+// null: the Python audit logger's events all have these.
+Deno.test("parseAuditEvent() reads null optional fields as absent, without their keys, and metadata null as {}", () => {
+  for (const schema of ["fast", "zod"] as const) {
+    const input = {
+      ...minimal(),
+      session_id: null,
+      tool_name: null,
+      duration_ms: null,
+      error_message: null,
+      metadata: null,
+    };
+    const event = schema === "fast"
+      ? parseAuditEvent(input)
+      : ZodAuditEvent.parse(input);
+    for (
+      const key of ["session_id", "tool_name", "duration_ms", "error_message"]
+    ) {
+      assert.ok(!(key in event), `${schema}: ${key} key kept`);
+    }
+    assert.deepEqual(event.metadata, {});
+    assert.ok(
+      !JSON.stringify(toSIEMEvent(event as AuditEvent)).includes("null"),
+    );
+  }
+  // Explicit undefined is absent too.
+  const event = parseAuditEvent({ ...minimal(), session_id: undefined });
+  assert.ok(!("session_id" in event));
+});
+
+Deno.test("parseAuditEvent() still refuses null for a required field, event_id and timestamp", () => {
+  for (
+    const field of [
+      "correlation_id",
+      "event_type",
+      "actor",
+      "action",
+      "status",
+      "event_id",
+      "timestamp",
+    ]
+  ) {
+    const error = parseError({ ...minimal(), [field]: null });
+    assert.deepEqual(error.issues.map((i) => i.path), [field]);
+  }
+});
+
+Deno.test("parseAuditEvent() reads Python's timestamps: naive is UTC, microseconds cut to milliseconds, offsets honoured", () => {
+  for (
+    const [timestamp, expected] of [
+      ["2026-11-30T12:00:00.123456", "2026-11-30T12:00:00.123Z"],
+      ["2026-11-30T12:00:00.999999", "2026-11-30T12:00:00.999Z"],
+      ["2026-12-31T23:59:59.999999", "2026-12-31T23:59:59.999Z"],
+      ["2026-11-30T12:00:00", "2026-11-30T12:00:00.000Z"],
+      ["2026-11-30T12:00:00.123456Z", "2026-11-30T12:00:00.123Z"],
+      ["2026-11-30T12:00:00.123456+00:00", "2026-11-30T12:00:00.123Z"],
+      ["2026-11-30T12:00:00.123456-00:00", "2026-11-30T12:00:00.123Z"],
+      ["2026-11-30T17:30:00.123456+05:30", "2026-11-30T12:00:00.123Z"],
+      ["2026-11-30T04:00:00.000999-08:00", "2026-11-30T12:00:00.000Z"],
+      ["2026-12-31T20:30:00.0005-08:00", "2027-01-01T04:30:00.000Z"],
+      ["1970-01-01T05:30:00+05:30", "1970-01-01T00:00:00.000Z"],
+      ["9999-12-31T23:59:59.999999", "9999-12-31T23:59:59.999Z"],
+    ] as const
+  ) {
+    const input = { ...minimal(), timestamp };
+    assert.equal(parseAuditEvent(input).timestamp, expected, timestamp);
+    assert.equal(ZodAuditEvent.parse(input).timestamp, expected, timestamp);
+  }
+  for (
+    const timestamp of [
+      "1970-01-01T05:29:59.999+05:30",
+      "9999-12-31T23:59:59-00:01",
+      "2026-11-30T12:00:00+24:00",
+      "2026-11-30T12:00:00+05:60",
+    ]
+  ) {
+    parseError({ ...minimal(), timestamp });
+  }
+});
+
+Deno.test("parseAuditEvent() accepts a normalized event's source and severity and leaves them out", () => {
+  const event = parseAuditEvent({
+    ...minimal(),
+    source: "audit-logger",
+    severity: "warning",
+  });
+  assert.ok(!("source" in event) && !("severity" in event));
+  assert.deepEqual(
+    Object.keys(
+      parseAuditEvent({ ...minimal(), source: null, severity: null }),
+    ),
+    Object.keys(event),
+  );
+  for (
+    const [field, value] of [
+      ["severity", "critical"],
+      ["severity", "INFO"],
+      ["severity", 3],
+      ["source", 1],
+    ] as const
+  ) {
+    const error = parseError({ ...minimal(), [field]: value });
+    assert.deepEqual(error.issues.map((i) => i.path), [field]);
   }
 });
 
@@ -376,7 +485,7 @@ Deno.test("parseAuditEvent() names array indexes in a metadata path", () => {
 });
 
 Deno.test("parseAuditEvent() refuses metadata that is not an object", () => {
-  for (const metadata of [[], "text", 1, null]) {
+  for (const metadata of [[], "text", 1, false]) {
     const error = parseError({ ...minimal(), metadata });
     assert.deepEqual(error.issues.map((i) => i.path), ["metadata"]);
   }

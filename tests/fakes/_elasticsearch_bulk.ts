@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { parseJsonText } from "../../src/events/json_text.ts";
 
 /** An Elasticsearch `ErrorCause`: `type`, `reason`, sometimes more. */
 export interface ErrorCause {
@@ -129,7 +130,7 @@ function parseActionLine(
   }
   let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(line) as Record<string, unknown>;
+    parsed = parseJsonText(line) as Record<string, unknown>;
   } catch (error) {
     return {
       type: "x_content_parse_exception",

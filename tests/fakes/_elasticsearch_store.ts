@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { parseJsonText } from "../../src/events/json_text.ts";
 
 import { type BulkOperation, checkIndexName } from "./_elasticsearch_bulk.ts";
 import { isIsoTimestamp, memberSpan } from "./_wire.ts";
@@ -179,7 +180,7 @@ function validation(reason: string): Item {
 function parseSource(line: string): Record<string, unknown> | string {
   let source: unknown;
   try {
-    source = JSON.parse(line);
+    source = parseJsonText(line);
   } catch (error) {
     return `[1:1] failed to parse: ${(error as Error).message}`;
   }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { parseJsonText } from "../../src/events/json_text.ts";
 
 import {
   FakeReceiver,
@@ -90,7 +91,7 @@ export class FakeDatadog extends FakeReceiver {
     }
     let entries: unknown;
     try {
-      entries = JSON.parse(UTF8.decode(request.body));
+      entries = parseJsonText(UTF8.decode(request.body));
     } catch {
       return errors(400, "Malformed JSON body");
     }

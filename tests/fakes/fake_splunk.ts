@@ -4,6 +4,7 @@
  * @module
  */
 
+import { parseJsonText } from "../../src/events/json_text.ts";
 import {
   emptyResponse,
   FakeReceiver,
@@ -179,7 +180,7 @@ export class FakeSplunk extends FakeReceiver {
     if (utf8Length(raw) > this.#maxEventBytes) return reject(6, n);
     let envelope: Record<string, unknown>;
     try {
-      envelope = JSON.parse(raw) as Record<string, unknown>;
+      envelope = parseJsonText(raw) as Record<string, unknown>;
     } catch {
       return reject(6, n);
     }

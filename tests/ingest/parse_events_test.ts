@@ -156,3 +156,25 @@ Deno.test("parseEvents() accepts exactly maxEvents", () => {
   assert.equal(parseEvents(bytes(ndjson), "ndjson", 3).length, 3);
   assert.equal(parseEvents(bytes('{"i":0}'), "json", 1).length, 1);
 });
+
+// Deno 2.9.6's JSON.parse gives the key "\" for an escaped key such as
+// "\u0000" once a key "\" followed the same keys (src/events/json_text.ts).
+Deno.test("parseEvents() keeps an escaped key that Deno 2.9.6's JSON.parse turns into another key", () => {
+  const trap = '{"metadata":{"a":0,"\\\\":0}}';
+  const event = '{"metadata":{"a":0,"\\u0000":1}}';
+  for (const format of ["json", "ndjson"] as const) {
+    parseEvents(bytes(trap), format, 10);
+    const [parsed] = parseEvents(bytes(event), format, 10) as [
+      { metadata: object },
+    ];
+    assert.deepEqual(Object.keys(parsed.metadata), ["a", "\u0000"], format);
+  }
+  // One body is enough: the second parse of the same text errs.
+  const body = `[${event},${trap}]`;
+  for (let i = 0; i < 3; i++) {
+    const [first] = parseEvents(bytes(body), "json", 10) as [
+      { metadata: object },
+    ];
+    assert.deepEqual(Object.keys(first.metadata), ["a", "\u0000"]);
+  }
+});

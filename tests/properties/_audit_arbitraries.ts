@@ -395,8 +395,9 @@ export interface ValidOptions {
 }
 
 /**
- * A valid audit event: every optional field present, absent or explicitly
- * `undefined`, every string drawn from {@linkcode text}.
+ * A valid audit event: every optional field present, absent, or explicitly
+ * `undefined` or `null` (as Pydantic writes None), every string drawn from
+ * {@linkcode text}.
  *
  * @param options What to draw.
  * @returns The arbitrary.
@@ -406,7 +407,12 @@ export function validAuditEvent(
 ): fc.Arbitrary<ValidCase> {
   const long = options.long ?? false;
   const required = text({ minLength: 1, long });
-  const optionalText = fc.option(text({ long }), { nil: undefined });
+  // An absent optional field may also be null, as Pydantic writes None.
+  const nothing = fc.constantFrom<undefined | null>(undefined, null);
+  const optionalText = fc.oneof(
+    { weight: 3, arbitrary: text({ long }) },
+    { weight: 1, arbitrary: nothing },
+  );
   const timestamp = fc.option(options.timestamp ?? modernTimestamp(), {
     nil: undefined,
     freq: 8,
@@ -422,13 +428,19 @@ export function validAuditEvent(
     actor: required,
     tool_name: optionalText,
     action: required,
-    metadata: fc.option(metadata(long), { nil: undefined, freq: 10 }),
-    duration_ms: fc.option(
-      fc.oneof(
-        fc.constantFrom(0, -0, 1, Number.MAX_SAFE_INTEGER),
-        fc.nat(),
-      ),
-      { nil: undefined },
+    metadata: fc.oneof(
+      { weight: 10, arbitrary: metadata(long) },
+      { weight: 1, arbitrary: nothing },
+    ),
+    duration_ms: fc.oneof(
+      {
+        weight: 3,
+        arbitrary: fc.oneof(
+          fc.constantFrom(0, -0, 1, Number.MAX_SAFE_INTEGER),
+          fc.nat(),
+        ),
+      },
+      { weight: 1, arbitrary: nothing },
     ),
     status: fc.oneof(
       fc.constantFrom("success", "error", "pending"),
@@ -451,7 +463,8 @@ export function validAuditEvent(
       ...fields,
       timestamp: timestamp?.input,
     };
-    // An optional field may be left out entirely or given as undefined.
+    // An optional field may be left out entirely or given as undefined
+    // (or null, drawn above).
     for (const key of absent) {
       if (input[key] === undefined) delete input[key];
     }
@@ -494,6 +507,12 @@ const STRINGS = [
   "status",
   "error_message",
 ] as const;
+// Null is absent for these (as Pydantic writes None), so not invalid.
+const OPTIONAL_STRINGS: ReadonlySet<string> = new Set([
+  "session_id",
+  "tool_name",
+  "error_message",
+]);
 const KNOWN_FIELDS = new Set([
   "event_id",
   "correlation_id",
@@ -507,6 +526,8 @@ const KNOWN_FIELDS = new Set([
   "duration_ms",
   "status",
   "error_message",
+  "source",
+  "severity",
 ]);
 
 class NotPlain {
@@ -572,7 +593,9 @@ export function invalidAuditEvent(): fc.Arbitrary<InvalidCase> {
       event[field] = "";
       return `${field} empty`;
     }),
-    fc.tuple(fc.constantFrom(...STRINGS), notAString).map(
+    fc.tuple(fc.constantFrom(...STRINGS), notAString).filter(([field, value]) =>
+      value !== null || !OPTIONAL_STRINGS.has(field)
+    ).map(
       ([field, value]) => (event) => {
         event[field] = value;
         return `${field} = ${String(value)}`;
@@ -618,13 +641,12 @@ export function invalidAuditEvent(): fc.Arbitrary<InvalidCase> {
       -Infinity,
       2 ** 53,
       "5",
-      null,
       true,
     ).map((value) => (event) => {
       event.duration_ms = value;
       return `duration_ms = ${String(value)}`;
     }),
-    fc.constantFrom<unknown>(null, [], ["a"], "meta", 1, true, new Date(0))
+    fc.constantFrom<unknown>([], ["a"], "meta", 1, true, new Date(0))
       .map((value) => (event) => {
         event.metadata = value;
         return `metadata = ${String(value)}`;

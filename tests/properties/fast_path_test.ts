@@ -84,11 +84,40 @@ Deno.test("AuditEventSchema agrees with the zod schema on the timestamp edge cas
       "2026-01-31T12:00Z",
       "2026-01-31T12:00:00+01:00",
       "2026-01-31T12:00:00",
+      "2026-11-30T12:00:00.123456",
+      "2026-11-30T12:00:00.123456+00:00",
+      "2026-11-30T12:00:00.123456-00:00",
+      "2026-11-30T17:30:00.123456+05:30",
+      "2026-12-31T20:30:00.0005-08:00",
+      "2026-01-31T12:00:00+23:59",
+      "2026-01-31T12:00:00-23:59",
+      "2026-01-31T12:00:00+24:00",
+      "2026-01-31T12:00:00+05:60",
+      "2026-01-31T12:00:00+0530",
+      "2026-01-31T12:00:00+05",
+      "1970-01-01T05:29:59.999+05:30",
+      "1970-01-01T05:30:00+05:30",
+      "9999-12-31T23:59:59.999999",
+      "9999-12-31T23:59:59-00:01",
+      "9999-12-31T23:59:59+00:01",
     ]
   ) {
     agree({ ...base, timestamp });
   }
   agree({ ...base, metadata: null });
+  agree({
+    ...base,
+    session_id: null,
+    tool_name: null,
+    duration_ms: null,
+    error_message: null,
+  });
+  agree({ ...base, source: "audit-logger", severity: "warning" });
+  agree({ ...base, source: null, severity: null });
+  agree({ ...base, severity: "critical" });
+  agree({ ...base, source: 1 });
+  agree({ ...base, event_id: null });
+  agree({ ...base, timestamp: null });
   agree({ ...base, metadata: [] });
   agree({ ...base, duration_ms: -0 });
   agree({ ...base, duration_ms: 2 ** 53 });
