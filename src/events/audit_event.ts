@@ -45,6 +45,13 @@ const MIN_TIME = Date.parse("1970-01-01T00:00:00.000Z");
 const MAX_TIME = Date.parse("9999-12-31T23:59:59.999Z");
 
 const nonEmpty = z.string().min(1, "must not be empty");
+// Ids are compared on the server after it stored them as UTF-8, where a lone
+// surrogate becomes U+FFFD: ids that differ only in one would collide (a real
+// Elasticsearch answered 409 for the second and third of "x-\uD800",
+// "x-\uDBFF", "x-\uFFFD", and kept one document).
+const WELL_FORMED =
+  "must be well-formed Unicode: a lone surrogate is stored as U+FFFD and can make two ids equal";
+const wellFormedId = nonEmpty.refine((s) => s.isWellFormed(), WELL_FORMED);
 
 const TimestampSchema = z.union([
   z.date().refine(
@@ -115,12 +122,13 @@ function dropAbsent<T extends Record<string, unknown>>(event: T): T {
 /** The zod schema behind {@linkcode AuditEventSchema} (for its tests). */
 export const ZodAuditEvent = z
   .strictObject({
-    event_id: nonEmpty.refine(
+    event_id: wellFormedId.refine(
       (id) => new TextEncoder().encode(id).length <= MAX_EVENT_ID_BYTES,
       `must be at most ${MAX_EVENT_ID_BYTES} bytes`,
     ).default(() => crypto.randomUUID()),
-    correlation_id: nonEmpty,
-    session_id: z.string().nullish(),
+    correlation_id: wellFormedId,
+    session_id: z.string().refine((s) => s.isWellFormed(), WELL_FORMED)
+      .nullish(),
     timestamp: TimestampSchema.default(() => new Date().toISOString()),
     event_type: z.enum(AUDIT_EVENT_TYPES),
     actor: nonEmpty,
@@ -212,6 +220,7 @@ function fastParse(input: unknown): AuditEvent | undefined {
   const { correlation_id, event_type, actor, action, status } = o;
   if (
     typeof correlation_id !== "string" || correlation_id === "" ||
+    !correlation_id.isWellFormed() ||
     typeof actor !== "string" || actor === "" ||
     typeof action !== "string" || action === "" ||
     typeof status !== "string" || status === "" ||
@@ -220,6 +229,9 @@ function fastParse(input: unknown): AuditEvent | undefined {
   for (const key of ["session_id", "tool_name", "error_message", "source"]) {
     if (o[key] != null && typeof o[key] !== "string") return undefined;
   }
+  if (
+    typeof o.session_id === "string" && !o.session_id.isWellFormed()
+  ) return undefined;
   if (o.severity != null && !SEVERITY_NAMES.has(o.severity)) return undefined;
   const duration = o.duration_ms;
   if (
@@ -229,6 +241,7 @@ function fastParse(input: unknown): AuditEvent | undefined {
   const id = o.event_id;
   if (
     id !== undefined && (typeof id !== "string" || id === "" ||
+      !id.isWellFormed() ||
       (id.length * 3 > MAX_EVENT_ID_BYTES &&
         utf8.encode(id).length > MAX_EVENT_ID_BYTES))
   ) return undefined;

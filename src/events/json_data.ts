@@ -74,6 +74,15 @@ function findInObject(value: object, depth: number): NonJsonValue | undefined {
     return { path: [], reason: `must be plain JSON data, got ${kind}` };
   }
   for (const key of Object.keys(value)) {
+    // Servers store UTF-8: a lone surrogate becomes U+FFFD there, so two keys
+    // that differ only in one would become the same field.
+    if (!key.isWellFormed()) {
+      return {
+        path: [key],
+        reason:
+          "key must be well-formed Unicode: a lone surrogate is stored as U+FFFD and can collide with another key",
+      };
+    }
     // A getter could answer differently when the event is serialized later.
     const descriptor = Object.getOwnPropertyDescriptor(value, key);
     if (!descriptor || !("value" in descriptor)) {

@@ -566,3 +566,43 @@ Deno.test("InvalidAuditEventError lists each issue in its message", () => {
   );
   assert.equal(error.issues.length, 2);
 });
+
+Deno.test("parseAuditEvent() refuses ids that are not well-formed Unicode", () => {
+  // A server that stores UTF-8 turns each lone surrogate into U+FFFD, so these
+  // three distinct ids would become one `_id`.
+  for (const id of ["x-\uD800", "x-\uDBFF", "\uDC00x"]) {
+    const error = parseError({ ...minimal(), event_id: id });
+    assert.equal(error.issues[0]?.path, "event_id");
+    assert.match(error.message, /well-formed Unicode/);
+  }
+  assert.equal(
+    parseAuditEvent({ ...minimal(), event_id: "x-\uFFFD" }).event_id,
+    "x-\uFFFD",
+  );
+  assert.equal(
+    parseAuditEvent({ ...minimal(), event_id: "x-\uD83D\uDE00" }).event_id,
+    "x-\uD83D\uDE00",
+  );
+  assert.match(
+    parseError({ ...minimal(), correlation_id: "c-\uD800" }).message,
+    /correlation_id.*well-formed Unicode/,
+  );
+  assert.match(
+    parseError({ ...minimal(), session_id: "s-\uDFFF" }).message,
+    /session_id.*well-formed Unicode/,
+  );
+});
+
+Deno.test("parseAuditEvent() refuses metadata keys that are not well-formed Unicode", () => {
+  const error = parseError({
+    ...minimal(),
+    metadata: { nested: { "k-\uD800": 1 } },
+  });
+  assert.match(error.message, /metadata/);
+  assert.match(error.message, /key must be well-formed Unicode/);
+  // Lone surrogates in values are kept: they cannot make two fields one.
+  assert.deepEqual(
+    parseAuditEvent({ ...minimal(), metadata: { k: "v-\uD800" } }).metadata,
+    { k: "v-\uD800" },
+  );
+});
