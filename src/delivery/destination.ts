@@ -4,6 +4,7 @@
  * @module
  */
 import type { SIEMEvent } from "../events/siem_event.ts";
+import { type AcceptedEvent, acceptEvent } from "./accepted_event.ts";
 import { BodyWriter } from "../platforms/body_writer.ts";
 import { RequestAbortedError } from "../platforms/exporter.ts";
 import type { Exporter } from "../platforms/exporter.ts";
@@ -40,11 +41,6 @@ export interface DestinationContext {
   /** Whether a timer flushes on its own (false: only explicit flushes send). */
   autoFlush: boolean;
   /**
-   * The event's JSON, from a cache shared by the destinations an event is
-   * sent to, so that it is serialized once; default `JSON.stringify`.
-   */
-  eventJson?: ((event: SIEMEvent) => string) | undefined;
-  /**
    * Told when buffered events leave for good, delivered or dead-lettered
    * (not when the overflow policy refuses a new event): a durable spool
    * deletes them from storage then.
@@ -58,10 +54,9 @@ export interface DestinationContext {
     | undefined;
 }
 
-interface Entry {
-  event: SIEMEvent;
+interface Entry extends AcceptedEvent {
   /** What is sent when it differs from `event` (a re-timed aged event). */
-  wire?: SIEMEvent | undefined;
+  wire?: { event: SIEMEvent; json: string } | undefined;
   /** When it was buffered, on the destination's clock. */
   at: number;
 }
@@ -151,15 +146,34 @@ export class Destination {
    * when an explicit flush follows).
    * @param at When the event was first accepted (default now), which
    * decides when it is due: events reloaded from a spool keep their age.
+   * @param json The event's JSON, written once at acceptance (default: it
+   * is written now); every request for the event sends exactly this.
    * @returns False when the new event was refused.
    */
   enqueue(
     event: SIEMEvent,
     sendWhenFull = true,
     at: number = this.#context.clock.now(),
+    json?: string,
   ): boolean {
     const config = this.config;
     this.#counters.eventsReceived++;
+    let accepted: AcceptedEvent;
+    try {
+      accepted = acceptEvent(event, json);
+    } catch (error) {
+      // Validation keeps this from happening; if it does, the event is
+      // refused where it is seen rather than lost later in a batch.
+      this.#deadLetter(
+        [event],
+        `cannot serialize the event: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        undefined,
+        false,
+      );
+      return false;
+    }
     if (this.buffered >= config.maxBufferedEvents) {
       const reason =
         `buffer full (maxBufferedEvents ${config.maxBufferedEvents}, overflow "${config.overflow}")`;
@@ -170,7 +184,7 @@ export class Destination {
       const oldest = this.#queue.shift() as Entry;
       this.#deadLetter([oldest.event], reason, undefined);
     }
-    this.#queue.push({ event, at });
+    this.#queue.push({ ...accepted, at });
     if (this.#pump === undefined && !this.#closed && this.#context.autoFlush) {
       if (
         sendWhenFull && this.#queue.length >= config.batchSize &&
@@ -383,33 +397,7 @@ export class Destination {
         continue;
       }
       const start = writer.length;
-      try {
-        if (entry.wire) {
-          exporter.writeEvent(writer, entry.wire, entries.length);
-        } else {
-          exporter.writeEvent(
-            writer,
-            entry.event,
-            entries.length,
-            this.#context.eventJson?.(entry.event),
-          );
-        }
-      } catch (error) {
-        // Changed after validation (its metadata is shared with the
-        // caller) into something JSON cannot hold: give this one event up
-        // rather than block the destination.
-        writer.truncate(start);
-        this.#queue.shift();
-        tally.failed++;
-        this.#deadLetter(
-          [entry.event],
-          `cannot serialize the event: ${
-            error instanceof Error ? error.message : String(error)
-          }`,
-          undefined,
-        );
-        continue;
-      }
+      writeEntry(exporter, writer, entry, entries.length);
       const refused = exporter.refuseEventBytes(
         writer.length - start -
           (entries.length > 0 ? exporter.separatorBytes : 0),
@@ -443,12 +431,19 @@ export class Destination {
     if (age <= maxAgeMs || entry.wire !== undefined) return true;
     this.#counters.eventsAged++;
     if (this.config.agedEvents === "send_as_now") {
-      entry.wire = {
-        ...entry.event,
-        timestamp: new Date(now).toISOString(),
-        original_timestamp: entry.event.timestamp,
-      };
-      return true;
+      try {
+        entry.wire = retimed(entry, new Date(now).toISOString());
+        return true;
+      } catch (error) {
+        this.#deadLetter(
+          [entry.event],
+          `cannot serialize the event: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+          undefined,
+        );
+        return false;
+      }
     }
     this.#deadLetter(
       [entry.event],
@@ -472,8 +467,13 @@ export class Destination {
     let pending = batch;
     let attempt = 0;
     while (true) {
-      const events = pending.map((entry) => entry.wire ?? entry.event);
-      const prepared = await this.exporter.prepare(events, body);
+      const events = pending.map((entry) => entry.wire?.event ?? entry.event);
+      // A retry or a split half is written again from the JSON kept at
+      // acceptance, never from the event objects a caller may have changed.
+      const prepared = await this.exporter.prepare(
+        events,
+        body ?? this.#encode(pending),
+      );
       body = undefined;
       let outcome;
       try {
@@ -544,6 +544,18 @@ export class Destination {
       }
       this.#countRetry(tally);
     }
+  }
+
+  // The request body of entries, from the JSON each was accepted with.
+  #encode(entries: readonly Entry[]): Uint8Array<ArrayBuffer> {
+    const writer = this.#writer ??= new BodyWriter();
+    writer.truncate(0);
+    this.exporter.openBatch(writer);
+    for (let i = 0; i < entries.length; i++) {
+      writeEntry(this.exporter, writer, entries[i] as Entry, i);
+    }
+    this.exporter.closeBatch(writer);
+    return writer.bytes();
   }
 
   #countRetry(tally: FlushTally): void {
@@ -717,4 +729,30 @@ export class Destination {
   addTo(total: DeliveryCounters): void {
     addCounters(total, this.#counters);
   }
+}
+
+// Writes an entry with the JSON it was accepted with (or re-timed to): the
+// exporter reads only the event's top-level strings, which no caller holds.
+function writeEntry(
+  exporter: Exporter,
+  writer: BodyWriter,
+  entry: Entry,
+  index: number,
+): void {
+  const sent = entry.wire ?? entry;
+  exporter.writeEvent(writer, sent.event, index, sent.json);
+}
+
+// An aged event sent with the current time, serialized once when it is
+// re-timed. Its metadata is the integrator's own copy, taken at acceptance.
+function retimed(
+  entry: AcceptedEvent,
+  timestamp: string,
+): { event: SIEMEvent; json: string } {
+  const event = {
+    ...entry.event,
+    timestamp,
+    original_timestamp: entry.event.timestamp,
+  };
+  return { event, json: JSON.stringify(event) };
 }

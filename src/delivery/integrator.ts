@@ -150,7 +150,6 @@ export class SIEMIntegrator {
   #accepted = 0;
   #retired: DeliveryCounters = emptyCounters();
   #enabledList: Destination[] | undefined;
-  #jsonCache = new WeakMap<SIEMEvent, string>();
 
   /**
    * Creates the integrator and validates every destination config.
@@ -171,7 +170,6 @@ export class SIEMIntegrator {
       onDeadLetter: options.onDeadLetter,
       logger: options.logger ?? consoleLogger,
       autoFlush: options.autoFlush ?? true,
-      eventJson: (event) => this.#eventJson(event),
     };
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
     this.#source = options.source;
@@ -386,7 +384,7 @@ export class SIEMIntegrator {
       throw new InvalidAuditEventError(toIssues(result.error.issues));
     }
     return toSIEMEvent(
-      result.data,
+      { ...result.data, metadata: ownCopy(result.data.metadata) },
       this.#source === undefined ? undefined : { source: this.#source },
     );
   }
@@ -398,8 +396,11 @@ export class SIEMIntegrator {
       queued: [],
       refused: [],
     };
+    // Serialized once, here: every destination and every attempt sends
+    // these bytes.
+    const json = JSON.stringify(event);
     for (const destination of this.#enabled()) {
-      (destination.enqueue(event, sendWhenFull)
+      (destination.enqueue(event, sendWhenFull, undefined, json)
         ? receipt.queued
         : receipt.refused).push(
           destination.name,
@@ -408,21 +409,25 @@ export class SIEMIntegrator {
     return receipt;
   }
 
-  // An event sent to several destinations is serialized once; with one
-  // destination there is nothing to share.
-  #eventJson(event: SIEMEvent): string {
-    if (this.#enabled().length < 2) return JSON.stringify(event);
-    let json = this.#jsonCache.get(event);
-    if (json === undefined) {
-      json = JSON.stringify(event);
-      this.#jsonCache.set(event, json);
-    }
-    return json;
-  }
-
   #enabled(): Destination[] {
     return this.#enabledList ??= [...this.#destinations.values()].filter((
       destination,
     ) => destination.config.enabled);
+  }
+}
+
+// The caller may keep its metadata and change it after the event is
+// accepted: the event gets its own copy (the JSON sent is fixed at
+// acceptance anyway; the copy keeps dead letters and stop()'s report as
+// accepted too). Validated metadata is plain data, which structuredClone
+// copies exactly; an exotic object (a Proxy) cannot be copied and is refused.
+function ownCopy(metadata: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return structuredClone(metadata);
+  } catch {
+    throw new InvalidAuditEventError([{
+      path: "metadata",
+      message: "must be plain JSON data that can be copied",
+    }]);
   }
 }

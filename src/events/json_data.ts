@@ -58,7 +58,16 @@ function findInArray(
   depth: number,
 ): NonJsonValue | undefined {
   for (let i = 0; i < value.length; i++) {
-    const found = findNonJsonValue(value[i], depth + 1);
+    // As in objects: a getter could answer differently when the event is
+    // serialized, and reading it here would already run caller code.
+    const descriptor = Object.getOwnPropertyDescriptor(value, i);
+    if (descriptor && !("value" in descriptor)) {
+      return {
+        path: [i],
+        reason: "must be a data property, not a getter or setter",
+      };
+    }
+    const found = findNonJsonValue(descriptor?.value, depth + 1);
     if (found) {
       found.path.unshift(i);
       return found;

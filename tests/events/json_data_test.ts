@@ -133,3 +133,23 @@ Deno.test("findNonJsonValue() counts depth from the given start", () => {
   assert.ok(findNonJsonValue({}, MAX_METADATA_DEPTH));
   assert.equal(findNonJsonValue("x", MAX_METADATA_DEPTH + 5), undefined);
 });
+
+Deno.test("findNonJsonValue() refuses getters in arrays as in objects", () => {
+  let reads = 0;
+  const list: unknown[] = [1, 2];
+  Object.defineProperty(list, 1, {
+    get: () => ++reads,
+    enumerable: true,
+  });
+  const found = findNonJsonValue({ list });
+  assert.deepEqual(found?.path, ["list", 1]);
+  assert.equal(
+    found?.reason,
+    "must be a data property, not a getter or setter",
+  );
+  // Checking did not run the getter: it could answer differently later.
+  assert.equal(reads, 0);
+  const object = {};
+  Object.defineProperty(object, "x", { get: () => 1, enumerable: true });
+  assert.deepEqual(findNonJsonValue({ object })?.path, ["object", "x"]);
+});
