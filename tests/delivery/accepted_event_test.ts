@@ -3,7 +3,6 @@ import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
 import type { AuditEventInput } from "../../src/events/audit_event.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
 import { realisticEvents } from "../fixtures/events.ts";
-import { boundedTest } from "../support/fake_clock.ts";
 import { deadLetterSink, MemoryLogger, TOKENS } from "../support/receivers.ts";
 
 // A caller keeps the events it exported and, once the first request has
@@ -68,177 +67,162 @@ function sentMetadata(
   );
 }
 
-Deno.test(
-  "SIEMIntegrator resends what it accepted when the caller changes an event after a 503",
-  boundedTest(async () => {
-    await using hec = startFakeSplunk({ token: TOKENS.splunk });
-    hec.failNext({ status: 503 });
-    const events = keptEvents(10);
-    const sink = deadLetterSink();
-    await using integrator = new SIEMIntegrator([{
-      platform: "splunk",
-      endpoint: hec.url,
-      token: TOKENS.splunk,
-      maxRetries: 2,
-      retryDelayMs: 10,
-    }], {
-      fetch: spoilingFetch(events),
-      logger: new MemoryLogger(),
-      autoFlush: false,
-      onDeadLetter: sink.onDeadLetter,
-    });
-    for (const event of events) integrator.exportEvent(event);
-    const [result] = await integrator.flushAll();
-    assert.equal(result!.eventsSent, 10);
-    assert.equal(hec.requests.length, 2);
-    assert.deepEqual(
-      sentMetadata(hec),
-      events.map((_, i) => ({ kept: `original-${i}`, list: [i, "x"] })),
-    );
-    assertAccounted(
-      integrator,
-      hec.events.map((e) => (e.event as { event_id: string }).event_id),
-      sink.letters.flatMap((l) => l.events.map((e) => e.event_id)),
-      [],
-      events.map((e) => e.event_id!),
-    );
-  }),
-);
+Deno.test("SIEMIntegrator resends what it accepted when the caller changes an event after a 503", async () => {
+  await using hec = startFakeSplunk({ token: TOKENS.splunk });
+  hec.failNext({ status: 503 });
+  const events = keptEvents(10);
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([{
+    platform: "splunk",
+    endpoint: hec.url,
+    token: TOKENS.splunk,
+    maxRetries: 2,
+    retryDelayMs: 10,
+  }], {
+    fetch: spoilingFetch(events),
+    logger: new MemoryLogger(),
+    autoFlush: false,
+    onDeadLetter: sink.onDeadLetter,
+  });
+  for (const event of events) integrator.exportEvent(event);
+  const [result] = await integrator.flushAll();
+  assert.equal(result!.eventsSent, 10);
+  assert.equal(hec.requests.length, 2);
+  assert.deepEqual(
+    sentMetadata(hec),
+    events.map((_, i) => ({ kept: `original-${i}`, list: [i, "x"] })),
+  );
+  assertAccounted(
+    integrator,
+    hec.events.map((e) => (e.event as { event_id: string }).event_id),
+    sink.letters.flatMap((l) => l.events.map((e) => e.event_id)),
+    [],
+    events.map((e) => e.event_id!),
+  );
+});
 
-Deno.test(
-  "SIEMIntegrator splits what it accepted when the caller changes an event after a 413",
-  boundedTest(async () => {
-    await using hec = startFakeSplunk({ token: TOKENS.splunk });
-    hec.failNext({ status: 413 });
-    const events = keptEvents(10);
-    const sink = deadLetterSink();
-    await using integrator = new SIEMIntegrator([{
-      platform: "splunk",
-      endpoint: hec.url,
-      token: TOKENS.splunk,
-    }], {
-      fetch: spoilingFetch(events),
-      logger: new MemoryLogger(),
-      autoFlush: false,
-      onDeadLetter: sink.onDeadLetter,
-    });
-    for (const event of events) integrator.exportEvent(event);
-    const [result] = await integrator.flushAll();
-    assert.equal(result!.eventsSent, 10);
-    assert.equal(result!.eventsFailed, 0);
-    // The refused request, then its two halves.
-    assert.equal(hec.requests.length, 3);
-    assert.deepEqual(
-      sentMetadata(hec),
-      events.map((_, i) => ({ kept: `original-${i}`, list: [i, "x"] })),
-    );
-    assertAccounted(
-      integrator,
-      hec.events.map((e) => (e.event as { event_id: string }).event_id),
-      sink.letters.flatMap((l) => l.events.map((e) => e.event_id)),
-      [],
-      events.map((e) => e.event_id!),
-    );
-  }),
-);
+Deno.test("SIEMIntegrator splits what it accepted when the caller changes an event after a 413", async () => {
+  await using hec = startFakeSplunk({ token: TOKENS.splunk });
+  hec.failNext({ status: 413 });
+  const events = keptEvents(10);
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([{
+    platform: "splunk",
+    endpoint: hec.url,
+    token: TOKENS.splunk,
+  }], {
+    fetch: spoilingFetch(events),
+    logger: new MemoryLogger(),
+    autoFlush: false,
+    onDeadLetter: sink.onDeadLetter,
+  });
+  for (const event of events) integrator.exportEvent(event);
+  const [result] = await integrator.flushAll();
+  assert.equal(result!.eventsSent, 10);
+  assert.equal(result!.eventsFailed, 0);
+  // The refused request, then its two halves.
+  assert.equal(hec.requests.length, 3);
+  assert.deepEqual(
+    sentMetadata(hec),
+    events.map((_, i) => ({ kept: `original-${i}`, list: [i, "x"] })),
+  );
+  assertAccounted(
+    integrator,
+    hec.events.map((e) => (e.event as { event_id: string }).event_id),
+    sink.letters.flatMap((l) => l.events.map((e) => e.event_id)),
+    [],
+    events.map((e) => e.event_id!),
+  );
+});
 
-Deno.test(
-  "SIEMIntegrator keeps accepted events accounted for when changed under the background loop",
-  boundedTest(async () => {
-    await using hec = startFakeSplunk({ token: TOKENS.splunk });
-    hec.failNext({ status: 503 });
-    const events = keptEvents(10);
-    const sink = deadLetterSink();
-    const logger = new MemoryLogger();
-    await using integrator = new SIEMIntegrator([{
-      platform: "splunk",
-      endpoint: hec.url,
-      token: TOKENS.splunk,
-      batchSize: 10,
-      maxRetries: 1,
-      retryDelayMs: 10,
-    }], {
-      fetch: spoilingFetch(events),
-      logger,
-      onDeadLetter: sink.onDeadLetter,
-    });
-    // A full batch starts the background loop at once.
-    for (const event of events) integrator.exportEvent(event);
-    const deadline = Date.now() + 5000;
-    while (hec.events.length < 10 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    while (integrator.getStats().buffered > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    assert.deepEqual(logger.lines, []);
-    assert.equal(hec.events.length, 10);
-    assertAccounted(
-      integrator,
-      hec.events.map((e) => (e.event as { event_id: string }).event_id),
-      sink.letters.flatMap((l) => l.events.map((e) => e.event_id)),
-      [],
-      events.map((e) => e.event_id!),
-    );
-  }),
-);
+Deno.test("SIEMIntegrator keeps accepted events accounted for when changed under the background loop", async () => {
+  await using hec = startFakeSplunk({ token: TOKENS.splunk });
+  hec.failNext({ status: 503 });
+  const events = keptEvents(10);
+  const sink = deadLetterSink();
+  const logger = new MemoryLogger();
+  await using integrator = new SIEMIntegrator([{
+    platform: "splunk",
+    endpoint: hec.url,
+    token: TOKENS.splunk,
+    batchSize: 10,
+    maxRetries: 1,
+    retryDelayMs: 10,
+  }], {
+    fetch: spoilingFetch(events),
+    logger,
+    onDeadLetter: sink.onDeadLetter,
+  });
+  // A full batch starts the background loop at once.
+  for (const event of events) integrator.exportEvent(event);
+  const deadline = Date.now() + 5000;
+  while (hec.events.length < 10 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  while (integrator.getStats().buffered > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.deepEqual(logger.lines, []);
+  assert.equal(hec.events.length, 10);
+  assertAccounted(
+    integrator,
+    hec.events.map((e) => (e.event as { event_id: string }).event_id),
+    sink.letters.flatMap((l) => l.events.map((e) => e.event_id)),
+    [],
+    events.map((e) => e.event_id!),
+  );
+});
 
-Deno.test(
-  "SIEMIntegrator.stop() never rejects when the caller changes an event it holds",
-  boundedTest(async () => {
-    await using hec = startFakeSplunk({ token: TOKENS.splunk });
-    hec.failNext({ status: 503 }, { status: 413 });
-    const events = keptEvents(10);
-    const sink = deadLetterSink();
-    const integrator = new SIEMIntegrator([{
-      platform: "splunk",
-      endpoint: hec.url,
-      token: TOKENS.splunk,
-      maxRetries: 3,
-      retryDelayMs: 10,
-    }], {
-      fetch: spoilingFetch(events),
-      logger: new MemoryLogger(),
-      autoFlush: false,
-      onDeadLetter: sink.onDeadLetter,
-    });
-    for (const event of events) integrator.exportEvent(event);
-    const report = await integrator.stop({ timeoutMs: 3000 });
-    assert.equal(report.undeliveredCount, 0);
-    assert.equal(hec.events.length, 10);
-    assert.deepEqual(
-      sentMetadata(hec),
-      events.map((_, i) => ({ kept: `original-${i}`, list: [i, "x"] })),
-    );
-    assertAccounted(
-      integrator,
-      hec.events.map((e) => (e.event as { event_id: string }).event_id),
-      sink.letters.flatMap((l) => l.events.map((e) => e.event_id)),
-      report.destinations.flatMap((d) => d.undelivered.map((e) => e.event_id)),
-      events.map((e) => e.event_id!),
-    );
-  }),
-);
+Deno.test("SIEMIntegrator.stop() never rejects when the caller changes an event it holds", async () => {
+  await using hec = startFakeSplunk({ token: TOKENS.splunk });
+  hec.failNext({ status: 503 }, { status: 413 });
+  const events = keptEvents(10);
+  const sink = deadLetterSink();
+  const integrator = new SIEMIntegrator([{
+    platform: "splunk",
+    endpoint: hec.url,
+    token: TOKENS.splunk,
+    maxRetries: 3,
+    retryDelayMs: 10,
+  }], {
+    fetch: spoilingFetch(events),
+    logger: new MemoryLogger(),
+    autoFlush: false,
+    onDeadLetter: sink.onDeadLetter,
+  });
+  for (const event of events) integrator.exportEvent(event);
+  const report = await integrator.stop({ timeoutMs: 3000 });
+  assert.equal(report.undeliveredCount, 0);
+  assert.equal(hec.events.length, 10);
+  assert.deepEqual(
+    sentMetadata(hec),
+    events.map((_, i) => ({ kept: `original-${i}`, list: [i, "x"] })),
+  );
+  assertAccounted(
+    integrator,
+    hec.events.map((e) => (e.event as { event_id: string }).event_id),
+    sink.letters.flatMap((l) => l.events.map((e) => e.event_id)),
+    report.destinations.flatMap((d) => d.undelivered.map((e) => e.event_id)),
+    events.map((e) => e.event_id!),
+  );
+});
 
-Deno.test(
-  "SIEMIntegrator.stop() reports undelivered events as they were accepted",
-  boundedTest(async () => {
-    const events = keptEvents(3);
-    const integrator = new SIEMIntegrator([{
-      platform: "splunk",
-      endpoint: "http://127.0.0.1:1",
-      token: TOKENS.splunk,
-      maxRetries: 0,
-    }], { logger: new MemoryLogger(), autoFlush: false });
-    for (const event of events) integrator.exportEvent(event);
-    spoil(events);
-    const report = await integrator.stop({ timeoutMs: 1000 });
-    const undelivered = report.destinations[0]!.undelivered;
-    assert.equal(undelivered.length, 3);
-    // Written as the server writes its undelivered-events file.
-    assert.deepEqual(
-      undelivered.map((event) => JSON.parse(JSON.stringify(event)).metadata),
-      events.map((_, i) => ({ kept: `original-${i}`, list: [i, "x"] })),
-    );
-  }),
-);
+Deno.test("SIEMIntegrator.stop() reports undelivered events as they were accepted", async () => {
+  const events = keptEvents(3);
+  const integrator = new SIEMIntegrator([{
+    platform: "splunk",
+    endpoint: "http://127.0.0.1:1",
+    token: TOKENS.splunk,
+    maxRetries: 0,
+  }], { logger: new MemoryLogger(), autoFlush: false });
+  for (const event of events) integrator.exportEvent(event);
+  spoil(events);
+  const report = await integrator.stop({ timeoutMs: 1000 });
+  const undelivered = report.destinations[0]!.undelivered;
+  assert.equal(undelivered.length, 3);
+  // Written as the server writes its undelivered-events file.
+  assert.deepEqual(
+    undelivered.map((event) => JSON.parse(JSON.stringify(event)).metadata),
+    events.map((_, i) => ({ kept: `original-${i}`, list: [i, "x"] })),
+  );
+});
