@@ -12,6 +12,7 @@ import type { SIEMConfig } from "../platforms/siem_config.ts";
 import type { EventFailure, ResponseVerdict } from "../platforms/verdict.ts";
 import { backoffDelayMs } from "./backoff.ts";
 import { type Clock, sleep } from "./clock.ts";
+import { DeadLetterOutbox } from "./dead_letter_outbox.ts";
 import { EventQueue } from "./event_queue.ts";
 import type {
   DeadLetter,
@@ -101,6 +102,7 @@ export class Destination {
   #interrupt: AbortController | undefined;
   #deadline: AbortController | undefined;
   #writer: BodyWriter | undefined;
+  #letters: DeadLetterOutbox | undefined;
 
   /**
    * Creates the destination. No timer starts until events arrive.
@@ -130,6 +132,7 @@ export class Destination {
 
   /** Opens the destination again after {@linkcode close}. */
   reopen(): void {
+    this.#letters?.reopen();
     this.#closed = false;
     this.#interrupt = undefined;
     this.#deadline = undefined;
@@ -208,6 +211,8 @@ export class Destination {
    */
   async flush(signals: DrainSignals = {}): Promise<ExportResult> {
     const started = this.#context.clock.now();
+    // Kept dead letters are offered again (by close() itself when closing).
+    if (!this.#closed) this.#letters?.retryNow();
     while (this.#pump) await this.#pump;
     const tally: FlushTally = { sent: 0, failed: 0, retries: 0 };
     this.#clearTimer();
@@ -237,7 +242,9 @@ export class Destination {
    * until `deadlineMs` passes; then aborts what is still in flight.
    *
    * @param deadlineMs How long delivery may go on.
-   * @returns The final flush and the events it could not deliver.
+   * @returns The final flush and the events it could not deliver: those
+   * still buffered, then those of dead letters the `onDeadLetter` callback
+   * never took.
    */
   async close(deadlineMs: number): Promise<DestinationReport> {
     this.#closed = true;
@@ -256,9 +263,13 @@ export class Destination {
         sleep: deadline.signal,
         request: deadline.signal,
       });
+      const refused = await this.#letters?.close(deadline.signal) ?? [];
       return {
         result,
-        undelivered: this.#queue.toArray().map((entry) => entry.event),
+        undelivered: [
+          ...this.#queue.toArray().map((entry) => entry.event),
+          ...refused,
+        ],
       };
     } finally {
       clock.clearTimeout(handle);
@@ -658,12 +669,6 @@ export class Destination {
       at: new Date(this.#context.clock.now()).toISOString(),
     };
     const { onDeadLetter, logger } = this.#context;
-    const report = (error: unknown) =>
-      logger.error("dead-letter callback failed", {
-        destination: this.name,
-        events: events.length,
-        error: String(error),
-      });
     if (!onDeadLetter) {
       logger.error("events dead-lettered (no onDeadLetter callback set)", {
         destination: this.name,
@@ -671,11 +676,20 @@ export class Destination {
         eventIds: events.map((event) => event.event_id),
       });
     } else {
-      try {
-        Promise.resolve(onDeadLetter(letter)).catch(report);
-      } catch (error) {
-        report(error);
-      }
+      // A callback that fails does not lose the letter: it is kept, offered
+      // again with backoff, and reported by stop() if never taken.
+      this.#letters ??= new DeadLetterOutbox({
+        callback: onDeadLetter,
+        clock: this.#context.clock,
+        random: this.#context.random,
+        backoff: this.config,
+        timers: this.#context.autoFlush,
+        logger,
+        destination: this.name,
+        describe: (error) =>
+          this.#redact(error instanceof Error ? error.message : String(error)),
+      });
+      this.#letters.send(letter);
     }
     // A spool learns the events left for good after the callback has seen
     // them and their reason.
