@@ -87,8 +87,9 @@ export class Destination {
   /** The destination's exporter (and, through it, its config). */
   readonly exporter: Exporter;
   #context: DestinationContext;
-  #queue = new EventQueue<Entry>();
+  #queue = new EventQueue<Entry>((entry) => entry.bytes);
   #inFlight = 0;
+  #inFlightBytes = 0;
   #pump: Promise<void> | undefined;
   #timer: unknown;
   #timerDue = 0;
@@ -128,6 +129,42 @@ export class Destination {
   /** Events buffered, including a batch in flight. */
   get buffered(): number {
     return this.#queue.length + this.#inFlight;
+  }
+
+  /** Bytes of event JSON buffered, including a batch in flight. */
+  get bufferedBytes(): number {
+    return this.#queue.weight + this.#inFlightBytes;
+  }
+
+  /**
+   * Whether `count` more events of `bytes` bytes of JSON in all fit in the
+   * buffer without its overflow policy.
+   *
+   * @param count How many events.
+   * @param bytes Their JSON size in all.
+   * @returns True when both limits hold them.
+   */
+  fits(count: number, bytes: number): boolean {
+    return this.buffered + count <= this.config.maxBufferedEvents &&
+      this.bufferedBytes + bytes <= this.config.maxBufferedBytes;
+  }
+
+  /**
+   * How many more events the buffer takes: its free event slots, or fewer
+   * when its free bytes hold fewer events of the average size buffered.
+   */
+  get room(): number {
+    const { maxBufferedEvents, maxBufferedBytes } = this.config;
+    const buffered = this.buffered;
+    let free = maxBufferedEvents - buffered;
+    const bytes = this.bufferedBytes;
+    if (bytes > 0) {
+      free = Math.min(
+        free,
+        Math.floor((maxBufferedBytes - bytes) / (bytes / buffered)),
+      );
+    }
+    return Math.max(0, free);
   }
 
   /** Opens the destination again after {@linkcode close}. */
@@ -177,15 +214,36 @@ export class Destination {
       );
       return false;
     }
-    if (this.buffered >= config.maxBufferedEvents) {
-      const reason =
-        `buffer full (maxBufferedEvents ${config.maxBufferedEvents}, overflow "${config.overflow}")`;
-      if (config.overflow === "reject" || this.#queue.length === 0) {
+    if (!this.fits(1, accepted.bytes)) {
+      const { bytes } = accepted;
+      if (bytes > config.maxBufferedBytes) {
+        this.#deadLetter(
+          [event],
+          `event is ${bytes} bytes of JSON, more than the buffer holds (maxBufferedBytes ${config.maxBufferedBytes})`,
+          undefined,
+          false,
+        );
+        return false;
+      }
+      const limit = this.buffered >= config.maxBufferedEvents
+        ? `maxBufferedEvents ${config.maxBufferedEvents}`
+        : `maxBufferedBytes ${config.maxBufferedBytes}`;
+      const reason = `buffer full (${limit}, overflow "${config.overflow}")`;
+      // Dropping every waiting event must make room: a batch in flight
+      // (possibly the whole buffer) cannot be given up.
+      if (
+        config.overflow === "reject" ||
+        this.#inFlight >= config.maxBufferedEvents ||
+        this.#inFlightBytes + bytes > config.maxBufferedBytes
+      ) {
         this.#deadLetter([event], reason, undefined, false);
         return false;
       }
-      const oldest = this.#queue.shift() as Entry;
-      this.#deadLetter([oldest.event], reason, undefined);
+      const dropped: SIEMEvent[] = [];
+      while (!this.fits(1, bytes)) {
+        dropped.push((this.#queue.shift() as Entry).event);
+      }
+      this.#deadLetter(dropped, reason, undefined);
     }
     this.#queue.push({ ...accepted, at });
     if (this.#pump === undefined && !this.#closed && this.#context.autoFlush) {
@@ -374,11 +432,13 @@ export class Destination {
       const batch = this.#takeBatch(tally);
       if (!batch) continue;
       this.#inFlight = batch.entries.length;
+      this.#inFlightBytes = batch.bytes;
       let left: Entry[];
       try {
         left = await this.#deliver(batch.entries, batch.body, signals, tally);
       } finally {
         this.#inFlight = 0;
+        this.#inFlightBytes = 0;
       }
       if (left.length > 0) {
         this.#queue.unshiftAll(left);
@@ -393,13 +453,16 @@ export class Destination {
   // on the way.
   #takeBatch(
     tally: FlushTally,
-  ): { entries: Entry[]; body: Uint8Array<ArrayBuffer> } | undefined {
+  ):
+    | { entries: Entry[]; bytes: number; body: Uint8Array<ArrayBuffer> }
+    | undefined {
     const { batchSize, maxBatchBytes, maxEventAgeMs } = this.config;
     const exporter = this.exporter;
     const writer = this.#writer ??= new BodyWriter();
     writer.truncate(0);
     exporter.openBatch(writer);
     const entries: Entry[] = [];
+    let bytes = 0;
     while (this.#queue.length > 0 && entries.length < batchSize) {
       const entry = this.#queue.peek() as Entry;
       if (maxEventAgeMs !== undefined && !this.#fresh(entry, maxEventAgeMs)) {
@@ -427,10 +490,11 @@ export class Destination {
       }
       this.#queue.shift();
       entries.push(entry);
+      bytes += entry.bytes;
     }
     if (entries.length === 0) return undefined;
     exporter.closeBatch(writer);
-    return { entries, body: writer.bytes() };
+    return { entries, bytes, body: writer.bytes() };
   }
 
   // Whether an event is young enough for the platform. An older one is

@@ -19,7 +19,8 @@ import {
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { exportValidated } from "./internal.ts";
+import { BuffersFullError, exportValidated } from "./internal.ts";
+import { utf8Length } from "./accepted_event.ts";
 import { Destination, type DestinationContext } from "./destination.ts";
 import { consoleLogger } from "./console_logger.ts";
 import type {
@@ -252,7 +253,29 @@ export class SIEMIntegrator {
     const options = this.#source === undefined
       ? undefined
       : { source: this.#source };
-    for (const event of events) this.#enqueue(toSIEMEvent(event, options));
+    const accepted = events.map((event) => {
+      const siemEvent = toSIEMEvent(event, options);
+      const json = JSON.stringify(siemEvent);
+      return { event: siemEvent, json, bytes: utf8Length(json) };
+    });
+    // All or none: the app answers 202 only when every destination holds
+    // them all, counted in events and in bytes (capacity() is an estimate
+    // in events of the average size).
+    for (const destination of this.#enabled()) {
+      const { maxBufferedBytes } = destination.config;
+      let bytes = 0;
+      for (const item of accepted) {
+        // One larger than a whole buffer is dead-lettered when buffered:
+        // refusing the request would only make the client send it again.
+        if (item.bytes <= maxBufferedBytes) bytes += item.bytes;
+      }
+      if (!destination.fits(accepted.length, bytes)) {
+        throw new BuffersFullError(destination.name);
+      }
+    }
+    for (const item of accepted) {
+      this.#enqueue(item.event, true, item.json);
+    }
   }
 
   /**
@@ -302,17 +325,16 @@ export class SIEMIntegrator {
   /**
    * How many more events every enabled destination can buffer now: the
    * smallest free space of their buffers, or 0 when no destination is
-   * enabled (nothing could carry an event).
+   * enabled (nothing could carry an event). A buffer's free space is its
+   * free event slots (`maxBufferedEvents`), or fewer when its free bytes
+   * (`maxBufferedBytes`) hold fewer events of the average size it holds.
    *
    * @returns The number of events that can be accepted without overflow.
    */
   capacity(): number {
     let free = Infinity;
     for (const destination of this.#enabled()) {
-      free = Math.min(
-        free,
-        destination.config.maxBufferedEvents - destination.buffered,
-      );
+      free = Math.min(free, destination.room);
     }
     return free === Infinity ? 0 : Math.max(0, free);
   }
@@ -389,16 +411,19 @@ export class SIEMIntegrator {
     );
   }
 
-  #enqueue(event: SIEMEvent, sendWhenFull = true): EnqueueReceipt {
+  #enqueue(
+    event: SIEMEvent,
+    sendWhenFull = true,
+    // Serialized once, here: every destination and every attempt sends
+    // these bytes.
+    json: string = JSON.stringify(event),
+  ): EnqueueReceipt {
     this.#accepted++;
     const receipt: EnqueueReceipt = {
       eventId: event.event_id,
       queued: [],
       refused: [],
     };
-    // Serialized once, here: every destination and every attempt sends
-    // these bytes.
-    const json = JSON.stringify(event);
     for (const destination of this.#enabled()) {
       (destination.enqueue(event, sendWhenFull, undefined, json)
         ? receipt.queued
