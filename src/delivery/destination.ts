@@ -317,10 +317,15 @@ export class Destination {
     const clock = this.#context.clock;
     const handle = clock.setTimeout(() => deadline.abort(), deadlineMs);
     try {
-      const result = await this.flush({
-        sleep: deadline.signal,
-        request: deadline.signal,
-      });
+      let result: ExportResult;
+      try {
+        result = await this.flush({
+          sleep: deadline.signal,
+          request: deadline.signal,
+        });
+      } catch (error) {
+        result = this.#crashed(error);
+      }
       const refused = await this.#letters?.close(deadline.signal) ?? [];
       return {
         result,
@@ -332,6 +337,32 @@ export class Destination {
     } finally {
       clock.clearTimeout(handle);
     }
+  }
+
+  // A flush that threw is a defect, not a SIEM failure: close() still
+  // reports what is buffered (so that a server writes its undelivered
+  // events) instead of rejecting.
+  #crashed(error: unknown): ExportResult {
+    const reason = this.#redact(
+      `delivery failed: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+    this.#context.logger.error("delivery failed while stopping", {
+      destination: this.name,
+      error: reason,
+    });
+    return {
+      success: false,
+      platform: this.config.platform,
+      destination: this.name,
+      eventsSent: 0,
+      eventsFailed: 0,
+      eventsQueued: this.buffered,
+      latencyMs: 0,
+      error: reason,
+      retries: 0,
+    };
   }
 
   /**
