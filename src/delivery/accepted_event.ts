@@ -42,6 +42,8 @@ export function acceptEvent(
   return { event, json, bytes: utf8Length(json) };
 }
 
+const NON_ASCII = /[\u0080-\uFFFF]/;
+
 /**
  * The UTF-8 size of a string, without encoding it.
  *
@@ -55,6 +57,8 @@ export function acceptEvent(
  * `TextEncoder` writes U+FFFD).
  */
 export function utf8Length(text: string): number {
+  // Most event JSON is ASCII: one native scan instead of a loop.
+  if (!NON_ASCII.test(text)) return text.length;
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

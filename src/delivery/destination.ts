@@ -186,21 +186,24 @@ export class Destination {
    * when an explicit flush follows).
    * @param at When the event was first accepted (default now), which
    * decides when it is due: events reloaded from a spool keep their age.
-   * @param json The event's JSON, written once at acceptance (default: it
-   * is written now); every request for the event sends exactly this.
+   * @param serialized The event's JSON and its UTF-8 size, written once at
+   * acceptance (default: written now); every request for the event sends
+   * exactly this JSON.
    * @returns False when the new event was refused.
    */
   enqueue(
     event: SIEMEvent,
     sendWhenFull = true,
     at: number = this.#context.clock.now(),
-    json?: string,
+    serialized?: { json: string; bytes: number },
   ): boolean {
     const config = this.config;
     this.#counters.eventsReceived++;
     let accepted: AcceptedEvent;
     try {
-      accepted = acceptEvent(event, json);
+      accepted = serialized
+        ? { event, json: serialized.json, bytes: serialized.bytes }
+        : acceptEvent(event);
     } catch (error) {
       // Validation keeps this from happening; if it does, the event is
       // refused where it is seen rather than lost later in a batch.

@@ -11,6 +11,7 @@ import {
   InvalidAuditEventError,
   toIssues,
 } from "../events/audit_event.ts";
+import { copyJsonData } from "../events/json_data.ts";
 import { type SIEMEvent, toSIEMEvent } from "../events/siem_event.ts";
 import { createExporter } from "../platforms/create_exporter.ts";
 import {
@@ -20,7 +21,7 @@ import {
 } from "../platforms/siem_config.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { BuffersFullError, exportValidated } from "./internal.ts";
-import { utf8Length } from "./accepted_event.ts";
+import { type AcceptedEvent, acceptEvent } from "./accepted_event.ts";
 import { Destination, type DestinationContext } from "./destination.ts";
 import { consoleLogger } from "./console_logger.ts";
 import type {
@@ -254,9 +255,7 @@ export class SIEMIntegrator {
       ? undefined
       : { source: this.#source };
     const accepted = events.map((event) => {
-      const siemEvent = toSIEMEvent(event, options);
-      const json = JSON.stringify(siemEvent);
-      return { event: siemEvent, json, bytes: utf8Length(json) };
+      return acceptEvent(toSIEMEvent(event, options));
     });
     // All or none: the app answers 202 only when every destination holds
     // them all, counted in events and in bytes (capacity() is an estimate
@@ -274,7 +273,7 @@ export class SIEMIntegrator {
       }
     }
     for (const item of accepted) {
-      this.#enqueue(item.event, true, item.json);
+      this.#enqueue(item.event, true, item);
     }
   }
 
@@ -406,7 +405,7 @@ export class SIEMIntegrator {
       throw new InvalidAuditEventError(toIssues(result.error.issues));
     }
     return toSIEMEvent(
-      { ...result.data, metadata: ownCopy(result.data.metadata) },
+      { ...result.data, metadata: copyJsonData(result.data.metadata) },
       this.#source === undefined ? undefined : { source: this.#source },
     );
   }
@@ -416,7 +415,7 @@ export class SIEMIntegrator {
     sendWhenFull = true,
     // Serialized once, here: every destination and every attempt sends
     // these bytes.
-    json: string = JSON.stringify(event),
+    serialized: AcceptedEvent = acceptEvent(event),
   ): EnqueueReceipt {
     this.#accepted++;
     const receipt: EnqueueReceipt = {
@@ -425,7 +424,7 @@ export class SIEMIntegrator {
       refused: [],
     };
     for (const destination of this.#enabled()) {
-      (destination.enqueue(event, sendWhenFull, undefined, json)
+      (destination.enqueue(event, sendWhenFull, undefined, serialized)
         ? receipt.queued
         : receipt.refused).push(
           destination.name,
@@ -438,21 +437,5 @@ export class SIEMIntegrator {
     return this.#enabledList ??= [...this.#destinations.values()].filter((
       destination,
     ) => destination.config.enabled);
-  }
-}
-
-// The caller may keep its metadata and change it after the event is
-// accepted: the event gets its own copy (the JSON sent is fixed at
-// acceptance anyway; the copy keeps dead letters and stop()'s report as
-// accepted too). Validated metadata is plain data, which structuredClone
-// copies exactly; an exotic object (a Proxy) cannot be copied and is refused.
-function ownCopy(metadata: Record<string, unknown>): Record<string, unknown> {
-  try {
-    return structuredClone(metadata);
-  } catch {
-    throw new InvalidAuditEventError([{
-      path: "metadata",
-      message: "must be plain JSON data that can be copied",
-    }]);
   }
 }

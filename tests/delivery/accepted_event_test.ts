@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { utf8Length } from "../../src/delivery/accepted_event.ts";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
 import type { AuditEventInput } from "../../src/events/audit_event.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
@@ -225,4 +226,12 @@ Deno.test("SIEMIntegrator.stop() reports undelivered events as they were accepte
     undelivered.map((event) => JSON.parse(JSON.stringify(event)).metadata),
     events.map((_, i) => ({ kept: `original-${i}`, list: [i, "x"] })),
   );
+});
+
+Deno.test("utf8Length() matches TextEncoder for ASCII, non-ASCII, pairs and lone surrogates", () => {
+  for (
+    const text of ["", "plain ascii", "é", "東京", "😀 x", "a\uD800b", "\uDC00"]
+  ) {
+    assert.equal(utf8Length(text), new TextEncoder().encode(text).length, text);
+  }
 });
