@@ -54,12 +54,14 @@ export {
   DATADOG_MAX_REQUEST_BYTES,
   DEFAULT_INDEX,
   DEFAULT_MAX_BATCH_BYTES,
+  DEFAULT_MAX_BUFFERED_BYTES,
   type OverflowPolicy,
   parseSIEMConfig,
   type SIEMConfig,
   SIEMConfigError,
   type SIEMConfigInput,
   SIEMConfigSchema,
+  WORKER_MAX_BUFFERED_BYTES,
 } from "./src/platforms/siem_config.ts";
 export {
   Exporter,

@@ -4,6 +4,7 @@
  * @module
  */
 import type { SIEMEvent } from "../events/siem_event.ts";
+import { type AcceptedEvent, acceptEvent } from "./accepted_event.ts";
 import { BodyWriter } from "../platforms/body_writer.ts";
 import { RequestAbortedError } from "../platforms/exporter.ts";
 import type { Exporter } from "../platforms/exporter.ts";
@@ -12,6 +13,7 @@ import { redactSecret } from "../platforms/redact.ts";
 import type { EventFailure, ResponseVerdict } from "../platforms/verdict.ts";
 import { backoffDelayMs } from "./backoff.ts";
 import { type Clock, sleep } from "./clock.ts";
+import { DeadLetterOutbox } from "./dead_letter_outbox.ts";
 import { EventQueue } from "./event_queue.ts";
 import type {
   DeadLetter,
@@ -41,11 +43,6 @@ export interface DestinationContext {
   /** Whether a timer flushes on its own (false: only explicit flushes send). */
   autoFlush: boolean;
   /**
-   * The event's JSON, from a cache shared by the destinations an event is
-   * sent to, so that it is serialized once; default `JSON.stringify`.
-   */
-  eventJson?: ((event: SIEMEvent) => string) | undefined;
-  /**
    * Told when buffered events leave for good, delivered or dead-lettered
    * (not when the overflow policy refuses a new event): a durable spool
    * deletes them from storage then.
@@ -59,10 +56,9 @@ export interface DestinationContext {
     | undefined;
 }
 
-interface Entry {
-  event: SIEMEvent;
+interface Entry extends AcceptedEvent {
   /** What is sent when it differs from `event` (a re-timed aged event). */
-  wire?: SIEMEvent | undefined;
+  wire?: { event: SIEMEvent; json: string } | undefined;
   /** When it was buffered, on the destination's clock. */
   at: number;
 }
@@ -92,8 +88,9 @@ export class Destination {
   /** The destination's exporter (and, through it, its config). */
   readonly exporter: Exporter;
   #context: DestinationContext;
-  #queue = new EventQueue<Entry>();
+  #queue = new EventQueue<Entry>((entry) => entry.bytes);
   #inFlight = 0;
+  #inFlightBytes = 0;
   #pump: Promise<void> | undefined;
   #timer: unknown;
   #timerDue = 0;
@@ -107,6 +104,7 @@ export class Destination {
   #interrupt: AbortController | undefined;
   #deadline: AbortController | undefined;
   #writer: BodyWriter | undefined;
+  #letters: DeadLetterOutbox | undefined;
 
   /**
    * Creates the destination. No timer starts until events arrive.
@@ -134,8 +132,45 @@ export class Destination {
     return this.#queue.length + this.#inFlight;
   }
 
+  /** Bytes of event JSON buffered, including a batch in flight. */
+  get bufferedBytes(): number {
+    return this.#queue.weight + this.#inFlightBytes;
+  }
+
+  /**
+   * Whether `count` more events of `bytes` bytes of JSON in all fit in the
+   * buffer without its overflow policy.
+   *
+   * @param count How many events.
+   * @param bytes Their JSON size in all.
+   * @returns True when both limits hold them.
+   */
+  fits(count: number, bytes: number): boolean {
+    return this.buffered + count <= this.config.maxBufferedEvents &&
+      this.bufferedBytes + bytes <= this.config.maxBufferedBytes;
+  }
+
+  /**
+   * How many more events the buffer takes: its free event slots, or fewer
+   * when its free bytes hold fewer events of the average size buffered.
+   */
+  get room(): number {
+    const { maxBufferedEvents, maxBufferedBytes } = this.config;
+    const buffered = this.buffered;
+    let free = maxBufferedEvents - buffered;
+    const bytes = this.bufferedBytes;
+    if (bytes > 0) {
+      free = Math.min(
+        free,
+        Math.floor((maxBufferedBytes - bytes) / (bytes / buffered)),
+      );
+    }
+    return Math.max(0, free);
+  }
+
   /** Opens the destination again after {@linkcode close}. */
   reopen(): void {
+    this.#letters?.reopen();
     this.#closed = false;
     this.#interrupt = undefined;
     this.#deadline = undefined;
@@ -152,26 +187,69 @@ export class Destination {
    * when an explicit flush follows).
    * @param at When the event was first accepted (default now), which
    * decides when it is due: events reloaded from a spool keep their age.
+   * @param serialized The event's JSON and its UTF-8 size, written once at
+   * acceptance (default: written now); every request for the event sends
+   * exactly this JSON.
    * @returns False when the new event was refused.
    */
   enqueue(
     event: SIEMEvent,
     sendWhenFull = true,
     at: number = this.#context.clock.now(),
+    serialized?: { json: string; bytes: number },
   ): boolean {
     const config = this.config;
     this.#counters.eventsReceived++;
-    if (this.buffered >= config.maxBufferedEvents) {
-      const reason =
-        `buffer full (maxBufferedEvents ${config.maxBufferedEvents}, overflow "${config.overflow}")`;
-      if (config.overflow === "reject" || this.#queue.length === 0) {
+    let accepted: AcceptedEvent;
+    try {
+      accepted = serialized
+        ? { event, json: serialized.json, bytes: serialized.bytes }
+        : acceptEvent(event);
+    } catch (error) {
+      // Validation keeps this from happening; if it does, the event is
+      // refused where it is seen rather than lost later in a batch.
+      this.#deadLetter(
+        [event],
+        `cannot serialize the event: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        undefined,
+        false,
+      );
+      return false;
+    }
+    if (!this.fits(1, accepted.bytes)) {
+      const { bytes } = accepted;
+      if (bytes > config.maxBufferedBytes) {
+        this.#deadLetter(
+          [event],
+          `event is ${bytes} bytes of JSON, more than the buffer holds (maxBufferedBytes ${config.maxBufferedBytes})`,
+          undefined,
+          false,
+        );
+        return false;
+      }
+      const limit = this.buffered >= config.maxBufferedEvents
+        ? `maxBufferedEvents ${config.maxBufferedEvents}`
+        : `maxBufferedBytes ${config.maxBufferedBytes}`;
+      const reason = `buffer full (${limit}, overflow "${config.overflow}")`;
+      // Dropping every waiting event must make room: a batch in flight
+      // (possibly the whole buffer) cannot be given up.
+      if (
+        config.overflow === "reject" ||
+        this.#inFlight >= config.maxBufferedEvents ||
+        this.#inFlightBytes + bytes > config.maxBufferedBytes
+      ) {
         this.#deadLetter([event], reason, undefined, false);
         return false;
       }
-      const oldest = this.#queue.shift() as Entry;
-      this.#deadLetter([oldest.event], reason, undefined);
+      const dropped: SIEMEvent[] = [];
+      while (!this.fits(1, bytes)) {
+        dropped.push((this.#queue.shift() as Entry).event);
+      }
+      this.#deadLetter(dropped, reason, undefined);
     }
-    this.#queue.push({ event, at });
+    this.#queue.push({ ...accepted, at });
     if (this.#pump === undefined && !this.#closed && this.#context.autoFlush) {
       if (
         sendWhenFull && this.#queue.length >= config.batchSize &&
@@ -195,6 +273,8 @@ export class Destination {
    */
   async flush(signals: DrainSignals = {}): Promise<ExportResult> {
     const started = this.#context.clock.now();
+    // Kept dead letters are offered again (by close() itself when closing).
+    if (!this.#closed) this.#letters?.retryNow();
     while (this.#pump) await this.#pump;
     const tally: FlushTally = { sent: 0, failed: 0, retries: 0 };
     this.#clearTimer();
@@ -224,7 +304,9 @@ export class Destination {
    * until `deadlineMs` passes; then aborts what is still in flight.
    *
    * @param deadlineMs How long delivery may go on.
-   * @returns The final flush and the events it could not deliver.
+   * @returns The final flush and the events it could not deliver: those
+   * still buffered, then those of dead letters the `onDeadLetter` callback
+   * never took.
    */
   async close(deadlineMs: number): Promise<DestinationReport> {
     this.#closed = true;
@@ -239,17 +321,52 @@ export class Destination {
     const clock = this.#context.clock;
     const handle = clock.setTimeout(() => deadline.abort(), deadlineMs);
     try {
-      const result = await this.flush({
-        sleep: deadline.signal,
-        request: deadline.signal,
-      });
+      let result: ExportResult;
+      try {
+        result = await this.flush({
+          sleep: deadline.signal,
+          request: deadline.signal,
+        });
+      } catch (error) {
+        result = this.#crashed(error);
+      }
+      const refused = await this.#letters?.close(deadline.signal) ?? [];
       return {
         result,
-        undelivered: this.#queue.toArray().map((entry) => entry.event),
+        undelivered: [
+          ...this.#queue.toArray().map((entry) => entry.event),
+          ...refused,
+        ],
       };
     } finally {
       clock.clearTimeout(handle);
     }
+  }
+
+  // A flush that threw is a defect, not a SIEM failure: close() still
+  // reports what is buffered (so that a server writes its undelivered
+  // events) instead of rejecting.
+  #crashed(error: unknown): ExportResult {
+    const reason = this.#redact(
+      `delivery failed: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+    this.#context.logger.error("delivery failed while stopping", {
+      destination: this.name,
+      error: reason,
+    });
+    return {
+      success: false,
+      platform: this.config.platform,
+      destination: this.name,
+      eventsSent: 0,
+      eventsFailed: 0,
+      eventsQueued: this.buffered,
+      latencyMs: 0,
+      error: reason,
+      retries: 0,
+    };
   }
 
   /**
@@ -350,11 +467,13 @@ export class Destination {
       const batch = this.#takeBatch(tally);
       if (!batch) continue;
       this.#inFlight = batch.entries.length;
+      this.#inFlightBytes = batch.bytes;
       let left: Entry[];
       try {
         left = await this.#deliver(batch.entries, batch.body, signals, tally);
       } finally {
         this.#inFlight = 0;
+        this.#inFlightBytes = 0;
       }
       if (left.length > 0) {
         this.#queue.unshiftAll(left);
@@ -369,13 +488,16 @@ export class Destination {
   // on the way.
   #takeBatch(
     tally: FlushTally,
-  ): { entries: Entry[]; body: Uint8Array<ArrayBuffer> } | undefined {
+  ):
+    | { entries: Entry[]; bytes: number; body: Uint8Array<ArrayBuffer> }
+    | undefined {
     const { batchSize, maxBatchBytes, maxEventAgeMs } = this.config;
     const exporter = this.exporter;
     const writer = this.#writer ??= new BodyWriter();
     writer.truncate(0);
     exporter.openBatch(writer);
     const entries: Entry[] = [];
+    let bytes = 0;
     while (this.#queue.length > 0 && entries.length < batchSize) {
       const entry = this.#queue.peek() as Entry;
       if (maxEventAgeMs !== undefined && !this.#fresh(entry, maxEventAgeMs)) {
@@ -384,33 +506,7 @@ export class Destination {
         continue;
       }
       const start = writer.length;
-      try {
-        if (entry.wire) {
-          exporter.writeEvent(writer, entry.wire, entries.length);
-        } else {
-          exporter.writeEvent(
-            writer,
-            entry.event,
-            entries.length,
-            this.#context.eventJson?.(entry.event),
-          );
-        }
-      } catch (error) {
-        // Changed after validation (its metadata is shared with the
-        // caller) into something JSON cannot hold: give this one event up
-        // rather than block the destination.
-        writer.truncate(start);
-        this.#queue.shift();
-        tally.failed++;
-        this.#deadLetter(
-          [entry.event],
-          `cannot serialize the event: ${
-            error instanceof Error ? error.message : String(error)
-          }`,
-          undefined,
-        );
-        continue;
-      }
+      writeEntry(exporter, writer, entry, entries.length);
       const refused = exporter.refuseEventBytes(
         writer.length - start -
           (entries.length > 0 ? exporter.separatorBytes : 0),
@@ -429,10 +525,11 @@ export class Destination {
       }
       this.#queue.shift();
       entries.push(entry);
+      bytes += entry.bytes;
     }
     if (entries.length === 0) return undefined;
     exporter.closeBatch(writer);
-    return { entries, body: writer.bytes() };
+    return { entries, bytes, body: writer.bytes() };
   }
 
   // Whether an event is young enough for the platform. An older one is
@@ -444,12 +541,19 @@ export class Destination {
     if (age <= maxAgeMs || entry.wire !== undefined) return true;
     this.#counters.eventsAged++;
     if (this.config.agedEvents === "send_as_now") {
-      entry.wire = {
-        ...entry.event,
-        timestamp: new Date(now).toISOString(),
-        original_timestamp: entry.event.timestamp,
-      };
-      return true;
+      try {
+        entry.wire = retimed(entry, new Date(now).toISOString());
+        return true;
+      } catch (error) {
+        this.#deadLetter(
+          [entry.event],
+          `cannot serialize the event: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+          undefined,
+        );
+        return false;
+      }
     }
     this.#deadLetter(
       [entry.event],
@@ -473,8 +577,13 @@ export class Destination {
     let pending = batch;
     let attempt = 0;
     while (true) {
-      const events = pending.map((entry) => entry.wire ?? entry.event);
-      const prepared = await this.exporter.prepare(events, body);
+      const events = pending.map((entry) => entry.wire?.event ?? entry.event);
+      // A retry or a split half is written again from the JSON kept at
+      // acceptance, never from the event objects a caller may have changed.
+      const prepared = await this.exporter.prepare(
+        events,
+        body ?? this.#encode(pending),
+      );
       body = undefined;
       let outcome;
       try {
@@ -545,6 +654,18 @@ export class Destination {
       }
       this.#countRetry(tally);
     }
+  }
+
+  // The request body of entries, from the JSON each was accepted with.
+  #encode(entries: readonly Entry[]): Uint8Array<ArrayBuffer> {
+    const writer = this.#writer ??= new BodyWriter();
+    writer.truncate(0);
+    this.exporter.openBatch(writer);
+    for (let i = 0; i < entries.length; i++) {
+      writeEntry(this.exporter, writer, entries[i] as Entry, i);
+    }
+    this.exporter.closeBatch(writer);
+    return writer.bytes();
   }
 
   #countRetry(tally: FlushTally): void {
@@ -647,12 +768,6 @@ export class Destination {
       at: new Date(this.#context.clock.now()).toISOString(),
     };
     const { onDeadLetter, logger } = this.#context;
-    const report = (error: unknown) =>
-      logger.error("dead-letter callback failed", {
-        destination: this.name,
-        events: events.length,
-        error: String(error),
-      });
     if (!onDeadLetter) {
       logger.error("events dead-lettered (no onDeadLetter callback set)", {
         destination: this.name,
@@ -660,11 +775,20 @@ export class Destination {
         eventIds: events.map((event) => event.event_id),
       });
     } else {
-      try {
-        Promise.resolve(onDeadLetter(letter)).catch(report);
-      } catch (error) {
-        report(error);
-      }
+      // A callback that fails does not lose the letter: it is kept, offered
+      // again with backoff, and reported by stop() if never taken.
+      this.#letters ??= new DeadLetterOutbox({
+        callback: onDeadLetter,
+        clock: this.#context.clock,
+        random: this.#context.random,
+        backoff: this.config,
+        timers: this.#context.autoFlush,
+        logger,
+        destination: this.name,
+        describe: (error) =>
+          this.#redact(error instanceof Error ? error.message : String(error)),
+      });
+      this.#letters.send(letter);
     }
     // A spool learns the events left for good after the callback has seen
     // them and their reason.
@@ -717,4 +841,30 @@ export class Destination {
   addTo(total: DeliveryCounters): void {
     addCounters(total, this.#counters);
   }
+}
+
+// Writes an entry with the JSON it was accepted with (or re-timed to): the
+// exporter reads only the event's top-level strings, which no caller holds.
+function writeEntry(
+  exporter: Exporter,
+  writer: BodyWriter,
+  entry: Entry,
+  index: number,
+): void {
+  const sent = entry.wire ?? entry;
+  exporter.writeEvent(writer, sent.event, index, sent.json);
+}
+
+// An aged event sent with the current time, serialized once when it is
+// re-timed. Its metadata is the integrator's own copy, taken at acceptance.
+function retimed(
+  entry: AcceptedEvent,
+  timestamp: string,
+): { event: SIEMEvent; json: string } {
+  const event = {
+    ...entry.event,
+    timestamp,
+    original_timestamp: entry.event.timestamp,
+  };
+  return { event, json: JSON.stringify(event) };
 }

@@ -11,6 +11,7 @@ import {
   InvalidAuditEventError,
   toIssues,
 } from "../events/audit_event.ts";
+import { copyJsonData } from "../events/json_data.ts";
 import { type SIEMEvent, toSIEMEvent } from "../events/siem_event.ts";
 import { createExporter } from "../platforms/create_exporter.ts";
 import {
@@ -19,7 +20,8 @@ import {
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { exportValidated } from "./internal.ts";
+import { BuffersFullError, exportValidated } from "./internal.ts";
+import { type AcceptedEvent, acceptEvent } from "./accepted_event.ts";
 import { Destination, type DestinationContext } from "./destination.ts";
 import { consoleLogger } from "./console_logger.ts";
 import type {
@@ -150,7 +152,6 @@ export class SIEMIntegrator {
   #accepted = 0;
   #retired: DeliveryCounters = emptyCounters();
   #enabledList: Destination[] | undefined;
-  #jsonCache = new WeakMap<SIEMEvent, string>();
 
   /**
    * Creates the integrator and validates every destination config.
@@ -171,7 +172,6 @@ export class SIEMIntegrator {
       onDeadLetter: options.onDeadLetter,
       logger: options.logger ?? consoleLogger,
       autoFlush: options.autoFlush ?? true,
-      eventJson: (event) => this.#eventJson(event),
     };
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
     this.#source = options.source;
@@ -254,7 +254,27 @@ export class SIEMIntegrator {
     const options = this.#source === undefined
       ? undefined
       : { source: this.#source };
-    for (const event of events) this.#enqueue(toSIEMEvent(event, options));
+    const accepted = events.map((event) => {
+      return acceptEvent(toSIEMEvent(event, options));
+    });
+    // All or none: the app answers 202 only when every destination holds
+    // them all, counted in events and in bytes (capacity() is an estimate
+    // in events of the average size).
+    for (const destination of this.#enabled()) {
+      const { maxBufferedBytes } = destination.config;
+      let bytes = 0;
+      for (const item of accepted) {
+        // One larger than a whole buffer is dead-lettered when buffered:
+        // refusing the request would only make the client send it again.
+        if (item.bytes <= maxBufferedBytes) bytes += item.bytes;
+      }
+      if (!destination.fits(accepted.length, bytes)) {
+        throw new BuffersFullError(destination.name);
+      }
+    }
+    for (const item of accepted) {
+      this.#enqueue(item.event, true, item);
+    }
   }
 
   /**
@@ -304,17 +324,16 @@ export class SIEMIntegrator {
   /**
    * How many more events every enabled destination can buffer now: the
    * smallest free space of their buffers, or 0 when no destination is
-   * enabled (nothing could carry an event).
+   * enabled (nothing could carry an event). A buffer's free space is its
+   * free event slots (`maxBufferedEvents`), or fewer when its free bytes
+   * (`maxBufferedBytes`) hold fewer events of the average size it holds.
    *
    * @returns The number of events that can be accepted without overflow.
    */
   capacity(): number {
     let free = Infinity;
     for (const destination of this.#enabled()) {
-      free = Math.min(
-        free,
-        destination.config.maxBufferedEvents - destination.buffered,
-      );
+      free = Math.min(free, destination.room);
     }
     return free === Infinity ? 0 : Math.max(0, free);
   }
@@ -386,12 +405,18 @@ export class SIEMIntegrator {
       throw new InvalidAuditEventError(toIssues(result.error.issues));
     }
     return toSIEMEvent(
-      result.data,
+      { ...result.data, metadata: copyJsonData(result.data.metadata) },
       this.#source === undefined ? undefined : { source: this.#source },
     );
   }
 
-  #enqueue(event: SIEMEvent, sendWhenFull = true): EnqueueReceipt {
+  #enqueue(
+    event: SIEMEvent,
+    sendWhenFull = true,
+    // Serialized once, here: every destination and every attempt sends
+    // these bytes.
+    serialized: AcceptedEvent = acceptEvent(event),
+  ): EnqueueReceipt {
     this.#accepted++;
     const receipt: EnqueueReceipt = {
       eventId: event.event_id,
@@ -399,25 +424,13 @@ export class SIEMIntegrator {
       refused: [],
     };
     for (const destination of this.#enabled()) {
-      (destination.enqueue(event, sendWhenFull)
+      (destination.enqueue(event, sendWhenFull, undefined, serialized)
         ? receipt.queued
         : receipt.refused).push(
           destination.name,
         );
     }
     return receipt;
-  }
-
-  // An event sent to several destinations is serialized once; with one
-  // destination there is nothing to share.
-  #eventJson(event: SIEMEvent): string {
-    if (this.#enabled().length < 2) return JSON.stringify(event);
-    let json = this.#jsonCache.get(event);
-    if (json === undefined) {
-      json = JSON.stringify(event);
-      this.#jsonCache.set(event, json);
-    }
-    return json;
   }
 
   #enabled(): Destination[] {

@@ -10,6 +10,7 @@ import { type AuditEvent, AuditEventSchema } from "../events/audit_event.ts";
 import { consoleLogger } from "../delivery/console_logger.ts";
 import type { Logger } from "../delivery/export_result.ts";
 import type { SIEMIntegrator } from "../delivery/integrator.ts";
+import { BuffersFullError } from "../delivery/internal.ts";
 import { bearerToken, digestAll, matchesAnyToken } from "./bearer_token.ts";
 import { healthReport } from "./health.ts";
 import { type EventProblem, IngestError } from "./ingest_error.ts";
@@ -242,7 +243,16 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
     const events = validate(raw);
     const free = sink.capacity();
     if (free < events.length) throw overloaded(free, events.length, retryAfter);
-    await sink.accept(events);
+    try {
+      await sink.accept(events);
+    } catch (error) {
+      // capacity() counts events of the average size: larger ones can
+      // still overflow a buffer's bytes, and then none was taken.
+      if (error instanceof BuffersFullError) {
+        throw overloaded(0, events.length, retryAfter);
+      }
+      throw error;
+    }
     scheduleFlush(c, sink, logger);
     const accepted: IngestAccepted = {
       accepted: events.length,

@@ -49,6 +49,21 @@ export const DEFAULT_MAX_BATCH_BYTES: Readonly<Record<SIEMPlatform, number>> =
  */
 export const DATADOG_MAX_REQUEST_BYTES = 5_000_000;
 
+/**
+ * The default `maxBufferedBytes`: 64 MiB of event JSON per destination. An
+ * event buffered costs about 1 KB of heap beyond its JSON, so a server
+ * holding a full buffer for each of three destinations needs a few hundred
+ * MB at most.
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The `maxBufferedBytes` the Cloudflare Worker without a queue uses unless a
+ * destination sets its own: 8 MiB, so that three full buffers stay well
+ * inside a Worker isolate's 128 MB.
+ */
+export const WORKER_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
 /** A destination's configuration as written by the caller: all but `platform` and `endpoint` have defaults. */
 export interface SIEMConfigInput {
   /** Which SIEM this is. */
@@ -87,6 +102,15 @@ export interface SIEMConfigInput {
   compression?: Compression | undefined;
   /** Most events buffered for this destination, at least batchSize; default 100000. */
   maxBufferedEvents?: number | undefined;
+  /**
+   * Most bytes of event JSON buffered for this destination (counted on each
+   * event's serialized size, a batch in flight included); the overflow
+   * policy applies past it as past `maxBufferedEvents`. 1024..2^36; default
+   * {@linkcode DEFAULT_MAX_BUFFERED_BYTES} (64 MiB) for servers; the
+   * Cloudflare Worker without a queue defaults to
+   * {@linkcode WORKER_MAX_BUFFERED_BYTES} (8 MiB).
+   */
+  maxBufferedBytes?: number | undefined;
   /** What a full buffer does with a new event; default `"reject"`. */
   overflow?: OverflowPolicy | undefined;
   /** Splunk `host` and Datadog `hostname`; default: none sent. */
@@ -140,6 +164,8 @@ export interface SIEMConfig {
   compression: Compression;
   /** Most events buffered for this destination. */
   maxBufferedEvents: number;
+  /** Most bytes of event JSON buffered for this destination. */
+  maxBufferedBytes: number;
   /** What a full buffer does with a new event. */
   overflow: OverflowPolicy;
   /** Splunk `host` and Datadog `hostname`, if any. */
@@ -239,6 +265,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     maxBatchBytes: int(1024, 100_000_000).optional(),
     compression: z.enum(["none", "gzip"]).default("none"),
     maxBufferedEvents: int(1, 10_000_000).default(100_000),
+    maxBufferedBytes: int(1024, 2 ** 36).default(DEFAULT_MAX_BUFFERED_BYTES),
     overflow: z.enum(["reject", "drop_oldest"]).default("reject"),
     host: headerSafe.optional(),
     sourcetype: headerSafe.default("harombe:security"),

@@ -207,7 +207,10 @@ export class KvSpool implements IngestSink {
         feeding: false,
         settledWhileFeeding: new Set(),
       };
-      lane.destination = new Destination(createExporter(config), {
+      // The spool bounds what it loads (a few batches) and storage holds the
+      // rest: the in-memory byte bound must never dead-letter stored events.
+      const loaded = { ...config, maxBufferedBytes: 2 ** 36 };
+      lane.destination = new Destination(createExporter(loaded), {
         fetch: options.fetch,
         clock: this.#clock,
         random: this.#random,

@@ -506,7 +506,11 @@ async function deliverLane(
   };
   // Every event of the batch fits: a full buffer would dead-letter some.
   const destination = new Destination(
-    createExporter({ ...config, maxBufferedEvents: BUFFER_LIMIT }),
+    createExporter({
+      ...config,
+      maxBufferedEvents: BUFFER_LIMIT,
+      maxBufferedBytes: 2 ** 36,
+    }),
     {
       fetch: options.fetch,
       clock,

@@ -4,7 +4,11 @@ import { DATADOG_MAX_LOG_BYTES } from "../../src/platforms/datadog.ts";
 import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
 import { goldenEvents, realisticEvents } from "../fixtures/events.ts";
-import { FakeClock, waitFor } from "../support/fake_clock.ts";
+import {
+  clockTest as test,
+  FakeClock,
+  waitFor,
+} from "../support/fake_clock.ts";
 import {
   deadLetterSink,
   MemoryLogger,
@@ -18,7 +22,7 @@ function splunkIds(events: Array<Record<string, unknown>>): string[] {
   return events.map((env) => (env.event as { event_id: string }).event_id);
 }
 
-Deno.test("Destination retries with exponential backoff, then keeps the batch and backs off", async () => {
+test("Destination retries with exponential backoff, then keeps the batch and backs off", async () => {
   await using hec = startFakeSplunk({ token: TOKENS.splunk });
   hec.down({ status: 503 });
   const clock = new FakeClock();
@@ -62,7 +66,7 @@ Deno.test("Destination retries with exponential backoff, then keeps the batch an
   assert.equal(integrator.getStats().perPlatform.splunk!.state, "idle");
 });
 
-Deno.test("Destination honours Retry-After on 429", async () => {
+test("Destination honours Retry-After on 429", async () => {
   await using hec = startFakeSplunk({ token: TOKENS.splunk });
   hec.failNext({ status: 429, headers: { "Retry-After": "7" } });
   const clock = new FakeClock();
@@ -256,7 +260,7 @@ Deno.test("Destination splits a batch refused with 413 until it fits, and dead-l
   assert.ok(es.requests.every((r) => r.status === 200 || r.status === 413));
 });
 
-Deno.test("Destination dead-letters the one event HEC names as invalid and resends the rest at once", async () => {
+test("Destination dead-letters the one event HEC names as invalid and resends the rest at once", async () => {
   await using hec = startFakeSplunk({
     token: TOKENS.splunk,
     maxEventBytes: 3000,

@@ -126,3 +126,18 @@ Deno.test("EventQueue.toArray() returns a copy front first", () => {
   assert.deepEqual(queue.toArray(), [2, 3]);
   assert.equal(queue.length, 2);
 });
+
+Deno.test("EventQueue.weight sums the weights of the queued items", () => {
+  const queue = new EventQueue<string>((item) => item.length);
+  assert.equal(queue.weight, 0);
+  queue.push("abc");
+  queue.push("de");
+  assert.equal(queue.weight, 5);
+  const first = queue.shift()!;
+  assert.equal(queue.weight, 2);
+  queue.unshiftAll([first, "fghij"]);
+  assert.equal(queue.weight, 10);
+  drain(queue);
+  assert.equal(queue.weight, 0);
+  assert.equal(new EventQueue<string>().weight, 0);
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  copyJsonData,
   findNonJsonValue,
   MAX_METADATA_DEPTH,
 } from "../../src/events/json_data.ts";
@@ -132,4 +133,40 @@ Deno.test("findNonJsonValue() counts depth from the given start", () => {
   assert.equal(findNonJsonValue({}, MAX_METADATA_DEPTH - 1), undefined);
   assert.ok(findNonJsonValue({}, MAX_METADATA_DEPTH));
   assert.equal(findNonJsonValue("x", MAX_METADATA_DEPTH + 5), undefined);
+});
+
+Deno.test("findNonJsonValue() refuses getters in arrays as in objects", () => {
+  let reads = 0;
+  const list: unknown[] = [1, 2];
+  Object.defineProperty(list, 1, {
+    get: () => ++reads,
+    enumerable: true,
+  });
+  const found = findNonJsonValue({ list });
+  assert.deepEqual(found?.path, ["list", 1]);
+  assert.equal(
+    found?.reason,
+    "must be a data property, not a getter or setter",
+  );
+  // Checking did not run the getter: it could answer differently later.
+  assert.equal(reads, 0);
+  const object = {};
+  Object.defineProperty(object, "x", { get: () => 1, enumerable: true });
+  assert.deepEqual(findNonJsonValue({ object })?.path, ["object", "x"]);
+});
+
+Deno.test("copyJsonData() copies objects and arrays deeply, an own __proto__ key included", () => {
+  const value = JSON.parse(
+    '{"a":{"b":[1,{"c":"d"}]},"__proto__":{"e":true},"f":null}',
+  );
+  const copy = copyJsonData(value);
+  assert.equal(JSON.stringify(copy), JSON.stringify(value));
+  assert.notEqual(copy.a, value.a);
+  assert.notEqual(copy.a.b, value.a.b);
+  value.a.b[1].c = "changed";
+  value.a.b.push(2);
+  assert.deepEqual(copy.a.b, [1, { c: "d" }]);
+  assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+  assert.equal(copyJsonData("x"), "x");
+  assert.equal(copyJsonData(null), null);
 });

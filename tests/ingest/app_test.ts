@@ -485,3 +485,36 @@ Deno.test("POST /events stores an escaped metadata key unchanged after a request
   }
   assert.deepEqual(Object.keys(sink.events[0]!.metadata), ["a", "\\"]);
 });
+
+Deno.test("POST /events answers 503 with Retry-After when the buffers' bytes are full", async () => {
+  const integrator = offlineIntegrator({ maxBufferedBytes: 1_000_000 });
+  const ingest = app(integrator, {
+    retryAfterSeconds: 7,
+    maxBodyBytes: 4_000_000,
+  });
+  const sized = (count: number, size: number, seed: number) =>
+    JSON.stringify(
+      realisticEvents(count, seed).map((event) => ({
+        ...event,
+        metadata: { blob: "x".repeat(size) },
+      })),
+    );
+  assert.equal((await post(ingest, sized(6, 100_000, 1))).status, 202);
+  // capacity() allows three more of the average size: these are larger,
+  // so the bytes refuse the request, whole.
+  assert.equal(integrator.capacity(), 3);
+  const large = await post(ingest, sized(3, 200_000, 2));
+  assert.equal(large.headers.get("retry-after"), "7");
+  await errorOf(large, 503, "overloaded");
+  assert.equal(integrator.getStats().buffered, 6);
+  assert.equal(integrator.getStats().eventsFailed, 0);
+  assert.equal((await post(ingest, sized(3, 100_000, 3))).status, 202);
+  // Full by bytes: refused before the body is read.
+  assert.equal(integrator.capacity(), 0);
+  const full = await post(ingest, sized(1, 10, 4));
+  assert.equal(full.headers.get("retry-after"), "7");
+  const error = await errorOf(full, 503, "overloaded");
+  assert.match(error.message, /buffers are full/);
+  assert.equal(integrator.getStats().buffered, 9);
+  assert.equal(integrator.getStats().eventsFailed, 0);
+});

@@ -72,6 +72,7 @@ Deno.test("parseSIEMConfig() fills every default", () => {
     maxBatchBytes: 1_000_000,
     compression: "none",
     maxBufferedEvents: 100000,
+    maxBufferedBytes: 64 * 1024 * 1024,
     overflow: "reject",
     sourcetype: "harombe:security",
     service: "harombe",
@@ -147,6 +148,7 @@ const BOUNDS = [
   ["maxRetryDelayMs", 10, 3_600_000],
   ["maxBatchBytes", 1024, 100_000_000],
   ["maxBufferedEvents", 1, 10_000_000],
+  ["maxBufferedBytes", 1024, 2 ** 36],
 ] as const;
 
 /** Other fields that let `field` reach its bounds without another rule failing. */

@@ -63,6 +63,7 @@
  * @module
  */
 import { SIEMIntegrator } from "../../delivery/integrator.ts";
+import { WORKER_MAX_BUFFERED_BYTES } from "../../platforms/siem_config.ts";
 import type { Logger } from "../../delivery/export_result.ts";
 import {
   createIngestApp,
@@ -234,11 +235,20 @@ export function createWorker(options: WorkerOptions = {}): IngestWorker {
               }),
             }
             : {
-              integrator: new SIEMIntegrator(server.destinations, {
-                autoFlush: false,
-                fetch: options.fetch,
-                logger: options.logger,
-              }),
+              // An isolate has 128 MB: a smaller byte bound per buffer,
+              // unless a destination sets its own.
+              integrator: new SIEMIntegrator(
+                server.destinations.map((destination) => ({
+                  ...destination,
+                  maxBufferedBytes: destination.maxBufferedBytes ??
+                    WORKER_MAX_BUFFERED_BYTES,
+                })),
+                {
+                  autoFlush: false,
+                  fetch: options.fetch,
+                  logger: options.logger,
+                },
+              ),
             }),
           tokens: server.tokens,
           allowUnauthenticated: server.allowUnauthenticated,

@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { parseAuditEvent } from "../../src/events/audit_event.ts";
+import { KvSpool } from "../../src/spool/kv_spool.ts";
+import { realisticEvents } from "../fixtures/events.ts";
+import { waitFor } from "../support/fake_clock.ts";
+import {
+  deadLetterSink,
+  MemoryLogger,
+  startReceivers,
+} from "../support/receivers.ts";
+
+Deno.test("KvSpool never lets maxBufferedBytes dead-letter events it has stored", async () => {
+  await using siems = startReceivers();
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const sink = deadLetterSink();
+    const [splunk] = siems.configs({
+      flushIntervalMs: 100,
+      // Smaller than one event: the in-memory bound must not refuse what
+      // the spool loads (storage holds it; the spool loads a few batches).
+      maxBufferedBytes: 1024,
+    });
+    const spool = new KvSpool(kv, [splunk!], {
+      logger: new MemoryLogger(),
+      leaseMs: 400,
+      pollMs: 30,
+      stopTimeoutMs: 2000,
+      onDeadLetter: sink.onDeadLetter,
+    });
+    const events = realisticEvents(10).map((event) =>
+      parseAuditEvent({ ...event, metadata: { blob: "x".repeat(2000) } })
+    );
+    await spool.accept(events);
+    spool.start();
+    await waitFor(
+      () => siems.splunk.events.length === 10,
+      5000,
+      "delivery",
+    );
+    await spool.stop();
+    assert.equal(sink.letters.length, 0);
+    assert.equal(spool.getStats().perPlatform.splunk!.buffered, 0);
+  } finally {
+    kv.close();
+  }
+});
