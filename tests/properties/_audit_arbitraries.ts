@@ -152,12 +152,16 @@ export const TRICKY_KEYS: readonly string[] = [
   "\ud800",
 ];
 
-/** A metadata key. */
+/**
+ * A metadata key. Keys are well-formed Unicode (a lone surrogate would
+ * collide on the server, so validation refuses it); the lone surrogate of
+ * `TRICKY_KEYS` becomes U+FFFD.
+ */
 export function metadataKey(): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 2, arbitrary: fc.constantFrom(...TRICKY_KEYS) },
     { weight: 3, arbitrary: text({ maxLength: 12 }) },
-  );
+  ).map((key) => key.toWellFormed());
 }
 
 /**
@@ -274,7 +278,7 @@ export function metadata(long = false): fc.Arbitrary<Record<string, unknown>> {
   });
 }
 
-/** An `event_id`: 1 to 512 UTF-8 bytes, including exactly 512. */
+/** An `event_id`: 1 to 512 UTF-8 bytes, including exactly 512, well-formed Unicode. */
 export function eventId(): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 6, arbitrary: text({ minLength: 1, maxLength: 30 }) },
@@ -287,7 +291,8 @@ export function eventId(): fc.Arbitrary<string> {
         "\ud800".repeat(Math.floor(MAX_EVENT_ID_BYTES / 3)),
       ),
     },
-  ).filter((id) => id.length > 0 && utf8Bytes(id) <= MAX_EVENT_ID_BYTES);
+  ).map((id) => id.toWellFormed())
+    .filter((id) => id.length > 0 && utf8Bytes(id) <= MAX_EVENT_ID_BYTES);
 }
 
 /** The UTC times `timestamp` arbitraries draw from. */
@@ -421,8 +426,11 @@ export function validAuditEvent(
     event_id: options.withEventId
       ? eventId()
       : fc.option(eventId(), { nil: undefined, freq: 8 }),
-    correlation_id: required,
-    session_id: optionalText,
+    // Ids are well-formed Unicode (validation refuses lone surrogates).
+    correlation_id: required.map((id) => id.toWellFormed()),
+    session_id: optionalText.map((id) =>
+      typeof id === "string" ? id.toWellFormed() : id
+    ),
     timestamp,
     event_type: fc.constantFrom(...AUDIT_EVENT_TYPES),
     actor: required,
