@@ -188,3 +188,38 @@ Deno.test("SplunkExporter.send() reports a network error and a timeout as retrie
     reason: "request timed out after 1000 ms",
   });
 });
+
+Deno.test("SplunkExporter.classify() never names an event outside the batch", () => {
+  const splunk = exporter();
+  const none = new Headers();
+  // HEC's invalid-event-number is 0-based (wire-specs §1.8): in a batch of 3
+  // only 0, 1 and 2 exist. Any other number must not become a partial
+  // verdict, whose out-of-range index would make the batch disappear.
+  for (const bad of [3, 4, -1, 1.5, "1", null]) {
+    const verdict = splunk.classify(
+      400,
+      none,
+      JSON.stringify({
+        text: "Invalid data format",
+        code: 6,
+        "invalid-event-number": bad,
+      }),
+      3,
+      0,
+    );
+    assert.equal(verdict.kind, "split", `invalid-event-number ${bad}`);
+  }
+  // The last event is still in range.
+  const last = splunk.classify(
+    400,
+    none,
+    JSON.stringify({ text: "x", code: 6, "invalid-event-number": 2 }),
+    3,
+    0,
+  );
+  assert.equal(last.kind, "partial");
+  assert.deepEqual(
+    last.kind === "partial" && last.rejected.map((f) => f.index),
+    [2],
+  );
+});
