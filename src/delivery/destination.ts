@@ -372,6 +372,11 @@ export class Destination {
     const { batchSize, maxBatchBytes, maxEventAgeMs } = this.config;
     const exporter = this.exporter;
     const writer = this.#writer ??= new BodyWriter();
+    // The framing that closes a body (Datadog's `]`, nothing for HEC and
+    // bulk) must fit under the limit too: measure it once per batch.
+    writer.truncate(0);
+    exporter.closeBatch(writer);
+    const closing = writer.length;
     writer.truncate(0);
     exporter.openBatch(writer);
     const entries: Entry[] = [];
@@ -421,8 +426,7 @@ export class Destination {
         this.#deadLetter([entry.event], refused, undefined);
         continue;
       }
-      // The closing bytes of any framing are one byte at most.
-      if (entries.length > 0 && writer.length + 1 > maxBatchBytes) {
+      if (entries.length > 0 && writer.length + closing > maxBatchBytes) {
         writer.truncate(start);
         break;
       }

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
+import { parseAuditEvent } from "../../src/events/audit_event.ts";
+import { toSIEMEvent } from "../../src/events/siem_event.ts";
+import { createExporter } from "../../src/platforms/create_exporter.ts";
 import { DATADOG_MAX_LOG_BYTES } from "../../src/platforms/datadog.ts";
 import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
@@ -333,6 +336,46 @@ Deno.test("Destination keeps each request under maxBatchBytes", async () => {
     ),
     events.map((e) => e.event_id),
   );
+});
+
+Deno.test("Destination fills each request up to exactly maxBatchBytes, never a byte over", async () => {
+  // For each platform, the limit is set to the exact size of a body of the
+  // first `fit` events (framing and separators included), then one byte
+  // under and over it: a request must hold as many events as fit and never
+  // pass the limit (a separator or a closing bracket left uncounted makes a
+  // request one byte over; counting framing a platform lacks leaves room).
+  const events = realisticEvents(40);
+  const siemEvents = events.map((event) => toSIEMEvent(parseAuditEvent(event)));
+  for (const platform of ["splunk", "elasticsearch", "datadog"] as const) {
+    for (const slack of [-1, 0, 1]) {
+      await using siems = startReceivers();
+      const config = siems.configs({ batchSize: 1000 })
+        .find((c) => c.platform === platform)!;
+      const exporter = createExporter(config);
+      const size = (count: number): number =>
+        exporter.encodeBatch(siemEvents.slice(0, count)).length;
+      let fit = 1;
+      while (size(fit) < 2048) fit++;
+      const limit = size(fit) + slack;
+      await using integrator = new SIEMIntegrator([{
+        ...config,
+        maxBatchBytes: limit,
+      }], { logger: quiet, autoFlush: false });
+      for (const event of events) integrator.exportEvent(event);
+      const [result] = await integrator.flushAll();
+      assert.equal(result!.eventsSent, 40);
+      const fake = siems[platform];
+      const label = `${platform}, limit ${limit} (${slack})`;
+      for (const request of fake.requests) {
+        assert.ok(
+          request.body.length <= limit,
+          `${label}: ${request.body.length}`,
+        );
+      }
+      const first = fake.requests[0]!.body.length;
+      assert.equal(first, slack < 0 ? size(fit - 1) : size(fit), label);
+    }
+  }
 });
 
 Deno.test("Destination keeps delivering when the dead-letter callback throws", async () => {
