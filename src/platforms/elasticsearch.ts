@@ -103,8 +103,9 @@ export class ElasticsearchExporter extends Exporter {
 
   /**
    * Reads the bulk answer item by item: 2xx and 409 (already indexed) are
-   * delivered, 408, 429 and 5xx are retried alone, any other item failure is
-   * rejected with its reason. A request-level 413 or payload error splits
+   * delivered; 408, 429, 5xx, and 403/404 (an index block, a missing
+   * privilege or index, which an operator clears) are retried alone with
+   * backoff; any other item failure is rejected with its reason. A request-level 413 or payload error splits
    * the batch; 401, 403, 404 and transient statuses retry it.
    *
    * @param status The HTTP status.
@@ -165,7 +166,7 @@ function classifyItems(body: string, batchSize: number): ResponseVerdict {
       continue;
     }
     const reason = `item HTTP ${itemStatus}: ${describeError(result?.error)}`;
-    if (isTransientStatus(itemStatus) || itemStatus === 0) {
+    if (isTransientStatus(itemStatus) || isBlocked(itemStatus)) {
       retry.push({ index, reason });
     } else {
       rejected.push({ index, reason });
@@ -173,6 +174,18 @@ function classifyItems(body: string, batchSize: number): ResponseVerdict {
   }
   if (retry.length === 0 && rejected.length === 0) return { kind: "delivered" };
   return { kind: "partial", retry, rejected, backoff: retry.length > 0 };
+}
+
+/**
+ * Item statuses that say nothing is wrong with the document itself and that
+ * clear when an operator acts, as the same causes do at request level
+ * (wire-specs §2.6): 403 `cluster_block_exception` (a flood-stage disk
+ * watermark, a read-only index) or `security_exception` (a missing index
+ * privilege), 404 `index_not_found_exception` (auto-create off). 0 is an
+ * item without a status. They are retried with backoff, never dead-lettered.
+ */
+function isBlocked(itemStatus: number): boolean {
+  return itemStatus === 403 || itemStatus === 404 || itemStatus === 0;
 }
 
 function describeError(error: unknown): string {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
+import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
 import { realisticEvents } from "../fixtures/events.ts";
 import { FakeClock } from "../support/fake_clock.ts";
@@ -103,3 +104,98 @@ Deno.test("Destination keeps a batch whose HEC answer names an event outside it"
   assert.equal(stats.eventsExported, 6);
   assert.equal(stats.buffered, 0);
 });
+
+Deno.test("Destination retries an Elasticsearch request-level 404 and keeps the backlog", async () => {
+  await using es = startFakeElasticsearch({ apiKey: TOKENS.elasticsearch });
+  es.down({ status: 404 });
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([{
+    platform: "elasticsearch",
+    endpoint: es.url,
+    token: TOKENS.elasticsearch,
+    maxRetries: 0,
+  }], {
+    clock: new FakeClock(),
+    logger: quiet,
+    autoFlush: false,
+    onDeadLetter: sink.onDeadLetter,
+  });
+  const events = realisticEvents(6);
+  for (const event of events) integrator.exportEvent(event);
+  const [result] = await integrator.flushAll();
+  assert.equal(result!.eventsFailed, 0);
+  assert.equal(result!.eventsQueued, 6);
+  assert.equal(es.requests.length, 1, "a 404 is not split");
+  assert.deepEqual(sink.letters, []);
+  const stats = integrator.getStats().perPlatform.elasticsearch!;
+  assert.equal(stats.buffered, 6);
+  assert.match(stats.lastError!, /HTTP 404: index_not_found_exception/);
+  es.down(null);
+  await integrator.flushAll();
+  assert.deepEqual(
+    es.documents.map((d) => d.id),
+    events.map((e) => e.event_id),
+  );
+});
+
+// Item-level 403 (a flood-stage disk block, a missing index privilege) and
+// 404 (no index and auto-create off) clear when an operator acts, as the
+// same causes do at request level (wire-specs §2.6): they are retried with
+// backoff and kept, never dead-lettered.
+for (
+  const fault of [
+    {
+      status: 403,
+      type: "cluster_block_exception",
+      reason:
+        "index [audit] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];",
+    },
+    {
+      status: 403,
+      type: "security_exception",
+      reason:
+        "action [indices:data/write/bulk[s]] is unauthorized for API key id [k] on indices [audit]",
+    },
+    {
+      status: 404,
+      type: "index_not_found_exception",
+      reason: "no such index [audit]",
+    },
+  ]
+) {
+  Deno.test(`Destination retries Elasticsearch items failing with ${fault.status} ${fault.type} and keeps them`, async () => {
+    await using es = startFakeElasticsearch({ apiKey: TOKENS.elasticsearch });
+    const sink = deadLetterSink();
+    const clock = new FakeClock();
+    await using integrator = new SIEMIntegrator([{
+      platform: "elasticsearch",
+      endpoint: es.url,
+      token: TOKENS.elasticsearch,
+      retryDelayMs: 1000,
+    }], {
+      clock,
+      random: () => 0,
+      logger: quiet,
+      autoFlush: false,
+      onDeadLetter: sink.onDeadLetter,
+    });
+    const events = realisticEvents(4);
+    for (const event of events) integrator.exportEvent(event);
+    es.failItemsNext(({ index }) =>
+      index === 1 || index === 2 ? fault : undefined
+    );
+    const flushing = integrator.flushAll();
+    // The retry waits (backoff), as for a request-level 403 or 404.
+    assert.equal(await clock.nextTimer(), 1000);
+    await clock.advance(1000);
+    const [result] = await flushing;
+    assert.deepEqual(sink.letters, []);
+    assert.equal(result!.eventsFailed, 0);
+    assert.equal(result!.eventsSent, 4);
+    assert.equal(es.requests.length, 2);
+    assert.deepEqual(
+      es.documents.map((d) => d.id).sort(),
+      events.map((e) => e.event_id).sort(),
+    );
+  });
+}

@@ -220,3 +220,42 @@ Deno.test("ElasticsearchExporter.send() with a wrong key keeps the batch for a r
   );
   assert.equal(es.documents.length, 0);
 });
+
+Deno.test("ElasticsearchExporter.classify() retries items blocked by the cluster, a privilege or a missing index, and a request-level 404", () => {
+  const es = exporter();
+  const none = new Headers();
+  const item = (status: number, type: string) => ({
+    create: { status, error: { type, reason: "r" } },
+  });
+  const verdict = es.classify(
+    200,
+    none,
+    JSON.stringify({
+      errors: true,
+      items: [
+        { create: { status: 201 } },
+        item(403, "cluster_block_exception"),
+        item(403, "security_exception"),
+        item(404, "index_not_found_exception"),
+      ],
+    }),
+    4,
+    0,
+  );
+  assert.equal(verdict.kind, "partial");
+  assert.ok(verdict.kind === "partial");
+  assert.deepEqual(verdict.retry.map((f) => f.index), [1, 2, 3]);
+  assert.deepEqual(verdict.rejected, []);
+  assert.equal(verdict.backoff, true);
+  const missing = es.classify(
+    404,
+    none,
+    JSON.stringify({
+      error: { type: "index_not_found_exception", reason: "no such index" },
+      status: 404,
+    }),
+    2,
+    0,
+  );
+  assert.equal(missing.kind, "retry");
+});
