@@ -371,6 +371,8 @@ export class Destination {
   ): { entries: Entry[]; body: Uint8Array<ArrayBuffer> } | undefined {
     const { batchSize, maxBatchBytes, maxEventAgeMs } = this.config;
     const exporter = this.exporter;
+    const maxLeadMs = exporter.maxEventLeadMs;
+    const dated = maxEventAgeMs !== undefined || maxLeadMs !== undefined;
     const writer = this.#writer ??= new BodyWriter();
     // The framing that closes a body (Datadog's `]`, nothing for HEC and
     // bulk) must fit under the limit too: measure it once per batch.
@@ -382,7 +384,7 @@ export class Destination {
     const entries: Entry[] = [];
     while (this.#queue.length > 0 && entries.length < batchSize) {
       const entry = this.#queue.peek() as Entry;
-      if (maxEventAgeMs !== undefined && !this.#fresh(entry, maxEventAgeMs)) {
+      if (dated && !this.#fresh(entry, maxEventAgeMs, maxLeadMs)) {
         this.#queue.shift();
         tally.failed++;
         continue;
@@ -438,13 +440,33 @@ export class Destination {
     return { entries, body: writer.bytes() };
   }
 
-  // Whether an event is young enough for the platform. An older one is
-  // counted, then dead-lettered (false) or re-timed to now (true), as the
-  // config says.
-  #fresh(entry: Entry, maxAgeMs: number): boolean {
+  // Whether an event's date is one the platform keeps: not older than
+  // maxAgeMs, not further ahead than maxLeadMs. Any other is counted, then
+  // dead-lettered (false) or re-timed to now (true), as the config says.
+  #fresh(
+    entry: Entry,
+    maxAgeMs: number | undefined,
+    maxLeadMs: number | undefined,
+  ): boolean {
+    if (entry.wire !== undefined) return true;
     const now = this.#context.clock.now();
     const age = now - Date.parse(entry.event.timestamp);
-    if (age <= maxAgeMs || entry.wire !== undefined) return true;
+    const minutes = (ms: number) => Math.round(ms / 60_000);
+    const { platform } = this.config;
+    let reason: string;
+    if (maxAgeMs !== undefined && age > maxAgeMs) {
+      reason = `event is ${minutes(age)} minutes old, older than the ${
+        minutes(maxAgeMs)
+      } minutes ${platform} takes (maxEventAgeMs)`;
+    } else if (maxLeadMs !== undefined && -age > maxLeadMs) {
+      reason = `event is dated ${
+        minutes(-age)
+      } minutes ahead, further than the ${
+        minutes(maxLeadMs)
+      } minutes ahead ${platform} takes`;
+    } else {
+      return true;
+    }
     this.#counters.eventsAged++;
     if (this.config.agedEvents === "send_as_now") {
       entry.wire = {
@@ -454,13 +476,7 @@ export class Destination {
       };
       return true;
     }
-    this.#deadLetter(
-      [entry.event],
-      `event is ${Math.round(age / 60_000)} minutes old, older than the ${
-        Math.round(maxAgeMs / 60_000)
-      } minutes ${this.config.platform} takes (maxEventAgeMs)`,
-      undefined,
-    );
+    this.#deadLetter([entry.event], reason, undefined);
     return false;
   }
 

@@ -28,6 +28,14 @@ import {
 /** Datadog truncates logs above 1 MB (https://docs.datadoghq.com/api/latest/logs/#send-logs). */
 export const DATADOG_MAX_LOG_BYTES = 1_000_000;
 
+/**
+ * How far ahead Datadog takes a log's date, 2 h less a 5-minute margin for
+ * clock skew: "18 h in the past to 2 h in the future"
+ * (https://docs.datadoghq.com/logs/log_configuration/processors/log_date_remapper/,
+ * wire-specs §3.3); a later log is accepted with 202 and lost.
+ */
+export const DATADOG_MAX_EVENT_LEAD_MS = 2 * 3_600_000 - 5 * 60_000;
+
 const DDSOURCE_KEY = utf8('{"ddsource":');
 const AUDIT_KEY = utf8(',"audit":');
 const COLON_SPACE = utf8(": ");
@@ -130,6 +138,11 @@ export class DatadogExporter extends Exporter {
       this.#tagsByType.set(eventType, bytes);
     }
     return bytes;
+  }
+
+  /** {@linkcode DATADOG_MAX_EVENT_LEAD_MS}: Datadog loses logs dated more than 2 h ahead. */
+  override get maxEventLeadMs(): number {
+    return DATADOG_MAX_EVENT_LEAD_MS;
   }
 
   /** One: the comma between logs. */

@@ -111,6 +111,16 @@ export abstract class Exporter {
   }
 
   /**
+   * How far ahead of now an event may be dated for the platform to keep it,
+   * in ms, or `undefined` when the platform sets no limit. A later event
+   * meets the destination's `agedEvents` policy, like one older than
+   * `maxEventAgeMs`.
+   */
+  get maxEventLeadMs(): number | undefined {
+    return undefined;
+  }
+
+  /**
    * Writes what comes before the first event (nothing by default).
    *
    * @param _writer Where the body is written.

@@ -452,6 +452,53 @@ Deno.test("Destination dead-letters an event older than Datadog takes, before se
   assert.equal(stats.eventsFailed, 1);
 });
 
+// Datadog keeps logs dated at most 2 h ahead (wire-specs §3.3, [DD-DATE]
+// https://docs.datadoghq.com/logs/log_configuration/processors/log_date_remapper/):
+// the age policy applies to that end too.
+for (const agedEvents of ["dead_letter", "send_as_now"] as const) {
+  Deno.test(`Destination applies agedEvents "${agedEvents}" to an event dated further ahead than Datadog takes`, async () => {
+    await using siems = startReceivers();
+    const [, , datadog] = siems.configs({ agedEvents });
+    const sink = deadLetterSink();
+    const clock = new FakeClock(Date.UTC(2026, 5, 1));
+    await using integrator = new SIEMIntegrator([datadog!], {
+      clock,
+      logger: quiet,
+      autoFlush: false,
+      onDeadLetter: sink.onDeadLetter,
+    });
+    const [base] = realisticEvents(1);
+    const at = (id: string, ms: number) => ({
+      ...base!,
+      event_id: id,
+      timestamp: new Date(ms).toISOString(),
+    });
+    const future = at("in-2099", Date.UTC(2099, 0, 1));
+    const soon = at("in-1h", clock.now() + 3_600_000);
+    for (const event of [future, soon]) integrator.exportEvent(event);
+    const [result] = await integrator.flushAll();
+    const sent = siems.datadog.logs.map((log) =>
+      log.audit as Record<string, string>
+    );
+    assert.equal(integrator.getStats().eventsAged, 1);
+    if (agedEvents === "dead_letter") {
+      assert.deepEqual(sent.map((a) => a.event_id), ["in-1h"]);
+      assert.equal(result!.eventsFailed, 1);
+      assert.deepEqual(
+        sink.letters.map((l) => l.events[0]!.event_id),
+        ["in-2099"],
+      );
+      assert.match(sink.letters[0]!.reason, /ahead.*datadog takes/);
+    } else {
+      assert.deepEqual(sent.map((a) => a.event_id), ["in-2099", "in-1h"]);
+      assert.equal(sent[0]!.timestamp, new Date(clock.now()).toISOString());
+      assert.equal(sent[0]!.original_timestamp, future.timestamp);
+      assert.equal(sent[1]!.timestamp, soon.timestamp);
+      assert.deepEqual(sink.letters, []);
+    }
+  });
+}
+
 Deno.test("Destination re-times an aged event to now when agedEvents is send_as_now", async () => {
   await using siems = startReceivers();
   const [, , datadog] = siems.configs({

@@ -186,7 +186,12 @@ Deno.test("SIEMIntegrator sends a full batch on its own, without a flush", async
     5000,
     "the full batch",
   );
-  assert.equal(integrator.getStats().eventsExported, 15);
+  // The fakes store before they answer: wait for the answers to be read.
+  await waitFor(
+    () => integrator.getStats().eventsExported === 15,
+    5000,
+    "the answers",
+  );
 });
 
 Deno.test("SIEMIntegrator flushes a partial batch once its oldest event has waited flushIntervalMs", async () => {
