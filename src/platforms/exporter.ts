@@ -8,7 +8,7 @@ import type { SIEMEvent } from "../events/siem_event.ts";
 import { BodyWriter } from "./body_writer.ts";
 import type { SIEMPlatform } from "./platform.ts";
 import type { SIEMConfig } from "./siem_config.ts";
-import { excerpt, type ResponseVerdict } from "./verdict.ts";
+import { excerpt, networkErrorText, type ResponseVerdict } from "./verdict.ts";
 
 /** A batch turned into the exact bytes of one request. */
 export interface PreparedBatch {
@@ -294,7 +294,7 @@ export abstract class Exporter {
         : `network error: ${
           excerpt(
             redact(
-              error instanceof Error ? error.message : String(error),
+              networkErrorText(error),
               this.config.token,
             ),
           )
