@@ -16,7 +16,7 @@ import {
 import { backoffDelayMs } from "./backoff.ts";
 import { type Clock, sleep } from "./clock.ts";
 import { EventQueue } from "./event_queue.ts";
-import { SplitTree } from "./split_policy.ts";
+import { MAX_ISOLATIONS, SplitTree } from "./split_policy.ts";
 import type {
   DeadLetter,
   DestinationReport,
@@ -502,6 +502,7 @@ export class Destination {
     const { clock } = this.#context;
     let pending = batch;
     let attempt = 0;
+    let isolated = 0;
     let answer = first;
     while (true) {
       const verdict = answer ?? await this.#send(pending, body, signals, tree);
@@ -522,8 +523,22 @@ export class Destination {
       let retryAfterMs: number | undefined;
       if (verdict.kind === "partial") {
         const settled = pending.length - verdict.retry.length;
+        const delivered = settled > verdict.rejected.length;
+        isolated = delivered ? 0 : isolated + 1;
+        if (!delivered && !verdict.backoff && isolated > MAX_ISOLATIONS) {
+          // Event after event named as bad, nothing accepted: the stream is
+          // refused (or the batch holds only bad events); keep the rest.
+          const first = verdict.rejected[0]?.reason ?? "events refused";
+          this.#fail(first, tally);
+          this.#setupFailed(
+            `${this.config.platform} refused ${MAX_ISOLATIONS} events in a row one by one and accepted none: check its logs and what is in front of it`,
+            first,
+          );
+          this.#backOff(undefined);
+          return pending;
+        }
         pending = this.#settlePartial(pending, verdict, tally);
-        if (tree && settled > verdict.rejected.length) tree.delivered = true;
+        if (tree && delivered) tree.delivered = true;
         if (pending.length === 0) return [];
         if (!verdict.backoff) {
           this.#countRetry(tally);

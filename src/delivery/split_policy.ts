@@ -23,6 +23,15 @@ export const MAX_SPLIT_REQUESTS = 64;
  */
 export const REFUSED_STREAM_LEVELS = 3;
 
+/**
+ * The most events of one batch that may be refused one by one (HEC names
+ * the bad event; the rest is resent at once) with nothing accepted before
+ * the destination keeps the rest and backs off: a receiver naming the first
+ * event of every request would otherwise cost a request and a dead letter
+ * per event.
+ */
+export const MAX_ISOLATIONS = 16;
+
 /** A refusal of a batch for its content: its status and reason. */
 export interface Refusal {
   /** The HTTP status. */

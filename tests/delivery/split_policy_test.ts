@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
 import {
+  MAX_ISOLATIONS,
   MAX_SPLIT_REQUESTS,
   REFUSED_STREAM_LEVELS,
   SplitTree,
@@ -76,6 +77,41 @@ for (
     assert.equal(result!.eventsFailed, 1);
   });
 }
+
+Deno.test("Destination backs off from a HEC that names the first event of every request as invalid", async () => {
+  await using hec = startFakeSplunk({ token: TOKENS.splunk });
+  hec.down({
+    status: 400,
+    body: JSON.stringify({
+      text: "Invalid data format",
+      code: 6,
+      "invalid-event-number": 0,
+    }),
+  });
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([{
+    platform: "splunk",
+    endpoint: hec.url,
+    token: TOKENS.splunk,
+    batchSize: 1000,
+  }], {
+    clock: new FakeClock(),
+    logger: quiet,
+    autoFlush: false,
+    onDeadLetter: sink.onDeadLetter,
+  });
+  for (const event of realisticEvents(1000)) integrator.exportEvent(event);
+  const [result] = await integrator.flushAll();
+  // MAX_ISOLATIONS events refused one by one, then one more answer alike:
+  // the rest is kept and the destination backs off.
+  assert.equal(hec.requests.length, MAX_ISOLATIONS + 1);
+  assert.equal(result!.eventsFailed, MAX_ISOLATIONS);
+  assert.equal(result!.eventsQueued, 1000 - MAX_ISOLATIONS);
+  const stats = integrator.getStats().perPlatform.splunk!;
+  assert.equal(stats.state, "backing_off");
+  assert.match(stats.setupError!, /refused 16 events in a row one by one/);
+  assert.equal(destinationHealth(stats, 3), "failing");
+});
 
 Deno.test("Destination keeps a batch whose HEC answer names an event outside it", async () => {
   await using hec = startFakeSplunk({ token: TOKENS.splunk });
