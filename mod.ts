@@ -74,6 +74,7 @@ export type { EventFailure, ResponseVerdict } from "./src/platforms/verdict.ts";
 export { SplunkExporter } from "./src/platforms/splunk.ts";
 export { ElasticsearchExporter } from "./src/platforms/elasticsearch.ts";
 export {
+  DATADOG_MAX_EVENT_LEAD_MS,
   DATADOG_MAX_LOG_BYTES,
   DatadogExporter,
 } from "./src/platforms/datadog.ts";

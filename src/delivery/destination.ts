@@ -10,11 +10,16 @@ import { RequestAbortedError } from "../platforms/exporter.ts";
 import type { Exporter } from "../platforms/exporter.ts";
 import type { SIEMConfig } from "../platforms/siem_config.ts";
 import { redactSecret } from "../platforms/redact.ts";
-import type { EventFailure, ResponseVerdict } from "../platforms/verdict.ts";
+import {
+  type EventFailure,
+  networkSetupHint,
+  type ResponseVerdict,
+} from "../platforms/verdict.ts";
 import { backoffDelayMs } from "./backoff.ts";
 import { type Clock, sleep } from "./clock.ts";
 import { DeadLetterOutbox } from "./dead_letter_outbox.ts";
 import { EventQueue } from "./event_queue.ts";
+import { MAX_ISOLATIONS, SplitTree } from "./split_policy.ts";
 import type {
   DeadLetter,
   DestinationReport,
@@ -105,6 +110,7 @@ export class Destination {
   #deadline: AbortController | undefined;
   #writer: BodyWriter | undefined;
   #letters: DeadLetterOutbox | undefined;
+  #setupError: string | undefined;
 
   /**
    * Creates the destination. No timer starts until events arrive.
@@ -420,6 +426,7 @@ export class Destination {
         ? undefined
         : new Date(this.#lastErrorAt).toISOString(),
       retryAt: backingOff ? new Date(this.#retryAt).toISOString() : undefined,
+      setupError: this.#setupError,
     };
   }
 
@@ -493,14 +500,21 @@ export class Destination {
     | undefined {
     const { batchSize, maxBatchBytes, maxEventAgeMs } = this.config;
     const exporter = this.exporter;
+    const maxLeadMs = exporter.maxEventLeadMs;
+    const dated = maxEventAgeMs !== undefined || maxLeadMs !== undefined;
     const writer = this.#writer ??= new BodyWriter();
+    // The framing that closes a body (Datadog's `]`, nothing for HEC and
+    // bulk) must fit under the limit too: measure it once per batch.
+    writer.truncate(0);
+    exporter.closeBatch(writer);
+    const closing = writer.length;
     writer.truncate(0);
     exporter.openBatch(writer);
     const entries: Entry[] = [];
     let bytes = 0;
     while (this.#queue.length > 0 && entries.length < batchSize) {
       const entry = this.#queue.peek() as Entry;
-      if (maxEventAgeMs !== undefined && !this.#fresh(entry, maxEventAgeMs)) {
+      if (dated && !this.#fresh(entry, maxEventAgeMs, maxLeadMs)) {
         this.#queue.shift();
         tally.failed++;
         continue;
@@ -518,8 +532,7 @@ export class Destination {
         this.#deadLetter([entry.event], refused, undefined);
         continue;
       }
-      // The closing bytes of any framing are one byte at most.
-      if (entries.length > 0 && writer.length + 1 > maxBatchBytes) {
+      if (entries.length > 0 && writer.length + closing > maxBatchBytes) {
         writer.truncate(start);
         break;
       }
@@ -532,13 +545,33 @@ export class Destination {
     return { entries, bytes, body: writer.bytes() };
   }
 
-  // Whether an event is young enough for the platform. An older one is
-  // counted, then dead-lettered (false) or re-timed to now (true), as the
-  // config says.
-  #fresh(entry: Entry, maxAgeMs: number): boolean {
+  // Whether an event's date is one the platform keeps: not older than
+  // maxAgeMs, not further ahead than maxLeadMs. Any other is counted, then
+  // dead-lettered (false) or re-timed to now (true), as the config says.
+  #fresh(
+    entry: Entry,
+    maxAgeMs: number | undefined,
+    maxLeadMs: number | undefined,
+  ): boolean {
+    if (entry.wire !== undefined) return true;
     const now = this.#context.clock.now();
     const age = now - Date.parse(entry.event.timestamp);
-    if (age <= maxAgeMs || entry.wire !== undefined) return true;
+    const minutes = (ms: number) => Math.round(ms / 60_000);
+    const { platform } = this.config;
+    let reason: string;
+    if (maxAgeMs !== undefined && age > maxAgeMs) {
+      reason = `event is ${minutes(age)} minutes old, older than the ${
+        minutes(maxAgeMs)
+      } minutes ${platform} takes (maxEventAgeMs)`;
+    } else if (maxLeadMs !== undefined && -age > maxLeadMs) {
+      reason = `event is dated ${
+        minutes(-age)
+      } minutes ahead, further than the ${
+        minutes(maxLeadMs)
+      } minutes ahead ${platform} takes`;
+    } else {
+      return true;
+    }
     this.#counters.eventsAged++;
     if (this.config.agedEvents === "send_as_now") {
       try {
@@ -555,76 +588,62 @@ export class Destination {
         return false;
       }
     }
-    this.#deadLetter(
-      [entry.event],
-      `event is ${Math.round(age / 60_000)} minutes old, older than the ${
-        Math.round(maxAgeMs / 60_000)
-      } minutes ${this.config.platform} takes (maxEventAgeMs)`,
-      undefined,
-    );
+    this.#deadLetter([entry.event], reason, undefined);
     return false;
   }
 
   // Sends one batch until it is delivered, rejected, or its retries run out;
-  // returns the entries still to deliver (empty when done).
+  // returns the entries still to deliver (empty when done). `first` is the
+  // answer already read for this batch (a half whose first try was made by
+  // a split); `tree` the split this batch is part of.
   async #deliver(
     batch: Entry[],
     body: Uint8Array<ArrayBuffer> | undefined,
     signals: DrainSignals,
     tally: FlushTally,
+    tree?: SplitTree,
+    first?: ResponseVerdict,
   ): Promise<Entry[]> {
     const { clock } = this.#context;
     let pending = batch;
     let attempt = 0;
+    let isolated = 0;
+    let answer = first;
     while (true) {
-      const events = pending.map((entry) => entry.wire?.event ?? entry.event);
-      // A retry or a split half is written again from the JSON kept at
-      // acceptance, never from the event objects a caller may have changed.
-      const prepared = await this.exporter.prepare(
-        events,
-        body ?? this.#encode(pending),
-      );
+      const verdict = answer ?? await this.#send(pending, body, signals, tree);
+      answer = undefined;
       body = undefined;
-      let outcome;
-      try {
-        outcome = await this.exporter.post(prepared, {
-          fetch: this.#context.fetch,
-          signal: signals.request,
-          now: () => clock.now(),
-        });
-      } catch (error) {
-        if (error instanceof RequestAbortedError) return pending;
-        throw error;
-      }
-      const verdict = this.#record(outcome.verdict, outcome.latencyMs);
+      if (verdict === undefined) return pending;
       if (verdict.kind === "delivered") {
         this.#delivered(pending, tally);
+        if (tree) tree.delivered = true;
         return [];
       }
       if (verdict.kind === "split") {
         this.#fail(verdict.reason, tally);
-        if (pending.length === 1) {
-          tally.failed++;
-          this.#deadLetter(
-            pending.map((entry) => entry.event),
-            verdict.reason,
-            verdict.status,
-          );
-          return [];
-        }
-        const middle = pending.length >> 1;
-        const left = await this.#deliver(
-          pending.slice(0, middle),
-          undefined,
-          signals,
-          tally,
-        );
-        if (left.length > 0) return [...left, ...pending.slice(middle)];
-        return this.#deliver(pending.slice(middle), undefined, signals, tally);
+        return tree
+          ? this.#split(pending, verdict, signals, tally, tree)
+          : this.#splitBatch(pending, verdict, signals, tally);
       }
       let retryAfterMs: number | undefined;
       if (verdict.kind === "partial") {
+        const settled = pending.length - verdict.retry.length;
+        const delivered = settled > verdict.rejected.length;
+        isolated = delivered ? 0 : isolated + 1;
+        if (!delivered && !verdict.backoff && isolated > MAX_ISOLATIONS) {
+          // Event after event named as bad, nothing accepted: the stream is
+          // refused (or the batch holds only bad events); keep the rest.
+          const first = verdict.rejected[0]?.reason ?? "events refused";
+          this.#fail(first, tally);
+          this.#setupFailed(
+            `${this.config.platform} refused ${MAX_ISOLATIONS} events in a row one by one and accepted none: check its logs and what is in front of it`,
+            first,
+          );
+          this.#backOff(undefined);
+          return pending;
+        }
         pending = this.#settlePartial(pending, verdict, tally);
+        if (tree && delivered) tree.delivered = true;
         if (pending.length === 0) return [];
         if (!verdict.backoff) {
           this.#countRetry(tally);
@@ -632,6 +651,9 @@ export class Destination {
         }
       } else {
         this.#fail(verdict.reason, tally);
+        if (verdict.setup !== undefined) {
+          this.#setupFailed(verdict.setup, verdict.reason);
+        }
         retryAfterMs = verdict.retryAfterMs;
       }
       if (attempt >= this.config.maxRetries) {
@@ -668,6 +690,139 @@ export class Destination {
     return writer.bytes();
   }
 
+  // Posts a batch once and reads the answer; `undefined` when the request
+  // was aborted (the batch was neither delivered nor failed).
+  async #send(
+    pending: Entry[],
+    body: Uint8Array<ArrayBuffer> | undefined,
+    signals: DrainSignals,
+    tree: SplitTree | undefined,
+  ): Promise<ResponseVerdict | undefined> {
+    const events = pending.map((entry) => entry.wire?.event ?? entry.event);
+    // A retry or a split half is written again from the JSON kept at
+    // acceptance, never from the event objects a caller may have changed.
+    const prepared = await this.exporter.prepare(
+      events,
+      body ?? this.#encode(pending),
+    );
+    let outcome;
+    try {
+      outcome = await this.exporter.post(prepared, {
+        fetch: this.#context.fetch,
+        signal: signals.request,
+        now: () => this.#context.clock.now(),
+      });
+    } catch (error) {
+      if (error instanceof RequestAbortedError) return undefined;
+      throw error;
+    }
+    if (tree) tree.requests++;
+    return this.#record(
+      checkedVerdict(outcome.verdict, pending.length, this.exporter.url),
+      outcome.latencyMs,
+    );
+  }
+
+  // A batch refused for its content: split it, and when the split shows the
+  // whole stream is refused, or costs too many requests, keep what is left
+  // and back off.
+  async #splitBatch(
+    pending: Entry[],
+    refusal: { reason: string; status: number },
+    signals: DrainSignals,
+    tally: FlushTally,
+  ): Promise<Entry[]> {
+    const tree = new SplitTree();
+    const left = await this.#split(pending, refusal, signals, tally, tree);
+    const stop = tree.stopped;
+    if (stop?.kind === "refused_stream") {
+      this.#setupFailed(
+        `every part of the batch is refused alike (HTTP ${stop.refusal.status}): the destination refuses the stream, not an event; check what is in front of ${this.config.platform} and its logs`,
+        stop.refusal.reason,
+      );
+      this.#backOff(undefined);
+    } else if (stop?.kind === "budget") {
+      this.#context.logger.warn("split stopped: too many requests", {
+        destination: this.name,
+        requests: stop.requests,
+        left: left.length,
+      });
+      this.#backOff(undefined);
+    }
+    return left;
+  }
+
+  // Sends both halves of a part refused for its content once, then goes on
+  // with each as its answer says, unless the split policy stops; returns the
+  // entries still to deliver.
+  async #split(
+    pending: Entry[],
+    refusal: { reason: string; status: number },
+    signals: DrainSignals,
+    tally: FlushTally,
+    tree: SplitTree,
+  ): Promise<Entry[]> {
+    if (pending.length === 1) {
+      tally.failed++;
+      this.#deadLetter(
+        pending.map((entry) => entry.event),
+        refusal.reason,
+        refusal.status,
+      );
+      return [];
+    }
+    const middle = pending.length >> 1;
+    const halves = [pending.slice(0, middle), pending.slice(middle)] as const;
+    const answers: Array<ResponseVerdict | undefined> = [];
+    for (const half of halves) {
+      if (!tree.mayRequest()) break;
+      const verdict = await this.#send(half, undefined, signals, tree);
+      if (verdict === undefined) break;
+      answers.push(verdict);
+    }
+    // Settle the halves delivered at once, so that nothing below can keep
+    // them as undelivered.
+    const delivered = answers.map((answer, i) => {
+      if (answer?.kind !== "delivered") return false;
+      this.#delivered(halves[i] as Entry[], tally);
+      tree.delivered = true;
+      return true;
+    });
+    if (answers.length < 2) {
+      // Out of budget or aborted: keep what was not delivered as it is.
+      return delivered[0] ? halves[1] : pending;
+    }
+    const refused = answers.map((answer) =>
+      answer?.kind === "split" ? answer : undefined
+    );
+    if (
+      !tree.goOn(
+        refusal,
+        [refused[0], refused[1]],
+        Math.min(halves[0].length, halves[1].length),
+      )
+    ) {
+      // Nothing of this part was delivered: keep all of it.
+      this.#fail(refusal.reason, tally);
+      return pending;
+    }
+    for (let i = 0; i < halves.length; i++) {
+      if (delivered[i]) continue;
+      const left = await this.#deliver(
+        halves[i] as Entry[],
+        undefined,
+        signals,
+        tally,
+        tree,
+        answers[i],
+      );
+      if (left.length > 0) {
+        return i === 0 && !delivered[1] ? [...left, ...halves[1]] : left;
+      }
+    }
+    return [];
+  }
+
   #countRetry(tally: FlushTally): void {
     tally.retries++;
     this.#counters.totalRetries++;
@@ -692,6 +847,7 @@ export class Destination {
     tally.sent += entries.length;
     this.#failures = 0;
     this.#retryAt = 0;
+    this.#setupError = undefined;
     this.#context.onSettled?.(
       this,
       entries.map((entry) => entry.event),
@@ -724,6 +880,20 @@ export class Destination {
     const first = verdict.retry[0] ?? verdict.rejected[0];
     if (first) this.#fail(first.reason, tally);
     return verdict.retry.map(({ index }) => pending[index] as Entry);
+  }
+
+  // An answer shows a setup error: the destination reports it (`/health`
+  // fails) until a delivery succeeds, and says once what to check.
+  #setupFailed(check: string, reason: string): void {
+    if (this.#setupError !== check) {
+      this.#context.logger.error("destination setup error", {
+        destination: this.name,
+        check,
+        error: this.#redact(reason),
+        buffered: this.buffered,
+      });
+    }
+    this.#setupError = check;
   }
 
   #fail(reason: string, tally: FlushTally): void {
@@ -867,4 +1037,39 @@ function retimed(
     original_timestamp: entry.event.timestamp,
   };
   return { event, json: JSON.stringify(event) };
+}
+
+/**
+ * A verdict made safe to act on: a network error that points at a TLS or
+ * plain-HTTP mix-up gets its setup hint, and a partial verdict naming an
+ * event outside the batch (or one twice) becomes a retry of the whole batch,
+ * so that no event can be lost to a platform's odd answer.
+ */
+function checkedVerdict(
+  verdict: ResponseVerdict,
+  size: number,
+  url: string,
+): ResponseVerdict {
+  if (verdict.kind === "retry") {
+    if (verdict.setup !== undefined || verdict.status !== undefined) {
+      return verdict;
+    }
+    const setup = networkSetupHint(verdict.reason, url);
+    return setup === undefined ? verdict : { ...verdict, setup };
+  }
+  if (verdict.kind !== "partial") return verdict;
+  const seen = new Set<number>();
+  for (const { index } of [...verdict.retry, ...verdict.rejected]) {
+    if (!Number.isInteger(index) || index < 0 || index >= size) {
+      return {
+        kind: "retry",
+        reason: `answer names event ${index} of a batch of ${size}`,
+      };
+    }
+    if (seen.has(index)) {
+      return { kind: "retry", reason: `answer names event ${index} twice` };
+    }
+    seen.add(index);
+  }
+  return verdict;
 }

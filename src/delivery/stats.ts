@@ -55,6 +55,13 @@ export interface DestinationStats extends DeliveryCounters {
   lastErrorAt?: string | undefined;
   /** When a backing-off destination tries again, as UTC ISO 8601. */
   retryAt?: string | undefined;
+  /**
+   * What to check when the destination's answers show a setup error (a
+   * wrong endpoint or path, an answer that is not the platform's, a TLS or
+   * plain-HTTP mix-up, a refused credential, a stream refused as a whole);
+   * cleared by the next delivery. `/health` fails while it is set.
+   */
+  setupError?: string | undefined;
   /** For a destination fed by a durable spool: its lease and stored dead letters. */
   spool?: {
     /** Whether this instance holds the destination's lease (and so delivers it). */

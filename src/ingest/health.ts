@@ -32,9 +32,10 @@ export interface HealthReport {
 }
 
 /**
- * A destination's health: `failing` after `failingAfter` delivery attempts
- * in a row ran out of retries, `backing_off` while it retries or waits,
- * else `delivering`.
+ * A destination's health: `failing` while its answers show a setup error
+ * (see `setupError` in its statistics) or after `failingAfter` delivery
+ * attempts in a row ran out of retries, `backing_off` while it retries or
+ * waits, else `delivering`.
  *
  * @param stats The destination's statistics.
  * @param failingAfter Failed attempts in a row that make it failing.
@@ -45,7 +46,10 @@ export function destinationHealth(
   failingAfter: number,
 ): DestinationHealth {
   if (!stats.enabled) return "disabled";
-  if (stats.consecutiveFailures >= failingAfter) return "failing";
+  if (
+    stats.setupError !== undefined ||
+    stats.consecutiveFailures >= failingAfter
+  ) return "failing";
   if (
     stats.consecutiveFailures > 0 || stats.state === "backing_off" ||
     stats.state === "retrying"

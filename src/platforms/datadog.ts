@@ -20,13 +20,24 @@ import { Exporter } from "./exporter.ts";
 import { SIEMPlatform } from "./platform.ts";
 import {
   excerpt,
+  foreignAnswerHint,
   isTransientStatus,
+  looksLikeJsonObject,
   requestedDelayMs,
   type ResponseVerdict,
+  wrongPathHint,
 } from "./verdict.ts";
 
 /** Datadog truncates logs above 1 MB (https://docs.datadoghq.com/api/latest/logs/#send-logs). */
 export const DATADOG_MAX_LOG_BYTES = 1_000_000;
+
+/**
+ * How far ahead Datadog takes a log's date, 2 h less a 5-minute margin for
+ * clock skew: "18 h in the past to 2 h in the future"
+ * (https://docs.datadoghq.com/logs/log_configuration/processors/log_date_remapper/,
+ * wire-specs §3.3); a later log is accepted with 202 and lost.
+ */
+export const DATADOG_MAX_EVENT_LEAD_MS = 2 * 3_600_000 - 5 * 60_000;
 
 const DDSOURCE_KEY = utf8('{"ddsource":');
 const AUDIT_KEY = utf8(',"audit":');
@@ -133,6 +144,11 @@ export class DatadogExporter extends Exporter {
     return bytes;
   }
 
+  /** {@linkcode DATADOG_MAX_EVENT_LEAD_MS}: Datadog loses logs dated more than 2 h ahead. */
+  override get maxEventLeadMs(): number {
+    return DATADOG_MAX_EVENT_LEAD_MS;
+  }
+
   /** One: the comma between logs. */
   override get separatorBytes(): number {
     return 1;
@@ -169,9 +185,13 @@ export class DatadogExporter extends Exporter {
   }
 
   /**
-   * Reads Datadog's answer: 2xx is delivered; 408, 429, 5xx and 401/403
-   * (wrong or revoked key) are retried, honouring `Retry-After` or
-   * `X-RateLimit-Reset`; 413 and other 4xx split the batch.
+   * Reads Datadog's answer: 2xx with JSON (or nothing) is delivered; 408, 429 and 5xx are retried,
+   * honouring `Retry-After` or `X-RateLimit-Reset`; 413, and 400 with
+   * Datadog's own `{"errors":[...]}` body (a payload-format problem,
+   * wire-specs §3.5), split the batch. Setup errors are retried with a hint
+   * of what to check: 401/403 (a wrong or revoked key), 404/405 (a wrong
+   * path), an answer that is not Datadog's (an HTML page from a proxy), any
+   * other 4xx.
    *
    * @param status The HTTP status.
    * @param headers The answer's headers.
@@ -187,18 +207,48 @@ export class DatadogExporter extends Exporter {
     _batchSize: number,
     nowMs: number,
   ): ResponseVerdict {
-    if (status >= 200 && status < 300) return { kind: "delivered" };
-    const reason = `HTTP ${status}: ${describeErrors(body)}`;
-    if (status === 413) return { kind: "split", reason, status };
-    if (isTransientStatus(status) || status === 401 || status === 403) {
+    const json = looksLikeJsonObject(headers, body);
+    if (status >= 200 && status < 300) {
+      // The intake answers 202 `{}` (wire-specs §3.5); a 2xx page of
+      // another kind comes from something in front of it, and says nothing
+      // of the logs.
+      if (json || body.trim() === "") return { kind: "delivered" };
       return {
         kind: "retry",
-        reason,
         status,
-        retryAfterMs: requestedDelayMs(headers, nowMs),
+        reason: `HTTP ${status}: ${excerpt(body)}`,
+        setup: foreignAnswerHint("Datadog", status, headers),
       };
     }
-    return { kind: "split", reason, status };
+    const errors = json ? describeErrors(body) : undefined;
+    const reason = `HTTP ${status}: ${
+      errors ?? (excerpt(body) || "(empty body)")
+    }`;
+    if (status === 413) return { kind: "split", reason, status };
+    const retryAfterMs = requestedDelayMs(headers, nowMs);
+    const setup = (hint: string): ResponseVerdict => ({
+      kind: "retry",
+      reason,
+      status,
+      retryAfterMs,
+      setup: hint,
+    });
+    if (status === 404 || status === 405) {
+      return setup(wrongPathHint("Datadog", "/api/v2/logs"));
+    }
+    if (isTransientStatus(status)) {
+      return { kind: "retry", reason, status, retryAfterMs };
+    }
+    if (errors === undefined) {
+      return setup(foreignAnswerHint("Datadog", status, headers));
+    }
+    if (status === 401 || status === 403) {
+      return setup(
+        "check the API key (DD-API-KEY) and that the endpoint is its Datadog site",
+      );
+    }
+    if (status === 400) return { kind: "split", reason, status };
+    return setup("check the endpoint and the request headers");
   }
 }
 
@@ -226,20 +276,24 @@ function writeMessage(writer: BodyWriter, event: SIEMEvent): void {
   writer.writeByte(QUOTE);
 }
 
-function describeErrors(body: string): string {
+/**
+ * Datadog's `{"errors":[...]}` body (`HTTPLogErrors`, wire-specs §3.5) as
+ * text, or `undefined` for another body.
+ */
+function describeErrors(body: string): string | undefined {
   try {
     const errors = JSON.parse(body)?.errors;
-    if (Array.isArray(errors) && errors.length > 0) {
+    if (Array.isArray(errors)) {
       return excerpt(
         errors.map((e) =>
           typeof e === "string"
             ? e
             : [e?.title, e?.detail].filter(Boolean).join(": ")
         ).join("; "),
-      );
+      ) || "(no error given)";
     }
   } catch {
-    // Not JSON: quote the text.
+    // Not JSON: not Datadog's answer.
   }
-  return excerpt(body) || "(empty body)";
+  return undefined;
 }

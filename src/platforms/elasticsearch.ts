@@ -22,9 +22,12 @@ import { SIEMPlatform } from "./platform.ts";
 import {
   type EventFailure,
   excerpt,
+  foreignAnswerHint,
   isTransientStatus,
+  looksLikeJsonObject,
   requestedDelayMs,
   type ResponseVerdict,
+  wrongPathHint,
 } from "./verdict.ts";
 
 const CREATE_ID = utf8('{"create":{"_id":');
@@ -106,9 +109,13 @@ export class ElasticsearchExporter extends Exporter {
 
   /**
    * Reads the bulk answer item by item: 2xx and 409 (already indexed) are
-   * delivered, 408, 429 and 5xx are retried alone, any other item failure is
-   * rejected with its reason. A request-level 413 or payload error splits
-   * the batch; 401, 403, 404 and transient statuses retry it.
+   * delivered; 408, 429, 5xx, and 403/404 (an index block, a missing
+   * privilege or index, which an operator clears) are retried alone with
+   * backoff; any other item failure is rejected with its reason. At request
+   * level, 413 and parse errors of the body split the batch; transient
+   * statuses are retried; setup errors (401, 403, 404, 405, 406, an answer
+   * that is not Elasticsearch's, any other 4xx) are retried with a hint of
+   * what to check.
    *
    * @param status The HTTP status.
    * @param headers The answer's headers.
@@ -124,23 +131,77 @@ export class ElasticsearchExporter extends Exporter {
     batchSize: number,
     nowMs: number,
   ): ResponseVerdict {
-    if (status === 200) return classifyItems(body, batchSize);
-    const reason = `HTTP ${status}: ${requestError(body)}`;
-    if (status === 413) return { kind: "split", reason, status };
-    if (
-      isTransientStatus(status) || status === 401 || status === 403 ||
-      status === 404 || status < 300
-    ) {
-      return {
-        kind: "retry",
-        reason,
-        status,
-        retryAfterMs: requestedDelayMs(headers, nowMs),
-      };
+    const platform = looksLikeJsonObject(headers, body);
+    if (status === 200) {
+      const verdict = classifyItems(body, batchSize);
+      return verdict.kind === "retry" && !platform
+        ? {
+          ...verdict,
+          setup: foreignAnswerHint("Elasticsearch", 200, headers),
+        }
+        : verdict;
     }
-    return { kind: "split", reason, status };
+    const error = platform ? requestError(body) : undefined;
+    const reason = `HTTP ${status}: ${
+      error?.text ?? (excerpt(body) || "(empty body)")
+    }`;
+    if (status === 413) return { kind: "split", reason, status };
+    const retryAfterMs = requestedDelayMs(headers, nowMs);
+    const setup = (hint: string): ResponseVerdict => ({
+      kind: "retry",
+      reason,
+      status,
+      retryAfterMs,
+      setup: hint,
+    });
+    if (isTransientStatus(status)) {
+      return { kind: "retry", reason, status, retryAfterMs };
+    }
+    if (error === undefined) {
+      return setup(foreignAnswerHint("Elasticsearch", status, headers));
+    }
+    if (status === 401 || status === 403) {
+      return setup(
+        `check the API key and its privileges on index ${this.config.index} (create_doc or write)`,
+      );
+    }
+    if (status === 405 || (status === 400 && error.type === undefined)) {
+      // "no handler found for uri": the path is not a bulk endpoint.
+      return setup(wrongPathHint("Elasticsearch", "/{index}/_bulk"));
+    }
+    if (status === 404) {
+      return setup(
+        `check the endpoint and that index ${this.config.index} exists or may be created`,
+      );
+    }
+    if (
+      status === 400 && error.type !== undefined &&
+      PARSE_ERRORS.has(error.type)
+    ) {
+      return { kind: "split", reason, status };
+    }
+    return setup(
+      "check the endpoint, the index name and the cluster's settings",
+    );
   }
 }
+
+/**
+ * Request-level error types that fault the body's content (a line that is
+ * not JSON, a malformed action; wire-specs §2.6): the batch is split to
+ * find the lines at fault.
+ */
+const PARSE_ERRORS = new Set([
+  "illegal_argument_exception",
+  "x_content_parse_exception",
+  "json_parse_exception",
+  "json_e_o_f_exception",
+  "parse_exception",
+  "not_x_content_exception",
+  "action_request_validation_exception",
+  "mapper_parsing_exception",
+  "document_parsing_exception",
+]);
 
 function classifyItems(body: string, batchSize: number): ResponseVerdict {
   let items: unknown;
@@ -168,7 +229,7 @@ function classifyItems(body: string, batchSize: number): ResponseVerdict {
       continue;
     }
     const reason = `item HTTP ${itemStatus}: ${describeError(result?.error)}`;
-    if (isTransientStatus(itemStatus) || itemStatus === 0) {
+    if (isTransientStatus(itemStatus) || isBlocked(itemStatus)) {
       retry.push({ index, reason });
     } else {
       rejected.push({ index, reason });
@@ -176,6 +237,18 @@ function classifyItems(body: string, batchSize: number): ResponseVerdict {
   }
   if (retry.length === 0 && rejected.length === 0) return { kind: "delivered" };
   return { kind: "partial", retry, rejected, backoff: retry.length > 0 };
+}
+
+/**
+ * Item statuses that say nothing is wrong with the document itself and that
+ * clear when an operator acts, as the same causes do at request level
+ * (wire-specs §2.6): 403 `cluster_block_exception` (a flood-stage disk
+ * watermark, a read-only index) or `security_exception` (a missing index
+ * privilege), 404 `index_not_found_exception` (auto-create off). 0 is an
+ * item without a status. They are retried with backoff, never dead-lettered.
+ */
+function isBlocked(itemStatus: number): boolean {
+  return itemStatus === 403 || itemStatus === 404 || itemStatus === 0;
 }
 
 function describeError(error: unknown): string {
@@ -187,14 +260,24 @@ function describeError(error: unknown): string {
   return "(no error given)";
 }
 
-function requestError(body: string): string {
+/**
+ * Elasticsearch's request-level error, `{"error":{...},"status":N}` (an
+ * `error` string for routing errors), or `undefined` for another body.
+ */
+function requestError(
+  body: string,
+): { text: string; type: string | undefined } | undefined {
   try {
     const parsed = JSON.parse(body);
     if (parsed && typeof parsed === "object" && "error" in parsed) {
-      return describeError(parsed.error);
+      const type = parsed.error && typeof parsed.error === "object" &&
+          typeof parsed.error.type === "string"
+        ? parsed.error.type as string
+        : undefined;
+      return { text: describeError(parsed.error), type };
     }
   } catch {
-    // Not JSON: quote the text.
+    // Not JSON: not Elasticsearch's answer.
   }
-  return excerpt(body) || "(empty body)";
+  return undefined;
 }

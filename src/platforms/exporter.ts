@@ -9,7 +9,12 @@ import { BodyWriter } from "./body_writer.ts";
 import type { SIEMPlatform } from "./platform.ts";
 import type { SIEMConfig } from "./siem_config.ts";
 import { redactSecret } from "./redact.ts";
-import { type EventFailure, excerpt, type ResponseVerdict } from "./verdict.ts";
+import {
+  type EventFailure,
+  excerpt,
+  networkErrorText,
+  type ResponseVerdict,
+} from "./verdict.ts";
 
 /** A batch turned into the exact bytes of one request. */
 export interface PreparedBatch {
@@ -109,6 +114,16 @@ export abstract class Exporter {
    */
   get separatorBytes(): number {
     return 0;
+  }
+
+  /**
+   * How far ahead of now an event may be dated for the platform to keep it,
+   * in ms, or `undefined` when the platform sets no limit. A later event
+   * meets the destination's `agedEvents` policy, like one older than
+   * `maxEventAgeMs`.
+   */
+  get maxEventLeadMs(): number | undefined {
+    return undefined;
   }
 
   /**
@@ -293,7 +308,7 @@ export abstract class Exporter {
         : `network error: ${
           excerpt(
             redactSecret(
-              error instanceof Error ? error.message : String(error),
+              networkErrorText(error),
               this.config.token,
             ),
           )

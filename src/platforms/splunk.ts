@@ -19,13 +19,19 @@ import { Exporter } from "./exporter.ts";
 import { SIEMPlatform } from "./platform.ts";
 import {
   excerpt,
+  foreignAnswerHint,
   isTransientStatus,
+  looksLikeJsonObject,
   requestedDelayMs,
   type ResponseVerdict,
+  wrongPathHint,
 } from "./verdict.ts";
 
 const TIME_KEY = utf8('{"time":');
 const CLOSE_BRACE = 0x7d;
+
+/** HEC's "No data" (an empty body), a fault of the payload. */
+const NO_DATA = 5;
 
 /** HEC codes that fault one event of the batch (invalid data, missing or blank event, bad indexed fields). */
 const EVENT_FAULT_CODES = new Set([6, 12, 13, 15]);
@@ -122,9 +128,12 @@ export class SplunkExporter extends Exporter {
   /**
    * Reads HEC's answer: 200 with code 0 is delivered; a bad event named by
    * `invalid-event-number` is rejected and the rest resent (HEC indexes
-   * nothing of a refused request); token and setup errors, busy (code 9),
-   * 408, 429 and 5xx are retried; 413 and other payload errors split the
-   * batch.
+   * nothing of a refused request); busy (code 9), 408, 429 and 5xx are
+   * retried; 413 and payload errors that name no event (codes 5, 6, 12, 13,
+   * 15) split the batch. Setup errors are retried with a hint of what to
+   * check: token and collector settings (401, 403, codes 1-4, 7, 10, 11,
+   * 14, 16, 21, 22), a wrong path (404, 405), an answer that is not HEC's
+   * (an HTML page from a proxy), or any other code.
    *
    * @param status The HTTP status.
    * @param headers The answer's headers.
@@ -140,7 +149,9 @@ export class SplunkExporter extends Exporter {
     batchSize: number,
     nowMs: number,
   ): ResponseVerdict {
-    const answer = parseAnswer(body);
+    const answer = looksLikeJsonObject(headers, body)
+      ? parseAnswer(body)
+      : undefined;
     const code = answer?.code;
     if (status === 200 && code === 0) return { kind: "delivered" };
     const reason = answer
@@ -148,35 +159,58 @@ export class SplunkExporter extends Exporter {
       : `HTTP ${status}: ${excerpt(body) || "(empty body)"}`;
     if (status === 413) return { kind: "split", reason, status };
     const retryAfterMs = requestedDelayMs(headers, nowMs);
-    if (
-      isTransientStatus(status) || status === 401 || status === 403 ||
-      (code !== undefined && SETUP_CODES.has(code)) || status < 300
-    ) {
+    const setup = (hint: string): ResponseVerdict => ({
+      kind: "retry",
+      reason,
+      status,
+      retryAfterMs,
+      setup: hint,
+    });
+    if (status === 404 || status === 405) {
+      return setup(wrongPathHint("HEC", "/services/collector/event"));
+    }
+    if (isTransientStatus(status)) {
       return { kind: "retry", reason, status, retryAfterMs };
     }
-    const bad = answer?.invalidEventNumber;
-    if (
-      code !== undefined && EVENT_FAULT_CODES.has(code) && bad !== undefined &&
-      bad >= 0 && bad < batchSize
-    ) {
-      const retry = [];
-      for (let index = 0; index < batchSize; index++) {
-        if (index !== bad) retry.push({ index, reason });
-      }
-      return {
-        kind: "partial",
-        rejected: [{ index: bad, reason }],
-        retry,
-        backoff: false,
-      };
+    if (answer === undefined || code === undefined) {
+      // Not HEC's `{"text","code"}`: a proxy, a load balancer, another server.
+      return setup(foreignAnswerHint("HEC", status, headers));
     }
-    return { kind: "split", reason, status };
+    if (
+      status === 401 || status === 403 || SETUP_CODES.has(code) || status < 300
+    ) {
+      return setup(
+        "check the HEC token (enabled, allowed to write the configured index) and the collector's settings",
+      );
+    }
+    const bad = answer.invalidEventNumber;
+    if (EVENT_FAULT_CODES.has(code)) {
+      // invalid-event-number is 0-based (wire-specs §1.8): a number outside
+      // the batch names no event of it, so the batch is split instead.
+      if (bad !== undefined && bad >= 0 && bad < batchSize) {
+        const retry = [];
+        for (let index = 0; index < batchSize; index++) {
+          if (index !== bad) retry.push({ index, reason });
+        }
+        return {
+          kind: "partial",
+          rejected: [{ index: bad, reason }],
+          retry,
+          backoff: false,
+        };
+      }
+      return { kind: "split", reason, status };
+    }
+    if (code === NO_DATA) return { kind: "split", reason, status };
+    return setup(
+      `HEC answered code ${code}: check HEC's troubleshooting table`,
+    );
   }
 }
 
 interface HecAnswer {
   text: string;
-  code: number | undefined;
+  code: number;
   invalidEventNumber: number | undefined;
 }
 
@@ -184,7 +218,9 @@ function parseAnswer(body: string): HecAnswer | undefined {
   try {
     const parsed = JSON.parse(body);
     if (typeof parsed !== "object" || parsed === null) return undefined;
-    const code = typeof parsed.code === "number" ? parsed.code : undefined;
+    // HEC's answers always carry a numeric code (wire-specs §1.8).
+    if (typeof parsed.code !== "number") return undefined;
+    const code: number = parsed.code;
     const bad = parsed["invalid-event-number"];
     return {
       text: typeof parsed.text === "string" ? excerpt(parsed.text) : "",

@@ -16,10 +16,13 @@ export interface EventFailure {
  * What a SIEM's answer to one batch means:
  * - `delivered`: every event was accepted.
  * - `retry`: nothing was accepted, and the same batch may succeed later
- *   (network errors, timeouts, 408, 429, 5xx, busy, and wrong or revoked
- *   credentials, so that fixing a token does not lose the backlog).
- * - `split`: the batch as a whole was refused for its size or content; its
- *   halves are sent on their own until the events at fault are isolated.
+ *   (network errors, timeouts, 408, 429, 5xx, busy). A `setup` hint marks a
+ *   setup error that an operator must fix (a wrong or revoked credential, a
+ *   wrong endpoint or path, an answer that is not the platform's, a TLS or
+ *   plain-HTTP mix-up): it is retried too, so fixing it loses nothing.
+ * - `split`: the batch as a whole was refused for its size or content (413,
+ *   or a payload error in the platform's own answer); its halves are sent on
+ *   their own until the events at fault are isolated.
  * - `partial`: some events were accepted and the others are listed as to
  *   retry or rejected for good; `backoff` says whether the retry must wait.
  */
@@ -30,6 +33,8 @@ export type ResponseVerdict =
     reason: string;
     status?: number | undefined;
     retryAfterMs?: number | undefined;
+    /** What an operator should check, when the answer shows a setup error. */
+    setup?: string | undefined;
   }
   | { kind: "split"; reason: string; status: number }
   | {
@@ -76,4 +81,95 @@ export function requestedDelayMs(
 export function excerpt(text: string, max = 300): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? flat.slice(0, max) + "…" : flat;
+}
+
+/**
+ * Whether an answer's body may be the platform's JSON: a JSON (or absent)
+ * `Content-Type` and a body that opens a JSON object. An HTML page from a
+ * proxy or load balancer, or a plain-text error, is not.
+ *
+ * @param headers The answer's headers.
+ * @param body The answer's body.
+ * @returns True when the body may be the platform's JSON.
+ */
+export function looksLikeJsonObject(headers: Headers, body: string): boolean {
+  const type = headers.get("content-type")?.split(";")[0]?.trim()
+    .toLowerCase();
+  if (type && type !== "application/json" && !type.endsWith("+json")) {
+    return false;
+  }
+  return /^\s*\{/.test(body);
+}
+
+/**
+ * The hint for an answer whose body is not the platform's.
+ *
+ * @param platform The platform's name, for the hint.
+ * @param status The HTTP status.
+ * @param headers The answer's headers.
+ * @returns What to check.
+ */
+export function foreignAnswerHint(
+  platform: string,
+  status: number,
+  headers: Headers,
+): string {
+  const type = headers.get("content-type") ?? "no content type";
+  return `the answer (HTTP ${status}, ${type}) is not ${platform}'s: check the endpoint, and any proxy or load balancer in front of ${platform}`;
+}
+
+/**
+ * The hint for 404 or 405: the request reached a server, but not the
+ * platform's intake.
+ *
+ * @param platform The platform's name, for the hint.
+ * @param path The path the platform takes batches at.
+ * @returns What to check.
+ */
+export function wrongPathHint(platform: string, path: string): string {
+  return `${platform} does not take batches at this URL: check the endpoint (the base URL, without ${path}) and any proxy path`;
+}
+
+// What rustls and hyper (Deno's fetch), and other runtimes, say when TLS
+// meets plain HTTP or a certificate is refused.
+const TLS_ERROR =
+  /\btls\b|\bssl\b|certificate|handshake|wrong version number|corrupt message|invalidcontenttype|record overflow|http\/0\.9|invalid http version/i;
+
+/**
+ * A network error's text with its causes: `fetch` says only "fetch failed"
+ * and keeps what happened (a refused connection, a TLS failure) in `cause`.
+ *
+ * @param error What `fetch` threw.
+ * @returns The message, then each cause's message after a colon.
+ */
+export function networkErrorText(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== undefined; depth++) {
+    const text = current instanceof Error ? current.message : String(current);
+    if (text && !parts.includes(text)) parts.push(text);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(": ");
+}
+
+/**
+ * The setup hint for a network error that points at a TLS or plain-HTTP
+ * mix-up (an `https` endpoint on a plain-HTTP port, or the other way
+ * round), or `undefined` for an ordinary network error.
+ *
+ * @param reason The network error's reason.
+ * @param url The URL the request went to.
+ * @returns What to check, or `undefined`.
+ */
+export function networkSetupHint(
+  reason: string,
+  url: string,
+): string | undefined {
+  if (!reason.startsWith("network error") || !TLS_ERROR.test(reason)) {
+    return undefined;
+  }
+  const scheme = url.startsWith("https:") ? "https" : "http";
+  const other = scheme === "https" ? "http" : "https";
+  return `TLS or plain-HTTP mix-up: the endpoint uses ${scheme}; check whether the port serves ${other}, and the server's certificate`;
 }

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
+import { parseAuditEvent } from "../../src/events/audit_event.ts";
+import { toSIEMEvent } from "../../src/events/siem_event.ts";
+import { createExporter } from "../../src/platforms/create_exporter.ts";
 import { DATADOG_MAX_LOG_BYTES } from "../../src/platforms/datadog.ts";
 import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
@@ -339,6 +342,46 @@ Deno.test("Destination keeps each request under maxBatchBytes", async () => {
   );
 });
 
+Deno.test("Destination fills each request up to exactly maxBatchBytes, never a byte over", async () => {
+  // For each platform, the limit is set to the exact size of a body of the
+  // first `fit` events (framing and separators included), then one byte
+  // under and over it: a request must hold as many events as fit and never
+  // pass the limit (a separator or a closing bracket left uncounted makes a
+  // request one byte over; counting framing a platform lacks leaves room).
+  const events = realisticEvents(40);
+  const siemEvents = events.map((event) => toSIEMEvent(parseAuditEvent(event)));
+  for (const platform of ["splunk", "elasticsearch", "datadog"] as const) {
+    for (const slack of [-1, 0, 1]) {
+      await using siems = startReceivers();
+      const config = siems.configs({ batchSize: 1000 })
+        .find((c) => c.platform === platform)!;
+      const exporter = createExporter(config);
+      const size = (count: number): number =>
+        exporter.encodeBatch(siemEvents.slice(0, count)).length;
+      let fit = 1;
+      while (size(fit) < 2048) fit++;
+      const limit = size(fit) + slack;
+      await using integrator = new SIEMIntegrator([{
+        ...config,
+        maxBatchBytes: limit,
+      }], { logger: quiet, autoFlush: false });
+      for (const event of events) integrator.exportEvent(event);
+      const [result] = await integrator.flushAll();
+      assert.equal(result!.eventsSent, 40);
+      const fake = siems[platform];
+      const label = `${platform}, limit ${limit} (${slack})`;
+      for (const request of fake.requests) {
+        assert.ok(
+          request.body.length <= limit,
+          `${label}: ${request.body.length}`,
+        );
+      }
+      const first = fake.requests[0]!.body.length;
+      assert.equal(first, slack < 0 ? size(fit - 1) : size(fit), label);
+    }
+  }
+});
+
 Deno.test("Destination keeps delivering when the dead-letter callback throws", async () => {
   await using hec = startFakeSplunk({ token: TOKENS.splunk });
   const logger = new MemoryLogger();
@@ -412,6 +455,53 @@ Deno.test("Destination dead-letters an event older than Datadog takes, before se
   assert.equal(stats.eventsAged, 1);
   assert.equal(stats.eventsFailed, 1);
 });
+
+// Datadog keeps logs dated at most 2 h ahead (wire-specs §3.3, [DD-DATE]
+// https://docs.datadoghq.com/logs/log_configuration/processors/log_date_remapper/):
+// the age policy applies to that end too.
+for (const agedEvents of ["dead_letter", "send_as_now"] as const) {
+  Deno.test(`Destination applies agedEvents "${agedEvents}" to an event dated further ahead than Datadog takes`, async () => {
+    await using siems = startReceivers();
+    const [, , datadog] = siems.configs({ agedEvents });
+    const sink = deadLetterSink();
+    const clock = new FakeClock(Date.UTC(2026, 5, 1));
+    await using integrator = new SIEMIntegrator([datadog!], {
+      clock,
+      logger: quiet,
+      autoFlush: false,
+      onDeadLetter: sink.onDeadLetter,
+    });
+    const [base] = realisticEvents(1);
+    const at = (id: string, ms: number) => ({
+      ...base!,
+      event_id: id,
+      timestamp: new Date(ms).toISOString(),
+    });
+    const future = at("in-2099", Date.UTC(2099, 0, 1));
+    const soon = at("in-1h", clock.now() + 3_600_000);
+    for (const event of [future, soon]) integrator.exportEvent(event);
+    const [result] = await integrator.flushAll();
+    const sent = siems.datadog.logs.map((log) =>
+      log.audit as Record<string, string>
+    );
+    assert.equal(integrator.getStats().eventsAged, 1);
+    if (agedEvents === "dead_letter") {
+      assert.deepEqual(sent.map((a) => a.event_id), ["in-1h"]);
+      assert.equal(result!.eventsFailed, 1);
+      assert.deepEqual(
+        sink.letters.map((l) => l.events[0]!.event_id),
+        ["in-2099"],
+      );
+      assert.match(sink.letters[0]!.reason, /ahead.*datadog takes/);
+    } else {
+      assert.deepEqual(sent.map((a) => a.event_id), ["in-2099", "in-1h"]);
+      assert.equal(sent[0]!.timestamp, new Date(clock.now()).toISOString());
+      assert.equal(sent[0]!.original_timestamp, future.timestamp);
+      assert.equal(sent[1]!.timestamp, soon.timestamp);
+      assert.deepEqual(sink.letters, []);
+    }
+  });
+}
 
 Deno.test("Destination re-times an aged event to now when agedEvents is send_as_now", async () => {
   await using siems = startReceivers();

@@ -97,6 +97,7 @@ export abstract class FakeReceiver implements AsyncDisposable {
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   #queue: Fault[] = [];
   #down: Fault | null = null;
+  #refuse: ((body: string) => Fault | undefined) | undefined;
   #closing: Promise<void> | undefined;
 
   /** Starts listening on 127.0.0.1 on a free port; `encodings` lists the Content-Encodings decoded. */
@@ -123,6 +124,15 @@ export abstract class FakeReceiver implements AsyncDisposable {
   down(fault: Fault | null): void {
     if (fault !== null) checkFault(fault);
     this.#down = fault;
+  }
+
+  /**
+   * Refuses each request whose decoded body `select` picks with the fault it
+   * returns (as a server refuses a body for something in it); queued and
+   * `down` faults come first; `undefined` clears.
+   */
+  refuseWhen(select: ((body: string) => Fault | undefined) | undefined): void {
+    this.#refuse = select;
   }
 
   /** Drops open (hanging) connections, stops the server and waits for it; idempotent. */
@@ -163,8 +173,11 @@ export abstract class FakeReceiver implements AsyncDisposable {
     } catch {
       rawBody = new Uint8Array(0); // the client went away mid-upload
     }
-    const fault = this.#takeFault();
+    const queued = this.#takeFault();
     const decoded = await this.#decode(rawBody, request.headers);
+    const fault = queued ??
+      this.#refuse?.(new TextDecoder().decode(decoded.body));
+    if (fault !== undefined) checkFault(fault);
     const record: RecordedRequest = {
       method: request.method,
       path: url.pathname,

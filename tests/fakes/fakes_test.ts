@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { startFakeDatadog } from "./fake_datadog.ts";
 import { startFakeElasticsearch } from "./fake_elasticsearch.ts";
+import { startFakeProxy } from "./fake_proxy.ts";
 import { startFakeSplunk } from "./fake_splunk.ts";
 
 interface Answer {
@@ -778,4 +779,40 @@ Deno.test("FakeReceiver reset: a 200 whose body then fails", async () => {
   await assert.rejects(response.text());
   assert.deepStrictEqual(dd.requests.map((request) => request.status), [0]);
   assert.deepStrictEqual(dd.logs, []);
+});
+
+Deno.test("fake proxy answers every request with nginx's HTML error page", async () => {
+  await using proxy = startFakeProxy({ status: 400 });
+  const response = await fetch(`${proxy.url}/services/collector/event`, {
+    method: "POST",
+    body: "{}",
+  });
+  assert.equal(response.status, 400);
+  assert.equal(response.headers.get("content-type"), "text/html");
+  assert.match(await response.text(), /<title>400 Bad Request<\/title>/);
+  proxy.status = 404;
+  const missing = await fetch(proxy.url);
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
+  assert.equal(proxy.requests.length, 2);
+});
+
+Deno.test("fake refuseWhen() refuses only the bodies it picks, with the platform's body", async () => {
+  await using dd = startFakeDatadog({ apiKey: "k" });
+  dd.refuseWhen((body) => body.includes("bad") ? { status: 400 } : undefined);
+  const post = (message: string) =>
+    fetch(`${dd.url}/api/v2/logs`, {
+      method: "POST",
+      headers: { "DD-API-KEY": "k", "Content-Type": "application/json" },
+      body: JSON.stringify([{ message }]),
+    });
+  const refused = await post("bad one");
+  assert.equal(refused.status, 400);
+  assert.deepEqual(await refused.json(), {
+    errors: [{ status: "400", title: "Bad Request" }],
+  });
+  const accepted = await post("good one");
+  assert.equal(accepted.status, 202);
+  await accepted.body?.cancel();
+  assert.deepEqual(dd.logs.map((log) => log.message), ["good one"]);
 });

@@ -36,6 +36,21 @@ Deno.test("destinationHealth() reports failing from failingAfter failures in a r
   );
 });
 
+Deno.test("destinationHealth() reports failing at once while a setup error lasts", () => {
+  assert.equal(
+    destinationHealth(
+      destination({
+        name: "a",
+        setupError: "check the endpoint",
+        consecutiveFailures: 0,
+        state: "retrying",
+      }),
+      3,
+    ),
+    "failing",
+  );
+});
+
 Deno.test("destinationHealth() reports backing_off after a failure or while retrying", () => {
   assert.equal(
     destinationHealth(destination({ name: "a", consecutiveFailures: 1 }), 3),

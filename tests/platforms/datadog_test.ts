@@ -101,7 +101,18 @@ Deno.test("DatadogExporter.classify() reads the intake's statuses", () => {
         "HTTP 413: Request Entity Too Large: batch above 5MB uncompressed",
     },
   );
-  assert.equal(datadog.classify(400, none, "{}", 2, 0).kind, "split");
+  // 400 splits only with Datadog's own error body (wire-specs §3.5).
+  assert.equal(
+    datadog.classify(
+      400,
+      none,
+      JSON.stringify({ errors: [{ status: "400", title: "Bad Request" }] }),
+      2,
+      0,
+    ).kind,
+    "split",
+  );
+  assert.equal(datadog.classify(400, none, "{}", 2, 0).kind, "retry");
   const limited = datadog.classify(
     429,
     new Headers({ "X-RateLimit-Reset": "12" }),
@@ -145,6 +156,31 @@ Deno.test("DatadogExporter.send() with a wrong key keeps the batch for a retry",
     status: 403,
     reason: "HTTP 403: Forbidden: API key is invalid",
     retryAfterMs: undefined,
+    setup:
+      "check the API key (DD-API-KEY) and that the endpoint is its Datadog site",
   });
   assert.equal(intake.logs.length, 0);
+});
+
+Deno.test("DatadogExporter.classify() splits only on a 400 with Datadog's body; a wrong path or a proxy's page is a setup error", () => {
+  const datadog = exporter();
+  const json = new Headers({ "content-type": "application/json" });
+  const html = new Headers({ "content-type": "text/html" });
+  const page = "<html><head><title>400 Bad Request</title></head></html>";
+  const errors = (status: number) =>
+    JSON.stringify({ errors: [{ status: String(status), title: "t" }] });
+  assert.equal(datadog.classify(400, json, errors(400), 2, 0).kind, "split");
+  assert.equal(datadog.classify(202, json, "{}", 2, 0).kind, "delivered");
+  const cases: Array<[number, Headers, string, RegExp]> = [
+    [400, html, page, /not Datadog's: check the endpoint, and any proxy/],
+    [200, html, page, /not Datadog's/],
+    [404, json, errors(404), /check the endpoint/],
+    [405, html, page, /check the endpoint/],
+    [415, json, errors(415), /check the endpoint and the request headers/],
+  ];
+  for (const [status, headers, body, check] of cases) {
+    const verdict = datadog.classify(status, headers, body, 2, 0);
+    assert.equal(verdict.kind, "retry", `${status} ${body}`);
+    assert.match(verdict.kind === "retry" ? verdict.setup ?? "" : "", check);
+  }
 });

@@ -220,3 +220,95 @@ Deno.test("ElasticsearchExporter.send() with a wrong key keeps the batch for a r
   );
   assert.equal(es.documents.length, 0);
 });
+
+Deno.test("ElasticsearchExporter.classify() retries items blocked by the cluster, a privilege or a missing index, and a request-level 404", () => {
+  const es = exporter();
+  const none = new Headers();
+  const item = (status: number, type: string) => ({
+    create: { status, error: { type, reason: "r" } },
+  });
+  const verdict = es.classify(
+    200,
+    none,
+    JSON.stringify({
+      errors: true,
+      items: [
+        { create: { status: 201 } },
+        item(403, "cluster_block_exception"),
+        item(403, "security_exception"),
+        item(404, "index_not_found_exception"),
+      ],
+    }),
+    4,
+    0,
+  );
+  assert.equal(verdict.kind, "partial");
+  assert.ok(verdict.kind === "partial");
+  assert.deepEqual(verdict.retry.map((f) => f.index), [1, 2, 3]);
+  assert.deepEqual(verdict.rejected, []);
+  assert.equal(verdict.backoff, true);
+  const missing = es.classify(
+    404,
+    none,
+    JSON.stringify({
+      error: { type: "index_not_found_exception", reason: "no such index" },
+      status: 404,
+    }),
+    2,
+    0,
+  );
+  assert.equal(missing.kind, "retry");
+});
+
+Deno.test("ElasticsearchExporter.classify() splits only on parse errors of the body; other refusals are setup errors", () => {
+  const es = exporter();
+  const json = new Headers({ "content-type": "application/json" });
+  const html = new Headers({ "content-type": "text/html" });
+  const failure = (status: number, type: string) =>
+    JSON.stringify({ error: { type, reason: "r" }, status });
+  for (
+    const type of ["illegal_argument_exception", "x_content_parse_exception"]
+  ) {
+    assert.equal(
+      es.classify(400, json, failure(400, type), 2, 0).kind,
+      "split",
+    );
+  }
+  const cases: Array<[number, Headers, string, RegExp]> = [
+    [400, html, "<html>400 Bad Request</html>", /not Elasticsearch's/],
+    [200, html, "<html>OK</html>", /not Elasticsearch's/],
+    [
+      400,
+      json,
+      JSON.stringify({
+        error: "no handler found for uri [/x] and method [POST]",
+        status: 400,
+      }),
+      /does not take batches at this URL/,
+    ],
+    [
+      405,
+      json,
+      JSON.stringify({ error: "Incorrect HTTP method", status: 405 }),
+      /check the endpoint/,
+    ],
+    [
+      406,
+      json,
+      JSON.stringify({ error: "Content-Type header is missing", status: 406 }),
+      /check the endpoint/,
+    ],
+    [400, json, failure(400, "invalid_index_name_exception"), /index name/],
+    [
+      403,
+      json,
+      failure(403, "security_exception"),
+      /API key and its privileges/,
+    ],
+  ];
+  for (const [status, headers, body, check] of cases) {
+    const verdict = es.classify(status, headers, body, 2, 0);
+    assert.equal(verdict.kind, "retry", `${status} ${body}`);
+    assert.match(verdict.kind === "retry" ? verdict.setup ?? "" : "", check);
+  }
+});

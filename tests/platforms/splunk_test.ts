@@ -164,6 +164,8 @@ Deno.test("SplunkExporter.send() turns a wrong token into a retry with HEC's rea
     reason: "HEC code 4: Invalid token (HTTP 403)",
     status: 403,
     retryAfterMs: undefined,
+    setup:
+      "check the HEC token (enabled, allowed to write the configured index) and the collector's settings",
   });
   assert.equal(hec.events.length, 0);
 });
@@ -187,4 +189,78 @@ Deno.test("SplunkExporter.send() reports a network error and a timeout as retrie
     kind: "retry",
     reason: "request timed out after 1000 ms",
   });
+});
+
+Deno.test("SplunkExporter.classify() never names an event outside the batch", () => {
+  const splunk = exporter();
+  const none = new Headers();
+  // HEC's invalid-event-number is 0-based (wire-specs §1.8): in a batch of 3
+  // only 0, 1 and 2 exist. Any other number must not become a partial
+  // verdict, whose out-of-range index would make the batch disappear.
+  for (const bad of [3, 4, -1, 1.5, "1", null]) {
+    const verdict = splunk.classify(
+      400,
+      none,
+      JSON.stringify({
+        text: "Invalid data format",
+        code: 6,
+        "invalid-event-number": bad,
+      }),
+      3,
+      0,
+    );
+    assert.equal(verdict.kind, "split", `invalid-event-number ${bad}`);
+  }
+  // The last event is still in range.
+  const last = splunk.classify(
+    400,
+    none,
+    JSON.stringify({ text: "x", code: 6, "invalid-event-number": 2 }),
+    3,
+    0,
+  );
+  assert.equal(last.kind, "partial");
+  assert.deepEqual(
+    last.kind === "partial" && last.rejected.map((f) => f.index),
+    [2],
+  );
+});
+
+Deno.test("SplunkExporter.classify() splits only on payload errors; a wrong path or a proxy's page is a setup error", () => {
+  const splunk = exporter();
+  const json = new Headers({ "content-type": "application/json" });
+  const html = new Headers({ "content-type": "text/html" });
+  const page = "<html><head><title>400 Bad Request</title></head></html>";
+  for (const code of [5, 6, 12, 13, 15]) {
+    const body = JSON.stringify({ text: "x", code });
+    assert.equal(splunk.classify(400, json, body, 3, 0).kind, "split");
+  }
+  const cases: Array<[number, Headers, string, RegExp]> = [
+    [400, html, page, /not HEC's: check the endpoint, and any proxy/],
+    [403, html, page, /not HEC's/],
+    [200, html, page, /not HEC's/],
+    [
+      404,
+      json,
+      '{"text":"The requested URL was not found","code":404}',
+      /check the endpoint/,
+    ],
+    [405, html, page, /check the endpoint/],
+    [400, json, '{"text":"Incorrect index","code":7}', /check the HEC token/],
+    [
+      400,
+      json,
+      '{"text":"Data channel is missing","code":10}',
+      /check the HEC token/,
+    ],
+    [400, json, '{"text":"Something new","code":99}', /code 99/],
+  ];
+  for (const [status, headers, body, check] of cases) {
+    const verdict = splunk.classify(status, headers, body, 3, 0);
+    assert.equal(verdict.kind, "retry", `${status} ${body}`);
+    assert.match(verdict.kind === "retry" ? verdict.setup ?? "" : "", check);
+  }
+  // A transient status stays an ordinary retry, even from a proxy.
+  const busy = splunk.classify(502, html, page, 3, 0);
+  assert.equal(busy.kind === "retry" && busy.setup, undefined);
 });

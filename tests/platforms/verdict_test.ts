@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import {
   excerpt,
   isTransientStatus,
+  looksLikeJsonObject,
+  networkErrorText,
+  networkSetupHint,
   requestedDelayMs,
 } from "../../src/platforms/verdict.ts";
 
@@ -136,4 +139,56 @@ Deno.test("excerpt() shortens a longer text with an ellipsis", () => {
   assert.equal(excerpt("x".repeat(301)), "x".repeat(300) + "…");
   assert.equal(excerpt("abcdef", 5), "abcde…");
   assert.equal(excerpt("a   b   c   d", 3), "a b…");
+});
+
+Deno.test("looksLikeJsonObject() tells a platform's JSON from a proxy's page", () => {
+  const json = new Headers({
+    "content-type": "application/json; charset=UTF-8",
+  });
+  const html = new Headers({ "content-type": "text/html" });
+  assert.equal(looksLikeJsonObject(json, '{"code":6}'), true);
+  assert.equal(looksLikeJsonObject(new Headers(), ' {"errors":[]}'), true);
+  assert.equal(looksLikeJsonObject(html, '{"code":6}'), false);
+  assert.equal(
+    looksLikeJsonObject(json, "<html><title>400</title></html>"),
+    false,
+  );
+  assert.equal(looksLikeJsonObject(json, "[]"), false);
+});
+
+Deno.test("networkSetupHint() names a TLS / plain-HTTP mix-up, and only that", () => {
+  const url = "https://hec.example.com:8088/services/collector/event";
+  assert.match(
+    networkSetupHint(
+      "network error: fetch failed: client error (Connect): received corrupt message of type InvalidContentType",
+      url,
+    )!,
+    /mix-up: the endpoint uses https; check whether the port serves http/,
+  );
+  assert.match(
+    networkSetupHint(
+      "network error: fetch failed: invalid peer certificate: UnknownIssuer",
+      "http://x",
+    )!,
+    /the endpoint uses http;/,
+  );
+  assert.equal(
+    networkSetupHint("network error: fetch failed: Connection refused", url),
+    undefined,
+  );
+  assert.equal(
+    networkSetupHint("request timed out after 1000 ms", url),
+    undefined,
+  );
+});
+
+Deno.test('networkErrorText() keeps the causes fetch hides behind "fetch failed"', () => {
+  const error = new TypeError("fetch failed", {
+    cause: new Error("error sending request: received corrupt message"),
+  });
+  assert.equal(
+    networkErrorText(error),
+    "fetch failed: error sending request: received corrupt message",
+  );
+  assert.equal(networkErrorText("plain"), "plain");
 });

@@ -20,8 +20,11 @@ export class FakeClock implements Clock {
   #timers = new Map<number, Timer>();
   #next = 1;
 
-  /** Starts at `start` epoch ms. */
-  constructor(start = Date.UTC(2026, 0, 1)) {
+  /**
+   * Starts at `start` epoch ms; by default the real time, so that fixtures
+   * dated around now are neither too old nor too far ahead for Datadog.
+   */
+  constructor(start: number = Date.now()) {
     this.#now = start;
     made.push(this);
   }
