@@ -226,7 +226,7 @@ Deno.test({
     ? "Pydantic fixtures are not compared with live Pydantic: PYDANTIC_LIVE=off"
     : "the Pydantic fixtures are the bytes python3 with pydantic 2 writes now",
   ignore: liveOff(),
-  async fn() {
+  async fn(): Promise<void> {
     await pydanticVersion();
     const out = await Deno.makeTempDir({ prefix: "pydantic-fixtures-" });
     try {
