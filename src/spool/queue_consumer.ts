@@ -26,6 +26,7 @@ import {
   type QueueProducerLike,
   type SizedMessage,
 } from "./queue_like.ts";
+import { bufferRoom } from "./buffer_room.ts";
 
 /** Options of {@linkcode consumeQueueBatch}. */
 export interface QueueConsumerOptions {
@@ -136,8 +137,6 @@ interface Pending {
 
 /** The most characters of a reason kept in a dead letter. */
 const MAX_REASON = 2000;
-/** The buffer bound of a consumer's destinations, so that a batch's events always fit. */
-const BUFFER_LIMIT = 10_000_000;
 
 /**
  * The default retry delay: `min(300, 5 * 2^attempts)` seconds (10 s, 20 s,
@@ -501,42 +500,55 @@ async function deliverLane(
     group.events.push(event);
     item.dead.set(reason, group);
   };
-  // Every event of the batch fits: a full buffer would dead-letter some.
-  const destination = new Destination(
-    createExporter({ ...config, maxBufferedEvents: BUFFER_LIMIT }),
-    {
-      fetch: options.fetch,
-      clock,
-      random: options.random ?? Math.random,
-      logger,
-      autoFlush: false,
-      onDeadLetter: (letter) => {
-        for (const event of letter.events) {
-          why.set(event, { reason: letter.reason, status: letter.status });
-        }
-        return options.onDeadLetter?.(letter);
-      },
-      onSettled: (_, settled, outcome) => {
-        for (const event of settled) settle(event, outcome);
-      },
+  const destination = new Destination(createExporter(config), {
+    fetch: options.fetch,
+    clock,
+    random: options.random ?? Math.random,
+    logger,
+    autoFlush: false,
+    onDeadLetter: (letter) => {
+      for (const event of letter.events) {
+        why.set(event, { reason: letter.reason, status: letter.status });
+      }
+      return options.onDeadLetter?.(letter);
     },
-  );
+    onSettled: (_, settled, outcome) => {
+      for (const event of settled) settle(event, outcome);
+    },
+  });
+  const all: SIEMEvent[] = [];
   for (const item of entries) {
     for (const event of events.get(item) ?? []) {
       owner.set(event, item);
-      // A refused event (a full buffer) was dead-lettered, not settled.
-      if (!destination.enqueue(event, false)) settle(event, "dead_lettered");
+      all.push(event);
     }
   }
+  // The batch may hold more events than the destination's buffer takes: it
+  // goes in as far as there is room, and is flushed, until all is sent. An
+  // event the overflow policy refused would be dead-lettered (and its
+  // message acked) although the queue holds it and could retry it.
+  let next = 0;
   try {
-    const result = await destination.flush({ sleep: context.signal });
-    if (result.eventsQueued > 0) {
+    while (next < all.length && !context.signal.aborted) {
+      const end = Math.min(all.length, next + bufferRoom(destination));
+      for (; next < end; next++) {
+        const event = all[next]!;
+        // A refused event was dead-lettered, not settled.
+        if (!destination.enqueue(event, false)) {
+          settle(event, "dead_lettered");
+        }
+      }
+      const result = await destination.flush({ sleep: context.signal });
+      if (result.eventsQueued > 0) break;
+    }
+    const undelivered = destination.buffered + all.length - next;
+    if (undelivered > 0) {
       logger.warn(
         "destination did not take every event; retried via the queue",
         {
           destination: config.name,
-          undelivered: result.eventsQueued,
-          error: result.error,
+          undelivered,
+          error: destination.stats().lastError,
         },
       );
     }

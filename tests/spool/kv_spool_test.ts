@@ -308,3 +308,65 @@ Deno.test("KvSpool: two instances on one store deliver every event once in the n
     assert.ok(posts >= 1);
   });
 });
+
+// Issue 9.2: the spool loads from its outbox only what the destination's
+// buffer can take, so the in-memory overflow policy never refuses (and
+// dead-letters) an event that is stored.
+for (
+  const [count, batchSize, maxBufferedEvents] of [
+    [100, 10, 10],
+    [5000, 1000, 1000],
+  ] as const
+) {
+  Deno.test(`KvSpool with batchSize ${batchSize} and maxBufferedEvents ${maxBufferedEvents} delivers all ${count} stored events, none dead-lettered`, async () => {
+    await using siems = startReceivers();
+    const sink = deadLetterSink();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      const spool = new KvSpool(
+        kv,
+        fast([{ ...elasticsearch!, batchSize, maxBufferedEvents }]),
+        { ...FAST, onDeadLetter: sink.onDeadLetter },
+      );
+      const events = audit(count, 5);
+      for (let i = 0; i < count; i += 1000) {
+        await spool.accept(events.slice(i, i + 1000));
+      }
+      spool.start();
+      await waitFor(
+        () =>
+          siems.elasticsearch.documents.length === count ||
+          sink.letters.length > 0,
+        30_000,
+        "delivery",
+      );
+      assert.deepEqual(
+        [...new Set(sink.letters.map((letter) => letter.reason))],
+        [],
+        "nothing dead-lettered",
+      );
+      await waitFor(
+        () => spool.getStats().perPlatform.elasticsearch!.buffered === 0,
+        10_000,
+        "outbox emptied",
+      );
+      await spool.stop();
+      assert.deepEqual(
+        esIds(siems).sort(),
+        events.map((e) => e.event_id).sort(),
+      );
+      assert.equal(spool.getStats().eventsFailed, 0);
+      const left = [];
+      for await (
+        const entry of kv.list({ prefix: ["harombe-siem", "outbox"] })
+      ) left.push(entry.key);
+      assert.deepEqual(left, [], "outbox empty");
+      const counted = await kv.get<Deno.KvU64>([
+        "harombe-siem",
+        "count",
+        "elasticsearch",
+      ]);
+      assert.equal(counted.value?.value, 0n);
+    });
+  });
+}
