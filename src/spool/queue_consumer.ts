@@ -27,6 +27,17 @@ import {
   type SizedMessage,
 } from "./queue_like.ts";
 import { bufferRoom } from "./buffer_room.ts";
+import {
+  clampDelay,
+  DEFAULT_DEAD_LETTER_HOLD_SECONDS,
+  defaultDeadLetterRetryDelaySeconds,
+  defaultRetryDelaySeconds,
+} from "./queue_retry.ts";
+
+export {
+  defaultDeadLetterRetryDelaySeconds,
+  defaultRetryDelaySeconds,
+} from "./queue_retry.ts";
 
 /** Options of {@linkcode consumeQueueBatch}. */
 export interface QueueConsumerOptions {
@@ -51,9 +62,11 @@ export interface QueueConsumerOptions {
   onDeadLetter?: ((letter: DeadLetter) => void | Promise<void>) | undefined;
   /**
    * The delay of a message retried because its events were not delivered,
-   * from its `attempts` (1 on first delivery).
+   * from its `attempts` (1 on first delivery). The default, with the
+   * consumer's `max_retries: 100`, rides out a SIEM outage of about 46
+   * hours (see {@linkcode defaultRetryDelaySeconds}).
    *
-   * @default {(attempts) => Math.min(300, 5 * 2 ** attempts)}
+   * @default {(attempts) => Math.min(1800, 5 * 2 ** attempts)}
    */
   retryDelaySeconds?: ((attempts: number) => number) | undefined;
   /**
@@ -92,16 +105,19 @@ export interface DeadLetterForwardOptions {
   clock?: Clock | undefined;
   /**
    * The delay of a message retried because the webhook failed, from its
-   * `attempts`.
+   * `attempts`. The default, with the dead-letter queue's consumer at
+   * `max_retries: 100`, outlasts the longest retention (see
+   * {@linkcode defaultDeadLetterRetryDelaySeconds}).
    *
-   * @default {(attempts) => Math.min(300, 5 * 2 ** attempts)}
+   * @default {(attempts) => Math.min(14400, 5 * 2 ** attempts)}
    */
   retryDelaySeconds?: ((attempts: number) => number) | undefined;
   /**
    * The delay of a message retried because no webhook is set, in seconds:
-   * long, so that it waits in the dead-letter queue.
+   * long, so that it waits in the dead-letter queue (100 retries of 12 h
+   * outlast any retention).
    *
-   * @default {3600}
+   * @default {43200}
    */
   holdDelaySeconds?: number | undefined;
   /**
@@ -137,24 +153,6 @@ interface Pending {
 
 /** The most characters of a reason kept in a dead letter. */
 const MAX_REASON = 2000;
-
-/**
- * The default retry delay: `min(300, 5 * 2^attempts)` seconds (10 s, 20 s,
- * 40 s, ... up to 5 minutes).
- *
- * @example
- * ```ts
- * import { defaultRetryDelaySeconds } from "@harombe/siem/cloudflare";
- *
- * console.log(defaultRetryDelaySeconds(1)); // 10
- * ```
- *
- * @param attempts The message's `attempts` (1 on first delivery).
- * @returns The delay in seconds.
- */
-export function defaultRetryDelaySeconds(attempts: number): number {
-  return Math.min(300, 5 * 2 ** Math.max(0, attempts));
-}
 
 /**
  * Delivers a batch of queue messages written by {@linkcode QueueSink}: the
@@ -409,10 +407,13 @@ export async function forwardDeadLetterBatch(
 ): Promise<DeadLetterForwardSummary> {
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? systemClock;
-  const retryDelay = options.retryDelaySeconds ?? defaultRetryDelaySeconds;
+  const retryDelay = options.retryDelaySeconds ??
+    defaultDeadLetterRetryDelaySeconds;
   const summary: DeadLetterForwardSummary = { acked: 0, retried: 0 };
   if (!options.webhook) {
-    const delaySeconds = clampDelay(options.holdDelaySeconds ?? 3600);
+    const delaySeconds = clampDelay(
+      options.holdDelaySeconds ?? DEFAULT_DEAD_LETTER_HOLD_SECONDS,
+    );
     for (const message of batch.messages) {
       message.retry({ delaySeconds });
       summary.retried++;
@@ -689,10 +690,4 @@ function asDeadLetter(
     message_id: message.id,
     body,
   };
-}
-
-// Queues take delays of 0 to 43200 seconds, in whole seconds.
-function clampDelay(seconds: number): number {
-  if (!Number.isFinite(seconds)) return 0;
-  return Math.min(43_200, Math.max(0, Math.round(seconds)));
 }

@@ -125,7 +125,7 @@ Deno.test("consumeQueueBatch retries, with a growing delay, the messages of a SI
   assert.equal(siems.splunk.events.length, 30);
   assert.equal(siems.elasticsearch.documents.length, 0);
   assert.equal(defaultRetryDelaySeconds(1), 10);
-  assert.equal(defaultRetryDelaySeconds(10), 300);
+  assert.equal(defaultRetryDelaySeconds(10), 1800);
   // A custom delay is used and clamped to Queues' 0..43200 seconds.
   const again = queue.take();
   assert.equal(again.messages.length, 0);
@@ -357,7 +357,7 @@ Deno.test("forwardDeadLetterBatch posts each dead letter to the webhook and acks
 
   const held = batchOf([letter], "siem-dlq");
   await forwardDeadLetterBatch(held, { logger: quiet });
-  assert.deepEqual(held.messages[0]!.calls, [{ retry: 3600 }]);
+  assert.deepEqual(held.messages[0]!.calls, [{ retry: 43_200 }]);
 });
 
 // Issue 9.2 (consumer side): a batch holding more events than the

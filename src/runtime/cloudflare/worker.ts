@@ -19,19 +19,23 @@
  * is acked once all its events are delivered, or refused for good by the
  * platform and stored in the dead-letter producer `SIEM_DEAD_LETTERS`
  * (`{ v: 1, destination, reason, status, at, events }`); otherwise it is
- * retried with a growing delay (10 s, 20 s, 40 s, ... 5 min), and after the
- * consumer's `max_retries` Cloudflare moves it to the consumer's dead-letter
- * queue.
+ * retried with a growing delay (10 s, 20 s, 40 s, ... then every 30 min),
+ * and after the consumer's `max_retries` Cloudflare moves it to the
+ * consumer's dead-letter queue. With `max_retries: 100` (Queues' limit) the
+ * retries span about 46 hours: a SIEM outage of a day moves nothing to the
+ * dead-letter queue.
  *
  * A batch from a queue named in `SIEM_DEAD_LETTER_QUEUE` (a comma-separated
  * list) is never delivered to a SIEM again: with `DEAD_LETTER_WEBHOOK` set,
  * each message is posted there as JSON (`Authorization: Bearer
  * <DEAD_LETTER_WEBHOOK_TOKEN>` when that is set) and acked on a 2xx answer,
- * retried otherwise; without a webhook each message is retried an hour later,
- * so it stays in the queue. Retries count against that queue's own
- * `max_retries` (set it to 100); a dead-letter queue **without** a consumer
- * keeps messages for 4 days, to be read with a pull consumer or the
- * dashboard, so route it to this Worker only when a webhook is set.
+ * retried otherwise (10 s, 20 s, ... then every 4 h); without a webhook each
+ * message is retried 12 h later, so it stays in the queue. With that
+ * queue's own `max_retries: 100` these retries span 15 and 50 days, longer
+ * than a queue keeps a message (its retention: 4 days by default, up to 14
+ * days), so a dead letter is kept for the queue's retention period. A
+ * dead-letter queue **without** a consumer keeps messages for its retention
+ * period too, to be read with a pull consumer or the dashboard.
  *
  * ```jsonc
  * // wrangler.jsonc
@@ -44,7 +48,7 @@
  *     ],
  *     "consumers": [
  *       { "queue": "siem", "max_batch_size": 100, "max_batch_timeout": 5,
- *         "max_retries": 10, "dead_letter_queue": "siem-dlq" },
+ *         "max_retries": 100, "dead_letter_queue": "siem-dlq" },
  *       { "queue": "siem-dlq", "max_retries": 100 }
  *     ]
  *   },
@@ -84,6 +88,7 @@ export {
   consumeQueueBatch,
   type DeadLetterForwardOptions,
   type DeadLetterForwardSummary,
+  defaultDeadLetterRetryDelaySeconds,
   defaultRetryDelaySeconds,
   forwardDeadLetterBatch,
   type QueueBatchSummary,
@@ -139,16 +144,24 @@ export interface WorkerOptions {
    */
   deadLetterBinding?: string | undefined;
   /**
-   * The delay of a retried message, from its `attempts`.
+   * The delay of a message retried because its events were not delivered,
+   * from its `attempts`.
    *
-   * @default {(attempts) => Math.min(300, 5 * 2 ** attempts)}
+   * @default {(attempts) => Math.min(1800, 5 * 2 ** attempts)}
    */
   retryDelaySeconds?: ((attempts: number) => number) | undefined;
+  /**
+   * The delay of a dead letter retried because `DEAD_LETTER_WEBHOOK` did
+   * not take it, from its `attempts`.
+   *
+   * @default {(attempts) => Math.min(14400, 5 * 2 ** attempts)}
+   */
+  deadLetterRetryDelaySeconds?: ((attempts: number) => number) | undefined;
   /**
    * How long a dead letter waits in its queue before it is looked at again
    * when no `DEAD_LETTER_WEBHOOK` is set, in seconds.
    *
-   * @default {3600}
+   * @default {43200}
    */
   deadLetterHoldSeconds?: number | undefined;
   /** The `fetch` to send with; default: the global one. */
@@ -262,7 +275,7 @@ export function createWorker(options: WorkerOptions = {}): IngestWorker {
           token: strings.DEAD_LETTER_WEBHOOK_TOKEN,
           fetch: options.fetch,
           logger: options.logger,
-          retryDelaySeconds: options.retryDelaySeconds,
+          retryDelaySeconds: options.deadLetterRetryDelaySeconds,
           holdDelaySeconds: options.deadLetterHoldSeconds,
         });
         return;

@@ -322,5 +322,5 @@ Deno.test("createWorker: queue() delivers the spool's queue and forwards a dead-
     ...env,
     DEAD_LETTER_WEBHOOK: undefined,
   }, context);
-  assert.deepEqual(held.messages[0]!.calls, [{ retry: 3600 }]);
+  assert.deepEqual(held.messages[0]!.calls, [{ retry: 43_200 }]);
 });
