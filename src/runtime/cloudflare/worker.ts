@@ -7,8 +7,11 @@
  * **Without a queue** (no `SIEM_QUEUE` binding) the integrator is built on
  * the first request (global scope may not start timers on Workers) with
  * `autoFlush: false`: each request hands the flush of what it accepted to
- * `ctx.waitUntil`. Buffers live in the isolate and are lost if it is evicted
- * before the flush ends.
+ * `ctx.waitUntil`. That flush ends by `FLUSH_DEADLINE_MS` (default 25000,
+ * under the 30 s Workers give `waitUntil` work): then its requests are
+ * aborted and what is left stays buffered for the next request's flush.
+ * Buffers live in the isolate and are lost if it is evicted before a flush
+ * delivers them.
  *
  * **With a queue** (a Queue producer bound as `SIEM_QUEUE`) events are
  * durable: `POST /events` answers 202 only once Cloudflare Queues has stored
@@ -68,12 +71,17 @@
  */
 import { SIEMIntegrator } from "../../delivery/integrator.ts";
 import type { Logger } from "../../delivery/export_result.ts";
+import { consoleLogger } from "../../delivery/console_logger.ts";
 import {
   createIngestApp,
   type IngestApp,
   type IngestExecutionContext,
 } from "../../ingest/app.ts";
-import { type ServerConfig, serverConfig } from "../../ingest/server_config.ts";
+import {
+  type ServerConfig,
+  serverConfig,
+  ServerConfigError,
+} from "../../ingest/server_config.ts";
 import {
   consumeQueueBatch,
   forwardDeadLetterBatch,
@@ -83,6 +91,10 @@ import {
   type MessageBatchLike,
 } from "../../spool/queue_like.ts";
 import { QueueSink } from "../../spool/queue_sink.ts";
+import {
+  DEFAULT_FLUSH_DEADLINE_MS,
+  withFlushDeadline,
+} from "./flush_deadline.ts";
 
 export {
   consumeQueueBatch,
@@ -164,6 +176,12 @@ export interface WorkerOptions {
    * @default {43200}
    */
   deadLetterHoldSeconds?: number | undefined;
+  /**
+   * Without a queue: how long the flush handed to `waitUntil` may go on, in
+   * ms, 1 to 29999 (Workers end `waitUntil` work 30 s after the answer);
+   * default: the `FLUSH_DEADLINE_MS` binding, else 25000.
+   */
+  flushDeadlineMs?: number | undefined;
   /** The `fetch` to send with; default: the global one. */
   fetch?: typeof fetch | undefined;
   /** Where problems are written; default: the console. */
@@ -206,7 +224,7 @@ export interface IngestWorker {
  * Creates the Worker. Bindings: `INGEST_TOKENS`, `SIEM_DESTINATIONS` (a JSON
  * array) or `SIEM_SPLUNK_URL`/`SIEM_SPLUNK_TOKEN` and their Elasticsearch and
  * Datadog peers, `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` (see the
- * README); for the durable path the Queue producers `SIEM_QUEUE` and
+ * README), `FLUSH_DEADLINE_MS` (without a queue); for the durable path the Queue producers `SIEM_QUEUE` and
  * `SIEM_DEAD_LETTERS`, and `SIEM_DEAD_LETTER_QUEUE`, `DEAD_LETTER_WEBHOOK`,
  * `DEAD_LETTER_WEBHOOK_TOKEN` (see the module documentation). Put tokens in
  * secrets (`wrangler secret put`), not in `vars`.
@@ -247,11 +265,15 @@ export function createWorker(options: WorkerOptions = {}): IngestWorker {
               }),
             }
             : {
-              integrator: new SIEMIntegrator(server.destinations, {
-                autoFlush: false,
-                fetch: options.fetch,
-                logger: options.logger,
-              }),
+              sink: withFlushDeadline(
+                new SIEMIntegrator(server.destinations, {
+                  autoFlush: false,
+                  fetch: options.fetch,
+                  logger: options.logger,
+                }),
+                flushDeadlineMs(options.flushDeadlineMs, stringEnv(env)),
+                options.logger ?? consoleLogger,
+              ),
             }),
           tokens: server.tokens,
           allowUnauthenticated: server.allowUnauthenticated,
@@ -293,6 +315,23 @@ export function createWorker(options: WorkerOptions = {}): IngestWorker {
 }
 
 type StringEnv = Record<string, string | undefined>;
+
+// The deadline of a flush handed to waitUntil: the option, the binding, or
+// the default; under the 30 s Workers allow.
+function flushDeadlineMs(option: number | undefined, env: StringEnv): number {
+  const text = env.FLUSH_DEADLINE_MS?.trim();
+  const value = option ??
+    (text ? (/^\d+$/.test(text) ? Number(text) : NaN) : undefined) ??
+    DEFAULT_FLUSH_DEADLINE_MS;
+  if (!Number.isSafeInteger(value) || value < 1 || value >= 30_000) {
+    throw new ServerConfigError(
+      `FLUSH_DEADLINE_MS must be a whole number of ms from 1 to 29999 (Workers end waitUntil work 30 s after the answer): current value is ${
+        JSON.stringify(option ?? text?.slice(0, 20))
+      }`,
+    );
+  }
+  return value;
+}
 
 // The env's string bindings (vars and secrets).
 function stringEnv(env: WorkerEnv): StringEnv {
