@@ -760,7 +760,9 @@ export class KvSpool implements IngestSink {
   // destination's loop has let go of the batch (it still counts it as in
   // flight while it reports the outcome).
   #refillSoon(lane: Lane): void {
-    if (lane.waiting === 0 || lane.refill !== undefined) return;
+    if (!this.#running || lane.waiting === 0 || lane.refill !== undefined) {
+      return;
+    }
     lane.refill = this.#clock.setTimeout(() => {
       lane.refill = undefined;
       if (this.#running && lane.lease?.held) void this.#feed(lane);

@@ -370,3 +370,33 @@ for (
     });
   });
 }
+
+Deno.test("KvSpool with a small buffer and a SIEM down keeps every stored event, none dead-lettered", async () => {
+  await using siems = startReceivers();
+  siems.elasticsearch.down({ status: 503 });
+  const sink = deadLetterSink();
+  await withKv(async (kv) => {
+    const [, elasticsearch] = siems.configs();
+    const spool = new KvSpool(
+      kv,
+      fast([{ ...elasticsearch!, batchSize: 10, maxBufferedEvents: 10 }]),
+      { ...FAST, onDeadLetter: sink.onDeadLetter },
+    );
+    await spool.accept(audit(100, 7));
+    spool.start();
+    await waitFor(
+      () => siems.elasticsearch.requests.length >= 2,
+      5000,
+      "attempts",
+    );
+    await spool.stop({ timeoutMs: 10 });
+    assert.deepEqual(sink.letters.map((l) => l.reason), []);
+    assert.equal(spool.getStats().eventsFailed, 0);
+    const counted = await kv.get<Deno.KvU64>([
+      "harombe-siem",
+      "count",
+      "elasticsearch",
+    ]);
+    assert.equal(counted.value?.value, 100n, "all 100 still stored");
+  });
+});
