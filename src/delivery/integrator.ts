@@ -313,11 +313,18 @@ export class SIEMIntegrator {
    * Sends everything buffered for every enabled destination now, in
    * parallel, with retries.
    *
+   * @param options `signal`: when it aborts, backoff waits end and requests
+   * in flight are aborted; what is not delivered stays buffered (the flush
+   * a Worker hands to `waitUntil` must end before the context does).
    * @returns Each enabled destination's flush result.
    */
-  async flushAll(): Promise<ExportResult[]> {
+  async flushAll(
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<ExportResult[]> {
+    const { signal } = options;
+    const signals = signal ? { sleep: signal, request: signal } : {};
     return await Promise.all(
-      this.#enabled().map((destination) => destination.flush()),
+      this.#enabled().map((destination) => destination.flush(signals)),
     );
   }
 

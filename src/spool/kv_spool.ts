@@ -25,6 +25,7 @@ import {
   parseSIEMConfig,
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
+import { bufferRoom } from "./buffer_room.ts";
 import { fromParts, PART_BYTES, type StoredGroup, toParts } from "./blob.ts";
 import { counterValue, type KvKey, type KvLike, U64 } from "./kv_like.ts";
 import { Lease } from "./lease.ts";
@@ -92,6 +93,13 @@ interface Loaded {
   count: number;
   remaining: number;
   dead: Map<string, { status: number | undefined; events: SIEMEvent[] }>;
+  /** When the group was accepted: its events keep their age when loaded. */
+  at: number;
+  /**
+   * Its events read from storage but not yet in the destination's buffer,
+   * which had no room for them: they go in as room frees up.
+   */
+  waiting: SIEMEvent[];
 }
 
 interface Lane {
@@ -103,6 +111,12 @@ interface Lane {
   spooled: number;
   deadStored: number;
   feeding: boolean;
+  /** Room freed up while a feed ran: it goes round once more. */
+  feedAgain: boolean;
+  /** Events of loaded groups waiting for room in the destination's buffer. */
+  waiting: number;
+  /** The timer of a refill after a batch left the buffer. */
+  refill?: unknown;
   /**
    * Groups settled while a feed lists the outbox: a listing fetched before
    * their deletion may still yield them, and they must not load again.
@@ -205,6 +219,8 @@ export class KvSpool implements IngestSink {
         spooled: 0,
         deadStored: 0,
         feeding: false,
+        feedAgain: false,
+        waiting: 0,
         settledWhileFeeding: new Set(),
       };
       // The spool bounds what it loads (a few batches) and storage holds the
@@ -372,6 +388,7 @@ export class KvSpool implements IngestSink {
     this.#running = false;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+    for (const lane of this.#lanes.values()) this.#cancelRefill(lane);
     const reports: DestinationReport[] = await Promise.all(
       [...this.#lanes.values()].map((lane) =>
         lane.destination.close(options.timeoutMs ?? this.#stopTimeoutMs)
@@ -654,46 +671,110 @@ export class KvSpool implements IngestSink {
     this.#logger.warn("spool lease lost", { destination: lane.name });
     lane.destination.clear();
     lane.loaded.clear();
+    lane.waiting = 0;
+    this.#cancelRefill(lane);
     lane.cursor = undefined;
   }
 
-  // Loads outbox groups until the destination holds a few batches.
+  // Loads outbox groups until the destination holds a few batches, never
+  // more than its buffer takes: an event its overflow policy refused would
+  // be dead-lettered although it is stored (and its group never settled).
   async #feed(lane: Lane): Promise<void> {
-    if (lane.feeding || !lane.destination.config.enabled) return;
+    if (!lane.destination.config.enabled) return;
+    if (lane.feeding) {
+      lane.feedAgain = true;
+      return;
+    }
     lane.feeding = true;
     lane.settledWhileFeeding.clear();
     try {
-      const { batchSize } = lane.destination.config;
-      const target = batchSize * 4;
-      if (lane.destination.buffered >= batchSize * 2) return;
-      // Read on from the last group loaded, not from the first key again:
-      // the groups before it are loaded and still stored until settled.
-      if (lane.loaded.size === 0) lane.cursor = undefined;
-      for await (
-        const group of this.#groups("outbox", lane.name, Infinity, lane.cursor)
-      ) {
-        if (lane.destination.buffered >= target || !lane.lease?.held) break;
-        if (
-          lane.loaded.has(group.id) || lane.settledWhileFeeding.has(group.id)
-        ) continue;
-        const stored = fromParts(group.parts);
-        const loaded: Loaded = {
-          keys: group.keys,
-          firstVersionstamp: group.firstVersionstamp,
-          count: stored.events.length,
-          remaining: stored.events.length,
-          dead: new Map(),
-        };
-        lane.loaded.set(group.id, loaded);
-        lane.cursor = group.keys[group.keys.length - 1];
-        for (const event of stored.events) {
-          this.#owner.set(event, loaded);
-          lane.destination.enqueue(event, true, stored.at);
-        }
-      }
+      do {
+        lane.feedAgain = false;
+        await this.#feedOnce(lane);
+      } while (lane.feedAgain && lane.lease?.held);
     } finally {
       lane.feeding = false;
     }
+  }
+
+  async #feedOnce(lane: Lane): Promise<void> {
+    const { batchSize } = lane.destination.config;
+    if (lane.destination.buffered >= batchSize * 2) return;
+    // First the events of groups already loaded, in order.
+    this.#topUp(lane);
+    if (lane.waiting > 0) return;
+    // Read on from the last group loaded, not from the first key again:
+    // the groups before it are loaded and still stored until settled.
+    if (lane.loaded.size === 0) lane.cursor = undefined;
+    for await (
+      const group of this.#groups("outbox", lane.name, Infinity, lane.cursor)
+    ) {
+      if (this.#room(lane) <= 0 || !lane.lease?.held) break;
+      if (
+        lane.loaded.has(group.id) || lane.settledWhileFeeding.has(group.id)
+      ) continue;
+      const stored = fromParts(group.parts);
+      const loaded: Loaded = {
+        keys: group.keys,
+        firstVersionstamp: group.firstVersionstamp,
+        count: stored.events.length,
+        remaining: stored.events.length,
+        dead: new Map(),
+        at: stored.at,
+        waiting: stored.events,
+      };
+      for (const event of stored.events) this.#owner.set(event, loaded);
+      lane.loaded.set(group.id, loaded);
+      lane.waiting += stored.events.length;
+      lane.cursor = group.keys[group.keys.length - 1];
+      this.#topUp(lane);
+    }
+  }
+
+  // Moves waiting events of loaded groups into the destination's buffer,
+  // oldest group first, as far as there is room.
+  #topUp(lane: Lane): void {
+    if (lane.waiting === 0) return;
+    let room = this.#room(lane);
+    for (const loaded of lane.loaded.values()) {
+      if (room <= 0) break;
+      if (loaded.waiting.length === 0) continue;
+      const now = loaded.waiting.slice(0, room);
+      loaded.waiting = loaded.waiting.slice(now.length);
+      lane.waiting -= now.length;
+      room -= now.length;
+      for (const event of now) {
+        lane.destination.enqueue(event, true, loaded.at);
+      }
+    }
+  }
+
+  // How many more events the destination should take now: up to four
+  // batches, and never past its buffer's bound.
+  #room(lane: Lane): number {
+    const { destination } = lane;
+    return Math.min(
+      destination.config.batchSize * 4 - destination.buffered,
+      bufferRoom(destination),
+    );
+  }
+
+  // A batch left the buffer while events wait for room: load them once the
+  // destination's loop has let go of the batch (it still counts it as in
+  // flight while it reports the outcome).
+  #refillSoon(lane: Lane): void {
+    if (!this.#running || lane.waiting === 0 || lane.refill !== undefined) {
+      return;
+    }
+    lane.refill = this.#clock.setTimeout(() => {
+      lane.refill = undefined;
+      if (this.#running && lane.lease?.held) void this.#feed(lane);
+    }, 0);
+  }
+
+  #cancelRefill(lane: Lane): void {
+    if (lane.refill !== undefined) this.#clock.clearTimeout(lane.refill);
+    lane.refill = undefined;
   }
 
   #noteDeadLetter(letter: DeadLetter): void {
@@ -731,6 +812,7 @@ export class KvSpool implements IngestSink {
       }
       if (loaded.remaining === 0) this.#commitSettled(lane, loaded);
     }
+    this.#refillSoon(lane);
   }
 
   #commitSettled(lane: Lane, loaded: Loaded): void {

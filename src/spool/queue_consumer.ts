@@ -26,6 +26,18 @@ import {
   type QueueProducerLike,
   type SizedMessage,
 } from "./queue_like.ts";
+import { bufferRoom } from "./buffer_room.ts";
+import {
+  clampDelay,
+  DEFAULT_DEAD_LETTER_HOLD_SECONDS,
+  defaultDeadLetterRetryDelaySeconds,
+  defaultRetryDelaySeconds,
+} from "./queue_retry.ts";
+
+export {
+  defaultDeadLetterRetryDelaySeconds,
+  defaultRetryDelaySeconds,
+} from "./queue_retry.ts";
 
 /** Options of {@linkcode consumeQueueBatch}. */
 export interface QueueConsumerOptions {
@@ -50,9 +62,11 @@ export interface QueueConsumerOptions {
   onDeadLetter?: ((letter: DeadLetter) => void | Promise<void>) | undefined;
   /**
    * The delay of a message retried because its events were not delivered,
-   * from its `attempts` (1 on first delivery).
+   * from its `attempts` (1 on first delivery). The default, with the
+   * consumer's `max_retries: 100`, rides out a SIEM outage of about 46
+   * hours (see {@linkcode defaultRetryDelaySeconds}).
    *
-   * @default {(attempts) => Math.min(300, 5 * 2 ** attempts)}
+   * @default {(attempts) => Math.min(1800, 5 * 2 ** attempts)}
    */
   retryDelaySeconds?: ((attempts: number) => number) | undefined;
   /**
@@ -91,16 +105,19 @@ export interface DeadLetterForwardOptions {
   clock?: Clock | undefined;
   /**
    * The delay of a message retried because the webhook failed, from its
-   * `attempts`.
+   * `attempts`. The default, with the dead-letter queue's consumer at
+   * `max_retries: 100`, outlasts the longest retention (see
+   * {@linkcode defaultDeadLetterRetryDelaySeconds}).
    *
-   * @default {(attempts) => Math.min(300, 5 * 2 ** attempts)}
+   * @default {(attempts) => Math.min(14400, 5 * 2 ** attempts)}
    */
   retryDelaySeconds?: ((attempts: number) => number) | undefined;
   /**
    * The delay of a message retried because no webhook is set, in seconds:
-   * long, so that it waits in the dead-letter queue.
+   * long, so that it waits in the dead-letter queue (100 retries of 12 h
+   * outlast any retention).
    *
-   * @default {3600}
+   * @default {43200}
    */
   holdDelaySeconds?: number | undefined;
   /**
@@ -136,27 +153,6 @@ interface Pending {
 
 /** The most characters of a reason kept in a dead letter. */
 const MAX_REASON = 2000;
-/** The buffer bound of a consumer's destinations, so that a batch's events always fit. */
-const BUFFER_LIMIT = 10_000_000;
-
-/**
- * The default retry delay: `min(300, 5 * 2^attempts)` seconds (10 s, 20 s,
- * 40 s, ... up to 5 minutes).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { defaultRetryDelaySeconds } from "@harombe/siem/cloudflare";
- *
- * assert.equal(defaultRetryDelaySeconds(1), 10);
- * ```
- *
- * @param attempts The message's `attempts` (1 on first delivery).
- * @returns The delay in seconds.
- */
-export function defaultRetryDelaySeconds(attempts: number): number {
-  return Math.min(300, 5 * 2 ** Math.max(0, attempts));
-}
 
 /**
  * Delivers a batch of queue messages written by {@linkcode QueueSink}: the
@@ -413,10 +409,13 @@ export async function forwardDeadLetterBatch(
 ): Promise<DeadLetterForwardSummary> {
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? systemClock;
-  const retryDelay = options.retryDelaySeconds ?? defaultRetryDelaySeconds;
+  const retryDelay = options.retryDelaySeconds ??
+    defaultDeadLetterRetryDelaySeconds;
   const summary: DeadLetterForwardSummary = { acked: 0, retried: 0 };
   if (!options.webhook) {
-    const delaySeconds = clampDelay(options.holdDelaySeconds ?? 3600);
+    const delaySeconds = clampDelay(
+      options.holdDelaySeconds ?? DEFAULT_DEAD_LETTER_HOLD_SECONDS,
+    );
     for (const message of batch.messages) {
       message.retry({ delaySeconds });
       summary.retried++;
@@ -504,13 +503,10 @@ async function deliverLane(
     group.events.push(event);
     item.dead.set(reason, group);
   };
-  // Every event of the batch fits: a full buffer would dead-letter some.
+  // The queue holds the events: bytes are not bounded here (the buffer's
+  // event bound is, by feeding slices that fit).
   const destination = new Destination(
-    createExporter({
-      ...config,
-      maxBufferedEvents: BUFFER_LIMIT,
-      maxBufferedBytes: 2 ** 36,
-    }),
+    createExporter({ ...config, maxBufferedBytes: 2 ** 36 }),
     {
       fetch: options.fetch,
       clock,
@@ -528,22 +524,39 @@ async function deliverLane(
       },
     },
   );
+  const all: SIEMEvent[] = [];
   for (const item of entries) {
     for (const event of events.get(item) ?? []) {
       owner.set(event, item);
-      // A refused event (a full buffer) was dead-lettered, not settled.
-      if (!destination.enqueue(event, false)) settle(event, "dead_lettered");
+      all.push(event);
     }
   }
+  // The batch may hold more events than the destination's buffer takes: it
+  // goes in as far as there is room, and is flushed, until all is sent. An
+  // event the overflow policy refused would be dead-lettered (and its
+  // message acked) although the queue holds it and could retry it.
+  let next = 0;
   try {
-    const result = await destination.flush({ sleep: context.signal });
-    if (result.eventsQueued > 0) {
+    while (next < all.length && !context.signal.aborted) {
+      const end = Math.min(all.length, next + bufferRoom(destination));
+      for (; next < end; next++) {
+        const event = all[next]!;
+        // A refused event was dead-lettered, not settled.
+        if (!destination.enqueue(event, false)) {
+          settle(event, "dead_lettered");
+        }
+      }
+      const result = await destination.flush({ sleep: context.signal });
+      if (result.eventsQueued > 0) break;
+    }
+    const undelivered = destination.buffered + all.length - next;
+    if (undelivered > 0) {
       logger.warn(
         "destination did not take every event; retried via the queue",
         {
           destination: config.name,
-          undelivered: result.eventsQueued,
-          error: result.error,
+          undelivered,
+          error: destination.stats().lastError,
         },
       );
     }
@@ -684,10 +697,4 @@ function asDeadLetter(
     message_id: message.id,
     body,
   };
-}
-
-// Queues take delays of 0 to 43200 seconds, in whole seconds.
-function clampDelay(seconds: number): number {
-  if (!Number.isFinite(seconds)) return 0;
-  return Math.min(43_200, Math.max(0, Math.round(seconds)));
 }

@@ -308,3 +308,95 @@ Deno.test("KvSpool: two instances on one store deliver every event once in the n
     assert.ok(posts >= 1);
   });
 });
+
+// Issue 9.2: the spool loads from its outbox only what the destination's
+// buffer can take, so the in-memory overflow policy never refuses (and
+// dead-letters) an event that is stored.
+for (
+  const [count, batchSize, maxBufferedEvents] of [
+    [100, 10, 10],
+    [5000, 1000, 1000],
+  ] as const
+) {
+  Deno.test(`KvSpool with batchSize ${batchSize} and maxBufferedEvents ${maxBufferedEvents} delivers all ${count} stored events, none dead-lettered`, async () => {
+    await using siems = startReceivers();
+    const sink = deadLetterSink();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      const spool = new KvSpool(
+        kv,
+        fast([{ ...elasticsearch!, batchSize, maxBufferedEvents }]),
+        { ...FAST, onDeadLetter: sink.onDeadLetter },
+      );
+      const events = audit(count, 5);
+      for (let i = 0; i < count; i += 1000) {
+        await spool.accept(events.slice(i, i + 1000));
+      }
+      spool.start();
+      await waitFor(
+        () =>
+          siems.elasticsearch.documents.length === count ||
+          sink.letters.length > 0,
+        30_000,
+        "delivery",
+      );
+      assert.deepEqual(
+        [...new Set(sink.letters.map((letter) => letter.reason))],
+        [],
+        "nothing dead-lettered",
+      );
+      await waitFor(
+        () => spool.getStats().perPlatform.elasticsearch!.buffered === 0,
+        10_000,
+        "outbox emptied",
+      );
+      await spool.stop();
+      assert.deepEqual(
+        esIds(siems).sort(),
+        events.map((e) => e.event_id).sort(),
+      );
+      assert.equal(spool.getStats().eventsFailed, 0);
+      const left = [];
+      for await (
+        const entry of kv.list({ prefix: ["harombe-siem", "outbox"] })
+      ) left.push(entry.key);
+      assert.deepEqual(left, [], "outbox empty");
+      const counted = await kv.get<Deno.KvU64>([
+        "harombe-siem",
+        "count",
+        "elasticsearch",
+      ]);
+      assert.equal(counted.value?.value, 0n);
+    });
+  });
+}
+
+Deno.test("KvSpool with a small buffer and a SIEM down keeps every stored event, none dead-lettered", async () => {
+  await using siems = startReceivers();
+  siems.elasticsearch.down({ status: 503 });
+  const sink = deadLetterSink();
+  await withKv(async (kv) => {
+    const [, elasticsearch] = siems.configs();
+    const spool = new KvSpool(
+      kv,
+      fast([{ ...elasticsearch!, batchSize: 10, maxBufferedEvents: 10 }]),
+      { ...FAST, onDeadLetter: sink.onDeadLetter },
+    );
+    await spool.accept(audit(100, 7));
+    spool.start();
+    await waitFor(
+      () => siems.elasticsearch.requests.length >= 2,
+      5000,
+      "attempts",
+    );
+    await spool.stop({ timeoutMs: 10 });
+    assert.deepEqual(sink.letters.map((l) => l.reason), []);
+    assert.equal(spool.getStats().eventsFailed, 0);
+    const counted = await kv.get<Deno.KvU64>([
+      "harombe-siem",
+      "count",
+      "elasticsearch",
+    ]);
+    assert.equal(counted.value?.value, 100n, "all 100 still stored");
+  });
+});

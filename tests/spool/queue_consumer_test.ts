@@ -125,7 +125,7 @@ Deno.test("consumeQueueBatch retries, with a growing delay, the messages of a SI
   assert.equal(siems.splunk.events.length, 30);
   assert.equal(siems.elasticsearch.documents.length, 0);
   assert.equal(defaultRetryDelaySeconds(1), 10);
-  assert.equal(defaultRetryDelaySeconds(10), 300);
+  assert.equal(defaultRetryDelaySeconds(10), 1800);
   // A custom delay is used and clamped to Queues' 0..43200 seconds.
   const again = queue.take();
   assert.equal(again.messages.length, 0);
@@ -357,5 +357,40 @@ Deno.test("forwardDeadLetterBatch posts each dead letter to the webhook and acks
 
   const held = batchOf([letter], "siem-dlq");
   await forwardDeadLetterBatch(held, { logger: quiet });
-  assert.deepEqual(held.messages[0]!.calls, [{ retry: 3600 }]);
+  assert.deepEqual(held.messages[0]!.calls, [{ retry: 43_200 }]);
+});
+
+// Issue 9.2 (consumer side): a batch holding more events than the
+// destination's buffer takes is delivered whole, nothing dead-lettered as
+// "buffer full", however the buffer is bounded.
+Deno.test("consumeQueueBatch delivers a batch larger than the destination's buffer, none dead-lettered", async () => {
+  await using siems = startReceivers();
+  const configs = fast(siems.configs(), {
+    batchSize: 10,
+    maxBufferedEvents: 10,
+  })
+    .slice(1, 2); // Elasticsearch
+  const events = audit(1000, 6);
+  const queue = await enqueue(configs, events, 10);
+  const batch = queue.take();
+  assert.equal(batch.messages.length, 100);
+  const dead = new FakeQueue();
+  const letters = deadLetterSink();
+  const summary = await consumeQueueBatch(
+    batch,
+    options(configs, { deadLetters: dead, onDeadLetter: letters.onDeadLetter }),
+  );
+  assert.deepEqual(letters.letters.map((l) => l.reason), []);
+  assert.deepEqual(summary, {
+    acked: 100,
+    retried: 0,
+    deadLettered: 0,
+    delivered: 1000,
+  });
+  assert.deepEqual(
+    siems.elasticsearch.documents.map((d) => d.id).sort(),
+    events.map((e) => e.event_id).sort(),
+  );
+  // Requests stay within the destination's batch size.
+  assert.equal(siems.elasticsearch.requests.length, 100);
 });

@@ -2,13 +2,17 @@
 /**
  * The Bun entry: `Bun.serve` around the ingest app, configured from
  * environment variables (see the README). Run it with
- * `bun run <bundle or file>`; SIGINT/SIGTERM stop it gracefully.
+ * `bun run <bundle or file>`; SIGINT/SIGTERM stop it gracefully: what is
+ * buffered is delivered until `STOP_TIMEOUT_MS`, and what is still
+ * undelivered then is written to `<DATA_DIR>/undelivered-<time>.ndjson`, as
+ * the Deno entry does.
  *
  * @module
  */
 import { SIEMIntegrator } from "../../delivery/integrator.ts";
 import { createIngestApp } from "../../ingest/app.ts";
 import { serverConfig } from "../../ingest/server_config.ts";
+import { undeliveredNdjson, undeliveredPath } from "../undelivered_file.ts";
 
 interface BunServer {
   port: number;
@@ -22,6 +26,12 @@ interface BunRuntime {
     hostname: string;
     fetch: (request: Request, server: unknown) => Response | Promise<Response>;
   }): BunServer;
+  /** Writes a file (`createPath`: creating its missing parent directories). */
+  write(
+    path: string,
+    data: string,
+    options?: { createPath?: boolean },
+  ): Promise<number>;
 }
 
 interface NodeLikeProcess {
@@ -35,7 +45,14 @@ export interface BunIngestServer {
   url: string;
   /** The integrator that forwards accepted events. */
   integrator: SIEMIntegrator;
-  /** Stops accepting, delivers what is buffered, and reports the rest. */
+  /**
+   * Stops accepting, delivers what is buffered until the stop deadline,
+   * and writes any event it could not deliver to
+   * `<dataDir>/undelivered-<time>.ndjson` (one `{destination, event}` line
+   * each) so that none is lost.
+   *
+   * @returns How many events were saved to the file.
+   */
   shutdown(): Promise<number>;
 }
 
@@ -81,14 +98,27 @@ export function startBunServer(
   });
   const url = `http://${config.hostname}:${server.port}`;
   console.log(`harombe-siem ingest (Bun) listening on ${url}`);
+  let stopping: Promise<number> | undefined;
   return {
     url,
     integrator,
-    async shutdown(): Promise<number> {
-      await server.stop(false);
-      const report = await integrator.stop();
-      return report.undeliveredCount;
-    },
+    shutdown: (): Promise<number> =>
+      stopping ??= (async () => {
+        await server.stop(false);
+        const report = await integrator.stop();
+        if (report.undeliveredCount > 0) {
+          const path = undeliveredPath(config.dataDir, new Date());
+          // Bun.write makes the missing directories with createPath
+          // (https://bun.sh/docs/runtime/file-io, "Writing files").
+          await bun.write(path, undeliveredNdjson(report), {
+            createPath: true,
+          });
+          console.log(
+            `  ${report.undeliveredCount} undelivered event(s) saved to ${path}`,
+          );
+        }
+        return report.undeliveredCount;
+      })(),
   };
 }
 
@@ -98,12 +128,20 @@ if ((import.meta as { main?: boolean }).main && process) {
     const server = startBunServer();
     for (const signal of ["SIGINT", "SIGTERM"]) {
       process.on(signal, () => {
-        server.shutdown().then((undelivered) => {
-          if (undelivered > 0) {
-            console.error(`${undelivered} event(s) could not be delivered`);
-          }
-          process.exit(undelivered > 0 ? 1 : 0);
-        });
+        console.log(`received ${signal}: stopping`);
+        // Undelivered events are in the file: nothing is lost. Only a
+        // failed write is an error exit.
+        server.shutdown().then(
+          () => process.exit(0),
+          (error) => {
+            console.error(
+              `cannot save undelivered events: ${
+                error instanceof Error ? error.message : error
+              }`,
+            );
+            process.exit(1);
+          },
+        );
       });
     }
   } catch (error) {

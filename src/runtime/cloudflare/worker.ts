@@ -7,8 +7,11 @@
  * **Without a queue** (no `SIEM_QUEUE` binding) the integrator is built on
  * the first request (global scope may not start timers on Workers) with
  * `autoFlush: false`: each request hands the flush of what it accepted to
- * `ctx.waitUntil`. Buffers live in the isolate and are lost if it is evicted
- * before the flush ends.
+ * `ctx.waitUntil`. That flush ends by `FLUSH_DEADLINE_MS` (default 25000,
+ * under the 30 s Workers give `waitUntil` work): then its requests are
+ * aborted and what is left stays buffered for the next request's flush.
+ * Buffers live in the isolate and are lost if it is evicted before a flush
+ * delivers them.
  *
  * **With a queue** (a Queue producer bound as `SIEM_QUEUE`) events are
  * durable: `POST /events` answers 202 only once Cloudflare Queues has stored
@@ -19,19 +22,23 @@
  * is acked once all its events are delivered, or refused for good by the
  * platform and stored in the dead-letter producer `SIEM_DEAD_LETTERS`
  * (`{ v: 1, destination, reason, status, at, events }`); otherwise it is
- * retried with a growing delay (10 s, 20 s, 40 s, ... 5 min), and after the
- * consumer's `max_retries` Cloudflare moves it to the consumer's dead-letter
- * queue.
+ * retried with a growing delay (10 s, 20 s, 40 s, ... then every 30 min),
+ * and after the consumer's `max_retries` Cloudflare moves it to the
+ * consumer's dead-letter queue. With `max_retries: 100` (Queues' limit) the
+ * retries span about 46 hours: a SIEM outage of a day moves nothing to the
+ * dead-letter queue.
  *
  * A batch from a queue named in `SIEM_DEAD_LETTER_QUEUE` (a comma-separated
  * list) is never delivered to a SIEM again: with `DEAD_LETTER_WEBHOOK` set,
  * each message is posted there as JSON (`Authorization: Bearer
  * <DEAD_LETTER_WEBHOOK_TOKEN>` when that is set) and acked on a 2xx answer,
- * retried otherwise; without a webhook each message is retried an hour later,
- * so it stays in the queue. Retries count against that queue's own
- * `max_retries` (set it to 100); a dead-letter queue **without** a consumer
- * keeps messages for 4 days, to be read with a pull consumer or the
- * dashboard, so route it to this Worker only when a webhook is set.
+ * retried otherwise (10 s, 20 s, ... then every 4 h); without a webhook each
+ * message is retried 12 h later, so it stays in the queue. With that
+ * queue's own `max_retries: 100` these retries span 15 and 50 days, longer
+ * than a queue keeps a message (its retention: 4 days by default, up to 14
+ * days), so a dead letter is kept for the queue's retention period. A
+ * dead-letter queue **without** a consumer keeps messages for its retention
+ * period too, to be read with a pull consumer or the dashboard.
  *
  * ```jsonc
  * // wrangler.jsonc
@@ -44,7 +51,7 @@
  *     ],
  *     "consumers": [
  *       { "queue": "siem", "max_batch_size": 100, "max_batch_timeout": 5,
- *         "max_retries": 10, "dead_letter_queue": "siem-dlq" },
+ *         "max_retries": 100, "dead_letter_queue": "siem-dlq" },
  *       { "queue": "siem-dlq", "max_retries": 100 }
  *     ]
  *   },
@@ -65,12 +72,17 @@
 import { SIEMIntegrator } from "../../delivery/integrator.ts";
 import { WORKER_MAX_BUFFERED_BYTES } from "../../platforms/siem_config.ts";
 import type { Logger } from "../../delivery/export_result.ts";
+import { consoleLogger } from "../../delivery/console_logger.ts";
 import {
   createIngestApp,
   type IngestApp,
   type IngestExecutionContext,
 } from "../../ingest/app.ts";
-import { type ServerConfig, serverConfig } from "../../ingest/server_config.ts";
+import {
+  type ServerConfig,
+  serverConfig,
+  ServerConfigError,
+} from "../../ingest/server_config.ts";
 import {
   consumeQueueBatch,
   forwardDeadLetterBatch,
@@ -80,11 +92,16 @@ import {
   type MessageBatchLike,
 } from "../../spool/queue_like.ts";
 import { QueueSink } from "../../spool/queue_sink.ts";
+import {
+  DEFAULT_FLUSH_DEADLINE_MS,
+  withFlushDeadline,
+} from "./flush_deadline.ts";
 
 export {
   consumeQueueBatch,
   type DeadLetterForwardOptions,
   type DeadLetterForwardSummary,
+  defaultDeadLetterRetryDelaySeconds,
   defaultRetryDelaySeconds,
   forwardDeadLetterBatch,
   type QueueBatchSummary,
@@ -140,18 +157,32 @@ export interface WorkerOptions {
    */
   deadLetterBinding?: string | undefined;
   /**
-   * The delay of a retried message, from its `attempts`.
+   * The delay of a message retried because its events were not delivered,
+   * from its `attempts`.
    *
-   * @default {(attempts) => Math.min(300, 5 * 2 ** attempts)}
+   * @default {(attempts) => Math.min(1800, 5 * 2 ** attempts)}
    */
   retryDelaySeconds?: ((attempts: number) => number) | undefined;
+  /**
+   * The delay of a dead letter retried because `DEAD_LETTER_WEBHOOK` did
+   * not take it, from its `attempts`.
+   *
+   * @default {(attempts) => Math.min(14400, 5 * 2 ** attempts)}
+   */
+  deadLetterRetryDelaySeconds?: ((attempts: number) => number) | undefined;
   /**
    * How long a dead letter waits in its queue before it is looked at again
    * when no `DEAD_LETTER_WEBHOOK` is set, in seconds.
    *
-   * @default {3600}
+   * @default {43200}
    */
   deadLetterHoldSeconds?: number | undefined;
+  /**
+   * Without a queue: how long the flush handed to `waitUntil` may go on, in
+   * ms, 1 to 29999 (Workers end `waitUntil` work 30 s after the answer);
+   * default: the `FLUSH_DEADLINE_MS` binding, else 25000.
+   */
+  flushDeadlineMs?: number | undefined;
   /** The `fetch` to send with; default: the global one. */
   fetch?: typeof fetch | undefined;
   /** Where problems are written; default: the console. */
@@ -194,7 +225,7 @@ export interface IngestWorker {
  * Creates the Worker. Bindings: `INGEST_TOKENS`, `SIEM_DESTINATIONS` (a JSON
  * array) or `SIEM_SPLUNK_URL`/`SIEM_SPLUNK_TOKEN` and their Elasticsearch and
  * Datadog peers, `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` (see the
- * README); for the durable path the Queue producers `SIEM_QUEUE` and
+ * README), `FLUSH_DEADLINE_MS` (without a queue); for the durable path the Queue producers `SIEM_QUEUE` and
  * `SIEM_DEAD_LETTERS`, and `SIEM_DEAD_LETTER_QUEUE`, `DEAD_LETTER_WEBHOOK`,
  * `DEAD_LETTER_WEBHOOK_TOKEN` (see the module documentation). Put tokens in
  * secrets (`wrangler secret put`), not in `vars`.
@@ -237,17 +268,21 @@ export function createWorker(options: WorkerOptions = {}): IngestWorker {
             : {
               // An isolate has 128 MB: a smaller byte bound per buffer,
               // unless a destination sets its own.
-              integrator: new SIEMIntegrator(
-                server.destinations.map((destination) => ({
-                  ...destination,
-                  maxBufferedBytes: destination.maxBufferedBytes ??
-                    WORKER_MAX_BUFFERED_BYTES,
-                })),
-                {
-                  autoFlush: false,
-                  fetch: options.fetch,
-                  logger: options.logger,
-                },
+              sink: withFlushDeadline(
+                new SIEMIntegrator(
+                  server.destinations.map((destination) => ({
+                    ...destination,
+                    maxBufferedBytes: destination.maxBufferedBytes ??
+                      WORKER_MAX_BUFFERED_BYTES,
+                  })),
+                  {
+                    autoFlush: false,
+                    fetch: options.fetch,
+                    logger: options.logger,
+                  },
+                ),
+                flushDeadlineMs(options.flushDeadlineMs, stringEnv(env)),
+                options.logger ?? consoleLogger,
               ),
             }),
           tokens: server.tokens,
@@ -272,7 +307,7 @@ export function createWorker(options: WorkerOptions = {}): IngestWorker {
           token: strings.DEAD_LETTER_WEBHOOK_TOKEN,
           fetch: options.fetch,
           logger: options.logger,
-          retryDelaySeconds: options.retryDelaySeconds,
+          retryDelaySeconds: options.deadLetterRetryDelaySeconds,
           holdDelaySeconds: options.deadLetterHoldSeconds,
         });
         return;
@@ -290,6 +325,23 @@ export function createWorker(options: WorkerOptions = {}): IngestWorker {
 }
 
 type StringEnv = Record<string, string | undefined>;
+
+// The deadline of a flush handed to waitUntil: the option, the binding, or
+// the default; under the 30 s Workers allow.
+function flushDeadlineMs(option: number | undefined, env: StringEnv): number {
+  const text = env.FLUSH_DEADLINE_MS?.trim();
+  const value = option ??
+    (text ? (/^\d+$/.test(text) ? Number(text) : NaN) : undefined) ??
+    DEFAULT_FLUSH_DEADLINE_MS;
+  if (!Number.isSafeInteger(value) || value < 1 || value >= 30_000) {
+    throw new ServerConfigError(
+      `FLUSH_DEADLINE_MS must be a whole number of ms from 1 to 29999 (Workers end waitUntil work 30 s after the answer): current value is ${
+        JSON.stringify(option ?? text?.slice(0, 20))
+      }`,
+    );
+  }
+  return value;
+}
 
 // The env's string bindings (vars and secrets).
 function stringEnv(env: WorkerEnv): StringEnv {

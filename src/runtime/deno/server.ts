@@ -15,6 +15,7 @@ import {
 } from "../../ingest/server_config.ts";
 import { type IngestSink, integratorSink } from "../../ingest/sink.ts";
 import { KvSpool } from "../../spool/kv_spool.ts";
+import { undeliveredNdjson, undeliveredPath } from "../undelivered_file.ts";
 import { ensureWritableDir } from "./data_dir.ts";
 import { NdjsonFileSink } from "./ndjson_file_sink.ts";
 
@@ -135,19 +136,9 @@ export async function startServer(
       }
       const report = await integrator.stop();
       if (report.undeliveredCount > 0) {
-        const path = `${config.dataDir}/undelivered-${
-          new Date().toISOString().replaceAll(":", "-")
-        }.ndjson`;
+        const path = undeliveredPath(config.dataDir, new Date());
         await Deno.mkdir(config.dataDir, { recursive: true });
-        await Deno.writeTextFile(
-          path,
-          report.destinations.flatMap((d) =>
-            d.undelivered.map((event) =>
-              JSON.stringify({ destination: d.result.destination, event }) +
-              "\n"
-            )
-          ).join(""),
-        );
+        await Deno.writeTextFile(path, undeliveredNdjson(report));
         log(
           `  ${report.undeliveredCount} undelivered event(s) saved to ${path}`,
         );

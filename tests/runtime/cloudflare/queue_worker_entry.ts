@@ -11,5 +11,8 @@ import {
 } from "../../../src/runtime/cloudflare/worker.ts";
 
 /** The Worker under test. */
-const worker: IngestWorker = createWorker({ retryDelaySeconds: () => 1 });
+const worker: IngestWorker = createWorker({
+  retryDelaySeconds: () => 1,
+  deadLetterRetryDelaySeconds: () => 1,
+});
 export default worker;

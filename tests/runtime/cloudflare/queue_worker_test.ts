@@ -10,8 +10,9 @@ import { startFakeElasticsearch } from "../../fakes/fake_elasticsearch.ts";
 import { startFakeSplunk } from "../../fakes/fake_splunk.ts";
 import { waitFor } from "../../support/fake_clock.ts";
 import { MemoryLogger } from "../../support/receivers.ts";
-import { bundle, ensureRuntimeTools, TOOLS } from "../runtime_tools.ts";
+import { bundle, ensureRuntimeTools } from "../runtime_tools.ts";
 import { batchOf, FakeQueue } from "./fake_queue.ts";
+import { serveWorker } from "./serve_worker.ts";
 
 const TOKEN = "queue-worker-token-0123456789";
 
@@ -37,62 +38,6 @@ function startWebhook(): AsyncDisposable & {
     close,
     [Symbol.asyncDispose]: close,
   };
-}
-
-/** Miniflare serving a bundled Worker, from Node. */
-async function serveWorker(
-  script: string,
-  options: Record<string, unknown>,
-  dir: string,
-): Promise<AsyncDisposable & { url: string; output: () => string }> {
-  await Deno.writeTextFile(`${dir}/options.json`, JSON.stringify(options));
-  const child = new Deno.Command("node", {
-    args: [
-      new URL("./serve_worker.mjs", import.meta.url).pathname,
-      TOOLS,
-      script,
-      `${dir}/options.json`,
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  let ready: (url: string) => void;
-  const url = new Promise<string>((resolve) => ready = resolve);
-  const read = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      output += text;
-      const match = /READY (\S+)/.exec(output);
-      if (match) ready(match[1]!.replace(/\/$/, ""));
-    }
-  };
-  const reading = Promise.all([read(child.stdout), read(child.stderr)]);
-  const stop = async (): Promise<void> => {
-    await child.stdin.close().catch(() => {});
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    try {
-      await child.status;
-      await reading;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-  const exited = child.status.then((status) => {
-    throw new Error(`node exited (${status.code}) before READY:\n${output}`);
-  });
-  exited.catch(() => {}); // only the race below reports it
-  try {
-    const address = await Promise.race([url, exited]);
-    return {
-      url: address,
-      output: () => output,
-      [Symbol.asyncDispose]: stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 }
 
 Deno.test("the Workers queue path in workerd (Miniflare): 202 once queued, delivered by the consumer, refused events and exhausted retries reach the dead-letter webhook", async () => {
@@ -322,5 +267,5 @@ Deno.test("createWorker: queue() delivers the spool's queue and forwards a dead-
     ...env,
     DEAD_LETTER_WEBHOOK: undefined,
   }, context);
-  assert.deepEqual(held.messages[0]!.calls, [{ retry: 3600 }]);
+  assert.deepEqual(held.messages[0]!.calls, [{ retry: 43_200 }]);
 });

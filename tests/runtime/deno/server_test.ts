@@ -5,6 +5,7 @@ import {
   postNdjson,
   serverCommand,
   startServerProcess,
+  waitForStats,
 } from "./subprocess_server.ts";
 
 const TOKEN = "server-test-token-0123456789";
@@ -58,6 +59,16 @@ Deno.test("deno task start forwards to a configured SIEM and flushes on SIGINT",
     assert.ok(server.lines.some((l) => l.includes("durable spool: Deno KV")));
     const events = realisticEvents(5);
     assert.equal(await postNdjson(server.url, TOKEN, events), 202);
+    // The 202 means stored; the lease holder loads them into the
+    // destination a moment later. Signal only once it has (its own count
+    // says so), so that the assertion below does not race the loading:
+    // events still in the outbox at SIGINT stay stored for the next start.
+    await waitForStats(
+      server.url,
+      TOKEN,
+      (stats) => stats.perPlatform.elasticsearch?.eventsReceived === 5,
+      "the spool to load the 5 events",
+    );
     assert.equal(es.documents.length, 0);
     assert.equal(await server.stop("SIGINT"), 0);
     assert.deepEqual(

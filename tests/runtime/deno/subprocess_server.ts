@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { IntegratorStats } from "../../../src/delivery/stats.ts";
 
 const MAIN = new URL("../../../src/runtime/deno/main.ts", import.meta.url);
 const CONFIG = new URL("../../../deno.json", import.meta.url);
@@ -107,4 +108,28 @@ export async function postNdjson(
   });
   await response.body?.cancel();
   return response.status;
+}
+
+/** Reads `/stats` until `check` holds (the server's own view, not a delay), or fails after `timeoutMs`. */
+export async function waitForStats(
+  url: string,
+  token: string,
+  check: (stats: IntegratorStats) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<IntegratorStats> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const response = await fetch(`${url}/stats`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    const stats = await response.json() as IntegratorStats;
+    if (check(stats)) return stats;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${what}: ${JSON.stringify(stats)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
