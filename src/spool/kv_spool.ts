@@ -69,6 +69,18 @@ export interface KvSpoolOptions {
   instanceId?: string | undefined;
 }
 
+/**
+ * Writes that {@linkcode KvSpool.accept} commits in the same transaction as
+ * the events, so that they are stored together or not at all (an importer's
+ * checkpoint, for example).
+ */
+export interface SpoolCommitExtras {
+  /** Keys that must still have these versionstamps (null: absent), or nothing is stored. */
+  checks?: readonly { key: KvKey; versionstamp: string | null }[] | undefined;
+  /** Values written with the events. */
+  sets?: readonly { key: KvKey; value: unknown }[] | undefined;
+}
+
 /** A dead letter as stored by the spool. */
 export interface StoredDeadLetter {
   /** Its id, for replay. */
@@ -248,11 +260,23 @@ export class KvSpool implements IngestSink {
    * once they are stored. Large requests are committed in several
    * transactions of at most about 700 KB.
    *
+   * With `extras`, the events of every destination and the extra writes go
+   * in one transaction: all are stored or none (nothing is stored when a
+   * check fails). The caller keeps such a call under about 700 KB of events
+   * times the number of destinations.
+   *
    * @param events The events.
+   * @param extras Writes and checks committed in the same transaction.
    * @throws {IngestError} 503 when a destination's outbox is full, 413 when
    * one event is too large to store in one transaction.
+   * @throws {RangeError} With `extras`, when the events do not fit in one
+   * transaction (nothing is stored).
+   * @throws {Error} With `extras`, when a check failed (nothing is stored).
    */
-  async accept(events: readonly AuditEvent[]): Promise<void> {
+  async accept(
+    events: readonly AuditEvent[],
+    extras?: SpoolCommitExtras,
+  ): Promise<void> {
     if (this.#stopped) {
       throw new IngestError(503, "overloaded", "the spool is stopping", {}, {
         "Retry-After": "5",
@@ -276,6 +300,13 @@ export class KvSpool implements IngestSink {
     }
     const siemEvents = events.map((event) => toSIEMEvent(event));
     const groups = this.#group(siemEvents);
+    if (extras) {
+      await this.#acceptAtomically(lanes, groups, extras);
+      this.#accepted += events.length;
+      for (const lane of lanes) lane.spooled += events.length;
+      if (this.#running) void this.#tick();
+      return;
+    }
     let atomic = this.#kv.atomic();
     let bytes = 0;
     const commits: Promise<void>[] = [];
@@ -311,6 +342,38 @@ export class KvSpool implements IngestSink {
     this.#accepted += events.length;
     for (const lane of lanes) lane.spooled += events.length;
     if (this.#running) void this.#tick();
+  }
+
+  // One transaction for every destination's copy and the caller's writes,
+  // or a RangeError before anything is written.
+  async #acceptAtomically(
+    lanes: Lane[],
+    groups: StoredGroup[],
+    extras: SpoolCommitExtras,
+  ): Promise<void> {
+    const op = this.#kv.atomic();
+    if (extras.checks?.length) op.check(...extras.checks);
+    let bytes = 0;
+    for (const group of groups) {
+      const parts = toParts(group);
+      bytes += parts.reduce((sum, part) => sum + part.length, 0) *
+        lanes.length;
+      if (bytes > MAX_COMMIT_BYTES) {
+        throw new RangeError(
+          `Cannot store events in one transaction: more than ${MAX_COMMIT_BYTES} bytes for ${lanes.length} destination(s); accept fewer at once`,
+        );
+      }
+      for (const lane of lanes) {
+        this.#writeGroup(op, "outbox", lane.name, group, parts);
+      }
+    }
+    for (const { key, value } of extras.sets ?? []) op.set(key, value);
+    const { ok } = await this.#retry(() => op.commit());
+    if (!ok) {
+      throw new Error(
+        "Cannot store events: a check of the transaction failed (nothing was stored)",
+      );
+    }
   }
 
   /** How many more events every enabled destination's outbox can take (as last counted). */

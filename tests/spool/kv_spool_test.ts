@@ -308,3 +308,67 @@ Deno.test("KvSpool: two instances on one store deliver every event once in the n
     assert.ok(posts >= 1);
   });
 });
+
+async function outboxCount(kv: Deno.Kv, destination: string): Promise<number> {
+  const counted = await kv.get<Deno.KvU64>([
+    "harombe-siem",
+    "count",
+    destination,
+  ]);
+  return Number(counted.value?.value ?? 0n);
+}
+
+Deno.test("KvSpool.accept() with extras stores the events and the extra writes in one transaction", async () => {
+  await using siems = startReceivers();
+  await withKv(async (kv) => {
+    const spool = new KvSpool(kv, fast(siems.configs()), FAST);
+    const mark = ["importer", "checkpoint"];
+    await spool.accept(audit(20), {
+      checks: [{ key: mark, versionstamp: null }],
+      sets: [{ key: mark, value: { at: 20 } }],
+    });
+    assert.deepEqual((await kv.get(mark)).value, { at: 20 });
+    assert.equal(await outboxCount(kv, "splunk"), 20);
+    assert.equal(await outboxCount(kv, "datadog"), 20);
+  });
+});
+
+Deno.test("KvSpool.accept() with extras stores nothing when a check fails", async () => {
+  await using siems = startReceivers();
+  await withKv(async (kv) => {
+    const spool = new KvSpool(kv, fast(siems.configs()), FAST);
+    const mark = ["importer", "checkpoint"];
+    await kv.set(mark, { at: 5 });
+    await assert.rejects(
+      spool.accept(audit(10), {
+        checks: [{ key: mark, versionstamp: null }],
+        sets: [{ key: mark, value: { at: 15 } }],
+      }),
+      /a check of the transaction failed/,
+    );
+    assert.deepEqual((await kv.get(mark)).value, { at: 5 });
+    assert.equal(await outboxCount(kv, "splunk"), 0);
+  });
+});
+
+Deno.test("KvSpool.accept() with extras refuses, storing nothing, what does not fit in one transaction", async () => {
+  await using siems = startReceivers();
+  await withKv(async (kv) => {
+    const spool = new KvSpool(kv, fast(siems.configs()), FAST);
+    const mark = ["importer", "checkpoint"];
+    // 3 destinations x 300 events of about 1 KB: more than one transaction.
+    const events = audit(300).map((event) => ({
+      ...event,
+      metadata: { padding: "x".repeat(1000) },
+    }));
+    await assert.rejects(
+      spool.accept(events, { sets: [{ key: mark, value: 1 }] }),
+      RangeError,
+    );
+    assert.equal((await kv.get(mark)).value, null);
+    assert.equal(await outboxCount(kv, "splunk"), 0);
+    // Without extras the same events are stored, in several transactions.
+    await spool.accept(events);
+    assert.equal(await outboxCount(kv, "splunk"), 300);
+  });
+});
