@@ -176,6 +176,7 @@ export class KvSpool implements IngestSink {
   #running = false;
   #stopped = false;
   #accepted = 0;
+  #groupSeq = 0;
   #id: string | undefined;
 
   /**
@@ -566,7 +567,12 @@ export class KvSpool implements IngestSink {
     group: StoredGroup,
     parts: Uint8Array[],
   ): void {
-    const id = crypto.randomUUID();
+    // Keys sort by accept time, then id: a counter first keeps the groups
+    // of one instance in the order they were accepted (an import's order),
+    // the UUID keeps ids of different instances apart.
+    const id = `${
+      String(this.#groupSeq++).padStart(12, "0")
+    }-${crypto.randomUUID()}`;
     parts.forEach((part, index) =>
       op.set(
         this.#key(kind, destination, group.at, id, index, parts.length),

@@ -372,3 +372,28 @@ Deno.test("KvSpool.accept() with extras refuses, storing nothing, what does not 
     assert.equal(await outboxCount(kv, "splunk"), 300);
   });
 });
+
+Deno.test("KvSpool delivers a destination's events in the order they were accepted, across groups", async () => {
+  await using siems = startReceivers();
+  await withKv(async (kv) => {
+    const [es] = fast(siems.configs()).filter((c) =>
+      c.platform === "elasticsearch"
+    );
+    const spool = new KvSpool(kv, [{ ...es!, batchSize: 500 }], FAST);
+    // About 1.5 MB: some 25 outbox groups from one accept, more from the next.
+    const events = audit(1500).map((event) => ({
+      ...event,
+      metadata: { padding: "x".repeat(1000) },
+    }));
+    await spool.accept(events.slice(0, 1000));
+    await spool.accept(events.slice(1000));
+    spool.start();
+    await waitFor(
+      () => siems.elasticsearch.documents.length === 1500,
+      10_000,
+      "delivery",
+    );
+    await spool.stop();
+    assert.deepEqual(esIds(siems), events.map((e) => e.event_id));
+  });
+});
