@@ -403,6 +403,54 @@ Deno.test("import: rows added after a run are imported by the next, nothing befo
   });
 });
 
+Deno.test("import: the logger's retention DELETE and a VACUUM's renumbered rowids do not move the checkpoint", async () => {
+  await withEnv(async ({ file, kv, run }) => {
+    fillMixed(file, 300, T0, 1000);
+    await run();
+    // As audit_db.py's _cleanup_old_records at startup, then new rows.
+    file.db.exec(
+      `DELETE FROM audit_events WHERE timestamp < '${
+        pythonTimestamp(T0 + 100_000)
+      }'`,
+    );
+    // VACUUM may renumber rowids of tables without an INTEGER PRIMARY KEY
+    // (Deno's node:sqlite refuses VACUUM's internal ATTACH without
+    // --allow-all): rebuilt here with the rows in reverse order.
+    for (const table of ["audit_events", "tool_calls", "security_decisions"]) {
+      file.db.exec(`
+        CREATE TABLE copy AS SELECT * FROM ${table} ORDER BY timestamp DESC;
+        DELETE FROM ${table};
+        INSERT INTO ${table} SELECT * FROM copy;
+        DROP TABLE copy;`);
+    }
+    file.event({
+      event_id: "after-vacuum",
+      correlation_id: "c",
+      session_id: null,
+      timestamp: pythonTimestamp(T0 + 400_000),
+      event_type: "request",
+      actor: "a",
+      tool_name: null,
+      action: "x",
+      metadata: null,
+      duration_ms: null,
+      status: "pending",
+      error_message: null,
+    });
+    const report = await run();
+    assert.deepEqual(report.imported, {
+      audit_events: 1,
+      tool_calls: 0,
+      security_decisions: 0,
+    });
+    const ids = (await outboxEvents(kv, "elasticsearch")).map((e) =>
+      e.event_id
+    );
+    assert.equal(ids.length, 301);
+    assert.equal(new Set(ids).size, 301);
+  });
+});
+
 Deno.test("import --since skips older rows, and the checkpoint keeps skipping them", async () => {
   await withEnv(async ({ file, kv, run }) => {
     fillMixed(file, 100, T0, 1000);

@@ -154,6 +154,8 @@ Deno.test("import-audit-db --follow imports rows a live writer adds, and stops c
       async () => (count = await imported()) === 30,
       "the first rows",
     );
+    // Past the first second, a batch prints the progress line.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     // The logger goes on writing to the same file (WAL, like the Python one).
     for (let i = 0; i < 5; i++) {
       file.decision({
@@ -178,6 +180,7 @@ Deno.test("import-audit-db --follow imports rows a live writer adds, and stops c
     const [stdout, stderr] = await output;
     assert.equal(status.code, 0, stderr);
     assert.match(stdout, /imported 35 event\(s\)/);
+    assert.match(stderr, /import: 35\/35 rows \(100\.0%\), \d+ rows\/s/);
     const ids = (await outboxEvents(kv, "elasticsearch")).map((e) =>
       e.event_id
     );
@@ -186,6 +189,45 @@ Deno.test("import-audit-db --follow imports rows a live writer adds, and stops c
   } finally {
     kv?.close();
     file.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("import-audit-db stopped by SIGINT mid-import exits 130, and a rerun finishes it", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = new AuditDbFile(`${dir}/audit.db`);
+  fillMixed(file, ROWS, Date.now() - 3_600_000, 1);
+  file.close();
+  const env = {
+    DATA_DIR: `${dir}/data`,
+    SIEM_ELASTICSEARCH_URL: "http://127.0.0.1:9",
+  };
+  let kv: Deno.Kv | undefined;
+  try {
+    const child = importerCommand([file.path, "--store-only"], env).spawn();
+    const output = Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+    ]);
+    kv = await openSpool(`${dir}/data/spool.sqlite`);
+    const path = Deno.realPathSync(file.path);
+    await until(
+      async () => importedOf((await loadCheckpoint(kv!, path)).value) > 0,
+      "the first batch",
+    );
+    child.kill("SIGINT");
+    const status = await child.status;
+    const [stdout] = await output;
+    assert.equal(status.code, 130);
+    assert.match(stdout, /stopped: run the same command again to resume/);
+    const stopped = importedOf((await loadCheckpoint(kv, path)).value);
+    assert.ok(stopped < ROWS, `stopped at ${stopped} of ${ROWS}`);
+    assert.equal((await outboxEvents(kv, "elasticsearch")).length, stopped);
+    const rerun = await runImporter([file.path, "--store-only"], env);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.equal((await outboxEvents(kv, "elasticsearch")).length, ROWS);
+  } finally {
+    kv?.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -83,6 +83,12 @@ Deno.test("import-audit-db: usage and configuration errors exit 2", async () => 
     const unknown = await runImporter([file.path, "--fast"], ES_ENV(dir));
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown option --fast/);
+    const memory = await runImporter([file.path], {
+      ...ES_ENV(dir),
+      SPOOL: "memory",
+    });
+    assert.equal(memory.code, 2);
+    assert.match(memory.stderr, /unset SPOOL=memory/);
     const noSiem = await runImporter([file.path], { DATA_DIR: `${dir}/data` });
     assert.equal(noSiem.code, 2);
     assert.match(noSiem.stderr, /no SIEM configured/);
@@ -196,5 +202,28 @@ Deno.test("import-audit-db delivers every row to the SIEM, exits 4 naming refuse
     assert.match(second.stdout, /imported 0 event\(s\)/);
     assert.equal(es.requests.length > 0, true);
     assert.equal(es.documents.length, 3000);
+  });
+});
+
+Deno.test("import-audit-db --restart forgets the checkpoint and imports everything again", async () => {
+  await withDir(async (dir) => {
+    const file = new AuditDbFile(`${dir}/audit.db`);
+    fillMixed(file, 30, Date.now() - 3_600_000);
+    file.close();
+    const env = ES_ENV(dir);
+    assert.match(
+      (await runImporter([file.path, "--store-only"], env)).stdout,
+      /imported 30 event/,
+    );
+    assert.match(
+      (await runImporter([file.path, "--store-only"], env)).stdout,
+      /imported 0 event/,
+    );
+    const again = await runImporter(
+      [file.path, "--store-only", "--restart"],
+      env,
+    );
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /imported 30 event/);
   });
 });
