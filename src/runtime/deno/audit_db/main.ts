@@ -349,7 +349,11 @@ async function importCommand(
     if (!flags.storeOnly && !stop.signal.aborted) {
       await drain(spool, stop.signal, status);
     }
-    const stopReport = await spool.stop();
+    // Stopped by a signal: what is stored stays stored, so do not wait
+    // long on a SIEM.
+    const stopReport = await spool.stop(
+      stop.signal.aborted ? { timeoutMs: 1000 } : {},
+    );
     const where = config.spoolPath ?? `${config.dataDir}/spool.sqlite`;
     if (flags.storeOnly) {
       console.log(
@@ -383,7 +387,9 @@ async function drain(
   signal: AbortSignal,
   status: ReturnType<typeof statusLine>,
 ): Promise<void> {
-  await spool.flush();
+  // Sends the last partial batches now rather than after flushIntervalMs;
+  // not awaited, so that a signal still stops a wait on a slow SIEM.
+  spool.flush().catch(() => {});
   while (!signal.aborted) {
     const left = spool.getStats().buffered;
     if (left === 0) break;
