@@ -25,7 +25,13 @@ import {
   parseSIEMConfig,
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
-import { fromParts, PART_BYTES, type StoredGroup, toParts } from "./blob.ts";
+import {
+  fromParts,
+  jsonToParts,
+  PART_BYTES,
+  type StoredGroup,
+  toParts,
+} from "./blob.ts";
 import { counterValue, type KvKey, type KvLike, U64 } from "./kv_like.ts";
 import { Lease } from "./lease.ts";
 
@@ -95,6 +101,12 @@ export interface StoredDeadLetter {
   at: number;
   /** The events. */
   events: SIEMEvent[];
+}
+
+/** An outbox group about to be stored, and its stored bytes. */
+interface GroupToStore {
+  group: StoredGroup;
+  parts: Uint8Array[];
 }
 
 /** An outbox group loaded into a destination's memory. */
@@ -315,8 +327,7 @@ export class KvSpool implements IngestSink {
       const result = await this.#retry(() => op.commit());
       if (!result.ok) throw new Error("Cannot store events: commit failed");
     };
-    for (const group of groups) {
-      const parts = toParts(group);
+    for (const { group, parts } of groups) {
       const size = parts.reduce((sum, part) => sum + part.length, 0);
       if (size * lanes.length > MAX_COMMIT_BYTES && lanes.length > 1) {
         // Too large to store for every destination at once: one
@@ -349,14 +360,13 @@ export class KvSpool implements IngestSink {
   // or a RangeError before anything is written.
   async #acceptAtomically(
     lanes: Lane[],
-    groups: StoredGroup[],
+    groups: GroupToStore[],
     extras: SpoolCommitExtras,
   ): Promise<void> {
     const op = this.#kv.atomic();
     if (extras.checks?.length) op.check(...extras.checks);
     let bytes = 0;
-    for (const group of groups) {
-      const parts = toParts(group);
+    for (const { group, parts } of groups) {
       bytes += parts.reduce((sum, part) => sum + part.length, 0) *
         lanes.length;
       if (bytes > MAX_COMMIT_BYTES) {
@@ -528,12 +538,23 @@ export class KvSpool implements IngestSink {
   }
 
   // Groups events into outbox groups of about GROUP_BYTES of JSON (a larger
-  // event forms a group of its own; one too large to commit is refused).
-  #group(events: SIEMEvent[]): StoredGroup[] {
+  // event forms a group of its own; one too large to commit is refused),
+  // with their stored bytes built from the JSON measured here.
+  #group(events: SIEMEvent[]): GroupToStore[] {
     const at = this.#clock.now();
-    const groups: StoredGroup[] = [];
+    const groups: GroupToStore[] = [];
     let current: SIEMEvent[] = [];
+    let currentJson: string[] = [];
     let size = 0;
+    const close = (): void => {
+      groups.push({
+        group: { at, events: current },
+        parts: jsonToParts(at, currentJson),
+      });
+      current = [];
+      currentJson = [];
+      size = 0;
+    };
     for (const event of events) {
       const json = JSON.stringify(event);
       // UTF-16 length is a lower bound of the UTF-8 size; measure exactly
@@ -548,15 +569,12 @@ export class KvSpool implements IngestSink {
           `an event is larger than the ${MAX_COMMIT_BYTES} bytes the durable spool stores at once`,
         );
       }
-      if (current.length > 0 && size + bytes > GROUP_BYTES) {
-        groups.push({ at, events: current });
-        current = [];
-        size = 0;
-      }
+      if (current.length > 0 && size + bytes > GROUP_BYTES) close();
       current.push(event);
+      currentJson.push(json);
       size += bytes;
     }
-    if (current.length > 0) groups.push({ at, events: current });
+    if (current.length > 0) close();
     return groups;
   }
 
