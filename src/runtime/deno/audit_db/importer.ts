@@ -179,7 +179,11 @@ export async function importAuditRows(
         await sink.accept(events, advance(stored, next));
         break;
       } catch (error) {
-        if (error instanceof RangeError) {
+        // Too large for one transaction (RangeError), or an event larger
+        // than the spool stores at all (413): split, down to the one row.
+        const tooLarge = error instanceof RangeError ||
+          (error instanceof IngestError && error.status === 413);
+        if (tooLarge) {
           if (rows.length > 1) {
             const half = Math.ceil(rows.length / 2);
             await commit(rows.slice(0, half));
@@ -187,7 +191,9 @@ export async function importAuditRows(
             return;
           }
           rows[0]!.refused =
-            `its event is too large to store at once for ${options.destinations} destination(s) (${error.message})`;
+            `its event is too large to store at once for ${options.destinations} destination(s) (${
+              (error as Error).message
+            })`;
           rows[0]!.event = undefined;
           return commit(rows);
         }

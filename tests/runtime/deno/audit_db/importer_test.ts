@@ -576,6 +576,31 @@ Deno.test("import splits a batch too large for one transaction, and refuses a ro
   }, three);
 });
 
+Deno.test("import refuses a row whose event is larger than the spool stores at all, and goes on", async () => {
+  await withEnv(async ({ file, kv, run }) => {
+    fillMixed(file, 3, T0);
+    file.toolCall({
+      call_id: "over-700kb",
+      correlation_id: "c",
+      session_id: null,
+      timestamp: pythonTimestamp(T0 + 1),
+      tool_name: "t",
+      method: "m",
+      parameters: JSON.stringify({ text: "x".repeat(800_000) }),
+      result: null,
+      error: null,
+      duration_ms: null,
+      container_id: null,
+    });
+    const refused: MergedRow[] = [];
+    const report = await run({ onRefused: (row) => refused.push(row) });
+    assert.deepEqual(refused.map((r) => r.cursor.id), ["over-700kb"]);
+    assert.match(refused[0]!.refused!, /too large to store/);
+    assert.equal(report.refused, 1);
+    assert.equal((await outboxEvents(kv, "elasticsearch")).length, 3);
+  });
+});
+
 Deno.test("import stops, storing nothing, when another importer moved the checkpoint", async () => {
   await withEnv(async ({ file, kv, run, spool }) => {
     fillMixed(file, 9000, T0);
