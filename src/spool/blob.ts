@@ -33,7 +33,29 @@ export interface StoredGroup {
  * @returns The parts, in order.
  */
 export function toParts(group: StoredGroup): Uint8Array[] {
-  const bytes = encoder.encode(JSON.stringify(group));
+  return cut(encoder.encode(JSON.stringify(group)));
+}
+
+/**
+ * The parts of an outbox group whose events are already JSON text: the same
+ * bytes as `toParts({ at, events })`, without serializing the events again.
+ *
+ * @param at When the events were accepted, in epoch ms.
+ * @param eventJson Each event's `JSON.stringify`, in order.
+ * @returns The parts, in order.
+ */
+export function jsonToParts(
+  at: number,
+  eventJson: readonly string[],
+): Uint8Array[] {
+  return cut(
+    encoder.encode(
+      `{"at":${JSON.stringify(at)},"events":[${eventJson.join(",")}]}`,
+    ),
+  );
+}
+
+function cut(bytes: Uint8Array): Uint8Array[] {
   const parts: Uint8Array[] = [];
   for (let at = 0; at < bytes.length; at += PART_BYTES) {
     parts.push(bytes.slice(at, at + PART_BYTES));

@@ -26,7 +26,13 @@ import {
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
 import { bufferRoom } from "./buffer_room.ts";
-import { fromParts, PART_BYTES, type StoredGroup, toParts } from "./blob.ts";
+import {
+  fromParts,
+  jsonToParts,
+  PART_BYTES,
+  type StoredGroup,
+  toParts,
+} from "./blob.ts";
 import { counterValue, type KvKey, type KvLike, U64 } from "./kv_like.ts";
 import { Lease } from "./lease.ts";
 
@@ -70,6 +76,18 @@ export interface KvSpoolOptions {
   instanceId?: string | undefined;
 }
 
+/**
+ * Writes that {@linkcode KvSpool.accept} commits in the same transaction as
+ * the events, so that they are stored together or not at all (an importer's
+ * checkpoint, for example).
+ */
+export interface SpoolCommitExtras {
+  /** Keys that must still have these versionstamps (null: absent), or nothing is stored. */
+  checks?: readonly { key: KvKey; versionstamp: string | null }[] | undefined;
+  /** Values written with the events. */
+  sets?: readonly { key: KvKey; value: unknown }[] | undefined;
+}
+
 /** A dead letter as stored by the spool. */
 export interface StoredDeadLetter {
   /** Its id, for replay. */
@@ -84,6 +102,12 @@ export interface StoredDeadLetter {
   at: number;
   /** The events. */
   events: SIEMEvent[];
+}
+
+/** An outbox group about to be stored, and its stored bytes. */
+interface GroupToStore {
+  group: StoredGroup;
+  parts: Uint8Array[];
 }
 
 /** An outbox group loaded into a destination's memory. */
@@ -178,6 +202,7 @@ export class KvSpool implements IngestSink {
   #running = false;
   #stopped = false;
   #accepted = 0;
+  #groupSeq = 0;
   #id: string | undefined;
 
   /**
@@ -267,11 +292,23 @@ export class KvSpool implements IngestSink {
    * once they are stored. Large requests are committed in several
    * transactions of at most about 700 KB.
    *
+   * With `extras`, the events of every destination and the extra writes go
+   * in one transaction: all are stored or none (nothing is stored when a
+   * check fails). The caller keeps such a call under about 700 KB of events
+   * times the number of destinations.
+   *
    * @param events The events.
+   * @param extras Writes and checks committed in the same transaction.
    * @throws {IngestError} 503 when a destination's outbox is full, 413 when
    * one event is too large to store in one transaction.
+   * @throws {RangeError} With `extras`, when the events do not fit in one
+   * transaction (nothing is stored).
+   * @throws {Error} With `extras`, when a check failed (nothing is stored).
    */
-  async accept(events: readonly AuditEvent[]): Promise<void> {
+  async accept(
+    events: readonly AuditEvent[],
+    extras?: SpoolCommitExtras,
+  ): Promise<void> {
     if (this.#stopped) {
       throw new IngestError(503, "overloaded", "the spool is stopping", {}, {
         "Retry-After": "5",
@@ -295,6 +332,13 @@ export class KvSpool implements IngestSink {
     }
     const siemEvents = events.map((event) => toSIEMEvent(event));
     const groups = this.#group(siemEvents);
+    if (extras) {
+      await this.#acceptAtomically(lanes, groups, extras);
+      this.#accepted += events.length;
+      for (const lane of lanes) lane.spooled += events.length;
+      if (this.#running) void this.#tick();
+      return;
+    }
     let atomic = this.#kv.atomic();
     let bytes = 0;
     const commits: Promise<void>[] = [];
@@ -302,8 +346,7 @@ export class KvSpool implements IngestSink {
       const result = await this.#retry(() => op.commit());
       if (!result.ok) throw new Error("Cannot store events: commit failed");
     };
-    for (const group of groups) {
-      const parts = toParts(group);
+    for (const { group, parts } of groups) {
       const size = parts.reduce((sum, part) => sum + part.length, 0);
       if (size * lanes.length > MAX_COMMIT_BYTES && lanes.length > 1) {
         // Too large to store for every destination at once: one
@@ -330,6 +373,37 @@ export class KvSpool implements IngestSink {
     this.#accepted += events.length;
     for (const lane of lanes) lane.spooled += events.length;
     if (this.#running) void this.#tick();
+  }
+
+  // One transaction for every destination's copy and the caller's writes,
+  // or a RangeError before anything is written.
+  async #acceptAtomically(
+    lanes: Lane[],
+    groups: GroupToStore[],
+    extras: SpoolCommitExtras,
+  ): Promise<void> {
+    const op = this.#kv.atomic();
+    if (extras.checks?.length) op.check(...extras.checks);
+    let bytes = 0;
+    for (const { group, parts } of groups) {
+      bytes += parts.reduce((sum, part) => sum + part.length, 0) *
+        lanes.length;
+      if (bytes > MAX_COMMIT_BYTES) {
+        throw new RangeError(
+          `Cannot store events in one transaction: more than ${MAX_COMMIT_BYTES} bytes for ${lanes.length} destination(s); accept fewer at once`,
+        );
+      }
+      for (const lane of lanes) {
+        this.#writeGroup(op, "outbox", lane.name, group, parts);
+      }
+    }
+    for (const { key, value } of extras.sets ?? []) op.set(key, value);
+    const { ok } = await this.#retry(() => op.commit());
+    if (!ok) {
+      throw new Error(
+        "Cannot store events: a check of the transaction failed (nothing was stored)",
+      );
+    }
   }
 
   /** How many more events every enabled destination's outbox can take (as last counted). */
@@ -484,12 +558,23 @@ export class KvSpool implements IngestSink {
   }
 
   // Groups events into outbox groups of about GROUP_BYTES of JSON (a larger
-  // event forms a group of its own; one too large to commit is refused).
-  #group(events: SIEMEvent[]): StoredGroup[] {
+  // event forms a group of its own; one too large to commit is refused),
+  // with their stored bytes built from the JSON measured here.
+  #group(events: SIEMEvent[]): GroupToStore[] {
     const at = this.#clock.now();
-    const groups: StoredGroup[] = [];
+    const groups: GroupToStore[] = [];
     let current: SIEMEvent[] = [];
+    let currentJson: string[] = [];
     let size = 0;
+    const close = (): void => {
+      groups.push({
+        group: { at, events: current },
+        parts: jsonToParts(at, currentJson),
+      });
+      current = [];
+      currentJson = [];
+      size = 0;
+    };
     for (const event of events) {
       const json = JSON.stringify(event);
       // UTF-16 length is a lower bound of the UTF-8 size; measure exactly
@@ -504,15 +589,12 @@ export class KvSpool implements IngestSink {
           `an event is larger than the ${MAX_COMMIT_BYTES} bytes the durable spool stores at once`,
         );
       }
-      if (current.length > 0 && size + bytes > GROUP_BYTES) {
-        groups.push({ at, events: current });
-        current = [];
-        size = 0;
-      }
+      if (current.length > 0 && size + bytes > GROUP_BYTES) close();
       current.push(event);
+      currentJson.push(json);
       size += bytes;
     }
-    if (current.length > 0) groups.push({ at, events: current });
+    if (current.length > 0) close();
     return groups;
   }
 
@@ -523,7 +605,12 @@ export class KvSpool implements IngestSink {
     group: StoredGroup,
     parts: Uint8Array[],
   ): void {
-    const id = crypto.randomUUID();
+    // Keys sort by accept time, then id: a counter first keeps the groups
+    // of one instance in the order they were accepted (an import's order),
+    // the UUID keeps ids of different instances apart.
+    const id = `${
+      String(this.#groupSeq++).padStart(12, "0")
+    }-${crypto.randomUUID()}`;
     parts.forEach((part, index) =>
       op.set(
         this.#key(kind, destination, group.at, id, index, parts.length),

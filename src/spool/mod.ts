@@ -9,6 +9,7 @@
 export {
   KvSpool,
   type KvSpoolOptions,
+  type SpoolCommitExtras,
   type StoredDeadLetter,
 } from "./kv_spool.ts";
 export type {

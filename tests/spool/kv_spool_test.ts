@@ -400,3 +400,92 @@ Deno.test("KvSpool with a small buffer and a SIEM down keeps every stored event,
     assert.equal(counted.value?.value, 100n, "all 100 still stored");
   });
 });
+
+async function outboxCount(kv: Deno.Kv, destination: string): Promise<number> {
+  const counted = await kv.get<Deno.KvU64>([
+    "harombe-siem",
+    "count",
+    destination,
+  ]);
+  return Number(counted.value?.value ?? 0n);
+}
+
+Deno.test("KvSpool.accept() with extras stores the events and the extra writes in one transaction", async () => {
+  await using siems = startReceivers();
+  await withKv(async (kv) => {
+    const spool = new KvSpool(kv, fast(siems.configs()), FAST);
+    const mark = ["importer", "checkpoint"];
+    await spool.accept(audit(20), {
+      checks: [{ key: mark, versionstamp: null }],
+      sets: [{ key: mark, value: { at: 20 } }],
+    });
+    assert.deepEqual((await kv.get(mark)).value, { at: 20 });
+    assert.equal(await outboxCount(kv, "splunk"), 20);
+    assert.equal(await outboxCount(kv, "datadog"), 20);
+  });
+});
+
+Deno.test("KvSpool.accept() with extras stores nothing when a check fails", async () => {
+  await using siems = startReceivers();
+  await withKv(async (kv) => {
+    const spool = new KvSpool(kv, fast(siems.configs()), FAST);
+    const mark = ["importer", "checkpoint"];
+    await kv.set(mark, { at: 5 });
+    await assert.rejects(
+      spool.accept(audit(10), {
+        checks: [{ key: mark, versionstamp: null }],
+        sets: [{ key: mark, value: { at: 15 } }],
+      }),
+      /a check of the transaction failed/,
+    );
+    assert.deepEqual((await kv.get(mark)).value, { at: 5 });
+    assert.equal(await outboxCount(kv, "splunk"), 0);
+  });
+});
+
+Deno.test("KvSpool.accept() with extras refuses, storing nothing, what does not fit in one transaction", async () => {
+  await using siems = startReceivers();
+  await withKv(async (kv) => {
+    const spool = new KvSpool(kv, fast(siems.configs()), FAST);
+    const mark = ["importer", "checkpoint"];
+    // 3 destinations x 300 events of about 1 KB: more than one transaction.
+    const events = audit(300).map((event) => ({
+      ...event,
+      metadata: { padding: "x".repeat(1000) },
+    }));
+    await assert.rejects(
+      spool.accept(events, { sets: [{ key: mark, value: 1 }] }),
+      RangeError,
+    );
+    assert.equal((await kv.get(mark)).value, null);
+    assert.equal(await outboxCount(kv, "splunk"), 0);
+    // Without extras the same events are stored, in several transactions.
+    await spool.accept(events);
+    assert.equal(await outboxCount(kv, "splunk"), 300);
+  });
+});
+
+Deno.test("KvSpool delivers a destination's events in the order they were accepted, across groups", async () => {
+  await using siems = startReceivers();
+  await withKv(async (kv) => {
+    const [es] = fast(siems.configs()).filter((c) =>
+      c.platform === "elasticsearch"
+    );
+    const spool = new KvSpool(kv, [{ ...es!, batchSize: 500 }], FAST);
+    // About 1.5 MB: some 25 outbox groups from one accept, more from the next.
+    const events = audit(1500).map((event) => ({
+      ...event,
+      metadata: { padding: "x".repeat(1000) },
+    }));
+    await spool.accept(events.slice(0, 1000));
+    await spool.accept(events.slice(1000));
+    spool.start();
+    await waitFor(
+      () => siems.elasticsearch.documents.length === 1500,
+      10_000,
+      "delivery",
+    );
+    await spool.stop();
+    assert.deepEqual(esIds(siems), events.map((e) => e.event_id));
+  });
+});
