@@ -14,6 +14,7 @@ import { toSIEMEvent } from "../../src/events/siem_event.ts";
 import { createIngestApp } from "../../src/ingest/app.ts";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
 import type { SIEMEvent } from "../../src/events/siem_event.ts";
+import { FakeClock } from "../support/fake_clock.ts";
 import { memorySink } from "../support/memory_sink.ts";
 import { MemoryLogger, startReceivers } from "../support/receivers.ts";
 
@@ -138,10 +139,22 @@ Deno.test("a SIEMEvent body from the Python component is sent with the forwarder
 
 Deno.test("the Python SIEMEvent bodies reach the three SIEMs with the forwarder's severity and source, and no null field", async () => {
   await using siems = startReceivers();
-  const integrator = new SIEMIntegrator(siems.configs(), {
-    autoFlush: false,
-    logger: new MemoryLogger(),
-  });
+  // The fixtures are dated from 2026-11-30 12:00 to 2027-01-01: Datadog
+  // keeps logs only from 18 h before to 2 h after now, so its destination
+  // re-times the ones out of that window (the severity is what is checked
+  // there), on a clock fixed at the first fixture's time.
+  const integrator = new SIEMIntegrator(
+    siems.configs().map((config) =>
+      config.platform === "datadog"
+        ? { ...config, agedEvents: "send_as_now" as const }
+        : config
+    ),
+    {
+      clock: new FakeClock(Date.UTC(2026, 10, 30, 12)),
+      autoFlush: false,
+      logger: new MemoryLogger(),
+    },
+  );
   const ingest = createIngestApp({ integrator, tokens: [TOKEN] });
   const response = await ingest.request("/events", {
     method: "POST",
