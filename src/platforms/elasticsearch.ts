@@ -109,8 +109,9 @@ export class ElasticsearchExporter extends Exporter {
 
   /**
    * Reads the bulk answer item by item: 2xx and 409 (already indexed) are
-   * delivered; 408, 429, 5xx, and 403/404 (an index block, a missing
-   * privilege or index, which an operator clears) are retried alone with
+   * delivered; 408, 429, 5xx, 403/404 and 400 `index_closed_exception`
+   * (an index block, a missing privilege or index, a closed index, which an
+   * operator clears) are retried alone with
    * backoff; any other item failure is rejected with its reason. At request
    * level, 413 and parse errors of the body split the batch; transient
    * statuses are retried; setup errors (401, 403, 404, 405, 406, an answer
@@ -229,7 +230,9 @@ function classifyItems(body: string, batchSize: number): ResponseVerdict {
       continue;
     }
     const reason = `item HTTP ${itemStatus}: ${describeError(result?.error)}`;
-    if (isTransientStatus(itemStatus) || isBlocked(itemStatus)) {
+    if (
+      isTransientStatus(itemStatus) || isBlocked(itemStatus, result?.error)
+    ) {
       retry.push({ index, reason });
     } else {
       rejected.push({ index, reason });
@@ -240,15 +243,21 @@ function classifyItems(body: string, batchSize: number): ResponseVerdict {
 }
 
 /**
- * Item statuses that say nothing is wrong with the document itself and that
+ * Item failures that say nothing is wrong with the document itself and that
  * clear when an operator acts, as the same causes do at request level
  * (wire-specs §2.6): 403 `cluster_block_exception` (a flood-stage disk
  * watermark, a read-only index) or `security_exception` (a missing index
- * privilege), 404 `index_not_found_exception` (auto-create off). 0 is an
- * item without a status. They are retried with backoff, never dead-lettered.
+ * privilege), 404 `index_not_found_exception` (auto-create off), 400
+ * `index_closed_exception` (a closed index: 400 since Elasticsearch 6.0,
+ * elastic/elasticsearch#25752; its reason is just "closed"). 0 is an item
+ * without a status. They are retried with backoff, never dead-lettered.
  */
-function isBlocked(itemStatus: number): boolean {
-  return itemStatus === 403 || itemStatus === 404 || itemStatus === 0;
+function isBlocked(itemStatus: number, error: unknown): boolean {
+  if (itemStatus === 403 || itemStatus === 404 || itemStatus === 0) {
+    return true;
+  }
+  return itemStatus === 400 && typeof error === "object" && error !== null &&
+    (error as { type?: unknown }).type === "index_closed_exception";
 }
 
 function describeError(error: unknown): string {

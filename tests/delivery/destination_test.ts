@@ -237,6 +237,43 @@ Deno.test("Destination retries only the bulk items that failed with 429 or 5xx, 
   assert.equal(integrator.getStats().perPlatform.elasticsearch!.buffered, 0);
 });
 
+Deno.test("Destination keeps and retries bulk items refused because the index is closed, and delivers them once it is reopened", async () => {
+  await using es = startFakeElasticsearch({ apiKey: TOKENS.elasticsearch });
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([{
+    platform: "elasticsearch",
+    endpoint: es.url,
+    token: TOKENS.elasticsearch,
+    index: "audit",
+    maxRetries: 1,
+    retryDelayMs: 10,
+  }], { logger: quiet, autoFlush: false, onDeadLetter: sink.onDeadLetter });
+  const events = realisticEvents(3);
+  for (const event of events) integrator.exportEvent(event);
+  es.closeIndex("audit");
+  const [closed] = await integrator.flushAll();
+  assert.equal(closed!.success, false);
+  assert.match(
+    closed!.error ?? "",
+    /item HTTP 400: index_closed_exception: closed/,
+  );
+  assert.equal(sink.letters.length, 0);
+  assert.equal(integrator.getStats().perPlatform.elasticsearch!.buffered, 3);
+  assert.equal(es.documents.length, 0);
+  es.openIndex("audit");
+  const [reopened] = await integrator.flushAll();
+  assert.equal(reopened!.success, true);
+  assert.deepEqual(
+    es.documents.map((d) => d.id).sort(),
+    events.map((e) => e.event_id).sort(),
+  );
+  assert.equal(sink.letters.length, 0);
+  assert.equal(
+    integrator.getStats().perPlatform.elasticsearch!.eventsFailed,
+    0,
+  );
+});
+
 Deno.test("Destination splits a batch refused with 413 until it fits, and dead-letters an event too large alone", async () => {
   await using es = startFakeElasticsearch({
     apiKey: TOKENS.elasticsearch,

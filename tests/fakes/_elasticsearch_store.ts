@@ -46,6 +46,13 @@ const SHARDS = { total: 2, successful: 1, failed: 0 } as const;
 export class DocumentStore {
   readonly #documents = new Map<string, Stored>();
   readonly #seqNo = new Map<string, number>();
+  /**
+   * Closed indices (`POST /{index}/_close`): a write to one fails its item
+   * with 400 `index_closed_exception`, reason `"closed"`, as Elasticsearch
+   * answers since 6.0 (elastic/elasticsearch#25752 moved it from 403 to
+   * 400; #7741 made it an item failure, not a request failure).
+   */
+  readonly closed: Set<string> = new Set();
 
   /** Stored documents in first-write order (an overwrite keeps its place). */
   get documents(): StoredDocument[] {
@@ -78,6 +85,14 @@ export class DocumentStore {
     if (index === undefined) return fail(400, validation("index is missing"));
     const invalid = checkIndexName(index);
     if (invalid !== undefined) return fail(400, { ...invalid });
+    if (this.closed.has(index)) {
+      return fail(400, {
+        type: "index_closed_exception",
+        reason: "closed",
+        index_uuid: "fake-uuid",
+        index,
+      });
+    }
     if (op.action !== "index" && op.action !== "create" && !op.id) {
       return fail(400, validation("id is missing"));
     }

@@ -92,6 +92,16 @@ export class FakeElasticsearch extends FakeReceiver {
     return this.#templates;
   }
 
+  /** Closes an index: writes to it fail item by item with 400 `index_closed_exception` until {@linkcode openIndex}. */
+  closeIndex(index: string): void {
+    this.#store.closed.add(index);
+  }
+
+  /** Reopens an index closed with {@linkcode closeIndex}. */
+  openIndex(index: string): void {
+    this.#store.closed.delete(index);
+  }
+
   /** Fails the items `select` picks, in the next bulk request that reaches item processing only. */
   failItemsNext(select: ItemFaultSelector): void {
     this.#itemFaults = select;

@@ -221,7 +221,7 @@ Deno.test("ElasticsearchExporter.send() with a wrong key keeps the batch for a r
   assert.equal(es.documents.length, 0);
 });
 
-Deno.test("ElasticsearchExporter.classify() retries items blocked by the cluster, a privilege or a missing index, and a request-level 404", () => {
+Deno.test("ElasticsearchExporter.classify() retries items blocked by the cluster, a privilege, a missing or closed index, and a request-level 404", () => {
   const es = exporter();
   const none = new Headers();
   const item = (status: number, type: string) => ({
@@ -237,15 +237,19 @@ Deno.test("ElasticsearchExporter.classify() retries items blocked by the cluster
         item(403, "cluster_block_exception"),
         item(403, "security_exception"),
         item(404, "index_not_found_exception"),
+        item(400, "index_closed_exception"),
+        item(400, "document_parsing_exception"),
       ],
     }),
-    4,
+    6,
     0,
   );
   assert.equal(verdict.kind, "partial");
   assert.ok(verdict.kind === "partial");
-  assert.deepEqual(verdict.retry.map((f) => f.index), [1, 2, 3]);
-  assert.deepEqual(verdict.rejected, []);
+  // A closed index (400) is a setup problem too; a document the mapping
+  // refuses (400) is not.
+  assert.deepEqual(verdict.retry.map((f) => f.index), [1, 2, 3, 4]);
+  assert.deepEqual(verdict.rejected.map((f) => f.index), [5]);
   assert.equal(verdict.backoff, true);
   const missing = es.classify(
     404,
