@@ -230,12 +230,13 @@ function classifyItems(body: string, batchSize: number): ResponseVerdict {
       continue;
     }
     const reason = `item HTTP ${itemStatus}: ${describeError(result?.error)}`;
+    const failure = { index, reason, status: itemStatus };
     if (
       isTransientStatus(itemStatus) || isBlocked(itemStatus, result?.error)
     ) {
-      retry.push({ index, reason });
+      retry.push(failure);
     } else {
-      rejected.push({ index, reason });
+      rejected.push(failure);
     }
   }
   if (retry.length === 0 && rejected.length === 0) return { kind: "delivered" };
@@ -260,13 +261,34 @@ function isBlocked(itemStatus: number, error: unknown): boolean {
     (error as { type?: unknown }).type === "index_closed_exception";
 }
 
+/**
+ * An `ErrorCause` as text: its type and reason and, when it has a
+ * `caused_by` chain, the deepest cause's type and reason, which is what
+ * explains the refusal ("mapper_parsing_exception: failed to parse" says
+ * nothing; its cause "field name cannot be an empty string" does). Each part
+ * is shortened on its own, so that a long top reason never hides the cause.
+ */
 function describeError(error: unknown): string {
   if (typeof error === "string") return excerpt(error);
   if (error && typeof error === "object") {
-    const { type, reason } = error as { type?: unknown; reason?: unknown };
-    return excerpt(`${type ?? "error"}: ${reason ?? "(no reason)"}`);
+    const top = causeText(error);
+    let root: object = error;
+    // A cause chain is short; the bound guards against a hostile answer.
+    for (let depth = 0; depth < 16; depth++) {
+      const next = (root as { caused_by?: unknown }).caused_by;
+      if (!next || typeof next !== "object") break;
+      root = next;
+    }
+    return root === error
+      ? excerpt(top)
+      : `${excerpt(top, 200)}; caused by ${excerpt(causeText(root))}`;
   }
   return "(no error given)";
+}
+
+function causeText(cause: object): string {
+  const { type, reason } = cause as { type?: unknown; reason?: unknown };
+  return `${type ?? "error"}: ${reason ?? "(no reason)"}`;
 }
 
 /**

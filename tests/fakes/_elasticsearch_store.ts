@@ -6,7 +6,11 @@
  */
 import { parseJsonText } from "../../src/events/json_text.ts";
 
-import { type BulkOperation, checkIndexName } from "./_elasticsearch_bulk.ts";
+import {
+  type BulkOperation,
+  checkIndexName,
+  type ErrorCause,
+} from "./_elasticsearch_bulk.ts";
 import { isIsoTimestamp, memberSpan } from "./_wire.ts";
 
 /** A document the fake stored. */
@@ -27,6 +31,8 @@ export interface ItemFault {
   type: string;
   /** `error.reason`. */
   reason: string;
+  /** `error.caused_by`: the cause, which may have its own `caused_by`. */
+  causedBy?: ErrorCause | undefined;
 }
 
 /** Chooses which items of a bulk request fail: `index` is the item's 0-based position. */
@@ -79,8 +85,13 @@ export class DocumentStore {
     });
     const injected = select?.({ index: position, id: op.id });
     if (injected !== undefined) {
-      const { type, reason } = injected;
-      return fail(injected.status, { type, reason, index: index ?? null });
+      const { type, reason, causedBy } = injected;
+      return fail(injected.status, {
+        type,
+        reason,
+        index: index ?? null,
+        ...(causedBy === undefined ? {} : { caused_by: causedBy }),
+      });
     }
     if (index === undefined) return fail(400, validation("index is missing"));
     const invalid = checkIndexName(index);
