@@ -289,6 +289,45 @@ Deno.test("Destination dead-letters bulk items refused for different reasons apa
   ]);
 });
 
+Deno.test("Destination dead-letters what the fake's dynamic mapping refuses (indexTemplate set, the template missing) with Elasticsearch's root causes", async () => {
+  await using es = startFakeElasticsearch({ apiKey: TOKENS.elasticsearch });
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([{
+    platform: "elasticsearch",
+    endpoint: es.url,
+    token: TOKENS.elasticsearch,
+    // Claimed but never installed: nothing is refused at acceptance.
+    indexTemplate: true,
+  }], { logger: quiet, autoFlush: false, onDeadLetter: sink.onDeadLetter });
+  const events = realisticEvents(4).map((event, i) => ({
+    ...event,
+    metadata: [{ "": 1 }, { big: 1e20 }, { ".b": 1 }, { fine: 1 }][i]!,
+  }));
+  for (const event of events) integrator.exportEvent(event);
+  const [result] = await integrator.flushAll();
+  assert.equal(result!.eventsSent, 1);
+  assert.deepEqual(
+    sink.letters.map((letter) => [
+      letter.status,
+      letter.events.map((event) => event.event_id),
+    ]),
+    events.slice(0, 3).map((event) => [400, [event.event_id]]),
+  );
+  const reasons = sink.letters.map((letter) => letter.reason);
+  assert.equal(
+    reasons[0],
+    "item HTTP 400: mapper_parsing_exception: failed to parse; caused by illegal_argument_exception: field name cannot be an empty string",
+  );
+  assert.match(
+    reasons[1]!,
+    /; caused by input_coercion_exception: Numeric value \(100000000000000000000\) out of range of long/,
+  );
+  assert.match(
+    reasons[2]!,
+    /; caused by illegal_argument_exception: object field starting or ending with a \[\.\] makes object resolution ambiguous: \[metadata\.\.b\]$/,
+  );
+});
+
 Deno.test("Destination keeps and retries bulk items refused because the index is closed, and delivers them once it is reopened", async () => {
   await using es = startFakeElasticsearch({ apiKey: TOKENS.elasticsearch });
   const sink = deadLetterSink();

@@ -11,6 +11,7 @@ import {
   checkIndexName,
   type ErrorCause,
 } from "./_elasticsearch_bulk.ts";
+import type { DynamicMapping } from "./_elasticsearch_mapping.ts";
 import { isIsoTimestamp, memberSpan } from "./_wire.ts";
 
 /** A document the fake stored. */
@@ -74,6 +75,7 @@ export class DocumentStore {
     position: number,
     pathIndex: string | undefined,
     select: ItemFaultSelector | undefined,
+    mappingFor: (index: string) => DynamicMapping | undefined = () => undefined,
   ): Item {
     const index = op.index ?? pathIndex;
     const id = op.id ?? generateId();
@@ -147,6 +149,10 @@ export class DocumentStore {
         reason: badTimestamp,
       });
     }
+    // Parsed against the mapping before the engine looks for the _id, as
+    // Elasticsearch does: a refused document answers 400 even when resent.
+    const refused = mappingFor(index)?.apply(document, id);
+    if (refused !== undefined) return fail(400, refused);
     if (existing !== undefined && op.action === "create") {
       const reason =
         `[${id}]: version conflict, document already exists (current version [${existing.version}])`;
