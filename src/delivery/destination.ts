@@ -867,15 +867,24 @@ export class Destination {
     for (const { index } of verdict.rejected) failed.add(index);
     const delivered = pending.filter((_, index) => !failed.has(index));
     if (delivered.length > 0) this.#delivered(delivered, tally);
-    const byReason = new Map<string, SIEMEvent[]>();
-    for (const { index, reason } of verdict.rejected) {
-      const group = byReason.get(reason) ?? [];
-      group.push((pending[index] as Entry).event);
-      byReason.set(reason, group);
+    // One dead letter per distinct refusal (status and full reason), so
+    // that each letter's reason is true of all its events.
+    const byReason = new Map<
+      string,
+      { reason: string; status: number | undefined; events: SIEMEvent[] }
+    >();
+    for (const { index, reason, status } of verdict.rejected) {
+      const key = `${status ?? ""} ${reason}`;
+      let group = byReason.get(key);
+      if (group === undefined) {
+        group = { reason, status, events: [] };
+        byReason.set(key, group);
+      }
+      group.events.push((pending[index] as Entry).event);
     }
-    for (const [reason, events] of byReason) {
+    for (const { reason, status, events } of byReason.values()) {
       tally.failed += events.length;
-      this.#deadLetter(events, reason, undefined);
+      this.#deadLetter(events, reason, status);
     }
     const first = verdict.retry[0] ?? verdict.rejected[0];
     if (first) this.#fail(first.reason, tally);

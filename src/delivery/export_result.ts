@@ -39,9 +39,14 @@ export interface DeadLetter {
   destination: string;
   /** The destination's platform. */
   platform: SIEMPlatform;
-  /** Why the events were not delivered (the platform's reason where it gave one). */
+  /**
+   * Why the events were not delivered (the platform's reason where it gave
+   * one; for an Elasticsearch item, its error's type and reason and the
+   * deepest `caused_by`). Every event of a letter was refused for this very
+   * reason: events refused for different reasons go in separate letters.
+   */
   reason: string;
-  /** The HTTP status that refused them, if any. */
+  /** The HTTP status that refused them (an Elasticsearch item's own status), if any. */
   status?: number | undefined;
   /** The events. */
   events: SIEMEvent[];

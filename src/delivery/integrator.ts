@@ -20,7 +20,15 @@ import {
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { BuffersFullError, exportValidated } from "./internal.ts";
+import {
+  BuffersFullError,
+  exportValidated,
+  RefusedEventsError,
+} from "./internal.ts";
+import {
+  metadataRefusal,
+  metadataRefusals,
+} from "../platforms/elasticsearch_mapping.ts";
 import { type AcceptedEvent, acceptEvent } from "./accepted_event.ts";
 import { Destination, type DestinationContext } from "./destination.ts";
 import { consoleLogger } from "./console_logger.ts";
@@ -235,7 +243,10 @@ export class SIEMIntegrator {
    *
    * @param event The audit event.
    * @returns Which destinations buffered it and which refused it.
-   * @throws {InvalidAuditEventError} When the event is invalid.
+   * @throws {InvalidAuditEventError} When the event is invalid, or its
+   * metadata is what an enabled Elasticsearch destination without
+   * `indexTemplate` can never index (the error names the field; the event is
+   * refused for every destination).
    * @throws {IntegratorStoppedError} After {@linkcode stop}.
    */
   exportEvent(event: AuditEventInput | AuditEvent): EnqueueReceipt {
@@ -254,6 +265,8 @@ export class SIEMIntegrator {
     const options = this.#source === undefined
       ? undefined
       : { source: this.#source };
+    const refused = metadataRefusals(this.#enabledConfigs(), events);
+    if (refused.length > 0) throw new RefusedEventsError(refused);
     const accepted = events.map((event) => {
       return acceptEvent(toSIEMEvent(event, options));
     });
@@ -411,6 +424,13 @@ export class SIEMIntegrator {
     if (!result.success) {
       throw new InvalidAuditEventError(toIssues(result.error.issues));
     }
+    // Refused here, naming the field, rather than dead-lettered by an
+    // Elasticsearch index after the caller has moved on.
+    const refusal = metadataRefusal(
+      this.#enabledConfigs(),
+      result.data.metadata,
+    );
+    if (refusal !== undefined) throw new InvalidAuditEventError([refusal]);
     return toSIEMEvent(
       { ...result.data, metadata: copyJsonData(result.data.metadata) },
       this.#source === undefined ? undefined : { source: this.#source },
@@ -438,6 +458,10 @@ export class SIEMIntegrator {
         );
     }
     return receipt;
+  }
+
+  #enabledConfigs(): SIEMConfig[] {
+    return this.#enabled().map((destination) => destination.config);
   }
 
   #enabled(): Destination[] {

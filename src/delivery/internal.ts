@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { RefusedMetadata } from "../platforms/elasticsearch_mapping.ts";
 
 /**
  * The key of the integrator method that buffers events the ingest app has
@@ -28,5 +29,30 @@ export class BuffersFullError extends Error {
       `Cannot buffer the events: the buffer of ${destination} is full (maxBufferedEvents or maxBufferedBytes)`,
     );
     this.name = "BuffersFullError";
+  }
+}
+
+/**
+ * Thrown by the integrator's {@linkcode exportValidated} when events carry
+ * metadata an Elasticsearch destination's dynamic mapping always refuses;
+ * none was buffered. The ingest answers 400 naming each field.
+ */
+export class RefusedEventsError extends Error {
+  /** Each refused event's position, field and reason. */
+  readonly problems: readonly RefusedMetadata[];
+
+  /**
+   * Creates the error.
+   *
+   * @param problems Each refused event's position, field and reason.
+   */
+  constructor(problems: readonly RefusedMetadata[]) {
+    super(
+      `Cannot accept the events: ${
+        problems.map((p) => `${p.index}.${p.path} ${p.message}`).join("; ")
+      }`,
+    );
+    this.name = "RefusedEventsError";
+    this.problems = problems;
   }
 }

@@ -88,3 +88,41 @@ export class IngestError extends Error {
     };
   }
 }
+
+/**
+ * The 400 answer for events refused after validation by the sink (metadata
+ * an Elasticsearch destination's dynamic mapping always refuses): the same
+ * `invalid_events` shape as validation problems, none accepted.
+ *
+ * @example
+ * ```ts
+ * import { refusedEventsError } from "./ingest_error.ts";
+ *
+ * const error = refusedEventsError([{ index: 0, path: "metadata", message: "empty key" }]);
+ * if (error.status !== 400) throw new Error("expected 400");
+ * ```
+ *
+ * @param problems Each refused event's position, field and reason.
+ * @returns The error to throw.
+ */
+export function refusedEventsError(
+  problems: readonly EventProblem[],
+): IngestError {
+  const count = problems.length;
+  // As many as validation lists at most.
+  const listed = problems.slice(0, 100).map(({ index, path, message }) => ({
+    index,
+    path,
+    message,
+  }));
+  return new IngestError(
+    400,
+    "invalid_events",
+    `${count} problem${
+      count === 1 ? "" : "s"
+    } in the events; none was accepted${
+      count > listed.length ? ` (the first ${listed.length} are listed)` : ""
+    }`,
+    { events: listed },
+  );
+}

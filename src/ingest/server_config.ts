@@ -96,6 +96,7 @@ const PLATFORM_VARIABLES = [
  * | `SIEM_DESTINATIONS` | a JSON array of destination configs (wins over the file's `destinations`) |
  * | `SIEM_SPLUNK_URL`, `SIEM_SPLUNK_TOKEN`, `SIEM_SPLUNK_INDEX` | one Splunk HEC destination; completes and overrides a JSON destination named `splunk` |
  * | `SIEM_ELASTICSEARCH_URL`, `SIEM_ELASTICSEARCH_TOKEN`, `SIEM_ELASTICSEARCH_INDEX` | one Elasticsearch destination |
+ * | `SIEM_ELASTICSEARCH_INDEX_TEMPLATE` | `true` once `deno task setup-index` installed the template (its `indexTemplate`) |
  * | `SIEM_DATADOG_URL`, `SIEM_DATADOG_TOKEN` | one Datadog destination |
  * | `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` | request limits |
  * | `DATA_DIR` | directory of the local NDJSON file (default `./data`) |
@@ -136,7 +137,15 @@ export function serverConfig(
     const endpoint = env[`${prefix}_URL`];
     const token = env[`${prefix}_TOKEN`];
     const index = env[`${prefix}_INDEX`];
-    if (!endpoint && !token && !index) continue;
+    const template = env[`${prefix}_INDEX_TEMPLATE`];
+    if (template !== undefined && template !== "true" && template !== "false") {
+      throw new ServerConfigError(
+        `${prefix}_INDEX_TEMPLATE must be true or false: current value is ${
+          JSON.stringify(template)
+        }`,
+      );
+    }
+    if (!endpoint && !token && !index && template === undefined) continue;
     // The variables complete (and override) the JSON destination that has the
     // platform's default name, so that per-destination options can live in
     // SIEM_DESTINATIONS or the file while the URL and the secret come from
@@ -146,7 +155,7 @@ export function serverConfig(
     );
     if (at === -1 && !endpoint) {
       throw new ServerConfigError(
-        `${prefix}_TOKEN or ${prefix}_INDEX is set but there is no ${platform} destination: set ${prefix}_URL too, or add one named "${platform}" to SIEM_DESTINATIONS`,
+        `${prefix}_TOKEN, ${prefix}_INDEX or ${prefix}_INDEX_TEMPLATE is set but there is no ${platform} destination: set ${prefix}_URL too, or add one named "${platform}" to SIEM_DESTINATIONS`,
       );
     }
     const config: SIEMConfigInput = at === -1
@@ -155,6 +164,7 @@ export function serverConfig(
     if (endpoint) config.endpoint = endpoint;
     if (token) config.token = token;
     if (index) config.index = index;
+    if (template !== undefined) config.indexTemplate = template === "true";
     if (at === -1) destinations.push(config);
     else destinations[at] = config;
   }

@@ -5,7 +5,8 @@
  */
 import type { AuditEvent } from "../events/audit_event.ts";
 import type { SIEMIntegrator } from "../delivery/integrator.ts";
-import { exportValidated } from "../delivery/internal.ts";
+import { exportValidated, RefusedEventsError } from "../delivery/internal.ts";
+import { refusedEventsError } from "./ingest_error.ts";
 import type { IntegratorStats } from "../delivery/stats.ts";
 
 /**
@@ -54,7 +55,14 @@ export function integratorSink(integrator: SIEMIntegrator): IngestSink {
     accept(events: readonly AuditEvent[]): Promise<void> {
       // capacity() was checked by the caller in the same turn, so no
       // destination refuses these for lack of room; the app validated them.
-      integrator[exportValidated](events);
+      try {
+        integrator[exportValidated](events);
+      } catch (error) {
+        if (error instanceof RefusedEventsError) {
+          return Promise.reject(refusedEventsError(error.problems));
+        }
+        throw error;
+      }
       return Promise.resolve();
     },
     capacity: (): number => integrator.capacity(),

@@ -109,8 +109,9 @@ export class ElasticsearchExporter extends Exporter {
 
   /**
    * Reads the bulk answer item by item: 2xx and 409 (already indexed) are
-   * delivered; 408, 429, 5xx, and 403/404 (an index block, a missing
-   * privilege or index, which an operator clears) are retried alone with
+   * delivered; 408, 429, 5xx, 403/404 and 400 `index_closed_exception`
+   * (an index block, a missing privilege or index, a closed index, which an
+   * operator clears) are retried alone with
    * backoff; any other item failure is rejected with its reason. At request
    * level, 413 and parse errors of the body split the batch; transient
    * statuses are retried; setup errors (401, 403, 404, 405, 406, an answer
@@ -229,10 +230,13 @@ function classifyItems(body: string, batchSize: number): ResponseVerdict {
       continue;
     }
     const reason = `item HTTP ${itemStatus}: ${describeError(result?.error)}`;
-    if (isTransientStatus(itemStatus) || isBlocked(itemStatus)) {
-      retry.push({ index, reason });
+    const failure = { index, reason, status: itemStatus };
+    if (
+      isTransientStatus(itemStatus) || isBlocked(itemStatus, result?.error)
+    ) {
+      retry.push(failure);
     } else {
-      rejected.push({ index, reason });
+      rejected.push(failure);
     }
   }
   if (retry.length === 0 && rejected.length === 0) return { kind: "delivered" };
@@ -240,24 +244,51 @@ function classifyItems(body: string, batchSize: number): ResponseVerdict {
 }
 
 /**
- * Item statuses that say nothing is wrong with the document itself and that
+ * Item failures that say nothing is wrong with the document itself and that
  * clear when an operator acts, as the same causes do at request level
  * (wire-specs §2.6): 403 `cluster_block_exception` (a flood-stage disk
  * watermark, a read-only index) or `security_exception` (a missing index
- * privilege), 404 `index_not_found_exception` (auto-create off). 0 is an
- * item without a status. They are retried with backoff, never dead-lettered.
+ * privilege), 404 `index_not_found_exception` (auto-create off), 400
+ * `index_closed_exception` (a closed index: 400 since Elasticsearch 6.0,
+ * elastic/elasticsearch#25752; its reason is just "closed"). 0 is an item
+ * without a status. They are retried with backoff, never dead-lettered.
  */
-function isBlocked(itemStatus: number): boolean {
-  return itemStatus === 403 || itemStatus === 404 || itemStatus === 0;
+function isBlocked(itemStatus: number, error: unknown): boolean {
+  if (itemStatus === 403 || itemStatus === 404 || itemStatus === 0) {
+    return true;
+  }
+  return itemStatus === 400 && typeof error === "object" && error !== null &&
+    (error as { type?: unknown }).type === "index_closed_exception";
 }
 
+/**
+ * An `ErrorCause` as text: its type and reason and, when it has a
+ * `caused_by` chain, the deepest cause's type and reason, which is what
+ * explains the refusal ("mapper_parsing_exception: failed to parse" says
+ * nothing; its cause "field name cannot be an empty string" does). Each part
+ * is shortened on its own, so that a long top reason never hides the cause.
+ */
 function describeError(error: unknown): string {
   if (typeof error === "string") return excerpt(error);
   if (error && typeof error === "object") {
-    const { type, reason } = error as { type?: unknown; reason?: unknown };
-    return excerpt(`${type ?? "error"}: ${reason ?? "(no reason)"}`);
+    const top = causeText(error);
+    let root: object = error;
+    // A cause chain is short; the bound guards against a hostile answer.
+    for (let depth = 0; depth < 16; depth++) {
+      const next = (root as { caused_by?: unknown }).caused_by;
+      if (!next || typeof next !== "object") break;
+      root = next;
+    }
+    return root === error
+      ? excerpt(top)
+      : `${excerpt(top, 200)}; caused by ${excerpt(causeText(root))}`;
   }
   return "(no error given)";
+}
+
+function causeText(cause: object): string {
+  const { type, reason } = cause as { type?: unknown; reason?: unknown };
+  return `${type ?? "error"}: ${reason ?? "(no reason)"}`;
 }
 
 /**

@@ -130,6 +130,17 @@ export interface SIEMConfigInput {
   maxEventAgeMs?: number | undefined;
   /** What happens to an older event; default `"dead_letter"`. */
   agedEvents?: AgedEventPolicy | undefined;
+  /**
+   * Elasticsearch (and OpenSearch): whether the index uses the module's
+   * index template (installed by `deno task setup-index`), whose `metadata`
+   * is one `flattened` field that takes any metadata. Default false: the
+   * index maps metadata dynamically, so an event whose metadata such a
+   * mapping always refuses (nested deeper than 20 levels, an empty or
+   * dotted-empty key, a number out of the long or float range, over 1000
+   * fields) is refused when it is accepted, naming the field. Ignored by
+   * other platforms.
+   */
+  indexTemplate?: boolean | undefined;
 }
 
 /** A validated destination configuration, every default filled. */
@@ -182,6 +193,8 @@ export interface SIEMConfig {
   maxEventAgeMs?: number | undefined;
   /** What happens to an older event. */
   agedEvents: AgedEventPolicy;
+  /** Whether the index uses the module's index template (Elasticsearch and OpenSearch). */
+  indexTemplate: boolean;
 }
 
 const int = (min: number, max: number) =>
@@ -279,6 +292,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     allowInsecureHttp: z.boolean().default(false),
     maxEventAgeMs: int(60_000, 10 * 365 * 86_400_000).optional(),
     agedEvents: z.enum(["dead_letter", "send_as_now"]).default("dead_letter"),
+    indexTemplate: z.boolean().default(false),
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) =>

@@ -10,6 +10,11 @@ export interface EventFailure {
   index: number;
   /** The platform's reason, without any credential. */
   reason: string;
+  /**
+   * The status the platform gave this event, when it answers per event
+   * (an Elasticsearch bulk item's `status`); dead letters carry it.
+   */
+  status?: number | undefined;
 }
 
 /**

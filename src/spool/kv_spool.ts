@@ -18,7 +18,8 @@ import type {
   StopReport,
 } from "../delivery/export_result.ts";
 import { emptyCounters, type IntegratorStats } from "../delivery/stats.ts";
-import { IngestError } from "../ingest/ingest_error.ts";
+import { IngestError, refusedEventsError } from "../ingest/ingest_error.ts";
+import { metadataRefusals } from "../platforms/elasticsearch_mapping.ts";
 import type { IngestSink } from "../ingest/sink.ts";
 import { createExporter } from "../platforms/create_exporter.ts";
 import {
@@ -300,7 +301,10 @@ export class KvSpool implements IngestSink {
    * @param events The events.
    * @param extras Writes and checks committed in the same transaction.
    * @throws {IngestError} 503 when a destination's outbox is full, 413 when
-   * one event is too large to store in one transaction.
+   * one event is too large to store in one transaction, 400
+   * (`invalid_events`, naming each field; nothing is stored) when an event's
+   * metadata is what an Elasticsearch destination without `indexTemplate`
+   * can never index.
    * @throws {RangeError} With `extras`, when the events do not fit in one
    * transaction (nothing is stored).
    * @throws {Error} With `extras`, when a check failed (nothing is stored).
@@ -318,6 +322,11 @@ export class KvSpool implements IngestSink {
     if (lanes.length === 0) {
       throw new IngestError(503, "overloaded", "no destination is enabled");
     }
+    const refused = metadataRefusals(
+      lanes.map((lane) => lane.destination.config),
+      events,
+    );
+    if (refused.length > 0) throw refusedEventsError(refused);
     await this.#refreshCounts(lanes);
     for (const lane of lanes) {
       if (lane.spooled + events.length > this.#maxSpooled) {

@@ -14,7 +14,8 @@ import {
   emptyCounters,
   type IntegratorStats,
 } from "../delivery/stats.ts";
-import { IngestError } from "../ingest/ingest_error.ts";
+import { IngestError, refusedEventsError } from "../ingest/ingest_error.ts";
+import { metadataRefusals } from "../platforms/elasticsearch_mapping.ts";
 import type { IngestSink } from "../ingest/sink.ts";
 import {
   parseSIEMConfig,
@@ -163,7 +164,9 @@ export class QueueSink implements IngestSink {
    *
    * @param events The events.
    * @throws {IngestError} 413 when one event is too large for a queue
-   * message (nothing is sent then), 503 with `Retry-After` when no
+   * message (nothing is sent then), 400 (`invalid_events`, naming each
+   * field; nothing is sent) when an event's metadata is what an
+   * Elasticsearch destination without `indexTemplate` can never index, 503 with `Retry-After` when no
    * destination is enabled or the queue refuses a batch (batches stored
    * before the refusal stay: a client that retries may cause duplicates).
    */
@@ -173,6 +176,11 @@ export class QueueSink implements IngestSink {
       throw new IngestError(503, "overloaded", "no destination is enabled");
     }
     if (events.length === 0) return;
+    const refused = metadataRefusals(
+      lanes.map((lane) => lane.config),
+      events,
+    );
+    if (refused.length > 0) throw refusedEventsError(refused);
     const options = this.#source === undefined
       ? undefined
       : { source: this.#source };

@@ -237,6 +237,134 @@ Deno.test("Destination retries only the bulk items that failed with 429 or 5xx, 
   assert.equal(integrator.getStats().perPlatform.elasticsearch!.buffered, 0);
 });
 
+Deno.test("Destination dead-letters bulk items refused for different reasons apart, each with the deepest cause and the item's status", async () => {
+  await using es = startFakeElasticsearch({ apiKey: TOKENS.elasticsearch });
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([{
+    platform: "elasticsearch",
+    endpoint: es.url,
+    token: TOKENS.elasticsearch,
+  }], { logger: quiet, autoFlush: false, onDeadLetter: sink.onDeadLetter });
+  const events = realisticEvents(5);
+  for (const event of events) integrator.exportEvent(event);
+  // One top-level reason, three root causes (elastic/elasticsearch#70960,
+  // #57272, and a depth limit).
+  const causes = [
+    "field name cannot be an empty string",
+    "Numeric value (100000000000000000000) out of range of long",
+    "Limit of mapping depth [20] has been exceeded due to object field [metadata.a]",
+    "field name cannot be an empty string",
+  ];
+  es.failItemsNext(({ index }) =>
+    index < 4
+      ? {
+        status: 400,
+        type: "mapper_parsing_exception",
+        reason: "failed to parse",
+        causedBy: {
+          type: "illegal_argument_exception",
+          reason: causes[index]!,
+        },
+      }
+      : undefined
+  );
+  const [result] = await integrator.flushAll();
+  assert.equal(result!.eventsSent, 1);
+  assert.equal(result!.eventsFailed, 4);
+  const letters = sink.letters.map((letter) => ({
+    reason: letter.reason,
+    status: letter.status,
+    ids: letter.events.map((event) => event.event_id),
+  }));
+  const reason = (cause: string): string =>
+    `item HTTP 400: mapper_parsing_exception: failed to parse; caused by illegal_argument_exception: ${cause}`;
+  assert.deepEqual(letters, [
+    {
+      reason: reason(causes[0]!),
+      status: 400,
+      ids: [events[0]!.event_id, events[3]!.event_id],
+    },
+    { reason: reason(causes[1]!), status: 400, ids: [events[1]!.event_id] },
+    { reason: reason(causes[2]!), status: 400, ids: [events[2]!.event_id] },
+  ]);
+});
+
+Deno.test("Destination dead-letters what the fake's dynamic mapping refuses (indexTemplate set, the template missing) with Elasticsearch's root causes", async () => {
+  await using es = startFakeElasticsearch({ apiKey: TOKENS.elasticsearch });
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([{
+    platform: "elasticsearch",
+    endpoint: es.url,
+    token: TOKENS.elasticsearch,
+    // Claimed but never installed: nothing is refused at acceptance.
+    indexTemplate: true,
+  }], { logger: quiet, autoFlush: false, onDeadLetter: sink.onDeadLetter });
+  const events = realisticEvents(4).map((event, i) => ({
+    ...event,
+    metadata: [{ "": 1 }, { big: 1e20 }, { ".b": 1 }, { fine: 1 }][i]!,
+  }));
+  for (const event of events) integrator.exportEvent(event);
+  const [result] = await integrator.flushAll();
+  assert.equal(result!.eventsSent, 1);
+  assert.deepEqual(
+    sink.letters.map((letter) => [
+      letter.status,
+      letter.events.map((event) => event.event_id),
+    ]),
+    events.slice(0, 3).map((event) => [400, [event.event_id]]),
+  );
+  const reasons = sink.letters.map((letter) => letter.reason);
+  assert.equal(
+    reasons[0],
+    "item HTTP 400: mapper_parsing_exception: failed to parse; caused by illegal_argument_exception: field name cannot be an empty string",
+  );
+  assert.match(
+    reasons[1]!,
+    /; caused by input_coercion_exception: Numeric value \(100000000000000000000\) out of range of long/,
+  );
+  assert.match(
+    reasons[2]!,
+    /; caused by illegal_argument_exception: object field starting or ending with a \[\.\] makes object resolution ambiguous: \[metadata\.\.b\]$/,
+  );
+});
+
+Deno.test("Destination keeps and retries bulk items refused because the index is closed, and delivers them once it is reopened", async () => {
+  await using es = startFakeElasticsearch({ apiKey: TOKENS.elasticsearch });
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([{
+    platform: "elasticsearch",
+    endpoint: es.url,
+    token: TOKENS.elasticsearch,
+    index: "audit",
+    maxRetries: 1,
+    retryDelayMs: 10,
+  }], { logger: quiet, autoFlush: false, onDeadLetter: sink.onDeadLetter });
+  const events = realisticEvents(3);
+  for (const event of events) integrator.exportEvent(event);
+  es.closeIndex("audit");
+  const [closed] = await integrator.flushAll();
+  assert.equal(closed!.success, false);
+  assert.match(
+    closed!.error ?? "",
+    /item HTTP 400: index_closed_exception: closed/,
+  );
+  assert.equal(sink.letters.length, 0);
+  assert.equal(integrator.getStats().perPlatform.elasticsearch!.buffered, 3);
+  assert.equal(es.documents.length, 0);
+  es.openIndex("audit");
+  const [reopened] = await integrator.flushAll();
+  assert.equal(reopened!.success, true);
+  assert.deepEqual(
+    es.documents.map((d) => d.id).sort(),
+    events.map((e) => e.event_id).sort(),
+  );
+  assert.equal(sink.letters.length, 0);
+  assert.equal(
+    integrator.getStats().perPlatform.elasticsearch!.eventsFailed,
+    0,
+  );
+});
+
 Deno.test("Destination splits a batch refused with 413 until it fits, and dead-letters an event too large alone", async () => {
   await using es = startFakeElasticsearch({
     apiKey: TOKENS.elasticsearch,

@@ -6,6 +6,7 @@ import {
 } from "../../src/delivery/integrator.ts";
 import { SIEMConfigError } from "../../src/platforms/siem_config.ts";
 import { goldenEvents, realisticEvents } from "../fixtures/events.ts";
+import { unmappableMetadata } from "../fixtures/unmappable_metadata.ts";
 import {
   clockTest as test,
   FakeClock,
@@ -466,4 +467,62 @@ Deno.test("SIEMIntegrator never writes a token in logs, stats, errors or dead le
   for (const token of Object.values(TOKENS)) {
     assert.equal(everything.includes(token), false, `leaked ${token}`);
   }
+});
+
+Deno.test("exportEvent() refuses metadata an Elasticsearch destination without its template can never index, naming the field", async () => {
+  await using integrator = new SIEMIntegrator([
+    { platform: "splunk", endpoint: "http://127.0.0.1:1" },
+    { platform: "elasticsearch", name: "es", endpoint: "http://127.0.0.1:2" },
+  ], { autoFlush: false, logger: quiet });
+  for (const { label, metadata, path, message } of unmappableMetadata()) {
+    const event = { ...realisticEvents(1)[0]!, metadata };
+    assert.throws(
+      () => integrator.exportEvent(event),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidAuditEventError, label);
+        assert.equal(error.issues.length, 1, label);
+        assert.equal(error.issues[0]!.path, path, label);
+        assert.match(error.issues[0]!.message, message, label);
+        assert.match(error.message, /indexTemplate: true/, label);
+        return true;
+      },
+    );
+    // exportEvents() refuses the whole call, naming the event's position.
+    await assert.rejects(
+      integrator.exportEvents([realisticEvents(1)[0]!, event]),
+      (error: unknown) =>
+        error instanceof InvalidAuditEventError &&
+        error.issues[0]!.path === `1.${path}`,
+    );
+  }
+  assert.equal(integrator.getStats().eventsAccepted, 0);
+  assert.equal(integrator.getStats().buffered, 0);
+});
+
+Deno.test("exportEvent() takes such metadata when no enabled destination maps it dynamically", async () => {
+  const { metadata } = unmappableMetadata()[0]!;
+  const event = { ...realisticEvents(1)[0]!, metadata };
+  await using templated = new SIEMIntegrator([
+    {
+      platform: "elasticsearch",
+      endpoint: "http://127.0.0.1:2",
+      indexTemplate: true,
+    },
+    { platform: "splunk", endpoint: "http://127.0.0.1:1" },
+  ], { autoFlush: false, logger: quiet });
+  assert.deepEqual(templated.exportEvent(event).queued, [
+    "elasticsearch",
+    "splunk",
+  ]);
+  await using disabled = new SIEMIntegrator([
+    {
+      platform: "elasticsearch",
+      endpoint: "http://127.0.0.1:2",
+      enabled: false,
+    },
+    { platform: "datadog", endpoint: "http://127.0.0.1:3" },
+  ], { autoFlush: false, logger: quiet });
+  assert.deepEqual(disabled.exportEvent(event).queued, ["datadog"]);
+  await templated.stop({ timeoutMs: 0 });
+  await disabled.stop({ timeoutMs: 0 });
 });

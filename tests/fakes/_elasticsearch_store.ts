@@ -6,7 +6,12 @@
  */
 import { parseJsonText } from "../../src/events/json_text.ts";
 
-import { type BulkOperation, checkIndexName } from "./_elasticsearch_bulk.ts";
+import {
+  type BulkOperation,
+  checkIndexName,
+  type ErrorCause,
+} from "./_elasticsearch_bulk.ts";
+import type { DynamicMapping } from "./_elasticsearch_mapping.ts";
 import { isIsoTimestamp, memberSpan } from "./_wire.ts";
 
 /** A document the fake stored. */
@@ -27,6 +32,8 @@ export interface ItemFault {
   type: string;
   /** `error.reason`. */
   reason: string;
+  /** `error.caused_by`: the cause, which may have its own `caused_by`. */
+  causedBy?: ErrorCause | undefined;
 }
 
 /** Chooses which items of a bulk request fail: `index` is the item's 0-based position. */
@@ -46,6 +53,13 @@ const SHARDS = { total: 2, successful: 1, failed: 0 } as const;
 export class DocumentStore {
   readonly #documents = new Map<string, Stored>();
   readonly #seqNo = new Map<string, number>();
+  /**
+   * Closed indices (`POST /{index}/_close`): a write to one fails its item
+   * with 400 `index_closed_exception`, reason `"closed"`, as Elasticsearch
+   * answers since 6.0 (elastic/elasticsearch#25752 moved it from 403 to
+   * 400; #7741 made it an item failure, not a request failure).
+   */
+  readonly closed: Set<string> = new Set();
 
   /** Stored documents in first-write order (an overwrite keeps its place). */
   get documents(): StoredDocument[] {
@@ -61,6 +75,7 @@ export class DocumentStore {
     position: number,
     pathIndex: string | undefined,
     select: ItemFaultSelector | undefined,
+    mappingFor: (index: string) => DynamicMapping | undefined = () => undefined,
   ): Item {
     const index = op.index ?? pathIndex;
     const id = op.id ?? generateId();
@@ -72,12 +87,25 @@ export class DocumentStore {
     });
     const injected = select?.({ index: position, id: op.id });
     if (injected !== undefined) {
-      const { type, reason } = injected;
-      return fail(injected.status, { type, reason, index: index ?? null });
+      const { type, reason, causedBy } = injected;
+      return fail(injected.status, {
+        type,
+        reason,
+        index: index ?? null,
+        ...(causedBy === undefined ? {} : { caused_by: causedBy }),
+      });
     }
     if (index === undefined) return fail(400, validation("index is missing"));
     const invalid = checkIndexName(index);
     if (invalid !== undefined) return fail(400, { ...invalid });
+    if (this.closed.has(index)) {
+      return fail(400, {
+        type: "index_closed_exception",
+        reason: "closed",
+        index_uuid: "fake-uuid",
+        index,
+      });
+    }
     if (op.action !== "index" && op.action !== "create" && !op.id) {
       return fail(400, validation("id is missing"));
     }
@@ -121,6 +149,10 @@ export class DocumentStore {
         reason: badTimestamp,
       });
     }
+    // Parsed against the mapping before the engine looks for the _id, as
+    // Elasticsearch does: a refused document answers 400 even when resent.
+    const refused = mappingFor(index)?.apply(document, id);
+    if (refused !== undefined) return fail(400, refused);
     if (existing !== undefined && op.action === "create") {
       const reason =
         `[${id}]: version conflict, document already exists (current version [${existing.version}])`;

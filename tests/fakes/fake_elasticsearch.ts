@@ -21,6 +21,7 @@ import {
   type ItemFaultSelector,
   type StoredDocument,
 } from "./_elasticsearch_store.ts";
+import { DynamicMapping, matchesPatterns } from "./_elasticsearch_mapping.ts";
 import {
   checkIndexTemplate,
   type StoredTemplate,
@@ -40,6 +41,12 @@ export interface FakeElasticsearchOptions {
   apiKey?: string;
   /** Largest request body as received (`http.max_content_length`). Default 104_857_600. */
   maxContentLength?: number;
+  /**
+   * Whether an index that no installed template matches maps documents
+   * dynamically, refusing what Elasticsearch's default mapping refuses
+   * (see `_elasticsearch_mapping.ts`). Default true.
+   */
+  dynamicMapping?: boolean;
 }
 
 const BULK_PATH = /^\/(?:([^/]+)\/)?_bulk$/;
@@ -73,6 +80,9 @@ export class FakeElasticsearch extends FakeReceiver {
   readonly #maxContentLength: number;
   readonly #store = new DocumentStore();
   readonly #templates = new Map<string, StoredTemplate>();
+  readonly #mappings = new Map<string, DynamicMapping>();
+  readonly #templated = new Set<string>();
+  readonly #dynamicMapping: boolean;
   #itemFaults: ItemFaultSelector | undefined;
 
   /** Starts the fake; prefer {@linkcode startFakeElasticsearch}. */
@@ -80,6 +90,12 @@ export class FakeElasticsearch extends FakeReceiver {
     super(["gzip"]);
     this.#apiKey = options.apiKey;
     this.#maxContentLength = options.maxContentLength ?? 104_857_600;
+    this.#dynamicMapping = options.dynamicMapping ?? true;
+  }
+
+  /** The dynamic mapping of an index no template matches, as grown so far. */
+  mappingOf(index: string): DynamicMapping | undefined {
+    return this.#mappings.get(index);
   }
 
   /** Stored documents in first-write order (an overwrite keeps its place). */
@@ -90,6 +106,16 @@ export class FakeElasticsearch extends FakeReceiver {
   /** Index templates installed with `PUT /_index_template/{name}`, by name. */
   get templates(): ReadonlyMap<string, StoredTemplate> {
     return this.#templates;
+  }
+
+  /** Closes an index: writes to it fail item by item with 400 `index_closed_exception` until {@linkcode openIndex}. */
+  closeIndex(index: string): void {
+    this.#store.closed.add(index);
+  }
+
+  /** Reopens an index closed with {@linkcode closeIndex}. */
+  openIndex(index: string): void {
+    this.#store.closed.delete(index);
   }
 
   /** Fails the items `select` picks, in the next bulk request that reaches item processing only. */
@@ -159,8 +185,16 @@ export class FakeElasticsearch extends FakeReceiver {
     if (!Array.isArray(operations)) return failure(400, operations);
     const select = this.#itemFaults;
     this.#itemFaults = undefined;
+    const mappingFor = (index: string): DynamicMapping | undefined =>
+      this.#mappingFor(index);
     const items = operations.map((op, position) => ({
-      [op.action]: this.#store.apply(op, position, pathIndex, select),
+      [op.action]: this.#store.apply(
+        op,
+        position,
+        pathIndex,
+        select,
+        mappingFor,
+      ),
     }));
     const errors = items.some((item) =>
       Object.values(item).some((result) => result.error !== undefined)
@@ -184,6 +218,27 @@ export class FakeElasticsearch extends FakeReceiver {
     const cause = FAULT_CAUSES[status] ??
       { type: "exception", reason: reasonPhrase(status) };
     return failure(status, cause);
+  }
+
+  // A template applies when its index is created (the first write here):
+  // an index a template matches then has that template's mapping (the
+  // module's is dynamic: false with a flattened metadata, so it takes
+  // anything the fake checks); any other index maps dynamically, even after
+  // a template for it is installed.
+  #mappingFor(index: string): DynamicMapping | undefined {
+    if (!this.#dynamicMapping) return undefined;
+    const existing = this.#mappings.get(index);
+    if (existing !== undefined) return existing;
+    if (this.#templated.has(index)) return undefined;
+    for (const { body } of this.#templates.values()) {
+      if (matchesPatterns(body.index_patterns, index)) {
+        this.#templated.add(index);
+        return undefined;
+      }
+    }
+    const mapping = new DynamicMapping();
+    this.#mappings.set(index, mapping);
+    return mapping;
   }
 
   #authenticate(request: RecordedRequest, uri: string): Response | undefined {

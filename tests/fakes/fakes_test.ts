@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { startFakeDatadog } from "./fake_datadog.ts";
 import { startFakeElasticsearch } from "./fake_elasticsearch.ts";
+import { indexTemplate } from "../../src/platforms/index_template.ts";
 import { startFakeProxy } from "./fake_proxy.ts";
 import { startFakeSplunk } from "./fake_splunk.ts";
 
@@ -502,6 +503,158 @@ Deno.test("FakeElasticsearch.failItemsNext() fails the chosen items of the next 
   );
   assert.deepStrictEqual((retry as { errors: boolean }).errors, false);
   assert.deepStrictEqual(es.documents.map((doc) => doc.id), ["a", "b"]);
+});
+
+type BulkAnswer = {
+  errors: boolean;
+  items: Array<{ create: { status: number; error?: Record<string, unknown> } }>;
+};
+
+/** The deepest cause of an item error, as `type: reason`. */
+function rootCause(error: Record<string, unknown> | undefined): string {
+  let cause = error;
+  while (cause?.caused_by) cause = cause.caused_by as Record<string, unknown>;
+  return `${cause?.type}: ${cause?.reason}`;
+}
+
+function nestedObjects(levels: number): Record<string, unknown> {
+  let value: Record<string, unknown> = { leaf: 1 };
+  for (let i = 0; i < levels; i++) value = { [`l${i}`]: value };
+  return value;
+}
+
+Deno.test("FakeElasticsearch maps an index without a template dynamically and refuses what a default mapping refuses, the cause nested", async () => {
+  await using es = startFakeElasticsearch({});
+  const url = `${es.url}/audit/_bulk`;
+  const create = async (metadata: unknown, id: string) => {
+    const answer = json(
+      await send(
+        url,
+        ndjson({ create: { _id: id } }, { "@timestamp": TS, metadata }),
+        NDJSON,
+      ),
+    ) as BulkAnswer;
+    return answer.items[0]!.create;
+  };
+  const cases: Array<[string, unknown, number, RegExp]> = [
+    [
+      "empty",
+      { "": 1 },
+      400,
+      /^illegal_argument_exception: field name cannot be an empty string$/,
+    ],
+    [
+      "dot-b",
+      { ".b": 1 },
+      400,
+      /object field starting or ending with a \[\.\] makes object resolution ambiguous: \[metadata\.\.b\]/,
+    ],
+    ["dots", { "..": 1 }, 400, /makes object resolution ambiguous/],
+    ["blank", { "a. ": 1 }, 400, /cannot contain only whitespace/],
+    [
+      "deep",
+      nestedObjects(19),
+      400,
+      /^illegal_argument_exception: Limit of mapping depth \[20\] has been exceeded due to object field \[metadata(\.l\d+){19}\]$/,
+    ],
+    [
+      "long",
+      { big: 1e20 },
+      400,
+      /^input_coercion_exception: Numeric value \(100000000000000000000\) out of range of long/,
+    ],
+    [
+      "float",
+      { ratio: Number.MAX_VALUE },
+      400,
+      /^illegal_argument_exception: \[float\] supports only finite values, but got \[Infinity\]$/,
+    ],
+    [
+      "fields",
+      Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`f${i}`, i])),
+      400,
+      /^illegal_argument_exception: Limit of total fields \[1000\] has been exceeded while adding new fields \[1002\]$/,
+    ],
+  ];
+  for (const [id, metadata, status, cause] of cases) {
+    const item = await create(metadata, id);
+    assert.equal(item.status, status, id);
+    assert.match(rootCause(item.error), cause, id);
+  }
+  // The field-name errors wrap their cause as a real server does.
+  const empty = await create({ "": 1 }, "empty-again");
+  assert.deepEqual(empty.error, {
+    type: "mapper_parsing_exception",
+    reason: "failed to parse",
+    caused_by: {
+      type: "illegal_argument_exception",
+      reason: "field name cannot be an empty string",
+    },
+  });
+  // One level less deep, and the largest long, are taken.
+  assert.equal((await create(nestedObjects(18), "deep-ok")).status, 201);
+  assert.equal((await create({ big: 2 ** 62 }, "long-ok")).status, 201);
+  // Across documents of one index: an object where a value is mapped, and
+  // a value where an object is mapped.
+  assert.equal((await create({ a: 1, b: { c: 1 } }, "first")).status, 201);
+  const object = await create({ a: { x: 1 } }, "object-for-value");
+  assert.equal(object.status, 400);
+  assert.equal(object.error?.type, "document_parsing_exception");
+  assert.match(
+    String(object.error?.reason),
+    /failed to parse field \[metadata\.a\] of type \[long\] in document with id 'object-for-value'/,
+  );
+  const value = await create({ b: "text" }, "value-for-object");
+  assert.equal(value.status, 400);
+  assert.match(
+    String(value.error?.reason),
+    /object mapping for \[metadata\.b\] tried to parse field \[b\] as object, but found a concrete value/,
+  );
+  // Within one document too.
+  const mixed = await create({ m: [1, { n: 1 }] }, "mixed");
+  assert.equal(mixed.status, 400);
+  // A refused document changes nothing: a later one may map the field.
+  assert.equal(es.mappingOf("audit")?.fields.has("metadata.big"), true);
+  assert.equal(es.mappingOf("audit")?.fields.has("metadata.m"), false);
+  assert.deepEqual(
+    es.documents.map((doc) => doc.id),
+    ["deep-ok", "long-ok", "first"],
+  );
+});
+
+Deno.test("FakeElasticsearch takes any metadata into an index created from the module's template", async () => {
+  await using es = startFakeElasticsearch({});
+  const template = await send(
+    `${es.url}/_index_template/harombe-siem-audit`,
+    JSON.stringify(indexTemplate({ index: "audit" })),
+    { "Content-Type": "application/json" },
+    "PUT",
+  );
+  assert.equal(template.status, 200);
+  const body = ndjson(
+    { create: { _id: "a" } },
+    { "@timestamp": TS, metadata: { "": 1, n: 1e20, deep: nestedObjects(30) } },
+    { create: { _id: "b" } },
+    { "@timestamp": TS, metadata: { n: { now: "an object" } } },
+  );
+  const answer = json(
+    await send(`${es.url}/audit/_bulk`, body, NDJSON),
+  ) as BulkAnswer;
+  assert.equal(answer.errors, false);
+  assert.deepEqual(es.documents.map((doc) => doc.id), ["a", "b"]);
+  assert.equal(es.mappingOf("audit"), undefined);
+  // Another index still maps dynamically.
+  const other = json(
+    await send(
+      `${es.url}/other/_bulk`,
+      ndjson({ create: { _id: "c" } }, {
+        "@timestamp": TS,
+        metadata: { "": 1 },
+      }),
+      NDJSON,
+    ),
+  ) as BulkAnswer;
+  assert.equal(other.items[0]!.create.status, 400);
 });
 
 // ------------------------------------------------------------------- Datadog

@@ -8,6 +8,10 @@ import {
 } from "../../src/ingest/app.ts";
 import type { IngestErrorBody } from "../../src/ingest/ingest_error.ts";
 import { realisticEvents } from "../fixtures/events.ts";
+import { unmappableMetadata } from "../fixtures/unmappable_metadata.ts";
+import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
+import { installIndexTemplate } from "../../src/platforms/index_template.ts";
+import { parseSIEMConfig } from "../../src/platforms/siem_config.ts";
 import { waitFor } from "../support/fake_clock.ts";
 import { memorySink } from "../support/memory_sink.ts";
 import { MemoryLogger, startReceivers } from "../support/receivers.ts";
@@ -517,4 +521,59 @@ Deno.test("POST /events answers 503 with Retry-After when the buffers' bytes are
   assert.match(error.message, /buffers are full/);
   assert.equal(integrator.getStats().buffered, 9);
   assert.equal(integrator.getStats().eventsFailed, 0);
+});
+
+Deno.test("POST /events answers 400 naming the field for metadata an Elasticsearch destination without its template can never index", async () => {
+  await using es = startFakeElasticsearch({});
+  const integrator = new SIEMIntegrator([
+    { platform: "splunk", endpoint: "http://127.0.0.1:1" },
+    { platform: "elasticsearch", name: "es", endpoint: es.url },
+  ], { autoFlush: false, logger: quiet });
+  const ingest = app(integrator);
+  for (const { label, metadata, path, message } of unmappableMetadata()) {
+    const [good, bad] = realisticEvents(2);
+    const response = await post(
+      ingest,
+      JSON.stringify([good, { ...bad, metadata }]),
+    );
+    const error = await errorOf(response, 400, "invalid_events");
+    assert.equal(error.events?.length, 1, label);
+    assert.equal(error.events![0]!.index, 1, label);
+    assert.equal(error.events![0]!.path, path, label);
+    assert.match(error.events![0]!.message, message, label);
+    assert.match(error.events![0]!.message, /destination "es"/, label);
+  }
+  // None was accepted, for any destination.
+  assert.equal(integrator.getStats().eventsAccepted, 0);
+  assert.equal(integrator.getStats().buffered, 0);
+  await integrator.stop({ timeoutMs: 0 });
+});
+
+Deno.test("POST /events accepts such metadata when the destination has indexTemplate: true, and the fake with the template stores it", async () => {
+  await using es = startFakeElasticsearch({});
+  const config = {
+    platform: "elasticsearch" as const,
+    endpoint: es.url,
+    index: "audit",
+  };
+  assert.equal((await installIndexTemplate(parseSIEMConfig(config))).ok, true);
+  const integrator = new SIEMIntegrator([{ ...config, indexTemplate: true }], {
+    autoFlush: false,
+    logger: quiet,
+  });
+  const cases = unmappableMetadata();
+  const events = realisticEvents(cases.length).map((event, i) => ({
+    ...event,
+    metadata: cases[i]!.metadata,
+  }));
+  const response = await post(app(integrator), JSON.stringify(events));
+  assert.equal(response.status, 202);
+  const [result] = await integrator.flushAll();
+  assert.equal(result!.success, true);
+  assert.equal(result!.eventsFailed, 0);
+  assert.deepEqual(
+    es.documents.map((doc) => doc.id).sort(),
+    events.map((event) => event.event_id).sort(),
+  );
+  await integrator.stop({ timeoutMs: 0 });
 });

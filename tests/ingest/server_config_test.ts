@@ -66,6 +66,27 @@ Deno.test("serverConfig() builds an Elasticsearch destination from SIEM_ELASTICS
   }]);
 });
 
+Deno.test("serverConfig() reads SIEM_ELASTICSEARCH_INDEX_TEMPLATE as the destination's indexTemplate", () => {
+  const config = serverConfig({
+    SIEM_ELASTICSEARCH_URL: "https://es.example.com:9200",
+    SIEM_ELASTICSEARCH_INDEX_TEMPLATE: "true",
+  });
+  assert.deepEqual(config.destinations, [{
+    platform: "elasticsearch",
+    endpoint: "https://es.example.com:9200",
+    indexTemplate: true,
+  }]);
+  assert.match(
+    configErrorOf(() =>
+      serverConfig({
+        SIEM_ELASTICSEARCH_URL: "https://es.example.com:9200",
+        SIEM_ELASTICSEARCH_INDEX_TEMPLATE: "yes",
+      })
+    ).message,
+    /SIEM_ELASTICSEARCH_INDEX_TEMPLATE must be true or false/,
+  );
+});
+
 Deno.test("serverConfig() builds a Datadog destination from SIEM_DATADOG_*", () => {
   const config = serverConfig({
     SIEM_DATADOG_URL: "https://http-intake.logs.datadoghq.eu",
@@ -279,7 +300,7 @@ Deno.test("serverConfig() refuses a platform token without a destination to use 
   );
   assert.match(
     error.message,
-    /SIEM_ELASTICSEARCH_TOKEN or SIEM_ELASTICSEARCH_INDEX is set but there is no elasticsearch destination/,
+    /SIEM_ELASTICSEARCH_TOKEN, SIEM_ELASTICSEARCH_INDEX or SIEM_ELASTICSEARCH_INDEX_TEMPLATE is set but there is no elasticsearch destination/,
   );
   assert.doesNotMatch(error.message, /key"/);
 });

@@ -111,16 +111,19 @@ Deno.test("ElasticsearchExporter.classify() reads every bulk item", () => {
       {
         index: 1,
         reason: "item HTTP 429: es_rejected_execution_exception: queue",
+        status: 429,
       },
       {
         index: 3,
         reason: "item HTTP 503: unavailable_shards_exception: (no reason)",
+        status: 503,
       },
     ],
     rejected: [{
       index: 2,
       reason:
         "item HTTP 400: document_parsing_exception: failed to parse field [@timestamp]",
+      status: 400,
     }],
     backoff: true,
   });
@@ -156,6 +159,81 @@ Deno.test("ElasticsearchExporter.classify() reads every bulk item", () => {
     reason:
       "HTTP 400: illegal_argument_exception: The bulk request must be terminated by a newline [\\n]",
   });
+});
+
+Deno.test("ElasticsearchExporter.classify() keeps the deepest caused_by of an item error, and the item's status", () => {
+  const es = exporter();
+  // Real bodies: elastic/elasticsearch#70960 (an empty field name) and
+  // #57272 (a long overflow, its Jackson cause two levels down here).
+  const items = [
+    {
+      create: {
+        status: 400,
+        error: {
+          type: "mapper_parsing_exception",
+          reason: "failed to parse",
+          caused_by: {
+            type: "illegal_argument_exception",
+            reason: "field name cannot be an empty string",
+          },
+        },
+      },
+    },
+    {
+      create: {
+        status: 400,
+        error: {
+          type: "document_parsing_exception",
+          reason:
+            "[1:240] failed to parse field [metadata.n] of type [long] in document with id 'e2'. Preview of field's value: '1e+20'",
+          caused_by: {
+            type: "illegal_argument_exception",
+            reason: "wrapped",
+            caused_by: {
+              type: "input_coercion_exception",
+              reason:
+                "Numeric value (100000000000000000000) out of range of long (-9223372036854775808 - 9223372036854775807)\n at [Source: (byte[]); line: 1, column: 240]",
+            },
+          },
+        },
+      },
+    },
+    {
+      create: {
+        status: 404,
+        error: "IndexMissingException[[audit] missing]",
+      },
+    },
+    { create: { status: 422, error: { type: "x", reason: "y" } } },
+  ];
+  const verdict = es.classify(
+    200,
+    new Headers(),
+    JSON.stringify({ errors: true, items }),
+    items.length,
+    0,
+  );
+  assert.ok(verdict.kind === "partial");
+  assert.deepEqual(verdict.rejected, [
+    {
+      index: 0,
+      reason:
+        "item HTTP 400: mapper_parsing_exception: failed to parse; caused by illegal_argument_exception: field name cannot be an empty string",
+      status: 400,
+    },
+    {
+      index: 1,
+      reason:
+        "item HTTP 400: document_parsing_exception: [1:240] failed to parse field [metadata.n] of type [long] in document with id 'e2'. Preview of field's value: '1e+20'; caused by input_coercion_exception: Numeric value (100000000000000000000) out of range of long (-9223372036854775808 - 9223372036854775807) at [Source: (byte[]); line: 1, column: 240]",
+      status: 400,
+    },
+    { index: 3, reason: "item HTTP 422: x: y", status: 422 },
+  ]);
+  assert.deepEqual(verdict.retry, [{
+    index: 2,
+    reason: "item HTTP 404: IndexMissingException[[audit] missing]",
+    status: 404,
+  }]);
 });
 
 Deno.test("ElasticsearchExporter.send() is accepted by the strict fake, plain and gzip", async () => {
@@ -197,6 +275,7 @@ Deno.test("ElasticsearchExporter.send() reports item failures from the fake", as
     retry: [{
       index: 0,
       reason: "item HTTP 429: es_rejected_execution_exception: busy",
+      status: 429,
     }],
     rejected: [],
     backoff: true,
@@ -221,7 +300,7 @@ Deno.test("ElasticsearchExporter.send() with a wrong key keeps the batch for a r
   assert.equal(es.documents.length, 0);
 });
 
-Deno.test("ElasticsearchExporter.classify() retries items blocked by the cluster, a privilege or a missing index, and a request-level 404", () => {
+Deno.test("ElasticsearchExporter.classify() retries items blocked by the cluster, a privilege, a missing or closed index, and a request-level 404", () => {
   const es = exporter();
   const none = new Headers();
   const item = (status: number, type: string) => ({
@@ -237,15 +316,19 @@ Deno.test("ElasticsearchExporter.classify() retries items blocked by the cluster
         item(403, "cluster_block_exception"),
         item(403, "security_exception"),
         item(404, "index_not_found_exception"),
+        item(400, "index_closed_exception"),
+        item(400, "document_parsing_exception"),
       ],
     }),
-    4,
+    6,
     0,
   );
   assert.equal(verdict.kind, "partial");
   assert.ok(verdict.kind === "partial");
-  assert.deepEqual(verdict.retry.map((f) => f.index), [1, 2, 3]);
-  assert.deepEqual(verdict.rejected, []);
+  // A closed index (400) is a setup problem too; a document the mapping
+  // refuses (400) is not.
+  assert.deepEqual(verdict.retry.map((f) => f.index), [1, 2, 3, 4]);
+  assert.deepEqual(verdict.rejected.map((f) => f.index), [5]);
   assert.equal(verdict.backoff, true);
   const missing = es.classify(
     404,

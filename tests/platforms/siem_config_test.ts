@@ -79,6 +79,7 @@ Deno.test("parseSIEMConfig() fills every default", () => {
     tags: [],
     allowInsecureHttp: false,
     agedEvents: "dead_letter",
+    indexTemplate: false,
   });
   assert.equal(DEFAULT_INDEX, "harombe-security");
 });

@@ -7,6 +7,7 @@ import { IngestError } from "../../src/ingest/ingest_error.ts";
 import { KvSpool, type KvSpoolOptions } from "../../src/spool/kv_spool.ts";
 import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { realisticEvents } from "../fixtures/events.ts";
+import { unmappableMetadata } from "../fixtures/unmappable_metadata.ts";
 import { waitFor } from "../support/fake_clock.ts";
 import {
   deadLetterSink,
@@ -487,5 +488,32 @@ Deno.test("KvSpool delivers a destination's events in the order they were accept
     );
     await spool.stop();
     assert.deepEqual(esIds(siems), events.map((e) => e.event_id));
+  });
+});
+
+Deno.test("KvSpool.accept() refuses with 400, naming the field, metadata an Elasticsearch destination without its template can never index", async () => {
+  await withKv(async (kv) => {
+    const spool = new KvSpool(kv, [
+      { platform: "splunk", endpoint: "http://127.0.0.1:1" },
+      { platform: "elasticsearch", endpoint: "http://127.0.0.1:2" },
+    ], FAST);
+    for (const { label, metadata, path } of unmappableMetadata()) {
+      const events = audit(2);
+      events[1] = { ...events[1]!, metadata };
+      await assert.rejects(
+        spool.accept(events),
+        (error: unknown) => {
+          assert.ok(error instanceof IngestError, label);
+          assert.equal(error.status, 400, label);
+          assert.equal(error.code, "invalid_events", label);
+          assert.equal(error.details.events?.[0]?.index, 1, label);
+          assert.equal(error.details.events?.[0]?.path, path, label);
+          return true;
+        },
+      );
+    }
+    assert.equal(spool.getStats().eventsAccepted, 0);
+    assert.equal(await outboxCount(kv, "splunk"), 0);
+    await spool.stop();
   });
 });

@@ -14,6 +14,7 @@ import {
 } from "../../src/spool/queue_like.ts";
 import { QueueSink } from "../../src/spool/queue_sink.ts";
 import { realisticEvents } from "../fixtures/events.ts";
+import { unmappableMetadata } from "../fixtures/unmappable_metadata.ts";
 import { MemoryLogger } from "../support/receivers.ts";
 import {
   bodyBytes,
@@ -242,4 +243,37 @@ Deno.test("the ingest app on a QueueSink answers 202 only once sendBatch resolve
   assert.equal(big.status, 413);
   await big.body?.cancel();
   assert.equal(bodyBytes(queue.bodies[0]) <= 100_000, true);
+});
+
+Deno.test("QueueSink.accept() refuses with 400, naming the field, metadata an Elasticsearch destination without its template can never index", async () => {
+  const queue = new FakeQueue();
+  const sink = new QueueSink(queue, CONFIGS, { logger: quiet });
+  for (const { label, metadata, path } of unmappableMetadata()) {
+    const events = audit(2);
+    events[0] = { ...events[0]!, metadata };
+    await assert.rejects(
+      sink.accept(events),
+      (error: unknown) => {
+        assert.ok(error instanceof IngestError, label);
+        assert.equal(error.status, 400, label);
+        assert.equal(error.details.events?.[0]?.index, 0, label);
+        assert.equal(error.details.events?.[0]?.path, path, label);
+        return true;
+      },
+    );
+  }
+  assert.equal(queue.batches.length, 0);
+  // With the template, the same events go to the queue.
+  const templated = new QueueSink(
+    queue,
+    CONFIGS.map((config) => ({ ...config, indexTemplate: true })),
+    { logger: quiet },
+  );
+  await templated.accept(
+    unmappableMetadata().map(({ metadata }, i) => ({
+      ...audit(1, i + 2)[0]!,
+      metadata,
+    })),
+  );
+  assert.ok(queue.batches.length > 0);
 });

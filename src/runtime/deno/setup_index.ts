@@ -9,6 +9,10 @@
  * deno task setup-index [--destination NAME] [--no-data-stream] [--print]
  * ```
  *
+ * Once the template is installed, set the destination's `indexTemplate:
+ * true` (`SIEM_ELASTICSEARCH_INDEX_TEMPLATE=true`): until then, events whose
+ * metadata a dynamic mapping refuses are refused at acceptance.
+ *
  * Exit codes: 0 installed everywhere (or printed), 1 a server refused or
  * could not be reached, 2 a usage or configuration error.
  *
@@ -74,6 +78,10 @@ export async function setupIndexCommand(args: string[]): Promise<number> {
       console.log(
         `${config.name}: index template ${result.name} installed for ${config.index}${
           dataStream ? " (data stream)" : ""
+        }${
+          config.indexTemplate
+            ? ""
+            : `; now set indexTemplate: true on ${config.name} (SIEM_ELASTICSEARCH_INDEX_TEMPLATE=true), so that metadata a dynamic mapping refuses is accepted`
         }`,
       );
     } else {

@@ -54,7 +54,7 @@ Deno.test("deno task setup-index installs the template on each Elasticsearch des
   assert.equal(done.code, 0, done.out);
   assert.match(
     done.out,
-    /elasticsearch: index template harombe-siem-logs-audit-default installed for logs-audit-default \(data stream\)/,
+    /elasticsearch: index template harombe-siem-logs-audit-default installed for logs-audit-default \(data stream\); now set indexTemplate: true on elasticsearch \(SIEM_ELASTICSEARCH_INDEX_TEMPLATE=true\)/,
   );
   assert.deepEqual([...es.templates.keys()].sort(), [
     "harombe-siem-audit-archive",

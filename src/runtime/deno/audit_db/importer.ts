@@ -197,6 +197,22 @@ export async function importAuditRows(
           rows[0]!.event = undefined;
           return commit(rows);
         }
+        // Metadata an Elasticsearch destination without its template can
+        // never index: those rows are refused, naming the field; the rest
+        // are stored.
+        const problems = error instanceof IngestError && error.status === 400
+          ? error.details.events
+          : undefined;
+        if (problems !== undefined && problems.length > 0) {
+          const withEvent = rows.filter((row) => row.event !== undefined);
+          for (const { index, message } of problems) {
+            const row = withEvent[index];
+            if (row === undefined) continue;
+            row.refused = message;
+            row.event = undefined;
+          }
+          return commit(rows);
+        }
         if (error instanceof IngestError && error.status === 503) {
           options.onWaiting?.(error.message);
           await sleep(1000, signal);

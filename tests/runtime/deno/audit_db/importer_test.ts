@@ -528,6 +528,35 @@ Deno.test("import refuses rows that make no valid event, names them, and goes on
   });
 });
 
+Deno.test("import refuses rows whose metadata an Elasticsearch destination without its template can never index, naming the field, and goes on", async () => {
+  await withEnv(async ({ file, kv, run }) => {
+    fillMixed(file, 4, T0);
+    file.event({
+      event_id: "empty-key",
+      correlation_id: "c",
+      session_id: null,
+      timestamp: pythonTimestamp(T0 + 1),
+      event_type: "request",
+      actor: "a",
+      tool_name: null,
+      action: "x",
+      metadata: JSON.stringify({ "": 1 }),
+      duration_ms: null,
+      status: "success",
+      error_message: null,
+    });
+    const refused: MergedRow[] = [];
+    const report = await run({ onRefused: (row) => refused.push(row) });
+    assert.deepEqual(refused.map((r) => r.cursor.id), ["empty-key"]);
+    assert.match(
+      refused[0]!.refused!,
+      /^metadata has an empty key.*indexTemplate: true/,
+    );
+    assert.equal(report.refused, 1);
+    assert.equal((await outboxEvents(kv, "elasticsearch")).length, 4);
+  });
+});
+
 Deno.test("import splits a batch too large for one transaction, and refuses a row too large alone", async () => {
   const three = [
     { platform: "elasticsearch" as const, endpoint: "http://127.0.0.1:9" },
