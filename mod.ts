@@ -71,6 +71,7 @@ export {
   type PostOutcome,
   type PreparedBatch,
   RequestAbortedError,
+  type UnsignedRequest,
 } from "./src/platforms/exporter.ts";
 export type { EventFailure, ResponseVerdict } from "./src/platforms/verdict.ts";
 export { SplunkExporter } from "./src/platforms/splunk.ts";

@@ -36,6 +36,18 @@ export interface PostOptions {
   now?: (() => number) | undefined;
 }
 
+/** A request whose body is final, before {@linkcode Exporter.signRequest}. */
+export interface UnsignedRequest {
+  /** The HTTP method. */
+  method: string;
+  /** The URL the request goes to. */
+  url: string;
+  /** The headers, `Content-Encoding` included. */
+  headers: Record<string, string>;
+  /** The exact bytes sent (gzipped when compressed). */
+  body: Uint8Array<ArrayBuffer>;
+}
+
 /** How one request went. */
 export interface PostOutcome {
   /** What the answer means for each event of the batch. */
@@ -102,19 +114,15 @@ export abstract class Exporter {
    * before it is sent: the default returns them as they are; a platform
    * that signs requests (AWS SigV4) signs the exact bytes here.
    *
-   * @param _url The URL the request goes to.
-   * @param headers The headers, `Content-Encoding` included.
-   * @param _body The exact bytes sent.
+   * @param request The method, URL, headers and exact body.
    * @param _nowMs The current time, for a signature's date.
    * @returns The headers to send.
    */
   signRequest(
-    _url: string,
-    headers: Record<string, string>,
-    _body: Uint8Array<ArrayBuffer>,
+    request: UnsignedRequest,
     _nowMs: number,
   ): Promise<Record<string, string>> {
-    return Promise.resolve(headers);
+    return Promise.resolve(request.headers);
   }
 
   /**
@@ -282,7 +290,10 @@ export abstract class Exporter {
     const secrets = this.secrets;
     let headers: Record<string, string>;
     try {
-      headers = await this.signRequest(url, unsigned, batch.body, now());
+      headers = await this.signRequest(
+        { method: "POST", url, headers: unsigned, body: batch.body },
+        now(),
+      );
     } catch (error) {
       const reason = `cannot sign the request: ${
         excerpt(redactSecrets(networkErrorText(error), secrets))

@@ -24,7 +24,7 @@ import type { SIEMEvent } from "../events/siem_event.ts";
 import { signAwsRequest } from "./aws_sigv4.ts";
 import { type BodyWriter, utf8 } from "./body_writer.ts";
 import { ElasticsearchExporter } from "./elasticsearch.ts";
-import { Exporter } from "./exporter.ts";
+import { Exporter, type UnsignedRequest } from "./exporter.ts";
 import { SIEMPlatform } from "./platform.ts";
 import type { SIEMConfig } from "./siem_config.ts";
 import type { ResponseVerdict } from "./verdict.ts";
@@ -100,25 +100,21 @@ export class OpenSearchExporter extends Exporter {
    * credentials, `x-amz-security-token`. `host` is signed but not set:
    * `fetch` sends it from the URL.
    *
-   * @param url The URL the request goes to.
-   * @param headers The headers, `Content-Encoding` included.
-   * @param body The exact bytes sent.
+   * @param request The method, URL, headers and exact body.
    * @param nowMs The signing time.
    * @returns The headers to send.
    */
   override async signRequest(
-    url: string,
-    headers: Record<string, string>,
-    body: Uint8Array<ArrayBuffer>,
+    request: UnsignedRequest,
     nowMs: number,
   ): Promise<Record<string, string>> {
     const aws = this.config.aws;
-    if (aws === undefined) return headers;
+    if (aws === undefined) return request.headers;
     const signed = await signAwsRequest({
-      method: "POST",
-      url,
-      headers,
-      body,
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: request.body,
       region: aws.region,
       service: aws.service,
       credentials: aws,
