@@ -49,7 +49,9 @@ export type { Schema, SchemaIssue, SchemaResult } from "./src/events/schema.ts";
 export { SIEM_PLATFORMS, SIEMPlatform } from "./src/platforms/platform.ts";
 export {
   type AgedEventPolicy,
+  type AwsSigningConfig,
   type Compression,
+  configSecrets,
   DATADOG_MAX_EVENT_AGE_MS,
   DATADOG_MAX_REQUEST_BYTES,
   DEFAULT_INDEX,
@@ -69,10 +71,12 @@ export {
   type PostOutcome,
   type PreparedBatch,
   RequestAbortedError,
+  type UnsignedRequest,
 } from "./src/platforms/exporter.ts";
 export type { EventFailure, ResponseVerdict } from "./src/platforms/verdict.ts";
 export { SplunkExporter } from "./src/platforms/splunk.ts";
 export { ElasticsearchExporter } from "./src/platforms/elasticsearch.ts";
+export { OpenSearchExporter } from "./src/platforms/opensearch.ts";
 export {
   DATADOG_MAX_EVENT_LEAD_MS,
   DATADOG_MAX_LOG_BYTES,

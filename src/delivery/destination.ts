@@ -9,7 +9,7 @@ import { BodyWriter } from "../platforms/body_writer.ts";
 import { RequestAbortedError } from "../platforms/exporter.ts";
 import type { Exporter } from "../platforms/exporter.ts";
 import type { SIEMConfig } from "../platforms/siem_config.ts";
-import { redactSecret } from "../platforms/redact.ts";
+import { redactSecrets } from "../platforms/redact.ts";
 import {
   type EventFailure,
   networkSetupHint,
@@ -975,7 +975,7 @@ export class Destination {
   }
 
   #redact(text: string): string {
-    return redactSecret(text, this.config.token);
+    return redactSecrets(text, this.exporter.secrets);
   }
 
   // Sets the timer for the next due batch: when the oldest event has waited

@@ -4,7 +4,10 @@
  *
  * @module
  */
-import type { SIEMConfigInput } from "../platforms/siem_config.ts";
+import type {
+  AwsSigningConfig,
+  SIEMConfigInput,
+} from "../platforms/siem_config.ts";
 
 /** What an ingest server needs to start. */
 export interface ServerConfig {
@@ -79,10 +82,13 @@ export class ServerConfigError extends Error {
   }
 }
 
+// Each platform's variables: its prefix, and the name of the one that
+// holds its credential (OpenSearch: the Basic password).
 const PLATFORM_VARIABLES = [
-  ["splunk", "SIEM_SPLUNK"],
-  ["elasticsearch", "SIEM_ELASTICSEARCH"],
-  ["datadog", "SIEM_DATADOG"],
+  ["splunk", "SIEM_SPLUNK", "TOKEN"],
+  ["elasticsearch", "SIEM_ELASTICSEARCH", "TOKEN"],
+  ["datadog", "SIEM_DATADOG", "TOKEN"],
+  ["opensearch", "SIEM_OPENSEARCH", "PASSWORD"],
 ] as const;
 
 /**
@@ -98,6 +104,8 @@ const PLATFORM_VARIABLES = [
  * | `SIEM_ELASTICSEARCH_URL`, `SIEM_ELASTICSEARCH_TOKEN`, `SIEM_ELASTICSEARCH_INDEX` | one Elasticsearch destination |
  * | `SIEM_ELASTICSEARCH_INDEX_TEMPLATE` | `true` once `deno task setup-index` installed the template (its `indexTemplate`) |
  * | `SIEM_DATADOG_URL`, `SIEM_DATADOG_TOKEN` | one Datadog destination |
+ * | `SIEM_OPENSEARCH_URL`, `SIEM_OPENSEARCH_USERNAME`, `SIEM_OPENSEARCH_PASSWORD`, `SIEM_OPENSEARCH_INDEX` | one OpenSearch destination (Basic auth) |
+ * | `SIEM_OPENSEARCH_AWS_SERVICE` (`es` or `aoss`) with `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` | sign the OpenSearch destination's requests with SigV4 (Amazon OpenSearch Service, Serverless) |
  * | `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` | request limits |
  * | `DATA_DIR` | directory of the local NDJSON file (default `./data`) |
  * | `STOP_TIMEOUT_MS` | how long a graceful stop may deliver (default 30000) |
@@ -133,9 +141,9 @@ export function serverConfig(
   const destinations: SIEMConfigInput[] = env.SIEM_DESTINATIONS
     ? parseDestinations(env.SIEM_DESTINATIONS)
     : [...(file.destinations ?? [])];
-  for (const [platform, prefix] of PLATFORM_VARIABLES) {
+  for (const [platform, prefix, secret] of PLATFORM_VARIABLES) {
     const endpoint = env[`${prefix}_URL`];
-    const token = env[`${prefix}_TOKEN`];
+    const token = env[`${prefix}_${secret}`];
     const index = env[`${prefix}_INDEX`];
     const template = env[`${prefix}_INDEX_TEMPLATE`];
     if (template !== undefined && template !== "true" && template !== "false") {
@@ -145,7 +153,16 @@ export function serverConfig(
         }`,
       );
     }
-    if (!endpoint && !token && !index && template === undefined) continue;
+    const username = platform === "opensearch"
+      ? env[`${prefix}_USERNAME`]
+      : undefined;
+    const awsService = platform === "opensearch"
+      ? env[`${prefix}_AWS_SERVICE`]
+      : undefined;
+    if (
+      !endpoint && !token && !index && !username && !awsService &&
+      template === undefined
+    ) continue;
     // The variables complete (and override) the JSON destination that has the
     // platform's default name, so that per-destination options can live in
     // SIEM_DESTINATIONS or the file while the URL and the secret come from
@@ -155,7 +172,11 @@ export function serverConfig(
     );
     if (at === -1 && !endpoint) {
       throw new ServerConfigError(
-        `${prefix}_TOKEN, ${prefix}_INDEX or ${prefix}_INDEX_TEMPLATE is set but there is no ${platform} destination: set ${prefix}_URL too, or add one named "${platform}" to SIEM_DESTINATIONS`,
+        `${
+          platform === "opensearch"
+            ? `${prefix}_USERNAME, ${prefix}_PASSWORD, ${prefix}_INDEX, ${prefix}_INDEX_TEMPLATE or ${prefix}_AWS_SERVICE`
+            : `${prefix}_TOKEN, ${prefix}_INDEX or ${prefix}_INDEX_TEMPLATE`
+        } is set but there is no ${platform} destination: set ${prefix}_URL too, or add one named "${platform}" to SIEM_DESTINATIONS`,
       );
     }
     const config: SIEMConfigInput = at === -1
@@ -165,6 +186,8 @@ export function serverConfig(
     if (token) config.token = token;
     if (index) config.index = index;
     if (template !== undefined) config.indexTemplate = template === "true";
+    if (username) config.username = username;
+    if (awsService) config.aws = awsFromEnv(env, awsService, config.aws);
     if (at === -1) destinations.push(config);
     else destinations[at] = config;
   }
@@ -208,6 +231,25 @@ export function serverConfig(
       file.spoolLeaseMs,
     ),
   };
+}
+
+// SigV4 credentials from the variables the AWS SDKs read, over what the
+// JSON destination has; left to the config's validation to name what is
+// missing or wrong (never quoting a secret).
+function awsFromEnv(
+  env: Record<string, string | undefined>,
+  service: string,
+  from: AwsSigningConfig | undefined,
+): AwsSigningConfig {
+  const aws: AwsSigningConfig = {
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || from?.region || "",
+    service: service as AwsSigningConfig["service"],
+    accessKeyId: env.AWS_ACCESS_KEY_ID || from?.accessKeyId || "",
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY || from?.secretAccessKey || "",
+  };
+  const sessionToken = env.AWS_SESSION_TOKEN || from?.sessionToken;
+  if (sessionToken) aws.sessionToken = sessionToken;
+  return aws;
 }
 
 function spoolKind(value: string): "kv" | "memory" {

@@ -6,6 +6,7 @@
 import { DatadogExporter } from "./datadog.ts";
 import { ElasticsearchExporter } from "./elasticsearch.ts";
 import type { Exporter } from "./exporter.ts";
+import { OpenSearchExporter } from "./opensearch.ts";
 import { SplunkExporter } from "./splunk.ts";
 import {
   parseSIEMConfig,
@@ -42,5 +43,7 @@ export function createExporter(config: SIEMConfig | SIEMConfigInput): Exporter {
       return new ElasticsearchExporter(valid);
     case "datadog":
       return new DatadogExporter(valid);
+    case "opensearch":
+      return new OpenSearchExporter(valid);
   }
 }

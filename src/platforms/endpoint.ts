@@ -24,14 +24,14 @@ const DATADOG_PATHS = ["/api/v2/logs"];
  * Reads an endpoint as `URL` does and returns its base URL (origin and path
  * prefix, no trailing slash). A full intake URL is accepted and cut back to
  * its base: Splunk `/services/collector[/event[/1.0]]`, Datadog
- * `/api/v2/logs`, Elasticsearch `/_bulk` or `/{index}/_bulk` (for the
- * configured `index`). A query, a fragment (even an empty `?` or `#`),
+ * `/api/v2/logs`, Elasticsearch and OpenSearch `/_bulk` or `/{index}/_bulk`
+ * (for the configured `index`). A query, a fragment (even an empty `?` or `#`),
  * credentials, or a path that names another intake (HEC `raw`, Datadog
  * `/v1/input`, another index's `_bulk`) is refused with the base URL to give instead.
  *
  * @param platform The destination's platform.
  * @param endpoint The endpoint as written by the caller (an http(s) URL).
- * @param index The destination's index (Elasticsearch `/{index}/_bulk`).
+ * @param index The destination's index (Elasticsearch and OpenSearch `/{index}/_bulk`).
  * @returns The base URL, or the problem.
  */
 export function readEndpoint(
@@ -105,7 +105,8 @@ function intakePath(
           "must not be the v1 intake (/v1/input); events go to /api/v2/logs",
       };
     }
-    case "elasticsearch": {
+    case "elasticsearch":
+    case "opensearch": {
       if (!path.endsWith("/_bulk")) return undefined;
       const rest = path.slice(0, -"/_bulk".length);
       if (rest === "") return { path: "/_bulk" };

@@ -7,8 +7,8 @@
 import type { SIEMEvent } from "../events/siem_event.ts";
 import { BodyWriter } from "./body_writer.ts";
 import type { SIEMPlatform } from "./platform.ts";
-import type { SIEMConfig } from "./siem_config.ts";
-import { redactSecret } from "./redact.ts";
+import { configSecrets, type SIEMConfig } from "./siem_config.ts";
+import { redactSecrets } from "./redact.ts";
 import {
   type EventFailure,
   excerpt,
@@ -34,6 +34,18 @@ export interface PostOptions {
   signal?: AbortSignal | undefined;
   /** The clock to time the request with; default `Date.now`. */
   now?: (() => number) | undefined;
+}
+
+/** A request whose body is final, before {@linkcode Exporter.signRequest}. */
+export interface UnsignedRequest {
+  /** The HTTP method. */
+  method: string;
+  /** The URL the request goes to. */
+  url: string;
+  /** The headers, `Content-Encoding` included. */
+  headers: Record<string, string>;
+  /** The exact bytes sent (gzipped when compressed). */
+  body: Uint8Array<ArrayBuffer>;
 }
 
 /** How one request went. */
@@ -75,6 +87,7 @@ export abstract class Exporter {
   /** The destination's validated configuration. */
   readonly config: SIEMConfig;
   #scratch?: BodyWriter;
+  #secrets?: readonly string[];
 
   /**
    * Creates the exporter. Nothing is sent and no timer starts.
@@ -90,6 +103,27 @@ export abstract class Exporter {
 
   /** Every request header, credentials included: never log these. */
   abstract get headers(): Record<string, string>;
+
+  /** Every credential of the config, redacted from whatever the platform answers. */
+  get secrets(): readonly string[] {
+    return this.#secrets ??= configSecrets(this.config);
+  }
+
+  /**
+   * Completes a request's headers once its body is final, the last step
+   * before it is sent: the default returns them as they are; a platform
+   * that signs requests (AWS SigV4) signs the exact bytes here.
+   *
+   * @param request The method, URL, headers and exact body.
+   * @param _nowMs The current time, for a signature's date.
+   * @returns The headers to send.
+   */
+  signRequest(
+    request: UnsignedRequest,
+    _nowMs: number,
+  ): Promise<Record<string, string>> {
+    return Promise.resolve(request.headers);
+  }
 
   /**
    * Writes one event as the platform's request body carries it, preceded by
@@ -248,13 +282,27 @@ export abstract class Exporter {
     const signal = options.signal
       ? AbortSignal.any([options.signal, timeout])
       : timeout;
-    const headers = this.headers;
+    const url = this.url;
+    const unsigned = this.headers;
     if (this.config.compression === "gzip") {
-      headers["Content-Encoding"] = "gzip";
+      unsigned["Content-Encoding"] = "gzip";
+    }
+    const secrets = this.secrets;
+    let headers: Record<string, string>;
+    try {
+      headers = await this.signRequest(
+        { method: "POST", url, headers: unsigned, body: batch.body },
+        now(),
+      );
+    } catch (error) {
+      const reason = `cannot sign the request: ${
+        excerpt(redactSecrets(networkErrorText(error), secrets))
+      }`;
+      return { verdict: { kind: "retry", reason }, status: 0, latencyMs: 0 };
     }
     const started = now();
     try {
-      const response = await doFetch(this.url, {
+      const response = await doFetch(url, {
         method: "POST",
         headers,
         body: batch.body,
@@ -265,19 +313,18 @@ export abstract class Exporter {
       // The platform's text goes into reasons, logs and dead letters: take
       // any echo of the credential, in any form, out before anything parses
       // or shortens it.
-      const token = this.config.token;
-      const text = redactSecret(await response.text(), token);
+      const text = redactSecrets(await response.text(), secrets);
       const latencyMs = now() - started;
       if (response.status >= 300 && response.status < 400) {
         return {
           verdict: {
             kind: "retry",
             status: response.status,
-            reason: redactSecret(
+            reason: redactSecrets(
               `unexpected redirect (HTTP ${response.status}) to ${
                 response.headers.get("location") ?? "(no location)"
               }: check the endpoint`,
-              token,
+              secrets,
             ),
           },
           status: response.status,
@@ -293,7 +340,7 @@ export abstract class Exporter {
             batch.events.length,
             now(),
           ),
-          token,
+          secrets,
         ),
         status: response.status,
         latencyMs,
@@ -307,10 +354,7 @@ export abstract class Exporter {
         ? `request timed out after ${this.config.timeoutMs} ms`
         : `network error: ${
           excerpt(
-            redactSecret(
-              networkErrorText(error),
-              this.config.token,
-            ),
+            redactSecrets(networkErrorText(error), secrets),
           )
         }`;
       return { verdict: { kind: "retry", reason }, status: 0, latencyMs };
@@ -353,18 +397,18 @@ export abstract class Exporter {
 // credential, so every reason is redacted once more on the way out.
 function redactVerdict(
   verdict: ResponseVerdict,
-  token: string,
+  secrets: readonly string[],
 ): ResponseVerdict {
   switch (verdict.kind) {
     case "delivered":
       return verdict;
     case "retry":
     case "split":
-      return { ...verdict, reason: redactSecret(verdict.reason, token) };
+      return { ...verdict, reason: redactSecrets(verdict.reason, secrets) };
     case "partial": {
       const clean = (failure: EventFailure): EventFailure => ({
         ...failure,
-        reason: redactSecret(failure.reason, token),
+        reason: redactSecrets(failure.reason, secrets),
       });
       return {
         ...verdict,

@@ -15,7 +15,9 @@
  *
  * @module
  */
-import type { SIEMConfig } from "./siem_config.ts";
+import { createExporter } from "./create_exporter.ts";
+import { redactSecrets } from "./redact.ts";
+import { configSecrets, type SIEMConfig } from "./siem_config.ts";
 
 /** Which server the template is for. */
 export type SearchEngine = "elasticsearch" | "opensearch";
@@ -138,8 +140,10 @@ export interface InstallTemplateResult {
 }
 
 /**
- * Installs (creates or replaces) the index template of an Elasticsearch
- * destination, with the destination's own endpoint and credentials.
+ * Installs (creates or replaces) the index template of an Elasticsearch or
+ * OpenSearch destination, with the destination's own endpoint and
+ * credentials (API key, Basic auth, or AWS SigV4). The engine defaults to
+ * the destination's platform.
  *
  * @example
  * ```ts ignore
@@ -166,31 +170,41 @@ export async function installIndexTemplate(
   } = {},
 ): Promise<InstallTemplateResult> {
   const name = `harombe-siem-${config.index}`;
-  const body = indexTemplate({ ...options, index: config.index });
-  const headers: Record<string, string> = {
-    "Content-Type": "application/json",
-  };
-  if (config.token) headers.Authorization = `ApiKey ${config.token}`;
+  const body = new TextEncoder().encode(JSON.stringify(indexTemplate({
+    engine: config.platform === "opensearch" ? "opensearch" : "elasticsearch",
+    ...options,
+    index: config.index,
+  })));
+  // The destination's own credentials, as its exporter sends them.
+  const exporter = createExporter(config);
+  const url = `${config.endpoint}/_index_template/${encodeURIComponent(name)}`;
   const doFetch = options.fetch ?? fetch;
   let response: Response;
   try {
-    response = await doFetch(
-      `${config.endpoint}/_index_template/${encodeURIComponent(name)}`,
-      {
-        method: "PUT",
-        headers,
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(config.timeoutMs),
-      },
-    );
+    const headers = await exporter.signRequest({
+      method: "PUT",
+      url,
+      headers: { ...exporter.headers, "Content-Type": "application/json" },
+      body,
+    }, Date.now());
+    response = await doFetch(url, {
+      method: "PUT",
+      headers,
+      body,
+      signal: AbortSignal.timeout(config.timeoutMs),
+      redirect: "manual",
+    });
   } catch (error) {
     return {
       name,
       ok: false,
       status: 0,
-      error: `cannot reach ${config.endpoint}: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+      error: redactSecrets(
+        `cannot reach ${config.endpoint}: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        configSecrets(config),
+      ),
     };
   }
   const text = await response.text();
@@ -199,16 +213,17 @@ export async function installIndexTemplate(
     name,
     ok: false,
     status: response.status,
-    error: `HTTP ${response.status}: ${reasonOf(text, config.token)}`,
+    error: `HTTP ${response.status}: ${reasonOf(text, configSecrets(config))}`,
   };
 }
 
 // The deepest cause's type and reason of an Elasticsearch error body, else
-// the start of the body; the token is never quoted.
-function reasonOf(text: string, token: string): string {
-  let reason = text.slice(0, 300);
+// the start of the body; no credential is ever quoted.
+function reasonOf(text: string, secrets: readonly string[]): string {
+  const clean = redactSecrets(text, secrets);
+  let reason = clean.slice(0, 300);
   try {
-    let cause = (JSON.parse(text) as { error?: unknown }).error;
+    let cause = (JSON.parse(clean) as { error?: unknown }).error;
     while (
       typeof cause === "object" && cause !== null &&
       "caused_by" in cause && typeof cause.caused_by === "object"
@@ -226,5 +241,5 @@ function reasonOf(text: string, token: string): string {
   } catch {
     // not JSON: a proxy's page; the excerpt says so
   }
-  return token ? reason.replaceAll(token, "[redacted]") : reason;
+  return redactSecrets(reason, secrets);
 }

@@ -20,13 +20,18 @@
 export const SIEMPlatform = {
   /** Splunk HTTP Event Collector (`/services/collector/event`). */
   Splunk: "splunk",
-  /** Elasticsearch (and OpenSearch) Bulk API (`/{index}/_bulk`). */
+  /** Elasticsearch Bulk API (`/{index}/_bulk`). */
   Elasticsearch: "elasticsearch",
   /** Datadog Logs API v2 (`/api/v2/logs`). */
   Datadog: "datadog",
+  /**
+   * OpenSearch Bulk API (`/{index}/_bulk`): self-managed (Basic auth), Amazon
+   * OpenSearch Service and Serverless (AWS SigV4).
+   */
+  OpenSearch: "opensearch",
 } as const;
 
-/** One of the SIEM platform names: `"splunk" | "elasticsearch" | "datadog"`. */
+/** One of the SIEM platform names: `"splunk" | "elasticsearch" | "datadog" | "opensearch"`. */
 export type SIEMPlatform = typeof SIEMPlatform[keyof typeof SIEMPlatform];
 
 /** Every platform name, in a fixed order. */
@@ -34,4 +39,5 @@ export const SIEM_PLATFORMS: readonly SIEMPlatform[] = Object.freeze([
   SIEMPlatform.Splunk,
   SIEMPlatform.Elasticsearch,
   SIEMPlatform.Datadog,
+  SIEMPlatform.OpenSearch,
 ]);

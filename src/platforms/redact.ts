@@ -295,3 +295,32 @@ export function redactSecret(text: string, token: string): string {
   }
   return redactor.redact(text);
 }
+
+/**
+ * Replaces every form of each credential in `text`, as
+ * {@linkcode redactSecret} does for one (a destination can hold several:
+ * an AWS secret access key and session token).
+ *
+ * @example
+ * ```ts
+ * import { redactSecrets } from "./redact.ts";
+ *
+ * const text = redactSecrets("key s3cr3t-key-0001, token t0k3n-0002", [
+ *   "s3cr3t-key-0001",
+ *   "t0k3n-0002",
+ * ]);
+ * if (text !== "key [redacted], token [redacted]") throw new Error(text);
+ * ```
+ *
+ * @param text Any text.
+ * @param secrets The credentials (empty ones are skipped).
+ * @returns The text without any of them.
+ */
+export function redactSecrets(
+  text: string,
+  secrets: readonly string[],
+): string {
+  let result = text;
+  for (const secret of secrets) result = redactSecret(result, secret);
+  return result;
+}

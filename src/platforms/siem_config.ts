@@ -41,6 +41,9 @@ export const DEFAULT_MAX_BATCH_BYTES: Readonly<Record<SIEMPlatform, number>> =
     splunk: 1_000_000,
     elasticsearch: 5_000_000,
     datadog: 4_250_000,
+    // Under the 10 MiB request limit of the smallest Amazon OpenSearch
+    // Service instances (next-destinations §3.4).
+    opensearch: 5_000_000,
   });
 
 /**
@@ -64,6 +67,29 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
  */
 export const WORKER_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
+/**
+ * AWS Signature Version 4 for Amazon OpenSearch Service (`es`) and
+ * OpenSearch Serverless (`aoss`). The secret access key and the session
+ * token are credentials: they are redacted from every reason and log like
+ * `token`.
+ */
+export interface AwsSigningConfig {
+  /** The AWS region, e.g. `eu-west-1`. */
+  region: string;
+  /**
+   * `"es"` for an Amazon OpenSearch Service domain, `"aoss"` for an
+   * OpenSearch Serverless collection (events are sent without `_id` there:
+   * a resent batch can be indexed twice).
+   */
+  service: "es" | "aoss";
+  /** The access key id (`AKIA…`, or `ASIA…` for temporary credentials). */
+  accessKeyId: string;
+  /** The secret access key. */
+  secretAccessKey: string;
+  /** The session token of temporary (STS) credentials. */
+  sessionToken?: string | undefined;
+}
+
 /** A destination's configuration as written by the caller: all but `platform` and `endpoint` have defaults. */
 export interface SIEMConfigInput {
   /** Which SIEM this is. */
@@ -73,14 +99,21 @@ export interface SIEMConfigInput {
    * no query, fragment or credentials. The platform's full intake URL is
    * taken too and cut back to its base: Splunk
    * `/services/collector[/event[/1.0]]`, Datadog `/api/v2/logs`,
-   * Elasticsearch `/_bulk` or `/{index}/_bulk` for the configured index.
+   * Elasticsearch and OpenSearch `/_bulk` or `/{index}/_bulk` for the configured index.
    */
   endpoint: string;
   /** Unique name of the destination; default: the platform. */
   name?: string | undefined;
-  /** Splunk HEC token, Elasticsearch API key (the `encoded` value) or Datadog API key. */
+  /**
+   * Splunk HEC token, Elasticsearch API key (the `encoded` value), Datadog
+   * API key, or OpenSearch password (with `username`, for Basic auth).
+   */
   token?: string | undefined;
-  /** Splunk index or Elasticsearch index/data stream; default `"harombe-security"`. */
+  /** OpenSearch user for Basic auth, `token` being the password. */
+  username?: string | undefined;
+  /** OpenSearch on AWS: sign requests with SigV4 (no `token` or `username` then). */
+  aws?: AwsSigningConfig | undefined;
+  /** Splunk index or Elasticsearch/OpenSearch index or data stream; default `"harombe-security"`. */
   index?: string | undefined;
   /** Whether events are sent to it; default true. */
   enabled?: boolean | undefined;
@@ -151,9 +184,13 @@ export interface SIEMConfig {
   endpoint: string;
   /** Unique name of the destination. */
   name: string;
-  /** The platform's credential; `""` sends none. */
+  /** The platform's credential (OpenSearch: the Basic password); `""` sends none. */
   token: string;
-  /** Splunk index or Elasticsearch index/data stream. */
+  /** OpenSearch user for Basic auth, if any. */
+  username?: string | undefined;
+  /** OpenSearch on AWS: the SigV4 signing parameters and credentials. */
+  aws?: AwsSigningConfig | undefined;
+  /** Splunk index or Elasticsearch/OpenSearch index or data stream. */
   index: string;
   /** Whether events are sent to it. */
   enabled: boolean;
@@ -223,6 +260,12 @@ const ES_INDEX = /^(?![-_+])(?:(?![\\/*?"<>| ,#:%])\P{Cc}){1,255}$/u;
 // Splunk index names: lowercase letters, digits, underscores and hyphens,
 // not starting with an underscore or hyphen.
 const SPLUNK_INDEX = /^[a-z0-9][a-z0-9_-]{0,79}$/;
+// Basic auth: "a user-id containing a colon character is invalid"
+// (RFC 7617 §2); visible ASCII so that it encodes as is.
+const BASIC_USER = /^[\x21-\x39\x3B-\x7E]{1,256}$/;
+// "Named AWS Regions", e.g. us-east-1, us-gov-west-1, ap-southeast-5.
+const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+const VISIBLE_ASCII = /^[\x21-\x7E]+$/;
 const DATADOG_TAG = /^(?:(?![\s,"\\])\P{Cc}){1,200}$/u;
 
 function isLoopback(hostname: string): boolean {
@@ -267,6 +310,33 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
       /^[\x21-\x7E]*$/,
       "must be visible ASCII characters without spaces (as an HTTP header value)",
     ).default(""),
+    username: z.string().regex(
+      BASIC_USER,
+      "must be 1-256 visible ASCII characters without a colon (HTTP Basic auth)",
+    ).optional(),
+    aws: z.strictObject({
+      region: z.string().regex(
+        AWS_REGION,
+        "must be an AWS region, e.g. eu-west-1",
+      ),
+      service: z.enum(["es", "aoss"], {
+        error: "must be es (OpenSearch Service) or aoss (Serverless)",
+      }),
+      accessKeyId: z.string().regex(
+        /^[A-Z0-9]{16,128}$/,
+        "must be an AWS access key id (16-128 capital letters and digits)",
+      ),
+      // Sent in headers (the session token) or used as a key: never quoted.
+      secretAccessKey: z.string().min(1, "must not be empty").max(
+        256,
+        "must be at most 256 characters",
+      ).regex(VISIBLE_ASCII, "must be visible ASCII characters without spaces"),
+      sessionToken: z.string().max(8192, "must be at most 8192 characters")
+        .regex(
+          VISIBLE_ASCII,
+          "must be visible ASCII characters without spaces",
+        ).optional(),
+    }).optional(),
     index: headerSafe.default(DEFAULT_INDEX),
     enabled: z.boolean().default(true),
     batchSize: int(1, 1000).default(50),
@@ -312,10 +382,40 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
         `must be at most ${DATADOG_MAX_REQUEST_BYTES} for Datadog`,
       );
     }
-    if (c.platform === "elasticsearch" && !isEsIndex(c.index)) {
+    if (
+      (c.platform === "elasticsearch" || c.platform === "opensearch") &&
+      !isEsIndex(c.index)
+    ) {
       issue(
         "index",
-        'must be an Elasticsearch index name: lowercase, none of \\ / * ? " < > | , # : or space, not starting with - _ +, not . or ..',
+        `must be an ${
+          c.platform === "opensearch" ? "OpenSearch" : "Elasticsearch"
+        } index name: lowercase, none of \\ / * ? " < > | , # : or space, not starting with - _ +, not . or ..`,
+      );
+    }
+    if (c.platform !== "opensearch") {
+      if (c.username !== undefined) {
+        issue("username", "is for OpenSearch destinations only");
+      }
+      if (c.aws !== undefined) {
+        issue("aws", "is for OpenSearch destinations only");
+      }
+    } else if (c.aws !== undefined) {
+      if (c.token !== "" || c.username !== undefined) {
+        issue(
+          "aws",
+          "signs the requests itself: set no token or username with it",
+        );
+      }
+    } else if (c.username === undefined && c.token !== "") {
+      issue(
+        "username",
+        "must be set with token (the password) for OpenSearch Basic auth",
+      );
+    } else if (c.username !== undefined && c.token === "") {
+      issue(
+        "token",
+        "must be set (the password) with username for OpenSearch Basic auth",
       );
     }
     if (c.platform === "splunk" && !SPLUNK_INDEX.test(c.index)) {
@@ -331,13 +431,16 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
       : undefined;
     if (endpoint && "problem" in endpoint) issue("endpoint", endpoint.problem);
     if (
-      url && url.protocol === "http:" && c.token !== "" &&
+      url && url.protocol === "http:" &&
+      (c.token !== "" || c.aws !== undefined) &&
       !c.allowInsecureHttp &&
       !isLoopback(url.hostname)
     ) {
       issue(
         "endpoint",
-        "must use https when a token is set (set allowInsecureHttp to send it over plain http)",
+        `must use https when ${
+          c.aws ? "AWS credentials are" : "a token is"
+        } set (set allowInsecureHttp to send it over plain http)`,
       );
     }
   })
@@ -422,4 +525,40 @@ export function parseSIEMConfig(input: SIEMConfigInput): SIEMConfig {
       message: issue.message,
     })),
   );
+}
+
+/**
+ * Every credential a destination config holds: the token (or OpenSearch
+ * password), and the AWS secret access key and session token. Each is
+ * redacted from the platform's answers, reasons and logs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configSecrets, parseSIEMConfig } from "@harombe/siem";
+ *
+ * const config = parseSIEMConfig({
+ *   platform: "opensearch",
+ *   endpoint: "https://search-audit.eu-west-1.es.amazonaws.com",
+ *   aws: {
+ *     region: "eu-west-1",
+ *     service: "es",
+ *     accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+ *     secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+ *   },
+ * });
+ * assert.deepEqual(configSecrets(config), [
+ *   "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+ * ]);
+ * ```
+ *
+ * @param config A validated config.
+ * @returns The non-empty credentials.
+ */
+export function configSecrets(config: SIEMConfig): string[] {
+  return [
+    config.token,
+    config.aws?.secretAccessKey ?? "",
+    config.aws?.sessionToken ?? "",
+  ].filter((secret) => secret !== "");
 }

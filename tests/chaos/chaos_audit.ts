@@ -18,6 +18,7 @@ const PERMANENT: Record<ChaosPlatform, RegExp> = {
   splunk: /^HEC code (6|12|13|15): |^HTTP 413: /,
   elasticsearch: /^item HTTP 4(?!09|29)\d\d: |^HTTP 413: /,
   datadog: /above Datadog's \d+-byte limit per log|^HTTP (400|413): /,
+  opensearch: /^item HTTP 4(?!09|29)\d\d: |^HTTP 413: /,
 };
 
 /** The classes each platform can never take (see `EventClass`). */
@@ -27,6 +28,8 @@ function refusedClasses(
 ): EventClass[] {
   if (platform === "splunk") return ["b", "h"];
   if (platform === "elasticsearch") return ["h", "p"];
+  // The fake OpenSearch has no size limit and no poison mapping: it takes all.
+  if (platform === "opensearch") return [];
   return variant === "integrator" ? ["h"] : [];
 }
 
@@ -167,10 +170,14 @@ export function audit(outcome: ChaosOutcome): Audit {
     if (receipt.truncated > 0) {
       at(`${receipt.truncated} logs over 1 MB sent (Datadog truncates them)`);
     }
-    // Duplicates: Elasticsearch stores none (create with _id); Splunk and
-    // Datadog only for events whose answer never reached the sender.
+    // Duplicates: Elasticsearch and OpenSearch (a domain, `_id` sent) store
+    // none (create with _id); Splunk and Datadog only for events whose
+    // answer never reached the sender.
     const duplicated = receipt.duplicated.map((i) => plan.id(i));
-    if (platform === "elasticsearch" && duplicated.length > 0) {
+    if (
+      (platform === "elasticsearch" || platform === "opensearch") &&
+      duplicated.length > 0
+    ) {
       at(`${duplicated.length} documents stored twice`);
     }
     const unexplained = duplicated.filter((id) => !ambiguous.has(id));

@@ -7,15 +7,30 @@
  */
 import type { Fault } from "../fakes/fake_receiver.ts";
 
-/** The three platforms, by the destination names the chaos runs use. */
-export type ChaosPlatform = "splunk" | "elasticsearch" | "datadog";
+/** The four platforms, by the destination names the chaos runs use. */
+export type ChaosPlatform =
+  | "splunk"
+  | "elasticsearch"
+  | "datadog"
+  | "opensearch";
 
 /** The platforms, in a fixed order. */
 export const PLATFORMS: readonly ChaosPlatform[] = [
   "splunk",
   "elasticsearch",
   "datadog",
+  "opensearch",
 ];
+
+/**
+ * The chaos OpenSearch is an Amazon OpenSearch Service domain (SigV4,
+ * service `es`): this region and access key id, the secret access key from
+ * the tokens.
+ */
+export const CHAOS_AWS = {
+  region: "eu-west-1",
+  accessKeyId: "AKIACHAOS0123456789",
+} as const;
 
 /** An event id ending in this is refused by Elasticsearch with an item 400, every time. */
 export const POISON_SUFFIX = ".p";

@@ -38,6 +38,7 @@ import type { Fault } from "../fakes/fake_receiver.ts";
 import { seededRandom } from "../fixtures/events.ts";
 import { TOKENS } from "../support/receivers.ts";
 import {
+  CHAOS_AWS,
   type ChaosPlatform,
   ChaosReceivers,
   type DestinationReceipt,
@@ -297,7 +298,7 @@ export function faultSchedule(
     }
     const platform = kind === "bulk_partial"
       ? "elasticsearch"
-      : PLATFORMS[Math.floor(random() * 3)]!;
+      : PLATFORMS[Math.floor(random() * PLATFORMS.length)]!;
     const at = Math.floor(random() * count);
     const amount = kind === "outage"
       ? 300 + Math.floor(random() * 1200)
@@ -323,12 +324,14 @@ export class ChaosFetch {
     splunk: [],
     elasticsearch: [],
     datadog: [],
+    opensearch: [],
   };
   /** Per platform: ids of events in requests whose answer the sender never read. */
   readonly ambiguous: Record<ChaosPlatform, Set<string>> = {
     splunk: new Set(),
     elasticsearch: new Set(),
     datadog: new Set(),
+    opensearch: new Set(),
   };
   /** Client faults applied, by kind. */
   readonly appliedFaults: Record<string, number> = {};
@@ -337,6 +340,7 @@ export class ChaosFetch {
     splunk: 0,
     elasticsearch: 0,
     datadog: 0,
+    opensearch: 0,
   };
 
   constructor(urls: Record<ChaosPlatform, string>) {
@@ -421,6 +425,7 @@ class FaultInjector {
     splunk: 0,
     elasticsearch: 0,
     datadog: 0,
+    opensearch: 0,
   };
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #pending = new Set<Promise<void>>();
@@ -805,6 +810,17 @@ function destinationConfigs(
       platform: "datadog",
       endpoint: urls.datadog,
       token: TOKENS.datadog,
+      ...FAST,
+      maxBufferedEvents: MAX_BUFFERED_EVENTS,
+    },
+    {
+      platform: "opensearch",
+      endpoint: urls.opensearch,
+      aws: {
+        ...CHAOS_AWS,
+        service: "es",
+        secretAccessKey: TOKENS.opensearch,
+      },
       ...FAST,
       maxBufferedEvents: MAX_BUFFERED_EVENTS,
     },

@@ -3,7 +3,7 @@
  * Chaos tests: a seeded random fault schedule (outages, 429 with
  * Retry-After, hangs past the timeout, resets, 5xx, 413, partial bulk
  * failures, answers lost after the SIEM stored the events) while events flow
- * to Splunk, Elasticsearch and Datadog, through the in-memory integrator and
+ * to Splunk, Elasticsearch, Datadog and OpenSearch (SigV4), through the in-memory integrator and
  * through the KV spool. Afterwards every event must be delivered or
  * dead-lettered for a permanent reason, counted as the statistics say, with
  * no loss, duplicates only where an answer was lost, and a bounded heap.

@@ -20,9 +20,11 @@ import {
   type ItemFaultSelector,
 } from "../fakes/fake_elasticsearch.ts";
 import { FakeSplunk } from "../fakes/fake_splunk.ts";
+import { FakeOpenSearch } from "../fakes/fake_opensearch.ts";
 import type { RecordedRequest } from "../fakes/fake_receiver.ts";
 import { seededRandom } from "../fixtures/events.ts";
 import {
+  CHAOS_AWS,
   type ChaosPlatform,
   type DeliveryCheck,
   type DestinationReceipt,
@@ -153,6 +155,7 @@ let fakes:
     splunk: FakeSplunk;
     elasticsearch: ChaosElasticsearch;
     datadog: FakeDatadog;
+    opensearch: FakeOpenSearch;
   }
   | undefined;
 let tallies: Record<ChaosPlatform, Tally> | undefined;
@@ -169,24 +172,43 @@ function start(options: WorkerStart): Record<ChaosPlatform, string> {
       maxContentLength: options.esMaxContentLength,
     }),
     datadog: new FakeDatadog({ apiKey: options.tokens.datadog }),
+    opensearch: new FakeOpenSearch({
+      sigv4: {
+        credentials: {
+          accessKeyId: CHAOS_AWS.accessKeyId,
+          secretAccessKey: options.tokens.opensearch,
+        },
+        region: CHAOS_AWS.region,
+        service: "es",
+      },
+    }),
   };
   tallies = {
     splunk: new Tally(options.prefix, options.count),
     elasticsearch: new Tally(options.prefix, options.count),
     datadog: new Tally(options.prefix, options.count),
+    opensearch: new Tally(options.prefix, options.count),
   };
   compactor = setInterval(compact, 100);
   return {
     splunk: fakes.splunk.url,
     elasticsearch: fakes.elasticsearch.url,
     datadog: fakes.datadog.url,
+    opensearch: fakes.opensearch.url,
   };
 }
 
 // Moves what the fakes recorded into the tallies, and forgets it.
 function compact(): void {
   if (!fakes || !tallies) return;
-  for (const platform of ["splunk", "elasticsearch", "datadog"] as const) {
+  for (
+    const platform of [
+      "splunk",
+      "elasticsearch",
+      "datadog",
+      "opensearch",
+    ] as const
+  ) {
     const fake = fakes[platform];
     const tally = tallies[platform];
     for (const request of fake.requests.splice(0)) tally.request(request);
@@ -204,15 +226,21 @@ function compact(): void {
   }
 }
 
+// Elasticsearch and OpenSearch keep their documents (to answer a resent
+// `create` with 409): counted from them.
+function countDocuments(platform: ChaosPlatform): void {
+  if (platform !== "elasticsearch" && platform !== "opensearch") return;
+  const tally = tallies![platform];
+  tally.counts.fill(0);
+  tally.unknown = 0;
+  for (const document of fakes![platform].documents) {
+    tally.stored(document.id);
+  }
+}
+
 function receipt(platform: ChaosPlatform): DestinationReceipt {
   const tally = tallies![platform];
-  if (platform === "elasticsearch") {
-    tally.counts.fill(0);
-    tally.unknown = 0;
-    for (const document of fakes!.elasticsearch.documents) {
-      tally.stored(document.id);
-    }
-  }
+  countDocuments(platform);
   const missing: number[] = [];
   const duplicated: number[] = [];
   let stored = 0;
@@ -241,13 +269,7 @@ function receipt(platform: ChaosPlatform): DestinationReceipt {
 
 function check(platform: ChaosPlatform, indexes: Uint32Array): DeliveryCheck {
   const tally = tallies![platform];
-  if (platform === "elasticsearch") {
-    tally.counts.fill(0);
-    tally.unknown = 0;
-    for (const document of fakes!.elasticsearch.documents) {
-      tally.stored(document.id);
-    }
-  }
+  countDocuments(platform);
   let missing = 0;
   let duplicates = 0;
   const missingSample: number[] = [];
@@ -289,6 +311,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
         splunk: receipt("splunk"),
         elasticsearch: receipt("elasticsearch"),
         datadog: receipt("datadog"),
+        opensearch: receipt("opensearch"),
       };
     case "check":
       compact();
@@ -296,6 +319,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
         splunk: check("splunk", command.indexes),
         elasticsearch: check("elasticsearch", command.indexes),
         datadog: check("datadog", command.indexes),
+        opensearch: check("opensearch", command.indexes),
       };
     case "close":
       if (compactor !== undefined) clearInterval(compactor);
@@ -305,6 +329,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
           fakes.splunk.close(),
           fakes.elasticsearch.close(),
           fakes.datadog.close(),
+          fakes.opensearch.close(),
         ]);
       }
       return null;

@@ -34,6 +34,18 @@ const KNOWN_TYPES = new Set([
   "constant_keyword",
 ]);
 
+/**
+ * Field types OpenSearch 2.x knows, of those a template may use here:
+ * `flat_object` in place of `flattened`
+ * (https://docs.opensearch.org/latest/field-types/supported-field-types/index/).
+ */
+const OPENSEARCH_TYPES = new Set([
+  ...[...KNOWN_TYPES].filter((type) =>
+    type !== "flattened" && type !== "constant_keyword"
+  ),
+  "flat_object",
+]);
+
 /** An accepted template, as stored. */
 export interface StoredTemplate {
   /** The template's name. */
@@ -47,11 +59,13 @@ export type TemplateOutcome =
   | { ok: true; template: StoredTemplate }
   | { ok: false; status: number; cause: ErrorCause };
 
-/** Validates a template body as Elasticsearch would. */
+/** Validates a template body as Elasticsearch (or OpenSearch) would. */
 export function checkIndexTemplate(
   name: string,
   text: string,
+  engine: "elasticsearch" | "opensearch" = "elasticsearch",
 ): TemplateOutcome {
+  const known = engine === "opensearch" ? OPENSEARCH_TYPES : KNOWN_TYPES;
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -78,7 +92,7 @@ export function checkIndexTemplate(
   const properties = template?.mappings?.properties ?? {};
   for (const [field, mapping] of Object.entries(properties)) {
     const type = (mapping as { type?: unknown }).type;
-    if (typeof type === "string" && !KNOWN_TYPES.has(type)) {
+    if (typeof type === "string" && !known.has(type)) {
       return invalid(
         "mapper_parsing_exception",
         `No handler for type [${type}] declared on field [${field}]`,

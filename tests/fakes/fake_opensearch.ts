@@ -27,6 +27,10 @@ import {
   type StoredDocument,
 } from "./_elasticsearch_store.ts";
 import {
+  checkIndexTemplate,
+  type StoredTemplate,
+} from "./_elasticsearch_templates.ts";
+import {
   emptyResponse,
   FakeReceiver,
   jsonResponse,
@@ -49,6 +53,7 @@ export interface FakeOpenSearchOptions {
 }
 
 const BULK_PATH = /^\/(?:([^/]+)\/)?_bulk$/;
+const TEMPLATE_PATH = /^\/_index_template\/([^/]+)$/;
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const SIGNATURE_MISMATCH =
   "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
@@ -63,6 +68,7 @@ const NO_CUSTOM_ID: ItemFaultSelector = ({ id }) =>
 export class FakeOpenSearch extends FakeReceiver {
   readonly #options: FakeOpenSearchOptions;
   readonly #store = new DocumentStore();
+  readonly #templates = new Map<string, StoredTemplate>();
 
   /** Starts the fake; prefer {@linkcode startFakeOpenSearch}. */
   constructor(options: FakeOpenSearchOptions = {}) {
@@ -75,6 +81,11 @@ export class FakeOpenSearch extends FakeReceiver {
     return this.#store.documents;
   }
 
+  /** Index templates installed with `PUT /_index_template/{name}`, by name. */
+  get templates(): ReadonlyMap<string, StoredTemplate> {
+    return this.#templates;
+  }
+
   /** OpenSearch's answer: auth, routing, content type, framing, then items. */
   protected async handle(
     request: RecordedRequest,
@@ -83,6 +94,17 @@ export class FakeOpenSearch extends FakeReceiver {
     const denied = await this.#authenticate(request);
     if (denied !== undefined) return denied;
     const uri = request.path + request.search;
+    const templateRoute = TEMPLATE_PATH.exec(request.path);
+    if (templateRoute !== null && request.method === "PUT") {
+      const outcome = checkIndexTemplate(
+        decodeURIComponent(templateRoute[1]!),
+        new TextDecoder().decode(request.body),
+        "opensearch",
+      );
+      if (!outcome.ok) return failure(outcome.status, outcome.cause);
+      this.#templates.set(outcome.template.name, outcome.template);
+      return jsonResponse(200, { acknowledged: true });
+    }
     const route = BULK_PATH.exec(request.path);
     if (route === null || request.method !== "POST") {
       const error =

@@ -125,3 +125,22 @@ Deno.test("fake OpenSearch refuses the Elasticsearch compatibility media type an
   });
   assert.equal(right.status, 200);
 });
+
+Deno.test("fake OpenSearch installs an index template with flat_object and refuses flattened", async () => {
+  await using os = startFakeOpenSearch();
+  const put = async (type: string): Promise<number> => {
+    const response = await fetch(`${os.url}/_index_template/t-${type}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        index_patterns: ["audit"],
+        template: { mappings: { properties: { metadata: { type } } } },
+      }),
+    });
+    await response.body?.cancel();
+    return response.status;
+  };
+  assert.equal(await put("flat_object"), 200);
+  assert.equal(await put("flattened"), 400);
+  assert.deepEqual([...os.templates.keys()], ["t-flat_object"]);
+});

@@ -4,6 +4,7 @@ import {
   ServerConfigError,
   type ServerConfigFile,
 } from "../../src/ingest/server_config.ts";
+import { parseSIEMConfig } from "../../src/platforms/siem_config.ts";
 
 function configErrorOf(fn: () => unknown): ServerConfigError {
   try {
@@ -303,4 +304,93 @@ Deno.test("serverConfig() refuses a platform token without a destination to use 
     /SIEM_ELASTICSEARCH_TOKEN, SIEM_ELASTICSEARCH_INDEX or SIEM_ELASTICSEARCH_INDEX_TEMPLATE is set but there is no elasticsearch destination/,
   );
   assert.doesNotMatch(error.message, /key"/);
+});
+
+Deno.test("serverConfig() builds an OpenSearch destination with Basic auth from SIEM_OPENSEARCH_*", () => {
+  const config = serverConfig({
+    SIEM_OPENSEARCH_URL: "https://os.example.com:9200",
+    SIEM_OPENSEARCH_USERNAME: "audit-writer",
+    SIEM_OPENSEARCH_PASSWORD: "os-password",
+    SIEM_OPENSEARCH_INDEX: "logs-audit",
+    // Set for other tools: not read without SIEM_OPENSEARCH_AWS_SERVICE.
+    AWS_REGION: "eu-west-1",
+    AWS_SECRET_ACCESS_KEY: "not-for-us",
+  });
+  assert.deepEqual(config.destinations, [{
+    platform: "opensearch",
+    endpoint: "https://os.example.com:9200",
+    token: "os-password",
+    username: "audit-writer",
+    index: "logs-audit",
+  }]);
+  assert.equal(
+    parseSIEMConfig(config.destinations[0]!).username,
+    "audit-writer",
+  );
+});
+
+Deno.test("serverConfig() signs the OpenSearch destination with SigV4 from SIEM_OPENSEARCH_AWS_SERVICE and the AWS_* variables", () => {
+  const env = {
+    SIEM_OPENSEARCH_URL: "https://abc123.eu-west-1.aoss.amazonaws.com",
+    SIEM_OPENSEARCH_AWS_SERVICE: "aoss",
+    AWS_REGION: "eu-west-1",
+    AWS_ACCESS_KEY_ID: "ASIAIOSFODNN7EXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    AWS_SESSION_TOKEN: "session-token-0123",
+  };
+  const [destination] = serverConfig(env).destinations;
+  assert.deepEqual(destination, {
+    platform: "opensearch",
+    endpoint: "https://abc123.eu-west-1.aoss.amazonaws.com",
+    aws: {
+      region: "eu-west-1",
+      service: "aoss",
+      accessKeyId: "ASIAIOSFODNN7EXAMPLE",
+      secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      sessionToken: "session-token-0123",
+    },
+  });
+  assert.equal(parseSIEMConfig(destination!).aws?.service, "aoss");
+  // The variables complete a JSON destination named "opensearch": the
+  // secrets from the environment, the rest from the JSON.
+  const completed = serverConfig({
+    SIEM_DESTINATIONS: JSON.stringify([{
+      platform: "opensearch",
+      endpoint: "https://search-audit.eu-west-1.es.amazonaws.com",
+      index: "audit",
+      batchSize: 200,
+      aws: {
+        region: "eu-central-1",
+        service: "es",
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+      },
+    }]),
+    SIEM_OPENSEARCH_AWS_SERVICE: "es",
+    AWS_SECRET_ACCESS_KEY: "secret-from-env",
+  }).destinations[0]!;
+  assert.deepEqual(completed.aws, {
+    region: "eu-central-1",
+    service: "es",
+    accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+    secretAccessKey: "secret-from-env",
+  });
+  assert.equal(completed.batchSize, 200);
+  // A missing secret is named by the config's validation, unquoted.
+  const missing = serverConfig({ ...env, AWS_SECRET_ACCESS_KEY: "" })
+    .destinations[0]!;
+  assert.throws(
+    () => parseSIEMConfig(missing),
+    /aws\.secretAccessKey must not be empty/,
+  );
+});
+
+Deno.test("serverConfig() refuses OpenSearch variables without a destination to use them", () => {
+  const error = configErrorOf(() =>
+    serverConfig({ SIEM_OPENSEARCH_PASSWORD: "pw-0123" })
+  );
+  assert.match(
+    error.message,
+    /SIEM_OPENSEARCH_USERNAME, SIEM_OPENSEARCH_PASSWORD, SIEM_OPENSEARCH_INDEX or SIEM_OPENSEARCH_AWS_SERVICE is set but there is no opensearch destination/,
+  );
+  assert.doesNotMatch(error.message, /pw-0123/);
 });

@@ -99,6 +99,20 @@ const FORMS: Record<SIEMPlatform, [string, string][]> = {
       `https://proxy.test/es/harombe-security${BULK}`,
     ],
   ],
+  opensearch: [
+    [
+      "https://search-audit.eu-west-1.es.amazonaws.com",
+      `https://search-audit.eu-west-1.es.amazonaws.com/harombe-security${BULK}`,
+    ],
+    [
+      "https://os.test:9200/_bulk",
+      `https://os.test:9200/harombe-security${BULK}`,
+    ],
+    [
+      "https://os.test:9200/harombe-security/_bulk/",
+      `https://os.test:9200/harombe-security${BULK}`,
+    ],
+  ],
 };
 
 for (const [platform, forms] of Object.entries(FORMS)) {
@@ -127,7 +141,14 @@ Deno.test("parseSIEMConfig() keeps the base URL as the endpoint", () => {
   );
 });
 
-for (const platform of ["splunk", "elasticsearch", "datadog"] as const) {
+for (
+  const platform of [
+    "splunk",
+    "elasticsearch",
+    "datadog",
+    "opensearch",
+  ] as const
+) {
   Deno.test(`${platform}: an empty query or fragment, a query, a fragment or credentials are refused with the base URL to give`, () => {
     for (
       const [endpoint, base] of [

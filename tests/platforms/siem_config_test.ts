@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  configSecrets,
   DATADOG_MAX_REQUEST_BYTES,
   DEFAULT_INDEX,
   DEFAULT_MAX_BATCH_BYTES,
@@ -35,19 +36,26 @@ const splunk = { platform: "splunk", endpoint: "https://splunk.example.com" };
 const elastic = { platform: "elasticsearch", endpoint: "https://es.test" };
 const datadog = { platform: "datadog", endpoint: "https://dd.test" };
 
-Deno.test("SIEMPlatform names the three platforms", () => {
+Deno.test("SIEMPlatform names the four platforms", () => {
   assert.equal(SIEMPlatform.Splunk, "splunk");
   assert.equal(SIEMPlatform.Elasticsearch, "elasticsearch");
   assert.equal(SIEMPlatform.Datadog, "datadog");
+  assert.equal(SIEMPlatform.OpenSearch, "opensearch");
   assert.deepEqual(Object.keys(SIEMPlatform), [
     "Splunk",
     "Elasticsearch",
     "Datadog",
+    "OpenSearch",
   ]);
 });
 
 Deno.test("SIEM_PLATFORMS lists every platform in a fixed order and is frozen", () => {
-  assert.deepEqual([...SIEM_PLATFORMS], ["splunk", "elasticsearch", "datadog"]);
+  assert.deepEqual([...SIEM_PLATFORMS], [
+    "splunk",
+    "elasticsearch",
+    "datadog",
+    "opensearch",
+  ]);
   assert.ok(Object.isFrozen(SIEM_PLATFORMS));
 });
 
@@ -100,6 +108,7 @@ Deno.test("parseSIEMConfig() sets maxBatchBytes per platform from DEFAULT_MAX_BA
     splunk: 1_000_000,
     elasticsearch: 5_000_000,
     datadog: 4_250_000,
+    opensearch: 5_000_000,
   });
   for (const platform of SIEM_PLATFORMS) {
     const config = parseSIEMConfig({ platform, endpoint: "https://x.test" });
@@ -646,5 +655,87 @@ Deno.test("parseSIEMConfig() limits event age for Datadog only, unless configure
     () =>
       parse({ platform: "splunk", endpoint: "https://hec", maxEventAgeMs: 5 }),
     /maxEventAgeMs must be at least 60000/,
+  );
+});
+
+Deno.test("parseSIEMConfig() for OpenSearch: Basic auth (username + token), AWS SigV4, or none; each alone", () => {
+  const os = { platform: "opensearch", endpoint: "https://os.test" };
+  const aws = {
+    region: "eu-west-1",
+    service: "aoss",
+    accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+    secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    sessionToken: "session-token-0123",
+  };
+  assert.equal(parse({ ...os, username: "u", token: "p-0123" }).username, "u");
+  assert.deepEqual(parse({ ...os, aws }).aws, aws);
+  assert.equal(parse(os).token, "");
+  const refused: [Record<string, unknown>, RegExp][] = [
+    [
+      { ...os, username: "u" },
+      /token must be set \(the password\) with username/,
+    ],
+    [
+      { ...os, token: "p-0123" },
+      /username must be set with token \(the password\)/,
+    ],
+    [
+      { ...os, username: "a:b", token: "p-0123" },
+      /username must be .* without a colon/,
+    ],
+    [{ ...os, aws, token: "p-0123" }, /aws signs the requests itself/],
+    [
+      { ...os, aws: { ...aws, service: "s3" } },
+      /aws\.service must be es .* or aoss/,
+    ],
+    [
+      { ...os, aws: { ...aws, region: "Europe" } },
+      /aws\.region must be an AWS region/,
+    ],
+    [
+      { ...os, aws: { ...aws, accessKeyId: "akia" } },
+      /aws\.accessKeyId must be/,
+    ],
+    [{ ...os, aws: { ...aws, extra: 1 } }, /aws/],
+    [
+      { ...os, endpoint: "http://os.test", aws },
+      /endpoint must use https when AWS credentials are set/,
+    ],
+    [
+      { ...elastic, username: "u", token: "p-0123" },
+      /username is for OpenSearch destinations only/,
+    ],
+    [{ ...splunk, aws }, /aws is for OpenSearch destinations only/],
+    [{ ...os, index: "Audit" }, /index must be an OpenSearch index name/],
+  ];
+  for (const [input, message] of refused) {
+    assert.throws(() => parse(input), message, JSON.stringify(input));
+    assert.throws(
+      () => parse(input),
+      (error: Error) =>
+        !error.message.includes(aws.secretAccessKey) &&
+        !error.message.includes(aws.sessionToken),
+    );
+  }
+});
+
+Deno.test("configSecrets() lists the token and the AWS secret access key and session token", () => {
+  assert.deepEqual(configSecrets(parse({ ...splunk, token: "hec-0123" })), [
+    "hec-0123",
+  ]);
+  assert.deepEqual(configSecrets(parse(splunk)), []);
+  assert.deepEqual(
+    configSecrets(parse({
+      platform: "opensearch",
+      endpoint: "https://os.test",
+      aws: {
+        region: "us-gov-west-1",
+        service: "es",
+        accessKeyId: "ASIAIOSFODNN7EXAMPLE",
+        secretAccessKey: "secret-key-0123",
+        sessionToken: "session-0123",
+      },
+    })),
+    ["secret-key-0123", "session-0123"],
   );
 });

@@ -31,11 +31,20 @@ const SIEM_TOKENS: Record<SIEMPlatform, string> = {
   splunk: "hec-SECRET-7d3f9a2b-4c1e-token",
   elasticsearch: "ZXMtU0VDUkVUOnNlY3JldC1hcGkta2V5LTk5",
   datadog: "dd-SECRET-a1b2c3d4e5f60718-key",
+  // The Basic password (username OS_USER).
+  opensearch: "os-SECRET-5e6f7a8b9c0d-password",
 };
+const OS_USER = "audit-writer";
 const INGEST_TOKEN = "ingest-SECRET-0123456789abcdef";
 const NEXT_INGEST_TOKEN = "ingest-SECRET-rotated-fedcba9876";
+// OpenSearch on AWS: the secret access key never goes on the wire, the
+// session token does (x-amz-security-token).
+const AWS_SECRET_KEY = "aws/SECRET+wJalrXUtnFEMI/K7MDENGbPxRfiCY";
+const AWS_SESSION_TOKEN = "aws-SESSION-IQoJb3JpZ2luX2VjEFYaDGV1LXdlc3QtMSJH";
 const SECRETS = [
   ...Object.values(SIEM_TOKENS),
+  AWS_SECRET_KEY,
+  AWS_SESSION_TOKEN,
   INGEST_TOKEN,
   NEXT_INGEST_TOKEN,
 ];
@@ -43,6 +52,7 @@ const PLATFORMS: readonly SIEMPlatform[] = [
   "splunk",
   "elasticsearch",
   "datadog",
+  "opensearch",
 ];
 
 function context(text: string, at: number): string {
@@ -177,6 +187,7 @@ function echoAnswer(
         ...(status === 400 ? { "invalid-event-number": 0 } : {}),
       });
     case "elasticsearch":
+    case "opensearch":
       return json(status, {
         error: {
           root_cause: [{ type: "security_exception", reason: text }],
@@ -201,6 +212,7 @@ function configFor(
     platform,
     endpoint,
     token: SIEM_TOKENS[platform],
+    ...(platform === "opensearch" ? { username: OS_USER } : {}),
     maxRetries: 0,
     retryDelayMs: 10,
     maxRetryDelayMs: 10,
@@ -243,7 +255,9 @@ for (const platform of PLATFORMS) {
         const sent = receiver.requests[0]!;
         assert.ok(
           (sent.authorization ?? sent.ddApiKey ?? "").includes(
-            SIEM_TOKENS[platform],
+            platform === "opensearch"
+              ? btoa(`${OS_USER}:${SIEM_TOKENS[platform]}`)
+              : SIEM_TOKENS[platform],
           ),
           "the receiver did not get the token, so nothing could be echoed",
         );
@@ -349,7 +363,7 @@ for (const platform of PLATFORMS) {
     // requests the cut falls at every position of the credential.
     await using receiver = startEchoReceiver((credential, request, i) => {
       const text = `${"x".repeat(200 + i)} ${credential}`;
-      if (platform === "elasticsearch") {
+      if (platform === "elasticsearch" || platform === "opensearch") {
         const count = request.body.split("\n").filter(Boolean).length / 2;
         return json(200, {
           errors: true,
@@ -432,7 +446,7 @@ Deno.test("a full buffer's dead letters and the dead-letter callback's failure: 
   );
   for (const event of events(3, "overflow")) integrator.exportEvent(event);
   const stats = integrator.getStats();
-  assert.equal(stats.eventsFailed, 6);
+  assert.equal(stats.eventsFailed, 2 * PLATFORMS.length);
   const outputs = await collectOutputs(integrator, logger, [], []);
   assert.match(outputs["logger"]!, /dead-letter callback failed/);
   for (const [where, text] of Object.entries(outputs)) {
@@ -650,4 +664,119 @@ Deno.test("ingest error answers and logs never hold a token, even one sent in th
   }
   assertNoSecret(logger.lines.join("\n"), "logger");
   assertNoSecret(JSON.stringify(integrator.getStats()), "getStats()");
+});
+
+// ---------------------------------------------------------------------------
+// OpenSearch on AWS: two more secrets (the secret access key, the session token)
+
+function awsConfig(
+  endpoint: string,
+  extra: Partial<SIEMConfigInput> = {},
+): SIEMConfigInput {
+  return {
+    ...configFor("opensearch", endpoint),
+    token: "",
+    username: undefined,
+    allowInsecureHttp: true,
+    aws: {
+      region: "eu-west-1",
+      service: "aoss",
+      accessKeyId: "ASIAFAKE0123456789",
+      secretAccessKey: AWS_SECRET_KEY,
+      sessionToken: AWS_SESSION_TOKEN,
+    },
+    ...extra,
+  };
+}
+
+for (const status of [403, 400, 500]) {
+  Deno.test(`opensearch with SigV4 answering ${status} with a body echoing the secret access key and the session token: neither in any output`, async () => {
+    // A debugging proxy that dumps what it knows; each secret in several forms.
+    const echo = [
+      AWS_SECRET_KEY,
+      AWS_SESSION_TOKEN,
+      encodeURIComponent(AWS_SECRET_KEY),
+      AWS_SESSION_TOKEN.replaceAll("-", "\\u002d"),
+      btoa(AWS_SECRET_KEY),
+    ].join(" ");
+    await using receiver = startEchoReceiver(() =>
+      json(status, {
+        error: {
+          type: "security_exception",
+          reason: `denied: key ${echo}`,
+        },
+        status,
+      })
+    );
+    const logger = new MemoryLogger();
+    const letters: DeadLetter[] = [];
+    const integrator = new SIEMIntegrator([awsConfig(receiver.url)], {
+      autoFlush: false,
+      logger,
+      onDeadLetter: (letter) => void letters.push(letter),
+    });
+    const results = await integrator.exportEvents(events(2, "aws"));
+    assert.match(
+      receiver.requests[0]?.authorization ?? "",
+      /^AWS4-HMAC-SHA256 Credential=ASIAFAKE0123456789\//,
+    );
+    const outputs = await collectOutputs(integrator, logger, letters, results);
+    for (const [where, text] of Object.entries(outputs)) {
+      assertNoSecret(text, where);
+      assertNoTokenPiece(text, AWS_SECRET_KEY, where);
+      assertNoTokenPiece(text, AWS_SESSION_TOKEN, where);
+    }
+    assert.match(
+      `${outputs["ExportResult"]}\n${outputs["logger"]}`,
+      /\[redacted\]/,
+    );
+  });
+}
+
+Deno.test("opensearch with SigV4: timeouts, network errors and config errors never quote an AWS secret", async () => {
+  const logger = new MemoryLogger();
+  const integrator = new SIEMIntegrator([
+    awsConfig("http://127.0.0.1:1"),
+  ], { autoFlush: false, logger });
+  const results = await integrator.exportEvents(events(2, "refused"));
+  assert.match(results[0]?.error ?? "", /network error/);
+  const outputs = await collectOutputs(integrator, logger, [], results);
+  for (const [where, text] of Object.entries(outputs)) {
+    assertNoSecret(text, where);
+  }
+  const bad: Partial<SIEMConfigInput>[] = [
+    { batchSize: 5000 },
+    { endpoint: "http://siem.example.com", allowInsecureHttp: false },
+    { token: "also-a-password" },
+    { platform: "elasticsearch" },
+  ];
+  for (const extra of bad) {
+    const config = awsConfig("https://siem.example.com", extra);
+    for (
+      const attempt of [
+        () => parseSIEMConfig(config),
+        () => createExporter(config),
+        () => new SIEMIntegrator([config]),
+      ]
+    ) {
+      assert.throws(attempt, (error: Error) => {
+        assertNoSecret(errorText(error), JSON.stringify(extra));
+        return error.name === "SIEMConfigError";
+      });
+    }
+  }
+  // A secret that breaks a rule is refused without being quoted.
+  for (
+    const aws of [
+      { secretAccessKey: `${AWS_SECRET_KEY} ` },
+      { sessionToken: `${AWS_SESSION_TOKEN}\n` },
+    ]
+  ) {
+    const config = awsConfig("https://siem.example.com");
+    const broken = { ...config, aws: { ...config.aws!, ...aws } };
+    assert.throws(() => parseSIEMConfig(broken), (error: Error) => {
+      assertNoSecret(errorText(error), Object.keys(aws).join());
+      return error.name === "SIEMConfigError";
+    });
+  }
 });

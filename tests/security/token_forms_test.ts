@@ -30,6 +30,8 @@ const TOKENS: Record<SIEMPlatform, string> = {
   splunk: "hec/SECRET+7d3f9a2b/4c1e=token&x",
   elasticsearch: btoa(`${ES_ID}:${ES_KEY}`),
   datadog: "dd/SECRET+a1b2c3d4/e5f60718=key",
+  // The Basic password: sent as base64 of `audit:password`.
+  opensearch: "os/SECRET+9e8d7c6b/pass=word&y",
 };
 const INGEST_TOKEN = "ingest-SECRET-0123456789abcdef";
 
@@ -114,7 +116,8 @@ function answer(
         ? `{"text":"${text}","code":6,"invalid-event-number":0}`
         : `{"text":"${text}","code":4}`;
       break;
-    case "elasticsearch": {
+    case "elasticsearch":
+    case "opensearch": {
       const count = body.split("\n").filter(Boolean).length / 2;
       json = status === 400
         ? `{"errors":true,"items":[${
@@ -144,6 +147,7 @@ function configFor(platform: SIEMPlatform, endpoint: string): SIEMConfigInput {
     platform,
     endpoint,
     token: TOKENS[platform],
+    ...(platform === "opensearch" ? { username: "audit" } : {}),
     maxRetries: 0,
     retryDelayMs: 10,
     maxRetryDelayMs: 10,
@@ -159,7 +163,14 @@ const EVENT = {
   status: "success",
 } as const;
 
-for (const platform of ["splunk", "elasticsearch", "datadog"] as const) {
+for (
+  const platform of [
+    "splunk",
+    "elasticsearch",
+    "datadog",
+    "opensearch",
+  ] as const
+) {
   const forms = Object.entries(FORMS);
   if (platform === "elasticsearch") {
     forms.push(

@@ -17,6 +17,8 @@ export const TOKENS = {
   splunk: "hec-TOKEN-6f1d0c9e-secret",
   elasticsearch: "ZXMtS0VZLXNlY3JldDpzZWNyZXQ=",
   datadog: "dd-KEY-0a1b2c3d4e5f-secret",
+  // The AWS secret access key of the OpenSearch destinations that sign (SigV4).
+  opensearch: "os-AWS-SECRET/7c2e9b4d+0f1a-secret",
 } as const;
 
 /** The three fakes, closed together. */

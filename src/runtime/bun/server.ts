@@ -78,7 +78,7 @@ export function startBunServer(
   const config = serverConfig(env ?? bun.env);
   if (config.destinations.length === 0) {
     throw new Error(
-      "Cannot start: no SIEM configured (set SIEM_DESTINATIONS or SIEM_SPLUNK_URL, SIEM_ELASTICSEARCH_URL, SIEM_DATADOG_URL)",
+      "Cannot start: no SIEM configured (set SIEM_DESTINATIONS or SIEM_SPLUNK_URL, SIEM_ELASTICSEARCH_URL, SIEM_DATADOG_URL, SIEM_OPENSEARCH_URL)",
     );
   }
   const integrator = new SIEMIntegrator(config.destinations, {

@@ -1,9 +1,10 @@
 // deno-lint-ignore-file no-console
 /**
  * `deno task setup-index`: installs the index template (explicit types for
- * the event's fields, `metadata` as one `flattened` field, a data stream) on
- * every configured Elasticsearch destination, with the same configuration
- * as `deno task start`.
+ * the event's fields, `metadata` as one `flattened` field on Elasticsearch,
+ * `flat_object` on OpenSearch, a data stream) on every configured
+ * Elasticsearch and OpenSearch destination, with the same configuration
+ * (and credentials: API key, Basic auth, AWS SigV4) as `deno task start`.
  *
  * ```sh
  * deno task setup-index [--destination NAME] [--no-data-stream] [--print]
@@ -49,18 +50,20 @@ export async function setupIndexCommand(args: string[]): Promise<number> {
   const all = (await configFromDenoEnv([])).destinations.map((d) =>
     parseSIEMConfig(d)
   );
-  const targets = all.filter((d) =>
-    d.platform === "elasticsearch" && (only === undefined || d.name === only)
+  const searchEngines = all.filter((d) =>
+    d.platform === "elasticsearch" || d.platform === "opensearch"
+  );
+  const targets = searchEngines.filter((d) =>
+    only === undefined || d.name === only
   );
   if (targets.length === 0) {
     console.error(
       only === undefined
-        ? "no Elasticsearch destination configured: set SIEM_ELASTICSEARCH_URL (and _TOKEN, _INDEX) or SIEM_DESTINATIONS, as for deno task start"
-        : `no Elasticsearch destination named ${
+        ? "no Elasticsearch or OpenSearch destination configured: set SIEM_ELASTICSEARCH_URL (and _TOKEN, _INDEX), SIEM_OPENSEARCH_URL (and _USERNAME, _PASSWORD, _INDEX) or SIEM_DESTINATIONS, as for deno task start"
+        : `no Elasticsearch or OpenSearch destination named ${
           JSON.stringify(only)
         }: the configured ones are ${
-          all.filter((d) => d.platform === "elasticsearch").map((d) => d.name)
-            .join(", ") || "none"
+          searchEngines.map((d) => d.name).join(", ") || "none"
         }`,
     );
     return 2;
@@ -69,7 +72,13 @@ export async function setupIndexCommand(args: string[]): Promise<number> {
   for (const config of targets) {
     if (args.includes("--print")) {
       console.log(
-        JSON.stringify(indexTemplate({ index: config.index, dataStream })),
+        JSON.stringify(indexTemplate({
+          index: config.index,
+          dataStream,
+          engine: config.platform === "opensearch"
+            ? "opensearch"
+            : "elasticsearch",
+        })),
       );
       continue;
     }

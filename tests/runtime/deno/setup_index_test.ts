@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { indexTemplate } from "../../../src/platforms/index_template.ts";
 import { startFakeElasticsearch } from "../../fakes/fake_elasticsearch.ts";
+import { startFakeOpenSearch } from "../../fakes/fake_opensearch.ts";
 
 const CLI = new URL(
   "../../../src/runtime/deno/setup_index.ts",
@@ -88,4 +89,67 @@ Deno.test("deno task setup-index exits 1 on a refusal and 2 on a setup error", a
   assert.equal(unknown.code, 2);
   assert.match(unknown.out, /the configured ones are elasticsearch/);
   assert.equal((await cli({}, "--bogus")).code, 2);
+});
+
+Deno.test("deno task setup-index installs the flat_object template on OpenSearch, with Basic auth and with SigV4", async () => {
+  await using basic = startFakeOpenSearch({
+    basic: { username: "admin", password: "os-password-0123" },
+  });
+  const credentials = {
+    accessKeyId: "AKIAFAKE0123456789",
+    secretAccessKey: "fake/secret+key-0123456789",
+  };
+  await using aws = startFakeOpenSearch({
+    sigv4: { credentials, region: "eu-west-1", service: "es" },
+  });
+  const done = await cli({
+    SIEM_OPENSEARCH_URL: basic.url,
+    SIEM_OPENSEARCH_USERNAME: "admin",
+    SIEM_OPENSEARCH_PASSWORD: "os-password-0123",
+    SIEM_OPENSEARCH_INDEX: "audit-os",
+    SIEM_DESTINATIONS: JSON.stringify([{
+      platform: "opensearch",
+      name: "amazon",
+      endpoint: aws.url,
+      index: "audit-aws",
+      allowInsecureHttp: true,
+      aws: { region: "eu-west-1", service: "es", ...credentials },
+    }]),
+  });
+  assert.equal(done.code, 0, done.out);
+  assert.match(
+    done.out,
+    /opensearch: index template harombe-siem-audit-os installed/,
+  );
+  assert.match(
+    done.out,
+    /amazon: index template harombe-siem-audit-aws installed/,
+  );
+  for (
+    const [os, index] of [[basic, "audit-os"], [aws, "audit-aws"]] as const
+  ) {
+    const template = os.templates.get(`harombe-siem-${index}`);
+    assert.deepEqual(
+      template?.body,
+      JSON.parse(
+        JSON.stringify(indexTemplate({ index, engine: "opensearch" })),
+      ),
+    );
+  }
+
+  const wrong = await cli({
+    SIEM_DESTINATIONS: JSON.stringify([{
+      platform: "opensearch",
+      endpoint: aws.url,
+      aws: {
+        region: "eu-west-1",
+        service: "es",
+        ...credentials,
+        secretAccessKey: "wrong/secret+key-0123456789",
+      },
+    }]),
+  });
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.out, /not installed: HTTP 403/);
+  assert.equal(wrong.out.includes("wrong/secret"), false);
 });
