@@ -390,7 +390,7 @@ Deno.test("serverConfig() refuses OpenSearch variables without a destination to 
   );
   assert.match(
     error.message,
-    /SIEM_OPENSEARCH_USERNAME, SIEM_OPENSEARCH_PASSWORD, SIEM_OPENSEARCH_INDEX or SIEM_OPENSEARCH_AWS_SERVICE is set but there is no opensearch destination/,
+    /SIEM_OPENSEARCH_USERNAME, SIEM_OPENSEARCH_PASSWORD, SIEM_OPENSEARCH_INDEX, SIEM_OPENSEARCH_INDEX_TEMPLATE or SIEM_OPENSEARCH_AWS_SERVICE is set but there is no opensearch destination/,
   );
   assert.doesNotMatch(error.message, /pw-0123/);
 });
