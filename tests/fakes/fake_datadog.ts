@@ -26,6 +26,8 @@ export interface FakeDatadogOptions {
 }
 
 const LOGS_PATH = "/api/v2/logs";
+// Served by the API host (api.<site>), not the intake; this fake is both.
+const VALIDATE_PATH = "/api/v1/validate";
 const STRING_ATTRIBUTES = [
   "ddsource",
   "ddtags",
@@ -71,6 +73,9 @@ export class FakeDatadog extends FakeReceiver {
     request: RecordedRequest,
     encodingError: string | null,
   ): Response {
+    if (request.method === "GET" && request.path === VALIDATE_PATH) {
+      return validateKey(request.headers.get("dd-api-key") === this.#apiKey);
+    }
     if (request.method !== "POST" || request.path !== LOGS_PATH) {
       return errors(404);
     }
@@ -143,6 +148,17 @@ function errors(status: number, detail?: string): Response {
   };
   if (detail !== undefined) error.detail = detail;
   return jsonResponse(status, { errors: [error] });
+}
+
+/**
+ * `GET /api/v1/validate`: 200 `{"valid":true}`, or 403 with `errors` as a
+ * list of strings for a key that is missing or not valid on this site
+ * (https://docs.datadoghq.com/api/latest/authentication/validate-api-key/).
+ */
+function validateKey(valid: boolean): Response {
+  return valid
+    ? jsonResponse(200, { valid: true })
+    : jsonResponse(403, { errors: ["Forbidden"] });
 }
 
 function isJsonContentType(header: string | null): boolean {

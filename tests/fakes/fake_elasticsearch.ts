@@ -47,6 +47,11 @@ export interface FakeElasticsearchOptions {
    * (see `_elasticsearch_mapping.ts`). Default true.
    */
   dynamicMapping?: boolean;
+  /**
+   * With `apiKey`: the indexes the key may write to (`create_doc`), as
+   * `_has_privileges` reports them. Default: every index.
+   */
+  writableIndexes?: readonly string[];
 }
 
 const BULK_PATH = /^\/(?:([^/]+)\/)?_bulk$/;
@@ -78,6 +83,7 @@ const FAULT_CAUSES: Record<number, ErrorCause> = {
 export class FakeElasticsearch extends FakeReceiver {
   readonly #apiKey: string | undefined;
   readonly #maxContentLength: number;
+  readonly #writable: ReadonlySet<string> | undefined;
   readonly #store = new DocumentStore();
   readonly #templates = new Map<string, StoredTemplate>();
   readonly #mappings = new Map<string, DynamicMapping>();
@@ -91,6 +97,9 @@ export class FakeElasticsearch extends FakeReceiver {
     this.#apiKey = options.apiKey;
     this.#maxContentLength = options.maxContentLength ?? 104_857_600;
     this.#dynamicMapping = options.dynamicMapping ?? true;
+    this.#writable = options.writableIndexes === undefined
+      ? undefined
+      : new Set(options.writableIndexes);
   }
 
   /** The dynamic mapping of an index no template matches, as grown so far. */
@@ -134,6 +143,20 @@ export class FakeElasticsearch extends FakeReceiver {
     const denied = this.#authenticate(request, uri);
     if (denied !== undefined) return denied;
     if (method === "GET" && path === "/") return clusterInfo();
+    // Without an API key the fake is a cluster with security disabled: the
+    // security handlers are not registered, so these paths fall through to
+    // "no handler found" (https://github.com/elastic/elasticsearch/pull/54043).
+    if (this.#apiKey !== undefined) {
+      if (method === "GET" && path === "/_security/_authenticate") {
+        return reply(200, AUTHENTICATED);
+      }
+      if (
+        (method === "GET" || method === "POST") &&
+        path === "/_security/user/_has_privileges"
+      ) {
+        return this.#hasPrivileges(new TextDecoder().decode(request.body));
+      }
+    }
     const templateRoute = TEMPLATE_PATH.exec(path);
     if (templateRoute !== null && method === "PUT") {
       const outcome = checkIndexTemplate(
@@ -241,6 +264,46 @@ export class FakeElasticsearch extends FakeReceiver {
     return mapping;
   }
 
+  /**
+   * `_has_privileges` for the key's own index privileges: each index asked
+   * maps each privilege to whether the key has it, and `has_all_requested`
+   * says whether all are held
+   * (https://elastic.co/guide/en/elasticsearch/reference/7.6/security-api-has-privileges.html).
+   * The key holds every privilege on `writableIndexes` (or on every index).
+   */
+  #hasPrivileges(body: string): Response {
+    let asked: unknown;
+    try {
+      asked = JSON.parse(body);
+    } catch {
+      const reason = "Failed to parse the request body";
+      return failure(400, { type: "x_content_parse_exception", reason });
+    }
+    const entries = (asked as { index?: unknown }).index;
+    const index: Record<string, Record<string, boolean>> = {};
+    let all = true;
+    for (const entry of Array.isArray(entries) ? entries : []) {
+      const { names = [], privileges = [] } = entry as {
+        names?: string[];
+        privileges?: string[];
+      };
+      for (const name of names) {
+        for (const privilege of privileges) {
+          const held = this.#writable === undefined || this.#writable.has(name);
+          (index[name] ??= {})[privilege] = held;
+          all &&= held;
+        }
+      }
+    }
+    return reply(200, {
+      username: AUTHENTICATED.username,
+      has_all_requested: all,
+      cluster: {},
+      index,
+      application: {},
+    });
+  }
+
   #authenticate(request: RecordedRequest, uri: string): Response | undefined {
     if (this.#apiKey === undefined) return undefined;
     const header = request.headers.get("authorization") ?? "";
@@ -264,6 +327,23 @@ export function startFakeElasticsearch(
 ): FakeElasticsearch {
   return new FakeElasticsearch(options);
 }
+
+/**
+ * `_security/_authenticate` for an API key, as Elasticsearch 8 answers it
+ * (https://www.elastic.co/guide/en/elasticsearch/reference/8.19/security-api-authenticate.html).
+ */
+const AUTHENTICATED = {
+  username: "fake-user",
+  roles: [],
+  full_name: null,
+  email: null,
+  metadata: {},
+  enabled: true,
+  authentication_realm: { name: "_es_api_key", type: "_es_api_key" },
+  lookup_realm: { name: "_es_api_key", type: "_es_api_key" },
+  authentication_type: "api_key",
+  api_key: { id: "fake-key-id", name: "harombe-siem" },
+};
 
 function withProduct(response: Response): Response {
   response.headers.set("x-elastic-product", "Elasticsearch");

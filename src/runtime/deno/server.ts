@@ -6,7 +6,10 @@
  * @module
  */
 import { SIEMIntegrator } from "../../delivery/integrator.ts";
-import type { StopReport } from "../../delivery/export_result.ts";
+import { consoleLogger } from "../../delivery/console_logger.ts";
+import type { Logger, StopReport } from "../../delivery/export_result.ts";
+import { diagnosingLogger } from "../../doctor/diagnosing_logger.ts";
+import { parseSIEMConfig } from "../../platforms/siem_config.ts";
 import { createIngestApp } from "../../ingest/app.ts";
 import {
   type ServerConfig,
@@ -64,7 +67,14 @@ export async function startServer(
 ): Promise<IngestServer> {
   const log = options.log ?? console.log;
   await checkWritableDirs(config);
-  const sinks = await chooseSink(config);
+  // The first failed delivery of each destination prints the doctor's
+  // diagnosis (what works, what to fix) beside the delivery log.
+  const logger = diagnosingLogger(
+    config.destinations.map((d) => parseSIEMConfig(d)),
+    consoleLogger,
+    log,
+  );
+  const sinks = await chooseSink(config, logger);
   const app = createIngestApp({
     sink: sinks.sink,
     tokens: config.tokens,
@@ -120,6 +130,7 @@ export async function startServer(
   const shutdown = (): Promise<StopReport | undefined> =>
     stopping ??= (async () => {
       await server.shutdown();
+      await logger.idle();
       if (spool) {
         const report = await spool.stop();
         kv?.close();
@@ -158,7 +169,10 @@ interface Sinks {
 }
 
 // No SIEM: the local file. SIEMs: the durable KV spool, or memory if asked.
-async function chooseSink(config: ServerConfig): Promise<Sinks> {
+async function chooseSink(
+  config: ServerConfig,
+  logger: Logger,
+): Promise<Sinks> {
   if (config.destinations.length === 0) {
     const fileSink = new NdjsonFileSink(config.dataDir);
     return { sink: fileSink, fileSink };
@@ -166,6 +180,7 @@ async function chooseSink(config: ServerConfig): Promise<Sinks> {
   if (config.spool === "memory") {
     const integrator = new SIEMIntegrator(config.destinations, {
       stopTimeoutMs: config.stopTimeoutMs,
+      logger,
     });
     return { sink: integratorSink(integrator), integrator };
   }
@@ -173,6 +188,7 @@ async function chooseSink(config: ServerConfig): Promise<Sinks> {
   const kv = await Deno.openKv(kvPath);
   const spool = new KvSpool(kv, config.destinations, {
     stopTimeoutMs: config.stopTimeoutMs,
+    logger,
     maxSpooledEvents: config.maxSpooledEvents,
     leaseMs: config.spoolLeaseMs,
     pollMs: config.spoolLeaseMs === undefined

@@ -13,6 +13,7 @@ const ENTRIES = [
   "src/runtime/deno/main.ts",
   "src/runtime/deno/dead_letters.ts",
   "src/runtime/deno/setup_index.ts",
+  "src/runtime/deno/doctor.ts",
   "src/runtime/deno/audit_db/main.ts",
 ];
 

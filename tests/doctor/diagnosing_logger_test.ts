@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { diagnosingLogger } from "../../src/doctor/diagnosing_logger.ts";
+import { parseSIEMConfig } from "../../src/platforms/siem_config.ts";
+import { startFakeSplunk } from "../fakes/fake_splunk.ts";
+
+Deno.test("diagnosingLogger: a destination's first failed delivery prints its diagnosis once", async () => {
+  await using hec = startFakeSplunk({ token: "right" });
+  const config = parseSIEMConfig({
+    platform: "splunk",
+    endpoint: hec.url,
+    token: "wrong",
+  });
+  const inner: string[] = [];
+  const printed: string[] = [];
+  const logger = diagnosingLogger(
+    [config],
+    {
+      warn: (message) => inner.push(`warn ${message}`),
+      error: (message) => inner.push(`error ${message}`),
+    },
+    (text) => printed.push(text),
+  );
+  logger.warn("split stopped: too many requests", { destination: "splunk" });
+  await logger.idle();
+  assert.deepEqual(printed, []);
+  logger.error("destination setup error", { destination: "splunk" });
+  logger.warn("destination backing off", { destination: "splunk" });
+  logger.error("destination setup error", { destination: "unknown" });
+  await logger.idle();
+  assert.deepEqual(inner, [
+    "warn split stopped: too many requests",
+    "error destination setup error",
+    "warn destination backing off",
+    "error destination setup error",
+  ]);
+  assert.equal(printed.length, 1);
+  assert.match(
+    printed[0]!,
+    /^doctor: splunk failed a delivery; what the doctor finds:\nsplunk \(splunk, /,
+  );
+  assert.match(
+    printed[0]!,
+    /FAIL authentication {2}HEC does not know this token/,
+  );
+  // The doctor's own requests: health and the empty POST, nothing indexed.
+  assert.equal(hec.requests.length, 2);
+});
