@@ -12,6 +12,7 @@ import {
 } from "../platforms/siem_config.ts";
 import { checkDatadog } from "./datadog.ts";
 import { checkElasticsearch } from "./elasticsearch.ts";
+import { checkOpenSearch } from "./opensearch.ts";
 import type { ProbeContext } from "./probe.ts";
 import {
   type CheckDestinationOptions,
@@ -34,6 +35,7 @@ const DOCTORS: Record<SIEMPlatform, PlatformDoctor> = {
   splunk: checkSplunk,
   elasticsearch: checkElasticsearch,
   datadog: checkDatadog,
+  opensearch: checkOpenSearch,
 };
 
 /**

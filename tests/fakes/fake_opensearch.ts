@@ -94,6 +94,14 @@ export class FakeOpenSearch extends FakeReceiver {
     const denied = await this.#authenticate(request);
     if (denied !== undefined) return denied;
     const uri = request.path + request.search;
+    if (request.method === "GET" && request.path === "/") {
+      return jsonResponse(200, {
+        name: "fake-node",
+        cluster_name: "fake-cluster",
+        version: { distribution: "opensearch", number: "2.19.0" },
+        tagline: "The OpenSearch Project: https://opensearch.org/",
+      });
+    }
     const templateRoute = TEMPLATE_PATH.exec(request.path);
     if (templateRoute !== null && request.method === "PUT") {
       const outcome = checkIndexTemplate(

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { checkDestination } from "../../src/doctor/check_destination.ts";
+import type { DestinationDiagnosis } from "../../src/doctor/report.ts";
+import { startFakeOpenSearch } from "../fakes/fake_opensearch.ts";
+import { startFakeProxy } from "../fakes/fake_proxy.ts";
+
+const CREDENTIALS = {
+  accessKeyId: "AKIAFAKEDOCTOR0123",
+  secretAccessKey: "doctor-secret-0123456789abcdef",
+};
+
+function statuses(diagnosis: DestinationDiagnosis): string[] {
+  return diagnosis.checks.map((check) => `${check.step}:${check.status}`);
+}
+
+Deno.test("doctor: OpenSearch with the right Basic password can deliver; the write is checked only on request", async () => {
+  await using os = startFakeOpenSearch({
+    basic: { username: "siem", password: "pw-0123456789" },
+  });
+  const config = {
+    platform: "opensearch" as const,
+    endpoint: os.url,
+    username: "siem",
+    token: "pw-0123456789",
+    index: "audit",
+  };
+  const diagnosis = await checkDestination(config);
+  assert.deepEqual(statuses(diagnosis), [
+    "connection:ok",
+    "platform:ok",
+    "authentication:ok",
+    "permission:skipped",
+  ]);
+  assert.equal(diagnosis.canDeliver, true);
+  assert.match(diagnosis.checks[1]!.message, /OpenSearch 2\.19\.0 answers/);
+  assert.equal(os.documents.length, 0, "nothing written without the flag");
+
+  const sent = await checkDestination(config, { sendTestEvent: true });
+  assert.equal(sent.checks.at(-1)?.step, "test_event");
+  assert.equal(sent.checks.at(-1)?.status, "ok");
+  assert.equal(os.documents.length, 1);
+});
+
+Deno.test("doctor: a wrong OpenSearch password is named", async () => {
+  await using os = startFakeOpenSearch({
+    basic: { username: "siem", password: "pw-0123456789" },
+  });
+  const diagnosis = await checkDestination({
+    platform: "opensearch",
+    endpoint: os.url,
+    username: "siem",
+    token: "wrong-0123456789",
+  });
+  assert.equal(diagnosis.canDeliver, false);
+  const last = diagnosis.checks.at(-1)!;
+  assert.equal(last.step, "authentication");
+  assert.match(last.message, /OpenSearch refuses user "siem" \(HTTP 401\)/);
+  assert.equal(JSON.stringify(diagnosis).includes("wrong-0123456789"), false);
+});
+
+Deno.test("doctor: Amazon OpenSearch checks the SigV4 signature, and names a wrong secret", async () => {
+  await using os = startFakeOpenSearch({
+    sigv4: { credentials: CREDENTIALS, region: "eu-west-1", service: "es" },
+  });
+  const config = {
+    platform: "opensearch" as const,
+    endpoint: os.url,
+    aws: { region: "eu-west-1", service: "es" as const, ...CREDENTIALS },
+  };
+  const good = await checkDestination(config);
+  assert.equal(good.canDeliver, true, JSON.stringify(good));
+  assert.match(
+    good.checks[2]!.message,
+    /SigV4 signature \(service es, region eu-west-1\)/,
+  );
+
+  const bad = await checkDestination({
+    ...config,
+    aws: { ...config.aws, secretAccessKey: "not-the-secret-0123456789" },
+  });
+  assert.equal(bad.canDeliver, false);
+  assert.match(
+    bad.checks.at(-1)!.message,
+    /Amazon OpenSearch refuses the SigV4 signature \(HTTP 403, "The request signature we calculated/,
+  );
+  assert.equal(
+    JSON.stringify(bad).includes("not-the-secret-0123456789"),
+    false,
+  );
+});
+
+Deno.test("doctor: a proxy page is not taken for OpenSearch", async () => {
+  await using proxy = startFakeProxy();
+  const diagnosis = await checkDestination({
+    platform: "opensearch",
+    endpoint: proxy.url,
+  });
+  assert.equal(diagnosis.canDeliver, false);
+  assert.equal(diagnosis.checks.at(-1)?.step, "platform");
+});
