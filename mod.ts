@@ -98,6 +98,7 @@ export type {
   DestinationState,
   DestinationStats,
   IntegratorStats,
+  RecentDeadLetter,
 } from "./src/delivery/stats.ts";
 export {
   type EnqueueReceipt,
