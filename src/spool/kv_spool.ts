@@ -104,6 +104,15 @@ export interface StoredDeadLetter {
   events: SIEMEvent[];
 }
 
+/** What {@linkcode KvSpool.stop} did. */
+export interface SpoolStopReport extends StopReport {
+  /**
+   * How many events each destination's outbox still stores after the stop
+   * (delivered by the next start, or by another instance): by name.
+   */
+  stored: Record<string, number>;
+}
+
 /** An outbox group about to be stored, and its stored bytes. */
 interface GroupToStore {
   group: StoredGroup;
@@ -450,32 +459,128 @@ export class KvSpool implements IngestSink {
   }
 
   /**
-   * Stops: no more accepts, delivers what is loaded until the deadline,
-   * writes the settlements, and gives the leases up so another instance can
-   * take over at once. Undelivered events stay in the store.
+   * Stops: no more accepts; goes on delivering the stored backlog (loading
+   * more as batches are delivered) until it is empty, a destination fails,
+   * or the deadline passes; then delivers what is loaded until the
+   * deadline, writes the settlements, and gives the leases up so another
+   * instance can take over at once. Undelivered events stay in the store.
    *
    * @param options The deadline.
-   * @returns The final flushes and what they left undelivered (still stored).
+   * @returns The final flushes, what they left in memory undelivered, and
+   * how many events each destination's outbox still stores (for the next
+   * start).
    */
-  async stop(options: { timeoutMs?: number } = {}): Promise<StopReport> {
+  async stop(options: { timeoutMs?: number } = {}): Promise<SpoolStopReport> {
+    const timeoutMs = options.timeoutMs ?? this.#stopTimeoutMs;
+    const deadlineAt = this.#clock.now() + timeoutMs;
+    const wasRunning = this.#running && !this.#stopped;
     this.#stopped = true;
+    if (wasRunning) await this.#drainStored(deadlineAt);
     this.#running = false;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     for (const lane of this.#lanes.values()) this.#cancelRefill(lane);
+    const left = Math.max(0, deadlineAt - this.#clock.now());
     const reports: DestinationReport[] = await Promise.all(
-      [...this.#lanes.values()].map((lane) =>
-        lane.destination.close(options.timeoutMs ?? this.#stopTimeoutMs)
-      ),
+      [...this.#lanes.values()].map((lane) => lane.destination.close(left)),
     );
     await this.#writes;
-    await Promise.all(
-      [...this.#lanes.values()].map((lane) => lane.lease?.release()),
-    );
+    const lanes = [...this.#lanes.values()];
+    const stored: Record<string, number> = {};
+    try {
+      await this.#refreshCounts(lanes);
+      for (const lane of lanes) stored[lane.name] = lane.spooled;
+    } catch (error) {
+      this.#logger.error("spool could not count what stays stored", {
+        error: String(error),
+      });
+    }
+    await Promise.all(lanes.map((lane) => lane.lease?.release()));
     return {
       destinations: reports,
       undeliveredCount: reports.reduce((n, r) => n + r.undelivered.length, 0),
+      stored,
     };
+  }
+
+  // While stopping with healthy SIEMs, the backlog in storage is delivered
+  // (not only what is loaded) until the deadline: the spool keeps running,
+  // so each delivered batch is recorded and more is loaded, and what waits
+  // for a batch to fill or for its flush interval is sent at once. A
+  // destination that fails stops here, and close() gives it the rest of the
+  // deadline, as for what is loaded.
+  async #drainStored(deadlineAt: number): Promise<void> {
+    const deadline = new AbortController();
+    const handle = this.#clock.setTimeout(
+      () => deadline.abort(),
+      Math.max(0, deadlineAt - this.#clock.now()),
+    );
+    const signals = { sleep: deadline.signal, request: deadline.signal };
+    // Real time, not the injected clock: this only lets the delivery
+    // already under way go on.
+    const pause = (): Promise<void> =>
+      new Promise((resolve) => {
+        const timer = setTimeout(done, 10);
+        function done(): void {
+          clearTimeout(timer);
+          deadline.signal.removeEventListener("abort", done);
+          resolve();
+        }
+        deadline.signal.addEventListener("abort", done, { once: true });
+      });
+    const ended = new Promise<undefined>((resolve) => {
+      if (deadline.signal.aborted) resolve(undefined);
+      deadline.signal.addEventListener("abort", () => resolve(undefined), {
+        once: true,
+      });
+    });
+    try {
+      // A round under way may be taking the leases.
+      await this.#ticking;
+      await Promise.all(
+        this.#enabledLanes().map(async (lane) => {
+          let idle = 0;
+          while (!deadline.signal.aborted && lane.lease?.held) {
+            const { destination } = lane;
+            await this.#feed(lane);
+            if (destination.buffered === 0) {
+              // Nothing loaded: done once storage holds nothing more for it.
+              // A feed already running may still be loading; a count that
+              // never comes down (groups that cannot load) ends the wait.
+              await this.#writes;
+              await this.#refreshCounts([lane]);
+              if (lane.spooled === 0 || ++idle > 50) return;
+              await pause();
+              continue;
+            }
+            idle = 0;
+            const { state } = destination.stats();
+            if (state === "sending" || state === "retrying") {
+              // Its loop is sending full batches (the spool refills it), or
+              // retrying one: it goes on.
+              await pause();
+              continue;
+            }
+            // The rest waits for a batch to fill or for its flush interval,
+            // or for a backoff to end: send it now. A flush can wait for a
+            // delivery loop that began meanwhile: the deadline ends the wait
+            // (close() then interrupts that loop).
+            const flushed = destination.flush(signals);
+            flushed.catch(() => {});
+            const result = await Promise.race([flushed, ended]);
+            if (result === undefined) return;
+            await this.#writes;
+            if (!result.success) return;
+          }
+        }),
+      );
+    } catch (error) {
+      this.#logger.error("spool could not deliver its backlog while stopping", {
+        error: String(error),
+      });
+    } finally {
+      this.#clock.clearTimeout(handle);
+    }
   }
 
   /**
