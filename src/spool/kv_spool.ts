@@ -119,13 +119,30 @@ interface GroupToStore {
   parts: Uint8Array[];
 }
 
+/** What one batch settled of one loaded group. */
+interface BatchPart {
+  /** Its events that left the destination. */
+  count: number;
+  /** Those dead-lettered, by reason. */
+  dead: Map<string, { status: number | undefined; events: SIEMEvent[] }>;
+}
+
 /** An outbox group loaded into a destination's memory. */
 interface Loaded {
+  id: string;
   keys: KvKey[];
   firstVersionstamp: string;
-  count: number;
   remaining: number;
-  dead: Map<string, { status: number | undefined; events: SIEMEvent[] }>;
+  /**
+   * The positions in the group of its events settled so far (delivered or
+   * dead-lettered), as recorded batch by batch under its progress key.
+   */
+  settled: Set<number>;
+  /**
+   * Set when the lease was lost: the new holder loads the group again, and
+   * progress recorded by two instances could count an event twice.
+   */
+  abandoned?: boolean | undefined;
   /** When the group was accepted: its events keep their age when loaded. */
   at: number;
   /**
@@ -157,6 +174,11 @@ interface Lane {
   settledWhileFeeding: Set<string>;
   /** The last key of the last group loaded: where the next feed reads on. */
   cursor?: KvKey | undefined;
+  /**
+   * Its records of delivered batches, written in order; one chain per
+   * destination, so that a slow store delays no other destination's.
+   */
+  writes: Promise<void>;
 }
 
 /** The most bytes of events committed in one transaction (Deno KV allows 800 KiB). */
@@ -171,11 +193,13 @@ const encoder = new TextEncoder();
  * events that survive a crash. Each destination is delivered by the one
  * instance holding its lease, which loads outbox groups into an in-memory
  * destination (batching across requests, retries, backoff, splitting) and
- * deletes each group once all its events are delivered or dead-lettered.
- * Dead letters are stored with their reason and can be listed and replayed.
+ * records each batch as soon as its answer arrives: a group is deleted once
+ * all its events are delivered or dead-lettered, and until then a progress
+ * record lists those that are. Dead letters are stored with their reason
+ * and can be listed and replayed.
  *
- * Delivery is at least once: a group whose delivery had begun when its
- * instance died is sent again by the next lease holder.
+ * Delivery is at least once: a batch in flight (or not yet recorded) when
+ * its instance died is sent again by the next lease holder.
  *
  * @example
  * ```ts ignore
@@ -202,9 +226,10 @@ export class KvSpool implements IngestSink {
   readonly #instanceId: string | undefined;
   readonly #lanes = new Map<string, Lane>();
   readonly #owner = new WeakMap<SIEMEvent, Loaded>();
+  /** Each loaded event's position in its stored group. */
+  readonly #position = new WeakMap<SIEMEvent, number>();
   readonly #deadReason = new WeakMap<SIEMEvent, string>();
   readonly #deadStatus = new WeakMap<SIEMEvent, number | undefined>();
-  #writes: Promise<void> = Promise.resolve();
   #timer: unknown;
   #ticking: Promise<void> | undefined;
   #again = false;
@@ -256,6 +281,7 @@ export class KvSpool implements IngestSink {
         feedAgain: false,
         waiting: 0,
         settledWhileFeeding: new Set(),
+        writes: Promise.resolve(),
       };
       // The spool bounds what it loads (a few batches) and storage holds the
       // rest: the in-memory byte bound must never dead-letter stored events.
@@ -430,7 +456,7 @@ export class KvSpool implements IngestSink {
     const results = await Promise.all(
       this.#enabledLanes().map((lane) => lane.destination.flush()),
     );
-    await this.#writes;
+    await this.#allWrites();
     return results;
   }
 
@@ -484,7 +510,7 @@ export class KvSpool implements IngestSink {
     const reports: DestinationReport[] = await Promise.all(
       [...this.#lanes.values()].map((lane) => lane.destination.close(left)),
     );
-    await this.#writes;
+    await this.#allWrites();
     const lanes = [...this.#lanes.values()];
     const stored: Record<string, number> = {};
     try {
@@ -547,7 +573,7 @@ export class KvSpool implements IngestSink {
               // Nothing loaded: done once storage holds nothing more for it.
               // A feed already running may still be loading; a count that
               // never comes down (groups that cannot load) ends the wait.
-              await this.#writes;
+              await lane.writes;
               await this.#refreshCounts([lane]);
               if (lane.spooled === 0 || ++idle > 50) return;
               await pause();
@@ -569,7 +595,7 @@ export class KvSpool implements IngestSink {
             flushed.catch(() => {});
             const result = await Promise.race([flushed, ended]);
             if (result === undefined) return;
-            await this.#writes;
+            await lane.writes;
             if (!result.success) return;
           }
         }),
@@ -862,6 +888,7 @@ export class KvSpool implements IngestSink {
   #lose(lane: Lane): void {
     this.#logger.warn("spool lease lost", { destination: lane.name });
     lane.destination.clear();
+    for (const loaded of lane.loaded.values()) loaded.abandoned = true;
     lane.loaded.clear();
     lane.waiting = 0;
     this.#cancelRefill(lane);
@@ -906,19 +933,35 @@ export class KvSpool implements IngestSink {
         lane.loaded.has(group.id) || lane.settledWhileFeeding.has(group.id)
       ) continue;
       const stored = fromParts(group.parts);
+      // Batches of the group already delivered (recorded before a crash or
+      // a lost lease) are not sent again.
+      const progress = await this.#retry(() =>
+        this.#kv.get<number[]>(this.#key("progress", lane.name, group.id))
+      );
+      const settled = new Set(progress.value ?? []);
+      const events: SIEMEvent[] = [];
+      stored.events.forEach((event, index) => {
+        if (settled.has(index)) return;
+        this.#position.set(event, index);
+        events.push(event);
+      });
       const loaded: Loaded = {
+        id: group.id,
         keys: group.keys,
         firstVersionstamp: group.firstVersionstamp,
-        count: stored.events.length,
-        remaining: stored.events.length,
-        dead: new Map(),
+        remaining: events.length,
+        settled,
         at: stored.at,
-        waiting: stored.events,
+        waiting: events,
       };
-      for (const event of stored.events) this.#owner.set(event, loaded);
+      for (const event of events) this.#owner.set(event, loaded);
       lane.loaded.set(group.id, loaded);
-      lane.waiting += stored.events.length;
+      lane.waiting += events.length;
       lane.cursor = group.keys[group.keys.length - 1];
+      // Every event recorded but the group not deleted: delete it now.
+      if (events.length === 0) {
+        this.#record(lane, loaded, { count: 0, dead: new Map() });
+      }
       this.#topUp(lane);
     }
   }
@@ -983,40 +1026,67 @@ export class KvSpool implements IngestSink {
     }
   }
 
-  // Events left a destination: once every event of a group has, the group
-  // is deleted (and its dead letters stored) in one transaction.
+  // Events of one batch left a destination: their delivery (or dead
+  // letters) is recorded at once, one transaction per group they belong to,
+  // so that a crash resends at most the batches in flight. A group whose
+  // events have all settled is deleted; otherwise its progress key lists
+  // the positions settled, which a later load skips.
   #settled(
     lane: Lane,
     events: SIEMEvent[],
     outcome: "delivered" | "dead_lettered",
   ): void {
+    const touched = new Map<Loaded, BatchPart>();
     for (const event of events) {
       const loaded = this.#owner.get(event);
       if (!loaded) continue;
       this.#owner.delete(event);
       loaded.remaining--;
+      const position = this.#position.get(event);
+      if (position !== undefined) loaded.settled.add(position);
+      const part = touched.get(loaded) ?? { count: 0, dead: new Map() };
+      part.count++;
       if (outcome === "dead_lettered") {
         const reason = this.#deadReason.get(event) ?? "dead-lettered";
-        const group = loaded.dead.get(reason) ??
+        const group = part.dead.get(reason) ??
           { status: this.#deadStatus.get(event), events: [] };
         group.events.push(event);
-        loaded.dead.set(reason, group);
+        part.dead.set(reason, group);
       }
-      if (loaded.remaining === 0) this.#commitSettled(lane, loaded);
+      touched.set(loaded, part);
     }
+    for (const [loaded, part] of touched) this.#record(lane, loaded, part);
     this.#refillSoon(lane);
   }
 
-  #commitSettled(lane: Lane, loaded: Loaded): void {
-    const id = String(loaded.keys[0]?.[4]);
-    this.#writes = this.#writes.then(async () => {
+  #record(lane: Lane, loaded: Loaded, part: BatchPart): void {
+    const { id } = loaded;
+    const done = loaded.remaining === 0;
+    // The positions as of this batch: the transactions run in order, and
+    // each one's progress matches the count it takes off.
+    const settled = done ? [] : [...loaded.settled];
+    const progressKey = this.#key("progress", lane.name, id);
+    const forget = (): void => {
+      if (!done) return;
+      if (lane.feeding) lane.settledWhileFeeding.add(id);
+      lane.loaded.delete(id);
+    };
+    lane.writes = lane.writes.then(async () => {
+      if (loaded.abandoned) return;
       const op = this.#kv.atomic().check({
         key: loaded.keys[0]!,
         versionstamp: loaded.firstVersionstamp,
       });
-      for (const key of loaded.keys) op.delete(key);
-      op.sum(this.#key("count", lane.name), U64 - BigInt(loaded.count));
-      for (const [reason, group] of loaded.dead) {
+      if (done) {
+        for (const key of loaded.keys) op.delete(key);
+        op.delete(progressKey);
+      } else {
+        op.set(progressKey, settled);
+      }
+      if (part.count > 0) {
+        op.sum(this.#key("count", lane.name), U64 - BigInt(part.count));
+      }
+      for (const [reason, group] of part.dead) {
         const stored: StoredGroup = {
           at: this.#clock.now(),
           events: group.events,
@@ -1026,11 +1096,11 @@ export class KvSpool implements IngestSink {
         this.#writeGroup(op, "dead", lane.name, stored, toParts(stored));
       }
       const { ok } = await this.#retry(() => op.commit());
-      if (lane.feeding) lane.settledWhileFeeding.add(id);
-      lane.loaded.delete(id);
+      forget();
       if (ok) {
-        lane.spooled = Math.max(0, lane.spooled - loaded.count);
+        lane.spooled = Math.max(0, lane.spooled - part.count);
       }
+      if (!done) return;
       // Keep the destination fed while a backlog lasts, not once per poll.
       const { batchSize } = lane.destination.config;
       if (
@@ -1039,8 +1109,7 @@ export class KvSpool implements IngestSink {
         lane.destination.buffered < batchSize * 2
       ) void this.#feed(lane);
     }).catch((error) => {
-      if (lane.feeding) lane.settledWhileFeeding.add(id);
-      lane.loaded.delete(id);
+      forget();
       this.#logger.error("spool could not record delivered events", {
         destination: lane.name,
         error: String(error),
@@ -1063,6 +1132,11 @@ export class KvSpool implements IngestSink {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+  }
+
+  // Every destination's records still being written.
+  async #allWrites(): Promise<void> {
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.writes));
   }
 
   #enabledLanes(): Lane[] {
