@@ -121,8 +121,8 @@ interface GroupToStore {
 
 /** What one batch settled of one loaded group. */
 interface BatchPart {
-  /** Its events that left the destination. */
-  count: number;
+  /** The positions in the group of its events that left the destination. */
+  positions: number[];
   /** Those dead-lettered, by reason. */
   dead: Map<string, { status: number | undefined; events: SIEMEvent[] }>;
 }
@@ -138,11 +138,18 @@ interface Loaded {
    * dead-lettered), as recorded batch by batch under its progress key.
    */
   settled: Set<number>;
+  /** How many events the stored group has. */
+  total: number;
   /**
-   * Set when the lease was lost: the new holder loads the group again, and
-   * progress recorded by two instances could count an event twice.
+   * The stored progress as last read or written by this instance: the
+   * positions and the versionstamp that must still be current (null:
+   * none stored).
    */
-  abandoned?: boolean | undefined;
+  recorded: {
+    positions: Set<number>;
+    /** Undefined when not known (the store did not say): read first. */
+    versionstamp: string | null | undefined;
+  };
   /** When the group was accepted: its events keep their age when loaded. */
   at: number;
   /**
@@ -174,6 +181,8 @@ interface Lane {
   settledWhileFeeding: Set<string>;
   /** The last key of the last group loaded: where the next feed reads on. */
   cursor?: KvKey | undefined;
+  /** The feed under way, if any. */
+  feedRun?: Promise<void> | undefined;
   /**
    * Its records of delivered batches, written in order; one chain per
    * destination, so that a slow store delays no other destination's.
@@ -235,6 +244,8 @@ export class KvSpool implements IngestSink {
   #again = false;
   #running = false;
   #stopped = false;
+  /** Stopping, and delivering the backlog: leases are renewed, none taken. */
+  #draining = false;
   #accepted = 0;
   #groupSeq = 0;
   #id: string | undefined;
@@ -318,6 +329,7 @@ export class KvSpool implements IngestSink {
     if (this.#running) return;
     this.#running = true;
     this.#stopped = false;
+    this.#draining = false;
     for (const lane of this.#lanes.values()) lane.destination.reopen();
     void this.#tick();
   }
@@ -453,6 +465,7 @@ export class KvSpool implements IngestSink {
   /** Sends now what this instance has loaded, and loads more first. */
   async flush(): Promise<unknown> {
     await this.#tick();
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.feedRun));
     const results = await Promise.all(
       this.#enabledLanes().map((lane) => lane.destination.flush()),
     );
@@ -506,6 +519,10 @@ export class KvSpool implements IngestSink {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     for (const lane of this.#lanes.values()) this.#cancelRefill(lane);
+    // A round or a feed under way reads the store: the caller may close it
+    // once stop() resolves.
+    await this.#ticking?.catch(() => {});
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.feedRun));
     const left = Math.max(0, deadlineAt - this.#clock.now());
     const reports: DestinationReport[] = await Promise.all(
       [...this.#lanes.values()].map((lane) => lane.destination.close(left)),
@@ -521,7 +538,17 @@ export class KvSpool implements IngestSink {
         error: String(error),
       });
     }
-    await Promise.all(lanes.map((lane) => lane.lease?.release()));
+    // A lease not given up only delays another instance's takeover.
+    await Promise.all(
+      lanes.map((lane) =>
+        lane.lease?.release().catch((error) =>
+          this.#logger.warn("spool could not give its lease up", {
+            destination: lane.name,
+            error: String(error),
+          })
+        )
+      ),
+    );
     return {
       destinations: reports,
       undeliveredCount: reports.reduce((n, r) => n + r.undelivered.length, 0),
@@ -561,8 +588,9 @@ export class KvSpool implements IngestSink {
       });
     });
     try {
-      // A round under way may be taking the leases.
+      // A round under way may be taking the leases; later rounds only renew.
       await this.#ticking;
+      this.#draining = true;
       await Promise.all(
         this.#enabledLanes().map(async (lane) => {
           let idle = 0;
@@ -855,8 +883,11 @@ export class KvSpool implements IngestSink {
     try {
       const lanes = this.#enabledLanes();
       await this.#refreshCounts(lanes);
+      // Every lease is renewed before any feed, and a round does not wait
+      // for its feeds: loading many groups from a busy store must not
+      // delay the next renewal past the lease.
       for (const lane of lanes) {
-        if (await this.#holdLease(lane)) await this.#feed(lane);
+        if (await this.#holdLease(lane)) void this.#feed(lane);
       }
     } catch (error) {
       this.#logger.error("spool round failed", { error: String(error) });
@@ -871,6 +902,9 @@ export class KvSpool implements IngestSink {
   }
 
   async #holdLease(lane: Lane): Promise<boolean> {
+    // Stopping: renew what is held (the backlog is being delivered), take
+    // nothing new.
+    if (this.#draining && !lane.lease?.held) return false;
     lane.lease ??= new Lease(
       this.#kv,
       this.#key("lease", lane.name),
@@ -888,7 +922,6 @@ export class KvSpool implements IngestSink {
   #lose(lane: Lane): void {
     this.#logger.warn("spool lease lost", { destination: lane.name });
     lane.destination.clear();
-    for (const loaded of lane.loaded.values()) loaded.abandoned = true;
     lane.loaded.clear();
     lane.waiting = 0;
     this.#cancelRefill(lane);
@@ -898,22 +931,32 @@ export class KvSpool implements IngestSink {
   // Loads outbox groups until the destination holds a few batches, never
   // more than its buffer takes: an event its overflow policy refused would
   // be dead-lettered although it is stored (and its group never settled).
-  async #feed(lane: Lane): Promise<void> {
-    if (!lane.destination.config.enabled) return;
+  #feed(lane: Lane): Promise<void> {
+    if (!lane.destination.config.enabled) return Promise.resolve();
     if (lane.feeding) {
       lane.feedAgain = true;
-      return;
+      return Promise.resolve();
     }
     lane.feeding = true;
     lane.settledWhileFeeding.clear();
-    try {
-      do {
-        lane.feedAgain = false;
-        await this.#feedOnce(lane);
-      } while (lane.feedAgain && lane.lease?.held);
-    } finally {
-      lane.feeding = false;
-    }
+    // Kept, so that stop() waits for it before the store may close.
+    const run = (async () => {
+      try {
+        do {
+          lane.feedAgain = false;
+          await this.#feedOnce(lane);
+        } while (lane.feedAgain && lane.lease?.held);
+      } finally {
+        lane.feeding = false;
+      }
+    })();
+    lane.feedRun = run.catch((error) => {
+      this.#logger.error("spool could not load events", {
+        destination: lane.name,
+        error: String(error),
+      });
+    });
+    return lane.feedRun;
   }
 
   async #feedOnce(lane: Lane): Promise<void> {
@@ -951,6 +994,11 @@ export class KvSpool implements IngestSink {
         firstVersionstamp: group.firstVersionstamp,
         remaining: events.length,
         settled,
+        total: stored.events.length,
+        recorded: {
+          positions: new Set(settled),
+          versionstamp: progress.versionstamp,
+        },
         at: stored.at,
         waiting: events,
       };
@@ -960,7 +1008,7 @@ export class KvSpool implements IngestSink {
       lane.cursor = group.keys[group.keys.length - 1];
       // Every event recorded but the group not deleted: delete it now.
       if (events.length === 0) {
-        this.#record(lane, loaded, { count: 0, dead: new Map() });
+        this.#record(lane, loaded, { positions: [], dead: new Map() });
       }
       this.#topUp(lane);
     }
@@ -1043,9 +1091,11 @@ export class KvSpool implements IngestSink {
       this.#owner.delete(event);
       loaded.remaining--;
       const position = this.#position.get(event);
-      if (position !== undefined) loaded.settled.add(position);
-      const part = touched.get(loaded) ?? { count: 0, dead: new Map() };
-      part.count++;
+      if (position === undefined) continue;
+      loaded.settled.add(position);
+      const part: BatchPart = touched.get(loaded) ??
+        { positions: [], dead: new Map() };
+      part.positions.push(position);
       if (outcome === "dead_lettered") {
         const reason = this.#deadReason.get(event) ?? "dead-lettered";
         const group = part.dead.get(reason) ??
@@ -1061,46 +1111,84 @@ export class KvSpool implements IngestSink {
 
   #record(lane: Lane, loaded: Loaded, part: BatchPart): void {
     const { id } = loaded;
-    const done = loaded.remaining === 0;
-    // The positions as of this batch: the transactions run in order, and
-    // each one's progress matches the count it takes off.
-    const settled = done ? [] : [...loaded.settled];
     const progressKey = this.#key("progress", lane.name, id);
+    let gone = loaded.remaining === 0;
     const forget = (): void => {
-      if (!done) return;
+      if (!gone) return;
       if (lane.feeding) lane.settledWhileFeeding.add(id);
       lane.loaded.delete(id);
     };
     lane.writes = lane.writes.then(async () => {
-      if (loaded.abandoned) return;
-      const op = this.#kv.atomic().check({
-        key: loaded.keys[0]!,
-        versionstamp: loaded.firstVersionstamp,
-      });
-      if (done) {
-        for (const key of loaded.keys) op.delete(key);
-        op.delete(progressKey);
-      } else {
-        op.set(progressKey, settled);
+      // The stored progress is merged, not overwritten, under a check of its
+      // versionstamp: an instance that lost its lease may record a batch it
+      // delivered while the new holder records others of the same group,
+      // and no event may be counted off twice.
+      // First from what this instance last read or wrote (no read in the
+      // normal case), then from the store when the check says it moved.
+      for (let attempt = 0;; attempt++) {
+        if (attempt > 0 || loaded.recorded.versionstamp === undefined) {
+          const progress = await this.#retry(() =>
+            this.#kv.get<number[]>(progressKey)
+          );
+          loaded.recorded = {
+            positions: new Set(progress.value ?? []),
+            versionstamp: progress.versionstamp,
+          };
+        }
+        const before = loaded.recorded.positions;
+        const stamp = loaded.recorded.versionstamp ?? null;
+        const fresh = part.positions.filter((p) => !before.has(p));
+        const all = new Set([...before, ...fresh]);
+        const done = all.size >= loaded.total;
+        const op = this.#kv.atomic()
+          .check({
+            key: loaded.keys[0]!,
+            versionstamp: loaded.firstVersionstamp,
+          })
+          .check({ key: progressKey, versionstamp: stamp });
+        if (done) {
+          for (const key of loaded.keys) op.delete(key);
+          op.delete(progressKey);
+        } else {
+          op.set(progressKey, [...all]);
+        }
+        if (fresh.length > 0) {
+          op.sum(this.#key("count", lane.name), U64 - BigInt(fresh.length));
+        }
+        const isFresh = new Set(fresh);
+        for (const [reason, group] of part.dead) {
+          const events = group.events.filter((event) =>
+            isFresh.has(this.#position.get(event) ?? -1)
+          );
+          if (events.length === 0) continue;
+          const stored: StoredGroup = {
+            at: this.#clock.now(),
+            events,
+            reason,
+            status: group.status,
+          };
+          this.#writeGroup(op, "dead", lane.name, stored, toParts(stored));
+        }
+        const result = await this.#retry(() => op.commit());
+        if (result.ok) {
+          loaded.recorded = {
+            positions: all,
+            versionstamp: done ? null : result.versionstamp,
+          };
+          lane.spooled = Math.max(0, lane.spooled - fresh.length);
+          if (done) gone = true;
+          break;
+        }
+        // The group is gone (settled by another instance), or its progress
+        // moved: read it again.
+        const first = await this.#retry(() => this.#kv.get(loaded.keys[0]!));
+        if (first.versionstamp !== loaded.firstVersionstamp || attempt >= 20) {
+          gone = true;
+          break;
+        }
       }
-      if (part.count > 0) {
-        op.sum(this.#key("count", lane.name), U64 - BigInt(part.count));
-      }
-      for (const [reason, group] of part.dead) {
-        const stored: StoredGroup = {
-          at: this.#clock.now(),
-          events: group.events,
-          reason,
-          status: group.status,
-        };
-        this.#writeGroup(op, "dead", lane.name, stored, toParts(stored));
-      }
-      const { ok } = await this.#retry(() => op.commit());
       forget();
-      if (ok) {
-        lane.spooled = Math.max(0, lane.spooled - part.count);
-      }
-      if (!done) return;
+      if (!gone) return;
       // Keep the destination fed while a backlog lasts, not once per poll.
       const { batchSize } = lane.destination.config;
       if (
@@ -1109,6 +1197,7 @@ export class KvSpool implements IngestSink {
         lane.destination.buffered < batchSize * 2
       ) void this.#feed(lane);
     }).catch((error) => {
+      gone = true;
       forget();
       this.#logger.error("spool could not record delivered events", {
         destination: lane.name,
