@@ -102,6 +102,7 @@ export type {
   DestinationState,
   DestinationStats,
   IntegratorStats,
+  RecentDeadLetter,
 } from "./src/delivery/stats.ts";
 export {
   type EnqueueReceipt,

@@ -31,7 +31,13 @@ import {
   type DeliveryCounters,
   type DestinationStats,
   emptyCounters,
+  type RecentDeadLetter,
 } from "./stats.ts";
+
+/** Dead-lettered groups the statistics keep. */
+const RECENT_DEAD_LETTERS = 100;
+/** Event ids a dead-letter log line names (the callback has them all). */
+const LOGGED_EVENT_IDS = 5;
 
 /** What a destination needs from its integrator. */
 export interface DestinationContext {
@@ -111,6 +117,7 @@ export class Destination {
   #writer: BodyWriter | undefined;
   #letters: DeadLetterOutbox | undefined;
   #setupError: string | undefined;
+  #recentDeadLetters: RecentDeadLetter[] = [];
 
   /**
    * Creates the destination. No timer starts until events arrive.
@@ -427,6 +434,9 @@ export class Destination {
         : new Date(this.#lastErrorAt).toISOString(),
       retryAt: backingOff ? new Date(this.#retryAt).toISOString() : undefined,
       setupError: this.#setupError,
+      recentDeadLetters: this.#recentDeadLetters.length === 0
+        ? undefined
+        : [...this.#recentDeadLetters],
     };
   }
 
@@ -946,14 +956,32 @@ export class Destination {
       events,
       at: new Date(this.#context.clock.now()).toISOString(),
     };
+    this.#recentDeadLetters.push({
+      at: letter.at,
+      events: events.length,
+      reason: letter.reason,
+      status,
+    });
+    if (this.#recentDeadLetters.length > RECENT_DEAD_LETTERS) {
+      this.#recentDeadLetters.shift();
+    }
     const { onDeadLetter, logger } = this.#context;
-    if (!onDeadLetter) {
-      logger.error("events dead-lettered (no onDeadLetter callback set)", {
+    // One line per group, so that giving events up is never silent; without
+    // a callback the line is all that is left of them, so it names them all.
+    logger.error(
+      onDeadLetter
+        ? "events dead-lettered"
+        : "events dead-lettered (no onDeadLetter callback set)",
+      {
         destination: this.name,
+        count: events.length,
         reason: letter.reason,
-        eventIds: events.map((event) => event.event_id),
-      });
-    } else {
+        status,
+        eventIds: (onDeadLetter ? events.slice(0, LOGGED_EVENT_IDS) : events)
+          .map((event) => event.event_id),
+      },
+    );
+    if (onDeadLetter) {
       // A callback that fails does not lose the letter: it is kept, offered
       // again with backoff, and reported by stop() if never taken.
       this.#letters ??= new DeadLetterOutbox({

@@ -62,6 +62,12 @@ export interface DestinationStats extends DeliveryCounters {
    * cleared by the next delivery. `/health` fails while it is set.
    */
   setupError?: string | undefined;
+  /**
+   * The latest dead-lettered groups (at most 100), newest last: when, how
+   * many events, and why (never a credential). `/health` shows a
+   * destination `degraded` for a while after one.
+   */
+  recentDeadLetters?: RecentDeadLetter[] | undefined;
   /** For a destination fed by a durable spool: its lease and stored dead letters. */
   spool?: {
     /** Whether this instance holds the destination's lease (and so delivers it). */
@@ -69,6 +75,18 @@ export interface DestinationStats extends DeliveryCounters {
     /** Dead-lettered events stored for this destination. */
     deadLettersStored: number;
   } | undefined;
+}
+
+/** A group of events dead-lettered together, as the statistics show it. */
+export interface RecentDeadLetter {
+  /** When, as UTC ISO 8601. */
+  at: string;
+  /** How many events. */
+  events: number;
+  /** Why (the platform's reason where it gave one; never a credential). */
+  reason: string;
+  /** The HTTP status that refused them, if any. */
+  status?: number | undefined;
 }
 
 /** The statistics of an integrator: totals and each destination's. */

@@ -12,7 +12,7 @@ import type { Logger } from "../delivery/export_result.ts";
 import type { SIEMIntegrator } from "../delivery/integrator.ts";
 import { BuffersFullError } from "../delivery/internal.ts";
 import { bearerToken, digestAll, matchesAnyToken } from "./bearer_token.ts";
-import { healthReport } from "./health.ts";
+import { DEAD_LETTER_WINDOW_MS, healthReport } from "./health.ts";
 import { type EventProblem, IngestError } from "./ingest_error.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { bodyFormat, parseEvents } from "./parse_events.ts";
@@ -68,6 +68,13 @@ export interface IngestAppOptions {
    * @default {3}
    */
   failingAfter?: number | undefined;
+  /**
+   * How long `/health` shows a destination `degraded` after events were
+   * dead-lettered, in ms.
+   *
+   * @default {900000}
+   */
+  deadLetterWindowMs?: number | undefined;
   /** Where unexpected errors are written; default: the console. */
   logger?: Logger | undefined;
 }
@@ -187,6 +194,11 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
     5,
   );
   const failingAfter = positive("failingAfter", options.failingAfter, 3);
+  const deadLetterWindowMs = positive(
+    "deadLetterWindowMs",
+    options.deadLetterWindowMs,
+    DEAD_LETTER_WINDOW_MS,
+  );
   const protectStats = options.protectStats ?? true;
   const logger = options.logger ?? consoleLogger;
 
@@ -262,7 +274,10 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   });
 
   app.get("/health", (c) => {
-    const report = healthReport(sink.getStats(), sink.capacity(), failingAfter);
+    const report = healthReport(sink.getStats(), sink.capacity(), {
+      failingAfter,
+      deadLetterWindowMs,
+    });
     return c.json(report, report.status === "failing" ? 503 : 200);
   });
 

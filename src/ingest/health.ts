@@ -3,7 +3,11 @@
  *
  * @module
  */
-import type { DestinationStats, IntegratorStats } from "../delivery/stats.ts";
+import type {
+  DestinationStats,
+  IntegratorStats,
+  RecentDeadLetter,
+} from "../delivery/stats.ts";
 
 /** How one destination is doing. */
 export type DestinationHealth =
@@ -27,9 +31,37 @@ export interface HealthReport {
       consecutiveFailures: number;
       /** Events given up: stored dead letters for a spool, else dead-lettered since start. */
       deadLettered: number;
+      /**
+       * Dead letters within the last `deadLetterWindowMs`: how many events,
+       * when the last were given up and the status that refused them (the
+       * reason is in `/stats`: a platform's reason may quote event fields,
+       * and this route may be public). Absent when there were none.
+       */
+      recentDeadLetters?: {
+        events: number;
+        lastAt: string;
+        lastStatus?: number | undefined;
+      } | undefined;
     }
   >;
 }
+
+/** Options of {@linkcode healthReport}. */
+export interface HealthOptions {
+  /** Failed delivery attempts in a row that make a destination failing; default 3. */
+  failingAfter?: number | undefined;
+  /**
+   * How long after a dead letter a destination shows `degraded`, in ms.
+   *
+   * @default {900000}
+   */
+  deadLetterWindowMs?: number | undefined;
+  /** The current time in epoch ms; default `Date.now()`. */
+  now?: number | undefined;
+}
+
+/** How long `/health` shows a destination degraded after a dead letter: 15 minutes. */
+export const DEAD_LETTER_WINDOW_MS = 15 * 60_000;
 
 /**
  * A destination's health: `failing` while its answers show a setup error
@@ -59,7 +91,10 @@ export function destinationHealth(
 
 /**
  * The health report: `failing` (answered with 503) when no enabled
- * destination can deliver or no event can be accepted.
+ * destination can deliver or no event can be accepted; `degraded` when
+ * some cannot, or when events were dead-lettered within the last
+ * `deadLetterWindowMs` (15 minutes by default), so that giving events up
+ * shows.
  *
  * @example
  * ```ts
@@ -76,36 +111,64 @@ export function destinationHealth(
  *
  * @param stats The forwarder's statistics.
  * @param capacity How many more events can be accepted now.
- * @param failingAfter Failed attempts in a row that make a destination failing.
+ * @param options Failed attempts in a row that make a destination failing
+ * (a number, for short), or the health options.
  * @returns The report.
  */
 export function healthReport(
   stats: IntegratorStats,
   capacity: number,
-  failingAfter = 3,
+  options: number | HealthOptions = {},
 ): HealthReport {
+  const {
+    failingAfter = 3,
+    deadLetterWindowMs = DEAD_LETTER_WINDOW_MS,
+    now = Date.now(),
+  } = typeof options === "number" ? { failingAfter: options } : options;
   const destinations: HealthReport["destinations"] = {};
   let enabled = 0;
   let delivering = 0;
   let failing = 0;
+  let deadLettering = 0;
   for (const [name, destination] of Object.entries(stats.perPlatform)) {
     const status = destinationHealth(destination, failingAfter);
+    const recent = recentDeadLetters(destination, now - deadLetterWindowMs);
     destinations[name] = {
       status,
       buffered: destination.buffered,
       consecutiveFailures: destination.consecutiveFailures,
       deadLettered: destination.spool?.deadLettersStored ??
         destination.eventsFailed,
+      ...(recent ? { recentDeadLetters: recent } : {}),
     };
     if (status === "disabled") continue;
     enabled++;
     if (status === "delivering") delivering++;
     if (status === "failing") failing++;
+    if (recent) deadLettering++;
   }
   const status = enabled === 0 || failing === enabled || capacity === 0
     ? "failing"
-    : delivering === enabled
+    : delivering === enabled && deadLettering === 0
     ? "ok"
     : "degraded";
   return { status, capacity, destinations };
+}
+
+// The dead letters of a destination since `since` (epoch ms), summed.
+function recentDeadLetters(
+  stats: DestinationStats,
+  since: number,
+):
+  | NonNullable<HealthReport["destinations"][string]["recentDeadLetters"]>
+  | undefined {
+  let events = 0;
+  let last: RecentDeadLetter | undefined;
+  for (const letter of stats.recentDeadLetters ?? []) {
+    if (Date.parse(letter.at) < since) continue;
+    events += letter.events;
+    last = letter;
+  }
+  if (!last) return undefined;
+  return { events, lastAt: last.at, lastStatus: last.status };
 }

@@ -21,8 +21,10 @@ export {
   type IngestErrorCode,
 } from "./ingest_error.ts";
 export {
+  DEAD_LETTER_WINDOW_MS,
   type DestinationHealth,
   destinationHealth,
+  type HealthOptions,
   type HealthReport,
   healthReport,
 } from "./health.ts";

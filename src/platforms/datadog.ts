@@ -284,12 +284,15 @@ function describeErrors(body: string): string | undefined {
   try {
     const errors = JSON.parse(body)?.errors;
     if (Array.isArray(errors)) {
+      // Blank entries are left out: "HTTP 400: ; ;" says nothing.
       return excerpt(
         errors.map((e) =>
           typeof e === "string"
-            ? e
-            : [e?.title, e?.detail].filter(Boolean).join(": ")
-        ).join("; "),
+            ? e.trim()
+            : [e?.title, e?.detail].filter((part) =>
+              typeof part === "string" && part.trim() !== ""
+            ).join(": ")
+        ).filter(Boolean).join("; "),
       ) || "(no error given)";
     }
   } catch {

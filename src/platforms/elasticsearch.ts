@@ -215,7 +215,9 @@ function classifyItems(body: string, batchSize: number): ResponseVerdict {
     return {
       kind: "retry",
       status: 200,
-      reason: `unexpected bulk answer (HTTP 200): ${excerpt(body, 200)}`,
+      reason: `unexpected bulk answer (HTTP 200): ${
+        excerpt(body, 200) || "(empty body)"
+      }`,
     };
   }
   const retry: EventFailure[] = [];

@@ -154,8 +154,10 @@ export class SplunkExporter extends Exporter {
       : undefined;
     const code = answer?.code;
     if (status === 200 && code === 0) return { kind: "delivered" };
+    // HEC's text may be missing or blank: the reason still says so, never
+    // "HEC code 9:  (HTTP 503)".
     const reason = answer
-      ? `HEC code ${code}: ${answer.text} (HTTP ${status})`
+      ? `HEC code ${code}: ${answer.text || "(no text given)"} (HTTP ${status})`
       : `HTTP ${status}: ${excerpt(body) || "(empty body)"}`;
     if (status === 413) return { kind: "split", reason, status };
     const retryAfterMs = requestedDelayMs(headers, nowMs);

@@ -48,8 +48,12 @@ export interface KvAtomicLike {
   delete(key: KvKey): this;
   /** Adds to an unsigned 64-bit counter (wrapping, so adding 2^64 - n subtracts n). */
   sum(key: KvKey, n: bigint): this;
-  /** Applies the transaction; `ok` is false when a check failed. */
-  commit(): Promise<{ ok: boolean }>;
+  /**
+   * Applies the transaction; `ok` is false when a check failed. On success,
+   * `versionstamp` (where the store gives it, as Deno KV does) is that of
+   * every key the transaction wrote.
+   */
+  commit(): Promise<{ ok: boolean; versionstamp?: string | undefined }>;
 }
 
 /** A key-value store with ordered listing and transactions, such as `Deno.Kv`. */

@@ -105,19 +105,52 @@ export interface StoredDeadLetter {
   events: SIEMEvent[];
 }
 
+/** What {@linkcode KvSpool.stop} did. */
+export interface SpoolStopReport extends StopReport {
+  /**
+   * How many events each destination's outbox still stores after the stop
+   * (delivered by the next start, or by another instance): by name.
+   */
+  stored: Record<string, number>;
+}
+
 /** An outbox group about to be stored, and its stored bytes. */
 interface GroupToStore {
   group: StoredGroup;
   parts: Uint8Array[];
 }
 
+/** What one batch settled of one loaded group. */
+interface BatchPart {
+  /** The positions in the group of its events that left the destination. */
+  positions: number[];
+  /** Those dead-lettered, by reason. */
+  dead: Map<string, { status: number | undefined; events: SIEMEvent[] }>;
+}
+
 /** An outbox group loaded into a destination's memory. */
 interface Loaded {
+  id: string;
   keys: KvKey[];
   firstVersionstamp: string;
-  count: number;
   remaining: number;
-  dead: Map<string, { status: number | undefined; events: SIEMEvent[] }>;
+  /**
+   * The positions in the group of its events settled so far (delivered or
+   * dead-lettered), as recorded batch by batch under its progress key.
+   */
+  settled: Set<number>;
+  /** How many events the stored group has. */
+  total: number;
+  /**
+   * The stored progress as last read or written by this instance: the
+   * positions and the versionstamp that must still be current (null:
+   * none stored).
+   */
+  recorded: {
+    positions: Set<number>;
+    /** Undefined when not known (the store did not say): read first. */
+    versionstamp: string | null | undefined;
+  };
   /** When the group was accepted: its events keep their age when loaded. */
   at: number;
   /**
@@ -149,6 +182,13 @@ interface Lane {
   settledWhileFeeding: Set<string>;
   /** The last key of the last group loaded: where the next feed reads on. */
   cursor?: KvKey | undefined;
+  /** The feed under way, if any. */
+  feedRun?: Promise<void> | undefined;
+  /**
+   * Its records of delivered batches, written in order; one chain per
+   * destination, so that a slow store delays no other destination's.
+   */
+  writes: Promise<void>;
 }
 
 /** The most bytes of events committed in one transaction (Deno KV allows 800 KiB). */
@@ -163,11 +203,13 @@ const encoder = new TextEncoder();
  * events that survive a crash. Each destination is delivered by the one
  * instance holding its lease, which loads outbox groups into an in-memory
  * destination (batching across requests, retries, backoff, splitting) and
- * deletes each group once all its events are delivered or dead-lettered.
- * Dead letters are stored with their reason and can be listed and replayed.
+ * records each batch as soon as its answer arrives: a group is deleted once
+ * all its events are delivered or dead-lettered, and until then a progress
+ * record lists those that are. Dead letters are stored with their reason
+ * and can be listed and replayed.
  *
- * Delivery is at least once: a group whose delivery had begun when its
- * instance died is sent again by the next lease holder.
+ * Delivery is at least once: a batch in flight (or not yet recorded) when
+ * its instance died is sent again by the next lease holder.
  *
  * @example
  * ```ts ignore
@@ -194,14 +236,17 @@ export class KvSpool implements IngestSink {
   readonly #instanceId: string | undefined;
   readonly #lanes = new Map<string, Lane>();
   readonly #owner = new WeakMap<SIEMEvent, Loaded>();
+  /** Each loaded event's position in its stored group. */
+  readonly #position = new WeakMap<SIEMEvent, number>();
   readonly #deadReason = new WeakMap<SIEMEvent, string>();
   readonly #deadStatus = new WeakMap<SIEMEvent, number | undefined>();
-  #writes: Promise<void> = Promise.resolve();
   #timer: unknown;
   #ticking: Promise<void> | undefined;
   #again = false;
   #running = false;
   #stopped = false;
+  /** Stopping, and delivering the backlog: leases are renewed, none taken. */
+  #draining = false;
   #accepted = 0;
   #groupSeq = 0;
   #id: string | undefined;
@@ -248,6 +293,7 @@ export class KvSpool implements IngestSink {
         feedAgain: false,
         waiting: 0,
         settledWhileFeeding: new Set(),
+        writes: Promise.resolve(),
       };
       // The spool bounds what it loads (a few batches) and storage holds the
       // rest: the in-memory byte bound must never dead-letter stored events.
@@ -284,6 +330,7 @@ export class KvSpool implements IngestSink {
     if (this.#running) return;
     this.#running = true;
     this.#stopped = false;
+    this.#draining = false;
     for (const lane of this.#lanes.values()) lane.destination.reopen();
     void this.#tick();
   }
@@ -427,10 +474,11 @@ export class KvSpool implements IngestSink {
   /** Sends now what this instance has loaded, and loads more first. */
   async flush(): Promise<unknown> {
     await this.#tick();
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.feedRun));
     const results = await Promise.all(
       this.#enabledLanes().map((lane) => lane.destination.flush()),
     );
-    await this.#writes;
+    await this.#allWrites();
     return results;
   }
 
@@ -459,32 +507,143 @@ export class KvSpool implements IngestSink {
   }
 
   /**
-   * Stops: no more accepts, delivers what is loaded until the deadline,
-   * writes the settlements, and gives the leases up so another instance can
-   * take over at once. Undelivered events stay in the store.
+   * Stops: no more accepts; goes on delivering the stored backlog (loading
+   * more as batches are delivered) until it is empty, a destination fails,
+   * or the deadline passes; then delivers what is loaded until the
+   * deadline, writes the settlements, and gives the leases up so another
+   * instance can take over at once. Undelivered events stay in the store.
    *
    * @param options The deadline.
-   * @returns The final flushes and what they left undelivered (still stored).
+   * @returns The final flushes, what they left in memory undelivered, and
+   * how many events each destination's outbox still stores (for the next
+   * start).
    */
-  async stop(options: { timeoutMs?: number } = {}): Promise<StopReport> {
+  async stop(options: { timeoutMs?: number } = {}): Promise<SpoolStopReport> {
+    const timeoutMs = options.timeoutMs ?? this.#stopTimeoutMs;
+    const deadlineAt = this.#clock.now() + timeoutMs;
+    const wasRunning = this.#running && !this.#stopped;
     this.#stopped = true;
+    if (wasRunning) await this.#drainStored(deadlineAt);
     this.#running = false;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     for (const lane of this.#lanes.values()) this.#cancelRefill(lane);
+    // A round or a feed under way reads the store: the caller may close it
+    // once stop() resolves.
+    await this.#ticking?.catch(() => {});
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.feedRun));
+    const left = Math.max(0, deadlineAt - this.#clock.now());
     const reports: DestinationReport[] = await Promise.all(
-      [...this.#lanes.values()].map((lane) =>
-        lane.destination.close(options.timeoutMs ?? this.#stopTimeoutMs)
-      ),
+      [...this.#lanes.values()].map((lane) => lane.destination.close(left)),
     );
-    await this.#writes;
+    await this.#allWrites();
+    const lanes = [...this.#lanes.values()];
+    const stored: Record<string, number> = {};
+    try {
+      await this.#refreshCounts(lanes);
+      for (const lane of lanes) stored[lane.name] = lane.spooled;
+    } catch (error) {
+      this.#logger.error("spool could not count what stays stored", {
+        error: String(error),
+      });
+    }
+    // A lease not given up only delays another instance's takeover.
     await Promise.all(
-      [...this.#lanes.values()].map((lane) => lane.lease?.release()),
+      lanes.map((lane) =>
+        lane.lease?.release().catch((error) =>
+          this.#logger.warn("spool could not give its lease up", {
+            destination: lane.name,
+            error: String(error),
+          })
+        )
+      ),
     );
     return {
       destinations: reports,
       undeliveredCount: reports.reduce((n, r) => n + r.undelivered.length, 0),
+      stored,
     };
+  }
+
+  // While stopping with healthy SIEMs, the backlog in storage is delivered
+  // (not only what is loaded) until the deadline: the spool keeps running,
+  // so each delivered batch is recorded and more is loaded, and what waits
+  // for a batch to fill or for its flush interval is sent at once. A
+  // destination that fails stops here, and close() gives it the rest of the
+  // deadline, as for what is loaded.
+  async #drainStored(deadlineAt: number): Promise<void> {
+    const deadline = new AbortController();
+    const handle = this.#clock.setTimeout(
+      () => deadline.abort(),
+      Math.max(0, deadlineAt - this.#clock.now()),
+    );
+    const signals = { sleep: deadline.signal, request: deadline.signal };
+    // Real time, not the injected clock: this only lets the delivery
+    // already under way go on.
+    const pause = (): Promise<void> =>
+      new Promise((resolve) => {
+        const timer = setTimeout(done, 10);
+        function done(): void {
+          clearTimeout(timer);
+          deadline.signal.removeEventListener("abort", done);
+          resolve();
+        }
+        deadline.signal.addEventListener("abort", done, { once: true });
+      });
+    const ended = new Promise<undefined>((resolve) => {
+      if (deadline.signal.aborted) resolve(undefined);
+      deadline.signal.addEventListener("abort", () => resolve(undefined), {
+        once: true,
+      });
+    });
+    try {
+      // A round under way may be taking the leases; later rounds only renew.
+      await this.#ticking;
+      this.#draining = true;
+      await Promise.all(
+        this.#enabledLanes().map(async (lane) => {
+          let idle = 0;
+          while (!deadline.signal.aborted && lane.lease?.held) {
+            const { destination } = lane;
+            await this.#feed(lane);
+            if (destination.buffered === 0) {
+              // Nothing loaded: done once storage holds nothing more for it.
+              // A feed already running may still be loading; a count that
+              // never comes down (groups that cannot load) ends the wait.
+              await lane.writes;
+              await this.#refreshCounts([lane]);
+              if (lane.spooled === 0 || ++idle > 50) return;
+              await pause();
+              continue;
+            }
+            idle = 0;
+            const { state } = destination.stats();
+            if (state === "sending" || state === "retrying") {
+              // Its loop is sending full batches (the spool refills it), or
+              // retrying one: it goes on.
+              await pause();
+              continue;
+            }
+            // The rest waits for a batch to fill or for its flush interval,
+            // or for a backoff to end: send it now. A flush can wait for a
+            // delivery loop that began meanwhile: the deadline ends the wait
+            // (close() then interrupts that loop).
+            const flushed = destination.flush(signals);
+            flushed.catch(() => {});
+            const result = await Promise.race([flushed, ended]);
+            if (result === undefined) return;
+            await lane.writes;
+            if (!result.success) return;
+          }
+        }),
+      );
+    } catch (error) {
+      this.#logger.error("spool could not deliver its backlog while stopping", {
+        error: String(error),
+      });
+    } finally {
+      this.#clock.clearTimeout(handle);
+    }
   }
 
   /**
@@ -733,8 +892,11 @@ export class KvSpool implements IngestSink {
     try {
       const lanes = this.#enabledLanes();
       await this.#refreshCounts(lanes);
+      // Every lease is renewed before any feed, and a round does not wait
+      // for its feeds: loading many groups from a busy store must not
+      // delay the next renewal past the lease.
       for (const lane of lanes) {
-        if (await this.#holdLease(lane)) await this.#feed(lane);
+        if (await this.#holdLease(lane)) void this.#feed(lane);
       }
     } catch (error) {
       this.#logger.error("spool round failed", { error: String(error) });
@@ -749,6 +911,9 @@ export class KvSpool implements IngestSink {
   }
 
   async #holdLease(lane: Lane): Promise<boolean> {
+    // Stopping: renew what is held (the backlog is being delivered), take
+    // nothing new.
+    if (this.#draining && !lane.lease?.held) return false;
     lane.lease ??= new Lease(
       this.#kv,
       this.#key("lease", lane.name),
@@ -775,22 +940,32 @@ export class KvSpool implements IngestSink {
   // Loads outbox groups until the destination holds a few batches, never
   // more than its buffer takes: an event its overflow policy refused would
   // be dead-lettered although it is stored (and its group never settled).
-  async #feed(lane: Lane): Promise<void> {
-    if (!lane.destination.config.enabled) return;
+  #feed(lane: Lane): Promise<void> {
+    if (!lane.destination.config.enabled) return Promise.resolve();
     if (lane.feeding) {
       lane.feedAgain = true;
-      return;
+      return Promise.resolve();
     }
     lane.feeding = true;
     lane.settledWhileFeeding.clear();
-    try {
-      do {
-        lane.feedAgain = false;
-        await this.#feedOnce(lane);
-      } while (lane.feedAgain && lane.lease?.held);
-    } finally {
-      lane.feeding = false;
-    }
+    // Kept, so that stop() waits for it before the store may close.
+    const run = (async () => {
+      try {
+        do {
+          lane.feedAgain = false;
+          await this.#feedOnce(lane);
+        } while (lane.feedAgain && lane.lease?.held);
+      } finally {
+        lane.feeding = false;
+      }
+    })();
+    lane.feedRun = run.catch((error) => {
+      this.#logger.error("spool could not load events", {
+        destination: lane.name,
+        error: String(error),
+      });
+    });
+    return lane.feedRun;
   }
 
   async #feedOnce(lane: Lane): Promise<void> {
@@ -810,19 +985,40 @@ export class KvSpool implements IngestSink {
         lane.loaded.has(group.id) || lane.settledWhileFeeding.has(group.id)
       ) continue;
       const stored = fromParts(group.parts);
+      // Batches of the group already delivered (recorded before a crash or
+      // a lost lease) are not sent again.
+      const progress = await this.#retry(() =>
+        this.#kv.get<number[]>(this.#key("progress", lane.name, group.id))
+      );
+      const settled = new Set(progress.value ?? []);
+      const events: SIEMEvent[] = [];
+      stored.events.forEach((event, index) => {
+        if (settled.has(index)) return;
+        this.#position.set(event, index);
+        events.push(event);
+      });
       const loaded: Loaded = {
+        id: group.id,
         keys: group.keys,
         firstVersionstamp: group.firstVersionstamp,
-        count: stored.events.length,
-        remaining: stored.events.length,
-        dead: new Map(),
+        remaining: events.length,
+        settled,
+        total: stored.events.length,
+        recorded: {
+          positions: new Set(settled),
+          versionstamp: progress.versionstamp,
+        },
         at: stored.at,
-        waiting: stored.events,
+        waiting: events,
       };
-      for (const event of stored.events) this.#owner.set(event, loaded);
+      for (const event of events) this.#owner.set(event, loaded);
       lane.loaded.set(group.id, loaded);
-      lane.waiting += stored.events.length;
+      lane.waiting += events.length;
       lane.cursor = group.keys[group.keys.length - 1];
+      // Every event recorded but the group not deleted: delete it now.
+      if (events.length === 0) {
+        this.#record(lane, loaded, { positions: [], dead: new Map() });
+      }
       this.#topUp(lane);
     }
   }
@@ -887,54 +1083,121 @@ export class KvSpool implements IngestSink {
     }
   }
 
-  // Events left a destination: once every event of a group has, the group
-  // is deleted (and its dead letters stored) in one transaction.
+  // Events of one batch left a destination: their delivery (or dead
+  // letters) is recorded at once, one transaction per group they belong to,
+  // so that a crash resends at most the batches in flight. A group whose
+  // events have all settled is deleted; otherwise its progress key lists
+  // the positions settled, which a later load skips.
   #settled(
     lane: Lane,
     events: SIEMEvent[],
     outcome: "delivered" | "dead_lettered",
   ): void {
+    const touched = new Map<Loaded, BatchPart>();
     for (const event of events) {
       const loaded = this.#owner.get(event);
       if (!loaded) continue;
       this.#owner.delete(event);
       loaded.remaining--;
+      const position = this.#position.get(event);
+      if (position === undefined) continue;
+      loaded.settled.add(position);
+      const part: BatchPart = touched.get(loaded) ??
+        { positions: [], dead: new Map() };
+      part.positions.push(position);
       if (outcome === "dead_lettered") {
         const reason = this.#deadReason.get(event) ?? "dead-lettered";
-        const group = loaded.dead.get(reason) ??
+        const group = part.dead.get(reason) ??
           { status: this.#deadStatus.get(event), events: [] };
         group.events.push(event);
-        loaded.dead.set(reason, group);
+        part.dead.set(reason, group);
       }
-      if (loaded.remaining === 0) this.#commitSettled(lane, loaded);
+      touched.set(loaded, part);
     }
+    for (const [loaded, part] of touched) this.#record(lane, loaded, part);
     this.#refillSoon(lane);
   }
 
-  #commitSettled(lane: Lane, loaded: Loaded): void {
-    const id = String(loaded.keys[0]?.[4]);
-    this.#writes = this.#writes.then(async () => {
-      const op = this.#kv.atomic().check({
-        key: loaded.keys[0]!,
-        versionstamp: loaded.firstVersionstamp,
-      });
-      for (const key of loaded.keys) op.delete(key);
-      op.sum(this.#key("count", lane.name), U64 - BigInt(loaded.count));
-      for (const [reason, group] of loaded.dead) {
-        const stored: StoredGroup = {
-          at: this.#clock.now(),
-          events: group.events,
-          reason,
-          status: group.status,
-        };
-        this.#writeGroup(op, "dead", lane.name, stored, toParts(stored));
-      }
-      const { ok } = await this.#retry(() => op.commit());
+  #record(lane: Lane, loaded: Loaded, part: BatchPart): void {
+    const { id } = loaded;
+    const progressKey = this.#key("progress", lane.name, id);
+    let gone = loaded.remaining === 0;
+    const forget = (): void => {
+      if (!gone) return;
       if (lane.feeding) lane.settledWhileFeeding.add(id);
       lane.loaded.delete(id);
-      if (ok) {
-        lane.spooled = Math.max(0, lane.spooled - loaded.count);
+    };
+    lane.writes = lane.writes.then(async () => {
+      // The stored progress is merged, not overwritten, under a check of its
+      // versionstamp: an instance that lost its lease may record a batch it
+      // delivered while the new holder records others of the same group,
+      // and no event may be counted off twice.
+      // First from what this instance last read or wrote (no read in the
+      // normal case), then from the store when the check says it moved.
+      for (let attempt = 0;; attempt++) {
+        if (attempt > 0 || loaded.recorded.versionstamp === undefined) {
+          const progress = await this.#retry(() =>
+            this.#kv.get<number[]>(progressKey)
+          );
+          loaded.recorded = {
+            positions: new Set(progress.value ?? []),
+            versionstamp: progress.versionstamp,
+          };
+        }
+        const before = loaded.recorded.positions;
+        const stamp = loaded.recorded.versionstamp ?? null;
+        const fresh = part.positions.filter((p) => !before.has(p));
+        const all = new Set([...before, ...fresh]);
+        const done = all.size >= loaded.total;
+        const op = this.#kv.atomic()
+          .check({
+            key: loaded.keys[0]!,
+            versionstamp: loaded.firstVersionstamp,
+          })
+          .check({ key: progressKey, versionstamp: stamp });
+        if (done) {
+          for (const key of loaded.keys) op.delete(key);
+          op.delete(progressKey);
+        } else {
+          op.set(progressKey, [...all]);
+        }
+        if (fresh.length > 0) {
+          op.sum(this.#key("count", lane.name), U64 - BigInt(fresh.length));
+        }
+        const isFresh = new Set(fresh);
+        for (const [reason, group] of part.dead) {
+          const events = group.events.filter((event) =>
+            isFresh.has(this.#position.get(event) ?? -1)
+          );
+          if (events.length === 0) continue;
+          const stored: StoredGroup = {
+            at: this.#clock.now(),
+            events,
+            reason,
+            status: group.status,
+          };
+          this.#writeGroup(op, "dead", lane.name, stored, toParts(stored));
+        }
+        const result = await this.#retry(() => op.commit());
+        if (result.ok) {
+          loaded.recorded = {
+            positions: all,
+            versionstamp: done ? null : result.versionstamp,
+          };
+          lane.spooled = Math.max(0, lane.spooled - fresh.length);
+          if (done) gone = true;
+          break;
+        }
+        // The group is gone (settled by another instance), or its progress
+        // moved: read it again.
+        const first = await this.#retry(() => this.#kv.get(loaded.keys[0]!));
+        if (first.versionstamp !== loaded.firstVersionstamp || attempt >= 20) {
+          gone = true;
+          break;
+        }
       }
+      forget();
+      if (!gone) return;
       // Keep the destination fed while a backlog lasts, not once per poll.
       const { batchSize } = lane.destination.config;
       if (
@@ -943,8 +1206,8 @@ export class KvSpool implements IngestSink {
         lane.destination.buffered < batchSize * 2
       ) void this.#feed(lane);
     }).catch((error) => {
-      if (lane.feeding) lane.settledWhileFeeding.add(id);
-      lane.loaded.delete(id);
+      gone = true;
+      forget();
       this.#logger.error("spool could not record delivered events", {
         destination: lane.name,
         error: String(error),
@@ -967,6 +1230,11 @@ export class KvSpool implements IngestSink {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+  }
+
+  // Every destination's records still being written.
+  async #allWrites(): Promise<void> {
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.writes));
   }
 
   #enabledLanes(): Lane[] {

@@ -86,12 +86,16 @@ export class Lease {
   async release(): Promise<void> {
     if (!this.held) return;
     this.#expiresAt = undefined;
-    const current = await this.#kv.get<{ owner: string }>(this.#key);
+    const current = await this.#retry(() =>
+      this.#kv.get<{ owner: string }>(this.#key)
+    );
     if (current.value?.owner === this.#owner) {
-      await this.#kv.atomic()
-        .check({ key: this.#key, versionstamp: current.versionstamp })
-        .delete(this.#key)
-        .commit();
+      await this.#retry(() =>
+        this.#kv.atomic()
+          .check({ key: this.#key, versionstamp: current.versionstamp })
+          .delete(this.#key)
+          .commit()
+      );
     }
   }
 

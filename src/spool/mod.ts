@@ -10,6 +10,7 @@ export {
   KvSpool,
   type KvSpoolOptions,
   type SpoolCommitExtras,
+  type SpoolStopReport,
   type StoredDeadLetter,
 } from "./kv_spool.ts";
 export type {

@@ -653,3 +653,64 @@ Deno.test("Destination re-times an aged event to now when agedEvents is send_as_
   assert.equal(integrator.getStats().eventsAged, 1);
   assert.equal(integrator.getStats().eventsFailed, 0);
 });
+
+Deno.test("Destination logs each dead-lettered group (destination, count, reason, first ids, no token) and keeps it in stats", async () => {
+  const token = "es-secret-key-123";
+  // Elasticsearch refuses every document of the batch for one reason, and
+  // echoes the key (as a misconfigured proxy might).
+  const refuseAll: typeof fetch = async (_input, init) => {
+    const lines = new TextDecoder().decode(init?.body as Uint8Array)
+      .split("\n").filter(Boolean).length / 2;
+    const item = {
+      create: {
+        status: 400,
+        error: {
+          type: "mapper_parsing_exception",
+          reason: `failed to parse (key ${token})`,
+        },
+      },
+    };
+    return await Promise.resolve(
+      Response.json({
+        errors: true,
+        items: Array.from({ length: lines }, () => item),
+      }),
+    );
+  };
+  const logger = new MemoryLogger();
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([{
+    platform: "elasticsearch",
+    endpoint: "http://127.0.0.1:9",
+    token,
+    compression: "none",
+  }], {
+    fetch: refuseAll,
+    logger,
+    autoFlush: false,
+    onDeadLetter: sink.onDeadLetter,
+  });
+  const events = realisticEvents(8);
+  for (const event of events) integrator.exportEvent(event);
+  await integrator.flushAll();
+  assert.equal(sink.letters.length, 1);
+  const lines = logger.lines.filter((line) =>
+    line.startsWith("error events dead-lettered")
+  );
+  assert.equal(lines.length, 1, logger.lines.join("\n"));
+  const fields = JSON.parse(lines[0]!.slice(lines[0]!.indexOf("{")));
+  assert.equal(fields.destination, "elasticsearch");
+  assert.equal(fields.count, 8);
+  assert.match(fields.reason, /item HTTP 400: mapper_parsing_exception/);
+  assert.deepEqual(
+    fields.eventIds,
+    events.slice(0, 5).map((event) => event.event_id),
+  );
+  assert.ok(!lines[0]!.includes(token), lines[0]!);
+  const recent = integrator.getStats().perPlatform.elasticsearch!
+    .recentDeadLetters;
+  assert.equal(recent?.length, 1);
+  assert.equal(recent![0]!.events, 8);
+  assert.match(recent![0]!.reason, /mapper_parsing_exception/);
+  assert.ok(!recent![0]!.reason.includes(token));
+});

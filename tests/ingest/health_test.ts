@@ -230,3 +230,53 @@ Deno.test("healthReport() shows stored dead letters for a spool, else failed eve
   assert.equal(report.destinations.memory!.deadLettered, 3);
   assert.equal(report.destinations.spooled!.deadLettered, 7);
 });
+
+Deno.test("healthReport() shows degraded for a while after dead letters, with their count and last status", () => {
+  const now = Date.parse("2026-01-31T12:00:00.000Z");
+  const letter = (minutesAgo: number, events: number, status?: number) => ({
+    at: new Date(now - minutesAgo * 60_000).toISOString(),
+    events,
+    reason: "HTTP 400: mapper_parsing_exception",
+    status,
+  });
+  const stats = integratorStats([
+    destination({
+      name: "es",
+      eventsFailed: 12,
+      recentDeadLetters: [
+        letter(40, 2, 400),
+        letter(10, 3, 400),
+        letter(
+          5,
+          4,
+        ),
+      ],
+    }),
+    destination({ name: "splunk" }),
+  ]);
+  const report = healthReport(stats, 100, { now });
+  assert.equal(report.status, "degraded");
+  assert.equal(report.destinations.es!.status, "delivering");
+  assert.deepEqual(report.destinations.es!.recentDeadLetters, {
+    events: 7,
+    lastAt: letter(5, 4).at,
+    lastStatus: undefined,
+  });
+  assert.equal(report.destinations.splunk!.recentDeadLetters, undefined);
+  // The reason stays out of the open route.
+  assert.ok(!JSON.stringify(report).includes("mapper_parsing"));
+  // Past the window (15 minutes by default, or as configured), ok again.
+  assert.equal(
+    healthReport(stats, 100, { now: now + 11 * 60_000 }).status,
+    "ok",
+  );
+  assert.equal(
+    healthReport(stats, 100, { now, deadLetterWindowMs: 60_000 }).status,
+    "ok",
+  );
+  assert.equal(
+    healthReport(stats, 100, { now, deadLetterWindowMs: 6 * 60_000 })
+      .destinations.es!.recentDeadLetters?.events,
+    4,
+  );
+});

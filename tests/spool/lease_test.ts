@@ -52,3 +52,25 @@ Deno.test("Lease.hold() refuses when another instance won the same race", async 
     kv.close();
   }
 });
+
+Deno.test("Lease.release() runs its store operations through the busy-store retry, as hold() does", async () => {
+  // Two processes on one SQLite file meet "database is locked" now and
+  // then; a release that does not retry crashed a stopping server.
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let calls = 0;
+    const counting = <T>(operation: () => Promise<T>): Promise<T> => {
+      calls++;
+      return operation();
+    };
+    const a = new Lease(kv, ["lease", "busy"], "a", 60_000, counting);
+    assert.equal(await a.hold(0), "held");
+    calls = 0;
+    await a.release();
+    assert.equal(calls, 2, "the read and the delete");
+    const b = new Lease(kv, ["lease", "busy"], "b", 60_000, direct);
+    assert.equal(await b.hold(1), "held");
+  } finally {
+    kv.close();
+  }
+});

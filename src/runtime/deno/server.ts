@@ -134,10 +134,16 @@ export async function startServer(
       if (spool) {
         const report = await spool.stop();
         kv?.close();
-        if (report.undeliveredCount > 0) {
+        // What storage still holds, not only what was in memory.
+        const stored = Object.entries(report.stored).filter(([, n]) => n > 0);
+        if (stored.length > 0) {
           log(
-            `  ${report.undeliveredCount} undelivered event(s) stay in the spool for the next start`,
+            `  stopped with undelivered events stored in the spool for the next start: ${
+              stored.map(([name, n]) => `${name} ${n}`).join(", ")
+            }`,
           );
+        } else {
+          log("  stopped: the spool holds no undelivered event");
         }
         return report;
       }

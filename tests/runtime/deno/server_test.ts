@@ -121,3 +121,76 @@ Deno.test("deno task start refuses to start without an ingest token", async () =
   assert.equal(code, 1);
   assert.match(new TextDecoder().decode(stderr), /no token given/);
 });
+
+Deno.test("deno task start on SIGTERM delivers the stored backlog to a SIEM that is back, then says none is left", async () => {
+  await using es = startFakeElasticsearch({});
+  es.down({ status: 503 });
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const server = await startServerProcess({
+      INGEST_TOKENS: TOKEN,
+      DATA_DIR: dataDir,
+      SIEM_DESTINATIONS: JSON.stringify([{
+        platform: "elasticsearch",
+        endpoint: es.url,
+        batchSize: 200,
+        retryDelayMs: 50,
+        maxRetries: 0,
+      }]),
+      STOP_TIMEOUT_MS: "60000",
+    });
+    // A backlog far larger than the few batches the spool loads (800).
+    const events = realisticEvents(6000, 31);
+    for (let i = 0; i < events.length; i += 1000) {
+      assert.equal(
+        await postNdjson(server.url, TOKEN, events.slice(i, i + 1000)),
+        202,
+      );
+    }
+    es.down(null);
+    assert.equal(await server.stop("SIGTERM"), 0);
+    assert.equal(new Set(es.documents.map((d) => d.id)).size, 6000);
+    assert.ok(
+      server.lines.some((l) =>
+        l.includes("stopped: the spool holds no undelivered event")
+      ),
+      server.lines.join("\n"),
+    );
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("deno task start on SIGTERM counts, per destination, what stays stored in the spool", async () => {
+  await using es = startFakeElasticsearch({});
+  es.down({ status: 503 });
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const server = await startServerProcess({
+      INGEST_TOKENS: TOKEN,
+      DATA_DIR: dataDir,
+      SIEM_ELASTICSEARCH_URL: es.url,
+      STOP_TIMEOUT_MS: "300",
+    });
+    const events = realisticEvents(3000, 32);
+    for (let i = 0; i < events.length; i += 1000) {
+      assert.equal(
+        await postNdjson(server.url, TOKEN, events.slice(i, i + 1000)),
+        202,
+      );
+    }
+    // The destination answers 503 until the 300 ms stop deadline passes:
+    // all 3000 stay stored, not only the few loaded in memory.
+    assert.equal(await server.stop("SIGTERM"), 0);
+    assert.ok(
+      server.lines.some((l) =>
+        l.includes(
+          "undelivered events stored in the spool for the next start: elasticsearch 3000",
+        )
+      ),
+      server.lines.join("\n"),
+    );
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { parseAuditEvent } from "../../src/events/audit_event.ts";
+import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
+import { KvSpool } from "../../src/spool/kv_spool.ts";
+import { startFakeSplunk } from "../fakes/fake_splunk.ts";
+import { realisticEvents } from "../fixtures/events.ts";
+import { waitFor } from "../support/fake_clock.ts";
+import { MemoryLogger } from "../support/receivers.ts";
+
+// Each batch's delivery is recorded as soon as its answer arrives, not when
+// its whole stored group (about 60 KB of events) is done: an instance that
+// dies mid-group leaves only the batch in flight to be sent again.
+
+const TOKEN = "progress-test-hec-token";
+
+function splunkIds(events: Array<Record<string, unknown>>): string[] {
+  return events.map((env) => (env.event as { event_id: string }).event_id);
+}
+
+Deno.test("KvSpool records each delivered batch at once: the next instance resends none of them", async () => {
+  await using hec = startFakeSplunk({ token: TOKEN });
+  const config: SIEMConfigInput = {
+    platform: "splunk",
+    endpoint: hec.url,
+    token: TOKEN,
+    batchSize: 10,
+    flushIntervalMs: 100,
+    maxRetries: 0,
+  };
+  // The first instance delivers three batches, then its SIEM hangs (a
+  // request that never answers until aborted) and the instance stops at
+  // once, as if it died: its lease is free, the group half delivered.
+  let requests = 0;
+  const hangAfterThree: typeof fetch = async (input, init) => {
+    if (++requests <= 3) return await fetch(input, init);
+    const signal = init?.signal;
+    await new Promise((_, reject) => {
+      if (signal?.aborted) reject(signal.reason);
+      signal?.addEventListener("abort", () => reject(signal.reason), {
+        once: true,
+      });
+    });
+    throw new Error("unreachable");
+  };
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const events = realisticEvents(100, 51).map((e) => parseAuditEvent(e));
+    const first = new KvSpool(kv, [config], {
+      logger: new MemoryLogger(),
+      pollMs: 20,
+      fetch: hangAfterThree,
+    });
+    // One stored group: 100 small events are far under 60 KB.
+    await first.accept(events);
+    first.start();
+    await waitFor(() => requests >= 4, 5000, "three batches delivered");
+    await first.stop({ timeoutMs: 0 });
+    assert.equal(hec.events.length, 30);
+
+    const second = new KvSpool(kv, [config], {
+      logger: new MemoryLogger(),
+      pollMs: 20,
+    });
+    second.start();
+    await waitFor(
+      () => new Set(splunkIds(hec.events)).size === 100,
+      5000,
+      "every event",
+    );
+    await second.stop();
+    const ids = splunkIds(hec.events);
+    assert.equal(ids.length - new Set(ids).size, 0, "duplicates");
+    assert.deepEqual(
+      [...new Set(ids)].sort(),
+      events.map((e) => e.event_id).sort(),
+    );
+    // Nothing is left behind: no outbox entry, no progress record.
+    const left = [];
+    for await (const entry of kv.list({ prefix: ["harombe-siem"] })) {
+      if (entry.key[1] === "outbox" || entry.key[1] === "progress") {
+        left.push(entry.key);
+      }
+    }
+    assert.deepEqual(left, []);
+  } finally {
+    kv.close();
+  }
+});
