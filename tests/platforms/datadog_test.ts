@@ -77,6 +77,10 @@ Deno.test("DatadogExporter.classify() reads the intake's statuses", () => {
   assert.deepEqual(datadog.classify(202, none, "{}", 2, 0), {
     kind: "delivered",
   });
+  // An empty 2xx body is the intake's too (no page in front of it).
+  assert.deepEqual(datadog.classify(202, none, "", 2, 0), {
+    kind: "delivered",
+  });
   for (const status of [408, 429, 500, 503, 401, 403]) {
     assert.equal(datadog.classify(status, none, "{}", 2, 0).kind, "retry");
   }

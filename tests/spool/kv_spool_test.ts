@@ -198,6 +198,9 @@ Deno.test("KvSpool refuses with 503 when an outbox is full, and 413 for an event
       () => spool.accept([huge]),
       (error: unknown) => error instanceof IngestError && error.status === 413,
     );
+    // Exactly as many as fit are taken: the bound is inclusive.
+    await spool.accept(audit(2, 3));
+    assert.equal(spool.capacity(), 0);
     await spool.stop({ timeoutMs: 10 });
   });
 });
