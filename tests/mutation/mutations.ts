@@ -787,6 +787,8 @@ export const MUTATIONS: readonly Mutation[] = [
     from: "      encodeURIComponent(this.config.index)\n",
     to: "      this.config.index\n",
     tests: t("platforms/elasticsearch_test.ts", "platforms/endpoint_test.ts"),
+    equivalent:
+      "the config refuses index names with / ? # % (and the other characters Elasticsearch refuses), and the URL parser percent-encodes what is left that a path cannot hold (non-ASCII, ^ { } `): the server decodes the same index either way",
   },
   {
     name: "set2 backoff full jitter",
