@@ -113,6 +113,8 @@ Deno.test("SIEMIntegrator.capacity() estimates free room in events of the averag
   for (const event of sizedEvents(2, 100_000)) integrator.exportEvent(event);
   // About 800 KB left, in events of about 100 KB.
   assert.equal(integrator.capacity(), 7);
+  // No destination enabled: no room at all.
+  assert.equal(offline({ enabled: false }).integrator.capacity(), 0);
 });
 
 Deno.test("SIEMIntegrator overflow 'drop_oldest' gives up as many of the oldest events as the bytes of a new one need", () => {

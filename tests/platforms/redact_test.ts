@@ -31,6 +31,11 @@ Deno.test("Redactor replaces a token that is escaped, encoded, or both, as one r
   assert.equal(redactor.redact(`"${twice}"`), '"[redacted]"');
 });
 
+Deno.test("Redactor replaces a text that is exactly the token, or one piece of it", () => {
+  assert.equal(redactSecret("abcdefgh", "abcdefgh"), "[redacted]");
+  assert.equal(redactSecret("SECRET+7", TOKEN), "[redacted]");
+});
+
 Deno.test("Redactor replaces a token with backslashes echoed inside a JSON string", () => {
   // JSON writes each backslash as two: no 8 characters of the echo are 8
   // characters of the token, so only the decoded text shows it.
