@@ -89,6 +89,8 @@ export const DEFAULT_DEAD_LETTER_HOLD_SECONDS: number = MAX_DELAY_SECONDS;
  * @returns The delay sent.
  */
 export function clampDelay(seconds: number): number {
-  if (!Number.isFinite(seconds)) return 0;
+  // NaN says nothing: at once. Infinity is clamped as any long delay, not
+  // turned into "at once" (a hot retry loop against a SIEM that is down).
+  if (Number.isNaN(seconds)) return 0;
   return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(seconds)));
 }

@@ -37,7 +37,7 @@ test("Destination offers a dead letter again with backoff until the callback tak
     logger,
     onDeadLetter: (letter) => {
       calls++;
-      if (calls === 1) throw new Error("sink down");
+      if (calls === 1 || calls === 4) throw new Error("sink down");
       if (calls === 2) return Promise.reject(new Error("sink still down"));
       taken.push(letter);
     },
@@ -67,9 +67,21 @@ test("Destination offers a dead letter again with backoff until the callback tak
     [[refused!.event_id]],
   );
   assert.deepEqual(clock.pending, []);
+  // Once a letter was taken, the next failure starts the backoff over.
+  const [next, refusedLater] = realisticEvents(2, 2);
+  integrator.exportEvent(next!);
+  integrator.exportEvent(refusedLater!);
+  assert.equal(calls, 4);
+  assert.equal(await clock.nextTimer(), 1000);
+  await clock.advance(1000);
+  assert.equal(calls, 5);
+  assert.deepEqual(
+    taken.map((letter) => letter.events.map((e) => e.event_id)),
+    [[refused!.event_id], [refusedLater!.event_id]],
+  );
   const report = await integrator.stop({ timeoutMs: 1000 });
   assert.equal(report.undeliveredCount, 0);
-  assert.equal(hec.events.length, 1);
+  await waitFor(() => hec.events.length === 2, 5000, "both delivered");
 });
 
 test("SIEMIntegrator.stop() reports the events of dead letters the callback never took", async () => {

@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
 import { parseAuditEvent } from "../../src/events/audit_event.ts";
 import { toSIEMEvent } from "../../src/events/siem_event.ts";
+import { Destination } from "../../src/delivery/destination.ts";
 import { createExporter } from "../../src/platforms/create_exporter.ts";
+import { SplunkExporter } from "../../src/platforms/splunk.ts";
+import { parseSIEMConfig } from "../../src/platforms/siem_config.ts";
+import type { ResponseVerdict } from "../../src/platforms/verdict.ts";
 import { DATADOG_MAX_LOG_BYTES } from "../../src/platforms/datadog.ts";
 import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
@@ -67,6 +71,97 @@ test("Destination retries with exponential backoff, then keeps the batch and bac
   await integrator.flushAll();
   assert.equal(hec.events.length, 4);
   assert.equal(integrator.getStats().perPlatform.splunk!.state, "idle");
+  // A delivery ends the backoff: the next event waits for no retryAt.
+  integrator.exportEvent(realisticEvents(1, 2)[0]!);
+  const after = integrator.getStats().perPlatform.splunk!;
+  assert.equal(after.state, "idle");
+  assert.equal(after.retryAt, undefined);
+  assert.equal(after.consecutiveFailures, 0);
+});
+
+test("Destination counts a bulk answer that accepts no event of the batch as a failure, flush after flush", async () => {
+  // Every item refused with 429: a 200 that delivered nothing.
+  const refuseAll: typeof fetch = (_input, init) => {
+    const lines = new TextDecoder().decode(init!.body as Uint8Array).trim()
+      .split("\n").length;
+    const items = Array.from({ length: lines / 2 }, () => ({
+      create: {
+        status: 429,
+        error: { type: "es_rejected_execution_exception", reason: "full" },
+      },
+    }));
+    return Promise.resolve(
+      new Response(JSON.stringify({ errors: true, items }), {
+        headers: { "content-type": "application/json" },
+      }),
+    );
+  };
+  await using integrator = new SIEMIntegrator([{
+    platform: "elasticsearch",
+    endpoint: "http://127.0.0.1:9",
+    token: TOKENS.elasticsearch,
+    maxRetries: 0,
+  }], {
+    clock: new FakeClock(),
+    random: () => 0,
+    logger: quiet,
+    autoFlush: false,
+    fetch: refuseAll,
+  });
+  for (const event of realisticEvents(3)) integrator.exportEvent(event);
+  for (let flush = 1; flush <= 3; flush++) {
+    const [result] = await integrator.flushAll();
+    assert.equal(result!.eventsSent, 0);
+    assert.equal(result!.eventsQueued, 3);
+    const stats = integrator.getStats().perPlatform.elasticsearch!;
+    assert.equal(stats.consecutiveFailures, flush);
+    assert.equal(stats.state, "backing_off");
+  }
+});
+
+test("Destination keeps a batch whose answer names an event outside it", async () => {
+  const accepted: typeof fetch = () =>
+    Promise.resolve(
+      new Response('{"text":"Success","code":0}', {
+        headers: { "content-type": "application/json" },
+      }),
+    );
+  for (const index of [-1, 2]) {
+    // An exporter whose classify() names event `index` of a batch of 2.
+    class Naming extends SplunkExporter {
+      override classify(): ResponseVerdict {
+        return {
+          kind: "partial",
+          retry: [],
+          rejected: [{ index, reason: "bad event" }],
+          backoff: false,
+        };
+      }
+    }
+    const destination = new Destination(
+      new Naming(parseSIEMConfig({
+        platform: "splunk",
+        endpoint: "http://127.0.0.1:9",
+        token: TOKENS.splunk,
+        maxRetries: 0,
+      })),
+      {
+        fetch: accepted,
+        clock: new FakeClock(),
+        random: () => 0,
+        logger: quiet,
+        autoFlush: false,
+      },
+    );
+    for (const event of realisticEvents(2)) {
+      destination.enqueue(toSIEMEvent(parseAuditEvent(event)));
+    }
+    const result = await destination.flush();
+    assert.equal(result.eventsQueued, 2, `index ${index}`);
+    assert.equal(result.eventsFailed, 0);
+    assert.equal(result.error, `answer names event ${index} of a batch of 2`);
+    await destination.close(0);
+  }
 });
 
 test("Destination honours Retry-After on 429", async () => {
@@ -606,26 +701,33 @@ for (const agedEvents of ["dead_letter", "send_as_now"] as const) {
       timestamp: new Date(ms).toISOString(),
     });
     const future = at("in-2099", Date.UTC(2099, 0, 1));
+    // Inside 2 h, but past the 5 minutes kept for clocks that differ.
+    const edge = at("in-1h56m", clock.now() + 116 * 60_000);
     const soon = at("in-1h", clock.now() + 3_600_000);
-    for (const event of [future, soon]) integrator.exportEvent(event);
+    for (const event of [future, edge, soon]) integrator.exportEvent(event);
     const [result] = await integrator.flushAll();
     const sent = siems.datadog.logs.map((log) =>
       log.audit as Record<string, string>
     );
-    assert.equal(integrator.getStats().eventsAged, 1);
+    assert.equal(integrator.getStats().eventsAged, 2);
     if (agedEvents === "dead_letter") {
       assert.deepEqual(sent.map((a) => a.event_id), ["in-1h"]);
-      assert.equal(result!.eventsFailed, 1);
+      assert.equal(result!.eventsFailed, 2);
       assert.deepEqual(
         sink.letters.map((l) => l.events[0]!.event_id),
-        ["in-2099"],
+        ["in-2099", "in-1h56m"],
       );
       assert.match(sink.letters[0]!.reason, /ahead.*datadog takes/);
     } else {
-      assert.deepEqual(sent.map((a) => a.event_id), ["in-2099", "in-1h"]);
+      assert.deepEqual(sent.map((a) => a.event_id), [
+        "in-2099",
+        "in-1h56m",
+        "in-1h",
+      ]);
       assert.equal(sent[0]!.timestamp, new Date(clock.now()).toISOString());
       assert.equal(sent[0]!.original_timestamp, future.timestamp);
-      assert.equal(sent[1]!.timestamp, soon.timestamp);
+      assert.equal(sent[1]!.original_timestamp, edge.timestamp);
+      assert.equal(sent[2]!.timestamp, soon.timestamp);
       assert.deepEqual(sink.letters, []);
     }
   });

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
-import type { AuditEventInput } from "../../src/events/audit_event.ts";
+import { acceptEvent } from "../../src/delivery/accepted_event.ts";
+import {
+  type AuditEventInput,
+  parseAuditEvent,
+} from "../../src/events/audit_event.ts";
+import { toSIEMEvent } from "../../src/events/siem_event.ts";
 import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
 import { realisticEvents } from "../fixtures/events.ts";
@@ -108,6 +113,8 @@ Deno.test("SIEMIntegrator.capacity() estimates free room in events of the averag
   for (const event of sizedEvents(2, 100_000)) integrator.exportEvent(event);
   // About 800 KB left, in events of about 100 KB.
   assert.equal(integrator.capacity(), 7);
+  // No destination enabled: no room at all.
+  assert.equal(offline({ enabled: false }).integrator.capacity(), 0);
 });
 
 Deno.test("SIEMIntegrator overflow 'drop_oldest' gives up as many of the oldest events as the bytes of a new one need", () => {
@@ -127,6 +134,29 @@ Deno.test("SIEMIntegrator overflow 'drop_oldest' gives up as many of the oldest 
   );
   assert.match(sink.letters[0]!.reason, /maxBufferedBytes 1000000/);
   assert.equal(integrator.getStats().buffered, 8);
+});
+
+Deno.test("SIEMIntegrator overflow 'drop_oldest' takes an event exactly as large as the whole buffer", () => {
+  const { integrator, sink } = offline({
+    maxBufferedBytes: 4096,
+    overflow: "drop_oldest",
+  });
+  const bytesOf = (event: AuditEventInput): number =>
+    acceptEvent(toSIEMEvent(parseAuditEvent(event))).bytes;
+  const [small] = sizedEvents(1, 100);
+  const [base] = sizedEvents(1, 0, 2);
+  const exact = {
+    ...base!,
+    metadata: { blob: "x".repeat(4096 - bytesOf(base!)) },
+  };
+  assert.equal(bytesOf(exact), 4096);
+  integrator.exportEvent(small!);
+  assert.deepEqual(integrator.exportEvent(exact).queued, ["splunk"]);
+  assert.deepEqual(
+    sink.letters.map((letter) => letter.events.map((e) => e.event_id)),
+    [[small!.event_id]],
+  );
+  assert.equal(integrator.getStats().buffered, 1);
 });
 
 Deno.test("SIEMIntegrator refuses an event larger than a whole buffer, and drops nothing for it", () => {

@@ -74,6 +74,17 @@ Deno.test("parseJsonText() refuses what JSON.parse refuses", () => {
   const deep = "[".repeat(MAX_CHECKED_DEPTH) + '{"\\n":1}' +
     "]".repeat(MAX_CHECKED_DEPTH);
   assert.throws(() => parseJsonText(deep), /nested too deeply/);
+  // MAX_CHECKED_DEPTH levels are read, objects as arrays.
+  const objects = (levels: number): string =>
+    '{"\\n":'.repeat(levels) + "1" + "}".repeat(levels);
+  assert.deepEqual(
+    parseJsonText(objects(MAX_CHECKED_DEPTH)),
+    JSON.parse(objects(MAX_CHECKED_DEPTH)),
+  );
+  assert.throws(
+    () => parseJsonText(objects(MAX_CHECKED_DEPTH + 1)),
+    /nested too deeply/,
+  );
 });
 
 Deno.test("parseJsonText() keeps __proto__ as an own data key, duplicate keys last-wins in first place, -0 and number edges", () => {

@@ -90,6 +90,12 @@ Deno.test("createIngestApp() refuses to start without a sink or a token", () => 
     () => createIngestApp({ integrator, tokens: ["short"] }),
     /tokens\[0\] must be 16 or more characters/,
   );
+  // 15 characters are one too few; 16 are enough.
+  assert.throws(
+    () => createIngestApp({ integrator, tokens: ["a".repeat(15)] }),
+    /tokens\[0\] must be 16 or more characters/,
+  );
+  createIngestApp({ integrator, tokens: ["a".repeat(16)] });
   assert.throws(
     () => createIngestApp({ integrator, tokens: [TOKEN], maxBodyBytes: 0 }),
     RangeError,
@@ -195,6 +201,19 @@ Deno.test("POST /events is all-or-nothing: one invalid event refuses the request
   assert.match(error.message, /3 problems in the events; none was accepted/);
   assert.equal(integrator.getStats().buffered, 0);
   assert.equal(integrator.getStats().eventsAccepted, 0);
+});
+
+Deno.test("POST /events lists the first 100 problems and counts them all", async () => {
+  const integrator = offlineIntegrator();
+  const events = realisticEvents(101).map((e) => ({ ...e, actor: "" }));
+  const response = await post(app(integrator), JSON.stringify(events));
+  const error = await errorOf(response, 400, "invalid_events");
+  assert.equal(error.events?.length, 100);
+  assert.equal(error.events?.at(-1)?.index, 99);
+  assert.match(
+    error.message,
+    /^101 problems in the events; none was accepted \(the first 100 are listed\)$/,
+  );
 });
 
 Deno.test("POST /events answers malformed bodies with 400 and the NDJSON line", async () => {

@@ -77,6 +77,10 @@ Deno.test("DatadogExporter.classify() reads the intake's statuses", () => {
   assert.deepEqual(datadog.classify(202, none, "{}", 2, 0), {
     kind: "delivered",
   });
+  // An empty 2xx body is the intake's too (no page in front of it).
+  assert.deepEqual(datadog.classify(202, none, "", 2, 0), {
+    kind: "delivered",
+  });
   for (const status of [408, 429, 500, 503, 401, 403]) {
     assert.equal(datadog.classify(status, none, "{}", 2, 0).kind, "retry");
   }
@@ -113,6 +117,23 @@ Deno.test("DatadogExporter.classify() reads the intake's statuses", () => {
     "split",
   );
   assert.equal(datadog.classify(400, none, "{}", 2, 0).kind, "retry");
+  // Every error of the answer is in the reason, one after another.
+  assert.deepEqual(
+    datadog.classify(
+      400,
+      none,
+      JSON.stringify({
+        errors: [{ title: "Bad Request", detail: "no message" }, "bad tags"],
+      }),
+      2,
+      0,
+    ),
+    {
+      kind: "split",
+      status: 400,
+      reason: "HTTP 400: Bad Request: no message; bad tags",
+    },
+  );
   const limited = datadog.classify(
     429,
     new Headers({ "X-RateLimit-Reset": "12" }),

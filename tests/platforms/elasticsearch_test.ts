@@ -64,6 +64,13 @@ Deno.test("ElasticsearchExporter.classify() reads every bulk item", () => {
       0,
     );
   const ok = { create: { status: 201 } };
+  // An item without a status says nothing of its event: retried, not lost.
+  const unknown = bulk([ok, { create: {} }]);
+  assert.equal(unknown.kind, "partial");
+  if (unknown.kind === "partial") {
+    assert.deepEqual(unknown.retry.map((failure) => failure.index), [1]);
+    assert.deepEqual(unknown.rejected, []);
+  }
   assert.deepEqual(
     es.classify(
       200,

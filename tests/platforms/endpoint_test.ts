@@ -211,6 +211,14 @@ Deno.test("datadog: the v1 intake is refused with the base URL", () => {
     error.message,
     /give the base URL, e\.g\. "https:\/\/http-intake\.logs\.datadoghq\.com"/,
   );
+  // Paths are matched without regard to case, as every other intake path.
+  assert.match(
+    configError({
+      platform: "datadog",
+      endpoint: "https://http-intake.logs.datadoghq.com/V1/Input",
+    }).message,
+    /endpoint must not be the v1 intake/,
+  );
 });
 
 Deno.test("elasticsearch: the _bulk path of another index is refused, naming the index setting", () => {

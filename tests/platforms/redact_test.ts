@@ -31,6 +31,22 @@ Deno.test("Redactor replaces a token that is escaped, encoded, or both, as one r
   assert.equal(redactor.redact(`"${twice}"`), '"[redacted]"');
 });
 
+Deno.test("Redactor replaces a text that is exactly the token, or one piece of it", () => {
+  assert.equal(redactSecret("abcdefgh", "abcdefgh"), "[redacted]");
+  assert.equal(redactSecret("SECRET+7", TOKEN), "[redacted]");
+});
+
+Deno.test("Redactor replaces a token with backslashes echoed inside a JSON string", () => {
+  // JSON writes each backslash as two: no 8 characters of the echo are 8
+  // characters of the token, so only the decoded text shows it.
+  const token = "a1\\b2\\c3\\d4\\e5\\f6";
+  const echoed = JSON.stringify({ text: `bad token ${token}` });
+  assert.equal(
+    new Redactor(token).redact(echoed),
+    '{"text":"bad token [redacted]"}',
+  );
+});
+
 Deno.test("Redactor replaces base64 of user:token whatever the length of user", () => {
   const redactor = new Redactor(TOKEN);
   for (const user of ["", "u", "us", "use", "user", "admin-user"]) {

@@ -154,6 +154,12 @@ Deno.test("looksLikeJsonObject() tells a platform's JSON from a proxy's page", (
     false,
   );
   assert.equal(looksLikeJsonObject(json, "[]"), false);
+  // Structured JSON types (RFC 6839 "+json", as Datadog's JSON:API errors
+  // and RFC 9457 problem details) are JSON too.
+  for (const type of ["application/vnd.api+json", "application/problem+json"]) {
+    const headers = new Headers({ "content-type": type });
+    assert.equal(looksLikeJsonObject(headers, '{"errors":[]}'), true, type);
+  }
 });
 
 Deno.test("networkSetupHint() names a TLS / plain-HTTP mix-up, and only that", () => {

@@ -199,6 +199,16 @@ Deno.test("KvSpool refuses with 503 when an outbox is full, and 413 for an event
       () => spool.accept([huge]),
       (error: unknown) => error instanceof IngestError && error.status === 413,
     );
+    // No destination enabled: no room at all.
+    const none = new KvSpool(kv, [{
+      platform: "splunk",
+      endpoint: "http://127.0.0.1:1",
+      enabled: false,
+    }], FAST);
+    assert.equal(none.capacity(), 0);
+    // Exactly as many as fit are taken: the bound is inclusive.
+    await spool.accept(audit(2, 3));
+    assert.equal(spool.capacity(), 0);
     await spool.stop({ timeoutMs: 10 });
   });
 });

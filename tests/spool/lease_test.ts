@@ -24,6 +24,23 @@ Deno.test("Lease.hold() lets one instance hold it until it expires, then another
   }
 });
 
+Deno.test("Lease.hold() tells an instance that stalled past its lease that it lost it, even when the lease is free again", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const a = new Lease(kv, ["lease", "stall"], "a", 1000, direct);
+    const b = new Lease(kv, ["lease", "stall"], "b", 1000, direct);
+    assert.equal(await a.hold(0), "held");
+    // a stalls; b takes the lease and stops in turn (its lease expires).
+    assert.equal(await b.hold(1100), "held");
+    // b may have sent what a had loaded: a must start over, not go on.
+    assert.equal(await a.hold(2200), "lost");
+    assert.equal(a.held, false);
+    assert.equal(await a.hold(2210), "held");
+  } finally {
+    kv.close();
+  }
+});
+
 Deno.test("Lease.release() lets another instance take it at once", async () => {
   const kv = await Deno.openKv(":memory:");
   try {

@@ -239,6 +239,9 @@ Deno.test("malformed messages go to the dead-letter producer with a reason, then
     { v: 1, destination: "nowhere", events: [event] },
     { v: 1, destination: "splunk", events: [{ event_id: "x" }] },
     { v: 1, destination: "splunk" },
+    // A date no platform can read: HEC's time would be "NaN".
+    { v: 1, destination: "splunk", events: [{ ...event, timestamp: "soon" }] },
+    { v: 1, destination: "splunk", events: [{ ...event, metadata: [] }] },
     { v: 1, destination: "splunk", events: [event] },
   ];
   const dead = new FakeQueue();
@@ -248,11 +251,11 @@ Deno.test("malformed messages go to the dead-letter producer with a reason, then
     batch,
     options(configs, { deadLetters: dead, logger }),
   );
-  assert.equal(batch.acked.length, 6);
+  assert.equal(batch.acked.length, 8);
   assert.deepEqual(summary, {
-    acked: 6,
+    acked: 8,
     retried: 0,
-    deadLettered: 5,
+    deadLettered: 7,
     delivered: 1,
   });
   const stored = dead.bodies as QueueDeadLetterMessage[];
@@ -262,6 +265,8 @@ Deno.test("malformed messages go to the dead-letter producer with a reason, then
     'unknown destination "nowhere"',
     "events[0] is not a SIEM event",
     "the message has no events array",
+    "events[0] is not a SIEM event",
+    "events[0] is not a SIEM event",
   ]);
   assert.equal(stored[0]!.body, "not an object");
   assert.deepEqual(stored[2]!.events, [event], "known events are kept");
@@ -269,7 +274,7 @@ Deno.test("malformed messages go to the dead-letter producer with a reason, then
   assert.deepEqual(stored[3]!.body, bodies[3]);
   assert.equal(
     logger.lines.filter((l) => l.includes("malformed queue message")).length,
-    5,
+    7,
   );
   assert.equal(siems.splunk.events.length, 1);
   for (const batch of dead.batches) {

@@ -17,6 +17,7 @@ import {
   forwardDeadLetterBatch,
 } from "../../src/spool/queue_consumer.ts";
 import { toSIEMEvent } from "../../src/events/siem_event.ts";
+import { clampDelay } from "../../src/spool/queue_retry.ts";
 import type { QueueEventsMessage } from "../../src/spool/queue_like.ts";
 import { realisticEvents } from "../fixtures/events.ts";
 import { batchOf } from "../runtime/cloudflare/fake_queue.ts";
@@ -172,6 +173,16 @@ Deno.test("the consumer's retry delay grows with attempts and stays at 30 minute
     [50, 1800],
     [100, 1800],
   ]);
+});
+
+Deno.test("clampDelay() gives whole seconds from 0 to 12 hours, whatever a retryDelaySeconds callback returns", () => {
+  assert.equal(clampDelay(2.6), 3);
+  assert.equal(clampDelay(-5), 0);
+  assert.equal(clampDelay(-Infinity), 0);
+  assert.equal(clampDelay(NaN), 0);
+  // Longer than Queues takes is the longest it takes, not "at once".
+  assert.equal(clampDelay(100_000), MAX_DELAY);
+  assert.equal(clampDelay(Infinity), MAX_DELAY);
 });
 
 Deno.test("the dead-letter forwarder's retry delay grows to 4 hours; without a webhook it holds for 12 hours", async () => {

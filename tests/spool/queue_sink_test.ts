@@ -124,6 +124,56 @@ Deno.test("QueueSink keeps every message ≤ 100 KB and every sendBatch ≤ 100 
   assert.ok(queue.batches.length > 1, "several sendBatch calls");
 });
 
+Deno.test("QueueSink fills a message to exactly 100,000 bytes, counting the comma between events", async () => {
+  const envelope = utf8Length(
+    JSON.stringify({ v: 1, destination: "splunk", events: [] }),
+  );
+  // An event whose JSON, as sent, is exactly `bytes` long.
+  const sized = (id: string, bytes: number): AuditEvent => {
+    const event = (blob: number): AuditEvent =>
+      parseAuditEvent({
+        event_id: id,
+        correlation_id: "c",
+        timestamp: "2026-01-31T12:00:00.000Z",
+        event_type: "tool_call",
+        actor: "a",
+        action: "x",
+        status: "success",
+        metadata: { blob: "x".repeat(blob) },
+      });
+    const base = utf8Length(JSON.stringify(toSIEMEvent(event(0))));
+    return event(bytes - base);
+  };
+  const sent = async (events: AuditEvent[]): Promise<number[]> => {
+    const queue = new FakeQueue();
+    const sink = new QueueSink(queue, [CONFIGS[0]!], { logger: quiet });
+    await sink.accept(events);
+    assertLimits(queue);
+    return queue.batches.flat().map((message) => message.bytes);
+  };
+  // One event as large as a message holds.
+  assert.deepEqual(await sent([sized("whole", 100_000 - envelope)]), [
+    100_000,
+  ]);
+  // Two events and their comma: exactly 100,000 bytes fit in one message,
+  // 100,001 do not.
+  const first = 50_000;
+  assert.deepEqual(
+    await sent([
+      sized("a", first),
+      sized("b", 100_000 - envelope - first - 1),
+    ]),
+    [100_000],
+  );
+  assert.equal(
+    (await sent([
+      sized("a", first),
+      sized("b", 100_001 - envelope - first - 1),
+    ])).length,
+    2,
+  );
+});
+
 Deno.test("packBatches caps a sendBatch at 100 messages and 250 KB", () => {
   const small = Array.from({ length: 250 }, (_, i) => ({ body: i, bytes: 10 }));
   assert.deepEqual(packBatches(small).map((b) => b.length), [100, 100, 50]);

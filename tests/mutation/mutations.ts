@@ -1,0 +1,1007 @@
+/**
+ * The bug-like changes of the mutation campaign (`run_mutations.ts`): each
+ * replaces one exact snippet of a source file and names the test files that
+ * should catch it. The first five are issue 18's survivors as today's code
+ * reads; the rest are a fresh set of the same kind (off-by-one range checks,
+ * statuses dropped from retry lists, swapped conditions, removed guards,
+ * separators not counted, wrong defaults).
+ *
+ * @module
+ */
+
+/** One bug-like change. */
+export interface Mutation {
+  /** Short name, unique. */
+  name: string;
+  /** The source file, from the repository root. */
+  file: string;
+  /** The exact snippet (found once in the file). */
+  from: string;
+  /** What it becomes. */
+  to: string;
+  /** The test files that should catch it. */
+  tests: string[];
+  /**
+   * Why the change is no bug (not run, not counted): what makes it
+   * behave as the code does.
+   */
+  equivalent?: string;
+}
+
+const t = (...names: string[]): string[] => names.map((n) => `tests/${n}`);
+
+const SPLUNK = t("platforms/splunk_test.ts", "delivery/destination_test.ts");
+const ES = t("platforms/elasticsearch_test.ts", "delivery/destination_test.ts");
+const DD = t("platforms/datadog_test.ts", "delivery/destination_test.ts");
+const VERDICT = t(
+  "platforms/verdict_test.ts",
+  "platforms/splunk_test.ts",
+  "platforms/elasticsearch_test.ts",
+  "platforms/datadog_test.ts",
+);
+const DELIVERY = t(
+  "delivery/destination_test.ts",
+  "delivery/overflow_test.ts",
+  "delivery/integrator_test.ts",
+);
+const SPLIT = t(
+  "delivery/split_policy_test.ts",
+  "delivery/destination_test.ts",
+);
+const EVENTS = t(
+  "events/audit_event_test.ts",
+  "events/json_data_test.ts",
+  "properties/fast_path_test.ts",
+);
+const INGEST = t("ingest/app_test.ts");
+const KV = t("spool/kv_spool_test.ts", "spool/kv_spool_bytes_test.ts");
+const QUEUE = t("spool/queue_consumer_test.ts", "spool/queue_retry_test.ts");
+
+/** Every mutation, in the order they are run. */
+export const MUTATIONS: readonly Mutation[] = [
+  // Issue 18's five survivors, re-expressed against today's code.
+  {
+    name: "18.1 splunk invalid-event-number range off by one",
+    file: "src/platforms/splunk.ts",
+    from: "bad >= 0 && bad < batchSize",
+    to: "bad >= 0 && bad <= batchSize",
+    tests: SPLUNK,
+  },
+  {
+    name: "18.2 elasticsearch request 404 not retried",
+    file: "src/platforms/elasticsearch.ts",
+    from: `    if (status === 404) {
+      return setup(`,
+    to: `    if (status === 404) {
+      return { kind: "split", reason, status };
+      return setup(`,
+    tests: ES,
+  },
+  {
+    name: "18.3 drop_oldest with the whole buffer in flight",
+    file: "src/delivery/destination.ts",
+    from: "        this.#inFlight >= config.maxBufferedEvents ||\n",
+    to: "",
+    tests: t("delivery/overflow_test.ts", "delivery/destination_test.ts"),
+  },
+  {
+    name: "18.4 maxBatchBytes without the closing bracket",
+    file: "src/delivery/destination.ts",
+    from: "writer.length + closing > maxBatchBytes",
+    to: "writer.length > maxBatchBytes",
+    tests: DD,
+  },
+  {
+    name: "18.5 HEC code 12 not an event fault",
+    file: "src/platforms/splunk.ts",
+    from: "new Set([6, 12, 13, 15])",
+    to: "new Set([6, 13, 15])",
+    tests: SPLUNK,
+  },
+  // Fresh set: platforms.
+  {
+    name: "splunk invalid-event-number negative accepted",
+    file: "src/platforms/splunk.ts",
+    from: "bad >= 0 && bad < batchSize",
+    to: "bad >= -1 && bad < batchSize",
+    tests: SPLUNK,
+  },
+  {
+    name: "splunk 413 retried instead of split",
+    file: "src/platforms/splunk.ts",
+    from: `    if (status === 413) return { kind: "split", reason, status };
+    const retryAfterMs = requestedDelayMs(headers, nowMs);
+    const setup = (hint: string): ResponseVerdict => ({
+      kind: "retry",
+      reason,
+      status,
+      retryAfterMs,
+      setup: hint,
+    });
+    if (status === 404 || status === 405) {
+      return setup(wrongPathHint("HEC"`,
+    to: `    if (status === 413) return { kind: "retry", reason, status };
+    const retryAfterMs = requestedDelayMs(headers, nowMs);
+    const setup = (hint: string): ResponseVerdict => ({
+      kind: "retry",
+      reason,
+      status,
+      retryAfterMs,
+      setup: hint,
+    });
+    if (status === 404 || status === 405) {
+      return setup(wrongPathHint("HEC"`,
+    tests: SPLUNK,
+  },
+  {
+    name: "splunk code 5 (no data) not split",
+    file: "src/platforms/splunk.ts",
+    from: 'if (code === NO_DATA) return { kind: "split", reason, status };',
+    to: "",
+    tests: SPLUNK,
+  },
+  {
+    name: "splunk time truncated to whole seconds",
+    file: "src/platforms/splunk.ts",
+    from: "String(Date.parse(event.timestamp) / 1000)",
+    to: "String(Math.floor(Date.parse(event.timestamp) / 1000))",
+    tests: t("platforms/splunk_test.ts", "fakes/fakes_test.ts"),
+  },
+  {
+    name: "splunk code 9 (busy) setup instead of transient",
+    file: "src/platforms/splunk.ts",
+    from:
+      "const SETUP_CODES = new Set([1, 2, 3, 4, 7, 10, 11, 14, 16, 21, 22]);",
+    to:
+      "const SETUP_CODES = new Set([1, 2, 3, 4, 7, 9, 10, 11, 14, 16, 21, 22]);",
+    tests: SPLUNK,
+    equivalent:
+      "HEC sends code 9 only with HTTP 503 (wire-specs §1.8 table), and classify() retries a 503 as transient before it reads the code",
+  },
+  {
+    name: "verdict 501 retried",
+    file: "src/platforms/verdict.ts",
+    from: "(status >= 500 && status !== 501)",
+    to: "status >= 500",
+    tests: VERDICT,
+  },
+  {
+    name: "verdict 408 not transient",
+    file: "src/platforms/verdict.ts",
+    from: "return status === 408 || status === 429",
+    to: "return status === 429",
+    tests: VERDICT,
+  },
+  {
+    name: "verdict Retry-After seconds not turned into ms",
+    file: "src/platforms/verdict.ts",
+    from: "return Number(retryAfter) * 1000;",
+    to: "return Number(retryAfter);",
+    tests: VERDICT,
+  },
+  {
+    name: "verdict X-RateLimit-Reset ignored",
+    file: "src/platforms/verdict.ts",
+    from: "if (reset && /^\\d+(\\.\\d+)?$/.test(reset)) return",
+    to: "if (reset && false) return",
+    tests: VERDICT,
+  },
+  {
+    name: "verdict +json content types refused",
+    file: "src/platforms/verdict.ts",
+    from: ' && !type.endsWith("+json")',
+    to: "",
+    tests: VERDICT,
+  },
+  {
+    name: "elasticsearch item 409 not counted as delivered",
+    file: "src/platforms/elasticsearch.ts",
+    from: " || itemStatus === 409) {",
+    to: ") {",
+    tests: ES,
+  },
+  {
+    name: "elasticsearch item 404 rejected instead of retried",
+    file: "src/platforms/elasticsearch.ts",
+    from: "itemStatus === 403 || itemStatus === 404 || itemStatus === 0",
+    to: "itemStatus === 403 || itemStatus === 0",
+    tests: ES,
+  },
+  {
+    name: "elasticsearch items count not checked",
+    file: "src/platforms/elasticsearch.ts",
+    from: "if (!Array.isArray(items) || items.length !== batchSize) {",
+    to: "if (!Array.isArray(items)) {",
+    tests: ES,
+  },
+  {
+    name: "elasticsearch parse error x_content not split",
+    file: "src/platforms/elasticsearch.ts",
+    from: '  "x_content_parse_exception",\n',
+    to: "",
+    tests: ES,
+  },
+  {
+    name: "datadog per-log limit off by one",
+    file: "src/platforms/datadog.ts",
+    from: "return bytes > DATADOG_MAX_LOG_BYTES",
+    to: "return bytes >= DATADOG_MAX_LOG_BYTES",
+    tests: t("platforms/datadog_test.ts", "chaos/datadog_log_limit_test.ts"),
+  },
+  {
+    name: "datadog separator counted in the per-log size",
+    file: "src/delivery/destination.ts",
+    from: "(entries.length > 0 ? exporter.separatorBytes : 0)",
+    to: "0",
+    tests: t("platforms/datadog_test.ts", "chaos/datadog_log_limit_test.ts"),
+  },
+  {
+    name: "datadog empty 2xx body not delivered",
+    file: "src/platforms/datadog.ts",
+    from: 'if (json || body.trim() === "") return { kind: "delivered" };',
+    to: 'if (json) return { kind: "delivered" };',
+    tests: DD,
+  },
+  {
+    name: "datadog 400 not split",
+    file: "src/platforms/datadog.ts",
+    from: 'if (status === 400) return { kind: "split", reason, status };',
+    to: 'if (status === 400) return setup("x");',
+    tests: DD,
+  },
+  {
+    name: "datadog lead limit without its 5 minute margin",
+    file: "src/platforms/datadog.ts",
+    from: "2 * 3_600_000 - 5 * 60_000",
+    to: "2 * 3_600_000",
+    tests: DD,
+  },
+  {
+    name: "exporter follows redirects",
+    file: "src/platforms/exporter.ts",
+    from: 'redirect: "manual",',
+    to: 'redirect: "follow",',
+    tests: t("platforms/splunk_test.ts", "security/input_hardening_test.ts"),
+  },
+  {
+    name: "exporter gzip without Content-Encoding",
+    file: "src/platforms/exporter.ts",
+    from: `headers["Content-Encoding"] = "gzip";`,
+    to: "",
+    tests: t("platforms/splunk_test.ts", "platforms/datadog_test.ts"),
+  },
+  {
+    name: "redact base64 after two bytes missed",
+    file: "src/platforms/redact.ts",
+    from: "for (let offset = 0; offset < 3; offset++) {",
+    to: "for (let offset = 0; offset < 2; offset++) {",
+    tests: t("platforms/redact_test.ts", "security/token_forms_test.ts"),
+  },
+  {
+    name: "redact a JSON-escaped backslash",
+    file: "src/platforms/redact.ts",
+    from: "return end - at >= 2 ? { code: 0x5c",
+    to: "return end - at > 2 ? { code: 0x5c",
+    tests: t("platforms/redact_test.ts", "security/token_forms_test.ts"),
+  },
+  {
+    name: "endpoint query check on the URL only",
+    file: "src/platforms/endpoint.ts",
+    from: " || /[?#]/.test(endpoint) ||",
+    to: " ||",
+    tests: t("platforms/endpoint_test.ts", "platforms/siem_config_test.ts"),
+  },
+  {
+    name: "endpoint datadog v1 intake case-sensitive",
+    file: "src/platforms/endpoint.ts",
+    from: 'const at = lower.indexOf("/v1/input");',
+    to: 'const at = path.indexOf("/v1/input");',
+    tests: t("platforms/endpoint_test.ts", "platforms/siem_config_test.ts"),
+  },
+  // Fresh set: delivery.
+  {
+    name: "delivery buffer bound off by one",
+    file: "src/delivery/destination.ts",
+    from: "return this.buffered + count <= this.config.maxBufferedEvents &&",
+    to: "return this.buffered + count < this.config.maxBufferedEvents &&",
+    tests: DELIVERY,
+  },
+  {
+    name: "delivery event larger than the buffer off by one",
+    file: "src/delivery/destination.ts",
+    from: "if (bytes > config.maxBufferedBytes) {",
+    to: "if (bytes >= config.maxBufferedBytes) {",
+    tests: DELIVERY,
+  },
+  {
+    name: "delivery one retry too many",
+    file: "src/delivery/destination.ts",
+    from: "if (attempt >= this.config.maxRetries) {",
+    to: "if (attempt > this.config.maxRetries) {",
+    tests: DELIVERY,
+  },
+  {
+    name: "delivery isolations off by one",
+    file: "src/delivery/destination.ts",
+    from: "isolated > MAX_ISOLATIONS",
+    to: "isolated >= MAX_ISOLATIONS",
+    tests: SPLIT,
+  },
+  {
+    name: "delivery partial with nothing delivered resets failures",
+    file: "src/delivery/destination.ts",
+    from: "if (delivered.length > 0) this.#delivered(delivered, tally);",
+    to: "this.#delivered(delivered, tally);",
+    tests: DELIVERY,
+  },
+  {
+    name: "delivery answer index range off by one",
+    file: "src/delivery/destination.ts",
+    from: "index < 0 || index >= size",
+    to: "index < 0 || index > size",
+    tests: SPLUNK,
+  },
+  {
+    name: "delivery success keeps the backoff",
+    file: "src/delivery/destination.ts",
+    from: `    this.#failures = 0;
+    this.#retryAt = 0;`,
+    to: `    this.#failures = 0;`,
+    tests: DELIVERY,
+  },
+  {
+    name: "backoff Retry-After not capped",
+    file: "src/delivery/backoff.ts",
+    from:
+      "return Math.min(Math.max(0, requestedMs), settings.maxRetryDelayMs);",
+    to: "return Math.max(0, requestedMs);",
+    tests: t("delivery/backoff_test.ts", "delivery/destination_test.ts"),
+  },
+  {
+    name: "backoff starts one step late",
+    file: "src/delivery/backoff.ts",
+    from: "2 ** Math.min(attempt, 30)",
+    to: "2 ** Math.min(attempt + 1, 30)",
+    tests: t("delivery/backoff_test.ts", "delivery/destination_test.ts"),
+  },
+  {
+    name: "split refused-stream levels off by one",
+    file: "src/delivery/split_policy.ts",
+    from: "this.#alike >= REFUSED_STREAM_LEVELS",
+    to: "this.#alike > REFUSED_STREAM_LEVELS",
+    tests: SPLIT,
+  },
+  {
+    name: "split 413 counted as a refused stream",
+    file: "src/delivery/split_policy.ts",
+    from: "if (whole.status !== 413) this.#alike++;",
+    to: "this.#alike++;",
+    tests: SPLIT,
+  },
+  // Fresh set: events.
+  {
+    name: "fast path leap years every 4 years",
+    file: "src/events/audit_event.ts",
+    from:
+      "const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);",
+    to: "const leap = year % 4 === 0;",
+    tests: EVENTS,
+  },
+  {
+    name: "fast path offset sign swapped",
+    file: "src/events/audit_event.ts",
+    from: 'const sign = zone[0] === "-" ? -1 : 1;',
+    to: 'const sign = zone[0] === "+" ? -1 : 1;',
+    tests: EVENTS,
+  },
+  {
+    name: "fast path keeps a microsecond Z timestamp as is",
+    file: "src/events/audit_event.ts",
+    from: 'if (zone === "Z" && fraction?.length === 3) return text;',
+    to: 'if (zone === "Z" && fraction !== undefined) return text;',
+    tests: EVENTS,
+  },
+  {
+    name: "fast path event_id byte limit off by one",
+    file: "src/events/audit_event.ts",
+    from: "utf8.encode(id).length > MAX_EVENT_ID_BYTES))",
+    to: "utf8.encode(id).length > MAX_EVENT_ID_BYTES + 1))",
+    tests: EVENTS,
+  },
+  {
+    name: "fast path negative duration",
+    file: "src/events/audit_event.ts",
+    from: "(duration as number) >= 0",
+    to: "(duration as number) >= -1",
+    tests: EVENTS,
+  },
+  {
+    name: "fast path lone surrogate in correlation_id",
+    file: "src/events/audit_event.ts",
+    from: "    !correlation_id.isWellFormed() ||\n",
+    to: "",
+    tests: EVENTS,
+  },
+  {
+    name: "zod negative duration",
+    file: "src/events/audit_event.ts",
+    from: "duration_ms: z.number().int().min(0).nullish(),",
+    to: "duration_ms: z.number().int().min(-1).nullish(),",
+    tests: EVENTS,
+  },
+  {
+    name: "zod null optional field kept",
+    file: "src/events/audit_event.ts",
+    from: "if (event[key] === undefined || event[key] === null) delete",
+    to: "if (event[key] === undefined) delete",
+    tests: t("events/audit_event_test.ts", "ingest/pydantic_test.ts"),
+  },
+  {
+    name: "json_data depth limit off by one",
+    file: "src/events/json_data.ts",
+    from: "if (depth >= MAX_METADATA_DEPTH) {",
+    to: "if (depth > MAX_METADATA_DEPTH) {",
+    tests: EVENTS,
+  },
+  {
+    name: "json_data undefined member refused",
+    file: "src/events/json_data.ts",
+    from: "    if (item === undefined) continue;\n",
+    to: "",
+    tests: EVENTS,
+  },
+  {
+    name: "json_data copy sets __proto__",
+    file: "src/events/json_data.ts",
+    from: 'if (key === "__proto__") {',
+    to: 'if (key === "__proto_") {',
+    tests: t("events/json_data_test.ts", "delivery/accepted_event_test.ts"),
+    equivalent:
+      "under Deno, assigning an own __proto__ key defines it as a data property (as the guard does); the guard matters in Workers, Bun and Node, which no Deno test can run without patching a global",
+  },
+  {
+    name: "json_text escaped key not detected",
+    file: "src/events/json_text.ts",
+    from: "if (KEY_AFTER.test(text)) return true;",
+    to: "if (KEY_AFTER.test(text)) return false;",
+    tests: t("events/json_text_test.ts", "ingest/parse_events_test.ts"),
+  },
+  // Fresh set: ingest.
+  {
+    name: "read_body exact limit refused",
+    file: "src/ingest/read_body.ts",
+    from: "if (this.#total > this.#maxBytes) {",
+    to: "if (this.#total >= this.#maxBytes) {",
+    tests: t("ingest/read_body_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "read_body Content-Encoding case-sensitive",
+    file: "src/ingest/read_body.ts",
+    from:
+      '(request.headers.get("content-encoding") ?? "identity")\n    .trim().toLowerCase();',
+    to: '(request.headers.get("content-encoding") ?? "identity");',
+    tests: t("ingest/read_body_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "read_body a broken gzip upload is a 400",
+    file: "src/ingest/read_body.ts",
+    from: "if (failure instanceof IngestError || readFailed) throw failure;",
+    to: "if (failure instanceof IngestError) throw failure;",
+    tests: t("ingest/read_body_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "read_body whole chunks to the decoder",
+    file: "src/ingest/read_body.ts",
+    from: "const SLICE_BYTES = 1024;",
+    to: "const SLICE_BYTES = 1 << 20;",
+    tests: t(
+      "ingest/read_body_test.ts",
+      "ingest/app_test.ts",
+      "security/input_hardening_test.ts",
+    ),
+  },
+  {
+    name: "parse_events event count limit off by one",
+    file: "src/ingest/parse_events.ts",
+    from: "if (events.length > maxEvents) {",
+    to: "if (events.length >= maxEvents) {",
+    tests: t("ingest/parse_events_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "parse_events ndjson line numbers from 0",
+    file: "src/ingest/parse_events.ts",
+    from: "`line ${i + 1} is not valid JSON`,\n        { line: i + 1 },",
+    to: "`line ${i} is not valid JSON`,\n        { line: i },",
+    tests: t("ingest/parse_events_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "parse_events application/ndjson refused",
+    file: "src/ingest/parse_events.ts",
+    from: ' || type === "application/ndjson"',
+    to: "",
+    tests: t("ingest/parse_events_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "parse_events empty body accepted",
+    file: "src/ingest/parse_events.ts",
+    from: 'if (events.length === 0) throw malformed("body holds no event");',
+    to: "",
+    tests: t("ingest/parse_events_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "app option 0 accepted as positive",
+    file: "src/ingest/app.ts",
+    from: "if (!Number.isInteger(chosen) || chosen < 1) {",
+    to: "if (!Number.isInteger(chosen) || chosen < 0) {",
+    tests: INGEST,
+  },
+  {
+    name: "app tokens of 15 characters",
+    file: "src/ingest/app.ts",
+    from: "const TOKEN = /^[A-Za-z0-9._~+/=-]{16,}$/;",
+    to: "const TOKEN = /^[A-Za-z0-9._~+/=-]{15,}$/;",
+    tests: t("ingest/app_test.ts", "ingest/bearer_token_test.ts"),
+  },
+  {
+    name: "app problems listed off by one",
+    file: "src/ingest/app.ts",
+    from: "if (problems.length < MAX_LISTED_PROBLEMS) {",
+    to: "if (problems.length <= MAX_LISTED_PROBLEMS) {",
+    tests: INGEST,
+  },
+  {
+    name: "app capacity check skipped",
+    file: "src/ingest/app.ts",
+    from:
+      "if (free < events.length) throw overloaded(free, events.length, retryAfter);",
+    to: "",
+    tests: INGEST,
+  },
+  {
+    name: "health failing threshold off by one",
+    file: "src/ingest/health.ts",
+    from: "stats.consecutiveFailures >= failingAfter",
+    to: "stats.consecutiveFailures > failingAfter",
+    tests: t("ingest/health_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "health one failing destination fails all",
+    file: "src/ingest/health.ts",
+    from: "failing === enabled || capacity === 0",
+    to: "failing > 0 || capacity === 0",
+    tests: t("ingest/health_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "health dead letters from memory, not the spool",
+    file: "src/ingest/health.ts",
+    from:
+      "deadLettered: destination.spool?.deadLettersStored ??\n        destination.eventsFailed,",
+    to: "deadLettered: destination.eventsFailed,",
+    tests: t("ingest/health_test.ts", "spool/kv_spool_test.ts"),
+  },
+  // Fresh set: spool.
+  {
+    name: "buffer_room one more than the buffer holds",
+    file: "src/spool/buffer_room.ts",
+    from: "destination.config.maxBufferedEvents - destination.buffered,",
+    to: "destination.config.maxBufferedEvents - destination.buffered + 1,",
+    tests: t("spool/kv_spool_test.ts", "spool/queue_consumer_test.ts"),
+  },
+  {
+    name: "queue_retry cap 1 h instead of 30 min",
+    file: "src/spool/queue_retry.ts",
+    from: "return Math.min(1800, 5 * 2 ** Math.max(0, attempts));",
+    to: "return Math.min(3600, 5 * 2 ** Math.max(0, attempts));",
+    tests: QUEUE,
+  },
+  {
+    name: "queue_retry negative delay kept",
+    file: "src/spool/queue_retry.ts",
+    from: "Math.max(0, Math.round(seconds))",
+    to: "Math.round(seconds)",
+    tests: QUEUE,
+  },
+  {
+    name: "queue_retry NaN delay passed on",
+    file: "src/spool/queue_retry.ts",
+    from: "if (Number.isNaN(seconds)) return 0;",
+    to: "",
+    tests: QUEUE,
+  },
+  {
+    name: "queue_consumer acks a message whose dead letters failed",
+    file: "src/spool/queue_consumer.ts",
+    from: "if (item.remaining > 0 || item.lettersFailed) {",
+    to: "if (item.remaining > 0) {",
+    tests: QUEUE,
+  },
+  {
+    name: "queue_consumer retry delay ignores attempts",
+    file: "src/spool/queue_consumer.ts",
+    from: "clampDelay(retryDelay(item.message.attempts))",
+    to: "clampDelay(retryDelay(0))",
+    tests: QUEUE,
+  },
+  {
+    name: "queue_consumer message version not checked",
+    file: "src/spool/queue_consumer.ts",
+    from: "  if (record.v !== 1) {\n    return {\n      reason: `unknown",
+    to: "  if (record.v === -1) {\n    return {\n      reason: `unknown",
+    tests: QUEUE,
+  },
+  {
+    name: "queue_consumer unparsable timestamp accepted",
+    file: "src/spool/queue_consumer.ts",
+    from: " &&\n    !Number.isNaN(Date.parse(event.timestamp as string));",
+    to: ";",
+    tests: QUEUE,
+  },
+  {
+    name: "queue_consumer reason not cut",
+    file: "src/spool/queue_consumer.ts",
+    from: "const reason = cause.reason.slice(0, MAX_REASON);",
+    to: "const reason = cause.reason;",
+    tests: QUEUE,
+    equivalent:
+      "no dead letter's reason reaches 2000 characters: every platform text in a reason is cut to 300 by excerpt(), and the rest are short fixed texts; the cut is a bound for a queue message, not reachable today",
+  },
+  {
+    name: "kv_spool outbox full off by one",
+    file: "src/spool/kv_spool.ts",
+    from: "if (lane.spooled + events.length > this.#maxSpooled) {",
+    to: "if (lane.spooled + events.length >= this.#maxSpooled) {",
+    tests: KV,
+  },
+  {
+    name: "kv_spool settled group deletes only its first part",
+    file: "src/spool/kv_spool.ts",
+    from: "      for (const key of loaded.keys) op.delete(key);\n      op.sum(",
+    to: "      op.delete(loaded.keys[0]!);\n      op.sum(",
+    tests: KV,
+  },
+  {
+    name: "kv_spool loads past the buffer's bound",
+    file: "src/spool/kv_spool.ts",
+    from: `    return Math.min(
+      destination.config.batchSize * 4 - destination.buffered,
+      bufferRoom(destination),
+    );`,
+    to: `    return destination.config.batchSize * 4 - destination.buffered;`,
+    tests: KV,
+  },
+  {
+    name: "kv_spool incomplete group read",
+    file: "src/spool/kv_spool.ts",
+    from: "if (current.parts.length === current.total) {",
+    to: "if (current.parts.length >= 1) {",
+    tests: KV,
+  },
+  {
+    name: "kv_spool settled count not subtracted",
+    file: "src/spool/kv_spool.ts",
+    from: "lane.spooled = Math.max(0, lane.spooled - loaded.count);",
+    to: "lane.spooled = Math.max(0, lane.spooled);",
+    tests: KV,
+  },
+  // Second fresh set, written after the first round's survivors were
+  // killed and run once as written (the "fresh set" of issue 18's target).
+  {
+    name: "set2 severity ignores an error status",
+    file: "src/events/siem_event.ts",
+    from:
+      'if (event.event_type === "error" || event.status === "error") return',
+    to: 'if (event.event_type === "error") return',
+    tests: t("events/siem_event_test.ts", "platforms/datadog_test.ts"),
+  },
+  {
+    name: "set2 security decisions are info",
+    file: "src/events/siem_event.ts",
+    from: 'if (event.event_type === "security_decision") return "warning";',
+    to: 'if (event.event_type === "security_decision") return "info";',
+    tests: t("events/siem_event_test.ts", "platforms/datadog_test.ts"),
+  },
+  {
+    name: "set2 configured source ignored",
+    file: "src/events/siem_event.ts",
+    from: "source: options?.source ?? DEFAULT_SOURCE,",
+    to: "source: DEFAULT_SOURCE,",
+    tests: t("events/siem_event_test.ts", "delivery/integrator_test.ts"),
+  },
+  {
+    name: "set2 utf8Length counts a surrogate pair as 5 bytes",
+    file: "src/delivery/accepted_event.ts",
+    from: "      bytes += 2;\n      i++;",
+    to: "      bytes += 3;\n      i++;",
+    tests: t("delivery/accepted_event_test.ts", "delivery/overflow_test.ts"),
+  },
+  {
+    name: "set2 bearer scheme case-sensitive",
+    file: "src/ingest/bearer_token.ts",
+    from: "/^Bearer +([A-Za-z0-9._~+/=-]+) *$/i",
+    to: "/^Bearer +([A-Za-z0-9._~+/=-]+) *$/",
+    tests: t("ingest/bearer_token_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "set2 only the last token matches",
+    file: "src/ingest/bearer_token.ts",
+    from: "matched |= difference === 0 ? 1 : 0;",
+    to: "matched = difference === 0 ? 1 : 0;",
+    tests: t("ingest/bearer_token_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "set2 close() does not offer a single kept letter again",
+    file: "src/delivery/dead_letter_outbox.ts",
+    from: "if (!signal?.aborted && this.#kept.length > 0) {",
+    to: "if (!signal?.aborted && this.#kept.length > 1) {",
+    tests: t(
+      "delivery/dead_letter_outbox_test.ts",
+      "delivery/destination_close_test.ts",
+    ),
+  },
+  {
+    name: "set2 queue weight not lowered on shift",
+    file: "src/delivery/event_queue.ts",
+    from: "    this.#weight -= this.#weigh(item);\n",
+    to: "",
+    tests: t("delivery/event_queue_test.ts", "delivery/overflow_test.ts"),
+  },
+  {
+    name: "set2 queue message packing without the comma",
+    file: "src/spool/queue_sink.ts",
+    from: "const added = size + (current.length > 0 ? 1 : 0);",
+    to: "const added = size;",
+    tests: t("spool/queue_sink_test.ts"),
+  },
+  {
+    name: "set2 queue message event limit off by one",
+    file: "src/spool/queue_sink.ts",
+    from: "if (lane.envelopeBytes + size > max) {",
+    to: "if (lane.envelopeBytes + size >= max) {",
+    tests: t("spool/queue_sink_test.ts"),
+  },
+  {
+    name: "set2 lease renewed only with a third left",
+    file: "src/spool/lease.ts",
+    from: "this.#expiresAt - now > this.#ms * 2 / 3",
+    to: "this.#expiresAt - now > this.#ms / 3",
+    tests: t("spool/lease_test.ts", "spool/kv_spool_test.ts"),
+  },
+  {
+    name: "set2 a lease taken over is not reported lost",
+    file: "src/spool/lease.ts",
+    from: "if (takenElsewhere || (this.held && !mine)) return this.#drop();",
+    to: "if (takenElsewhere) return this.#drop();",
+    tests: t("spool/lease_test.ts", "spool/kv_spool_test.ts"),
+  },
+  {
+    name: "set2 datadog message without the tool",
+    file: "src/platforms/datadog.ts",
+    from:
+      "  if (event.tool_name !== undefined) {\n    writer.writeByte(SPACE);",
+    to: "  if (false) {\n    writer.writeByte(SPACE);",
+    tests: t("platforms/datadog_test.ts"),
+  },
+  {
+    name: "set2 elasticsearch index not encoded in the URL",
+    file: "src/platforms/elasticsearch.ts",
+    from: "      encodeURIComponent(this.config.index)\n",
+    to: "      this.config.index\n",
+    tests: t("platforms/elasticsearch_test.ts", "platforms/endpoint_test.ts"),
+    equivalent:
+      "the config refuses index names with / ? # % (and the other characters Elasticsearch refuses), and the URL parser percent-encodes what is left that a path cannot hold (non-ASCII, ^ { } `): the server decodes the same index either way",
+  },
+  {
+    name: "set2 backoff full jitter",
+    file: "src/delivery/backoff.ts",
+    from: "capped * (1 - 0.5 * random())",
+    to: "capped * (1 - random())",
+    tests: t("delivery/backoff_test.ts", "delivery/destination_test.ts"),
+  },
+  {
+    name: "set2 HTTP-date in the past gives a negative delay",
+    file: "src/platforms/verdict.ts",
+    from: "if (!Number.isNaN(date)) return Math.max(0, date - nowMs);",
+    to: "if (!Number.isNaN(date)) return date - nowMs;",
+    tests: VERDICT,
+  },
+  {
+    name: "set2 a full batch waits for the timer",
+    file: "src/delivery/destination.ts",
+    from: "sendWhenFull && this.#queue.length >= config.batchSize &&",
+    to: "sendWhenFull && this.#queue.length > config.batchSize &&",
+    tests: DELIVERY,
+  },
+  {
+    name: "set2 room rounded up",
+    file: "src/delivery/destination.ts",
+    from: "Math.floor((maxBufferedBytes - bytes) / (bytes / buffered)),",
+    to: "Math.ceil((maxBufferedBytes - bytes) / (bytes / buffered)),",
+    tests: DELIVERY,
+  },
+  {
+    name: "set2 batchSize default 100",
+    file: "src/platforms/siem_config.ts",
+    from: "batchSize: int(1, 1000).default(50),",
+    to: "batchSize: int(1, 1000).default(100),",
+    tests: t("platforms/siem_config_test.ts"),
+  },
+  {
+    name: "set2 queue consumer feeds one past the buffer",
+    file: "src/spool/queue_consumer.ts",
+    from: "Math.min(all.length, next + bufferRoom(destination));",
+    to: "Math.min(all.length, next + bufferRoom(destination) + 1);",
+    tests: QUEUE,
+  },
+  {
+    name: "set2 retrying is not backing off in health",
+    file: "src/ingest/health.ts",
+    from:
+      ' || stats.state === "backing_off" ||\n    stats.state === "retrying"',
+    to: ' || stats.state === "backing_off"',
+    tests: t("ingest/health_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "set2 NDJSON lines not trimmed",
+    file: "src/ingest/parse_events.ts",
+    from: "const line = lines[i]!.trim();",
+    to: "const line = lines[i]!;",
+    tests: t("ingest/parse_events_test.ts", "ingest/app_test.ts"),
+  },
+  // Third fresh set, written after the second set's survivors were killed
+  // and run once as written.
+  {
+    name: "set3 backslash copied unescaped",
+    file: "src/platforms/body_writer.ts",
+    from: "code >= 0x7f || code === 0x22 || code === 0x5c",
+    to: "code >= 0x7f || code === 0x22",
+    tests: t(
+      "platforms/body_writer_test.ts",
+      "platforms/splunk_test.ts",
+      "properties/payload_properties_test.ts",
+    ),
+  },
+  {
+    name: "set3 control character 0x1f copied unescaped",
+    file: "src/platforms/body_writer.ts",
+    from: "if (code < 0x20 || code >= 0x7f",
+    to: "if (code < 0x1f || code >= 0x7f",
+    tests: t(
+      "platforms/body_writer_test.ts",
+      "platforms/splunk_test.ts",
+      "properties/payload_properties_test.ts",
+    ),
+  },
+  {
+    name: "set3 metrics: retrying counts as up",
+    file: "src/ingest/metrics.ts",
+    from: 'new Set(["idle", "sending"]);',
+    to: 'new Set(["idle", "sending", "retrying"]);',
+    tests: t("ingest/metrics_test.ts"),
+  },
+  {
+    name: "set3 redact skips a text exactly one piece long",
+    file: "src/platforms/redact.ts",
+    from:
+      "if (this.#pieces.size === 0 || text.length < this.#width) return text;",
+    to:
+      "if (this.#pieces.size === 0 || text.length <= this.#width) return text;",
+    tests: t("platforms/redact_test.ts", "security/token_forms_test.ts"),
+  },
+  {
+    name: "set3 splunk fractional invalid-event-number",
+    file: "src/platforms/splunk.ts",
+    from: "invalidEventNumber: Number.isInteger(bad) ? bad : undefined,",
+    to: 'invalidEventNumber: typeof bad === "number" ? bad : undefined,',
+    tests: SPLUNK,
+  },
+  {
+    name: "set3 datadog errors joined with a comma",
+    file: "src/platforms/datadog.ts",
+    from: '        ).join("; "),',
+    to: '        ).join(", "),',
+    tests: DD,
+  },
+  {
+    name: "set3 maxRetries default 5",
+    file: "src/platforms/siem_config.ts",
+    from: "maxRetries: int(0, 10).default(3),",
+    to: "maxRetries: int(0, 10).default(5),",
+    tests: t("platforms/siem_config_test.ts"),
+  },
+  {
+    name: "set3 zod event_id byte limit off by one",
+    file: "src/events/audit_event.ts",
+    from: "(id) => new TextEncoder().encode(id).length <= MAX_EVENT_ID_BYTES,",
+    to: "(id) => new TextEncoder().encode(id).length < MAX_EVENT_ID_BYTES,",
+    tests: EVENTS,
+  },
+  {
+    name: "set3 checked parser depth off by one",
+    file: "src/events/json_text.ts",
+    from:
+      "  #object(depth: number): Record<string, unknown> {\n    if (depth > MAX_CHECKED_DEPTH)",
+    to:
+      "  #object(depth: number): Record<string, unknown> {\n    if (depth >= MAX_CHECKED_DEPTH)",
+    tests: t("events/json_text_test.ts", "ingest/parse_events_test.ts"),
+  },
+  {
+    name: "set3 kv_spool capacity without a destination",
+    file: "src/spool/kv_spool.ts",
+    from: "return free === Infinity ? 0 : Math.max(0, free);",
+    to: "return Math.max(0, free);",
+    tests: KV,
+  },
+  {
+    name: "set3 integrator capacity without a destination",
+    file: "src/delivery/integrator.ts",
+    from: "return free === Infinity ? 0 : Math.max(0, free);",
+    to: "return Math.max(0, free);",
+    tests: t("delivery/overflow_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "set3 queue_consumer array metadata accepted",
+    file: "src/spool/queue_consumer.ts",
+    from: "    !Array.isArray(event.metadata) &&\n",
+    to: "",
+    tests: QUEUE,
+  },
+  {
+    name: "set3 backoff growth capped at 8x",
+    file: "src/delivery/backoff.ts",
+    from: "2 ** Math.min(attempt, 30)",
+    to: "2 ** Math.min(attempt, 3)",
+    tests: t("delivery/backoff_test.ts", "delivery/destination_test.ts"),
+  },
+  {
+    name: "set3 health ignores a full buffer",
+    file: "src/ingest/health.ts",
+    from: "enabled === 0 || failing === enabled || capacity === 0",
+    to: "enabled === 0 || failing === enabled",
+    tests: t("ingest/health_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "set3 ingest answers 200",
+    file: "src/ingest/app.ts",
+    from: "return c.json(accepted, 202);",
+    to: "return c.json(accepted, 200);",
+    tests: INGEST,
+  },
+  {
+    name: "set3 endpoint trailing slash kept",
+    file: "src/platforms/endpoint.ts",
+    from: 'const path = url.pathname.replace(/\\/+$/, "");',
+    to: "const path = url.pathname;",
+    tests: t("platforms/endpoint_test.ts", "platforms/siem_config_test.ts"),
+  },
+  {
+    name: "set3 excerpt shortens a text of exactly max",
+    file: "src/platforms/verdict.ts",
+    from: "return flat.length > max ?",
+    to: "return flat.length >= max ?",
+    tests: VERDICT,
+  },
+  {
+    name: "set3 elasticsearch item without a status rejected",
+    file: "src/platforms/elasticsearch.ts",
+    from: "itemStatus === 403 || itemStatus === 404 || itemStatus === 0",
+    to: "itemStatus === 403 || itemStatus === 404",
+    tests: ES,
+  },
+  {
+    name: "set3 split budget off by one",
+    file: "src/delivery/split_policy.ts",
+    from: "if (this.requests < MAX_SPLIT_REQUESTS) return true;",
+    to: "if (this.requests <= MAX_SPLIT_REQUESTS) return true;",
+    tests: SPLIT,
+  },
+  {
+    name: "set3 dead-letter retry backoff never resets",
+    file: "src/delivery/dead_letter_outbox.ts",
+    from: "this.#attempt = failed ? this.#attempt + 1 : 0;",
+    to: "this.#attempt = failed ? this.#attempt + 1 : this.#attempt;",
+    tests: t(
+      "delivery/dead_letter_outbox_test.ts",
+      "delivery/destination_close_test.ts",
+    ),
+  },
+];
