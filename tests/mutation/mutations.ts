@@ -266,7 +266,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "exporter gzip without Content-Encoding",
     file: "src/platforms/exporter.ts",
-    from: `headers["Content-Encoding"] = "gzip";`,
+    from: `unsigned["Content-Encoding"] = "gzip";`,
     to: "",
     tests: t("platforms/splunk_test.ts", "platforms/datadog_test.ts"),
   },
@@ -655,8 +655,10 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "kv_spool settled group deletes only its first part",
     file: "src/spool/kv_spool.ts",
-    from: "      for (const key of loaded.keys) op.delete(key);\n      op.sum(",
-    to: "      op.delete(loaded.keys[0]!);\n      op.sum(",
+    from:
+      "          for (const key of loaded.keys) op.delete(key);\n          op.delete(progressKey);",
+    to:
+      "          op.delete(loaded.keys[0]!);\n          op.delete(progressKey);",
     tests: KV,
   },
   {
@@ -679,7 +681,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "kv_spool settled count not subtracted",
     file: "src/spool/kv_spool.ts",
-    from: "lane.spooled = Math.max(0, lane.spooled - loaded.count);",
+    from: "lane.spooled = Math.max(0, lane.spooled - fresh.length);",
     to: "lane.spooled = Math.max(0, lane.spooled);",
     tests: KV,
   },
@@ -897,8 +899,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "set3 datadog errors joined with a comma",
     file: "src/platforms/datadog.ts",
-    from: '        ).join("; "),',
-    to: '        ).join(", "),',
+    from: '        ).filter(Boolean).join("; "),',
+    to: '        ).filter(Boolean).join(", "),',
     tests: DD,
   },
   {
