@@ -55,6 +55,23 @@ const EVENTS = t(
 );
 const INGEST = t("ingest/app_test.ts");
 const KV = t("spool/kv_spool_test.ts", "spool/kv_spool_bytes_test.ts");
+const HEALTH = t("ingest/health_test.ts", "ingest/app_test.ts");
+const KV_ALL = t(
+  "spool/kv_spool_test.ts",
+  "spool/kv_spool_bytes_test.ts",
+  "spool/kv_spool_progress_test.ts",
+  "spool/kv_spool_stop_test.ts",
+);
+const OPENSEARCH = t(
+  "platforms/opensearch_test.ts",
+  "platforms/aws_sigv4_test.ts",
+  "doctor/opensearch_test.ts",
+);
+const DOCTOR = t(
+  "doctor/check_destination_test.ts",
+  "doctor/plain_http_to_tls_test.ts",
+  "doctor/opensearch_test.ts",
+);
 const QUEUE = t("spool/queue_consumer_test.ts", "spool/queue_retry_test.ts");
 
 /** Every mutation, in the order they are run. */
@@ -1004,6 +1021,158 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: t(
       "delivery/dead_letter_outbox_test.ts",
       "delivery/destination_close_test.ts",
+    ),
+  },
+  // Fourth fresh set, written after the third set's survivors were killed
+  // and the code merged since (spool progress and drain, dead-letter logging,
+  // /health's degraded window, the doctor, producers, OpenSearch and SigV4,
+  // index template, mapping checks, the audit-db importer); run once as
+  // written before any test was added for it.
+  {
+    name: "set4 health dead-letter window edge excluded",
+    file: "src/ingest/health.ts",
+    from: "if (Date.parse(letter.at) < since) continue;",
+    to: "if (Date.parse(letter.at) <= since) continue;",
+    tests: HEALTH,
+  },
+  {
+    name: "set4 health ok despite recent dead letters",
+    file: "src/ingest/health.ts",
+    from: ": delivering === enabled && deadLettering === 0",
+    to: ": delivering === enabled",
+    tests: HEALTH,
+  },
+  {
+    name: "set4 health recent dead letters not summed",
+    file: "src/ingest/health.ts",
+    from: "events += letter.events;",
+    to: "events = letter.events;",
+    tests: HEALTH,
+  },
+  {
+    name: "set4 destination recent dead letters keep the oldest",
+    file: "src/delivery/destination.ts",
+    from: "      this.#recentDeadLetters.shift();",
+    to: "      this.#recentDeadLetters.pop();",
+    tests: t("delivery/destination_test.ts", "ingest/health_test.ts"),
+  },
+  {
+    name: "set4 dead-letter log without callback names only a few events",
+    file: "src/delivery/destination.ts",
+    from: "(onDeadLetter ? events.slice(0, LOGGED_EVENT_IDS) : events)",
+    to: "events.slice(0, LOGGED_EVENT_IDS)",
+    tests: t("delivery/destination_test.ts"),
+  },
+  {
+    name: "set4 kv_spool drain takes new leases",
+    file: "src/spool/kv_spool.ts",
+    from: "if (this.#draining && !lane.lease?.held) return false;",
+    to: "",
+    tests: KV_ALL,
+  },
+  {
+    name: "set4 kv_spool stop does not drain",
+    file: "src/spool/kv_spool.ts",
+    from: "if (wasRunning) await this.#drainStored(deadlineAt);",
+    to: "",
+    tests: KV_ALL,
+  },
+  {
+    name: "set4 kv_spool group never done",
+    file: "src/spool/kv_spool.ts",
+    from: "const done = all.size >= loaded.total;",
+    to: "const done = all.size > loaded.total;",
+    tests: KV_ALL,
+  },
+  {
+    name: "set4 kv_spool progress counts recorded positions again",
+    file: "src/spool/kv_spool.ts",
+    from: "const fresh = part.positions.filter((p) => !before.has(p));",
+    to: "const fresh = part.positions;",
+    tests: KV_ALL,
+  },
+  {
+    name: "set4 opensearch 401 not a credential hint",
+    file: "src/platforms/opensearch.ts",
+    from: "if (status === 401 || status === 403) {",
+    to: "if (status === 403) {",
+    tests: OPENSEARCH,
+  },
+  {
+    name: "set4 opensearch sends the signed host header",
+    file: "src/platforms/opensearch.ts",
+    from:
+      "    const { host: _host, ...sent } = signed.headers;\n    return sent;",
+    to: "    return signed.headers;",
+    tests: OPENSEARCH,
+  },
+  {
+    name: "set4 sigv4 header value whitespace not collapsed",
+    file: "src/platforms/aws_sigv4.ts",
+    from: 'return value.trim().replace(/\\s+/g, " ");',
+    to: "return value.trim();",
+    tests: OPENSEARCH,
+  },
+  {
+    name: "set4 sigv4 asterisk not percent-encoded",
+    file: "src/platforms/aws_sigv4.ts",
+    from: "/[!'()*]/g,",
+    to: "/[!'()]/g,",
+    tests: OPENSEARCH,
+  },
+  {
+    name: "set4 index template data stream off by default",
+    file: "src/platforms/index_template.ts",
+    from: "if (options.dataStream ?? true) template.data_stream = {};",
+    to: "if (options.dataStream ?? false) template.data_stream = {};",
+    tests: t(
+      "platforms/index_template_test.ts",
+      "runtime/deno/setup_index_test.ts",
+    ),
+  },
+  {
+    name: "set4 mapping long limit off by one",
+    file: "src/platforms/elasticsearch_mapping.ts",
+    from: "(value >= LONG_LIMIT || value < -LONG_LIMIT)",
+    to: "(value > LONG_LIMIT || value < -LONG_LIMIT)",
+    tests: t("platforms/elasticsearch_mapping_test.ts"),
+  },
+  {
+    name: "set4 hono middleware 400 recorded as success",
+    file: "src/producers/hono_middleware.ts",
+    from: "          httpStatus < 400\n",
+    to: "          httpStatus <= 400\n",
+    tests: t("producers/hono_middleware_test.ts"),
+  },
+  {
+    name: "set4 hono middleware body of exactly max marked truncated",
+    file: "src/producers/hono_middleware.ts",
+    from: "      if (size > maxBytes) {",
+    to: "      if (size >= maxBytes) {",
+    tests: t("producers/hono_middleware_test.ts"),
+  },
+  {
+    name: "set4 logtape sink checks the category prefix but its last part",
+    file: "src/producers/logtape_sink.ts",
+    from: "for (let i = 0; i < prefix.length; i++) {",
+    to: "for (let i = 0; i < prefix.length - 1; i++) {",
+    tests: t("producers/logtape_sink_test.ts"),
+  },
+  {
+    name: "set4 doctor reads a 400 as a redirect",
+    file: "src/doctor/probe.ts",
+    from: "response.status >= 300 && response.status < 400",
+    to: "response.status >= 300 && response.status <= 400",
+    tests: DOCTOR,
+  },
+  {
+    name: "set4 audit_db timestamp second 60 accepted",
+    file: "src/runtime/deno/audit_db/timestamp.ts",
+    from: "hour > 23 || minute > 59 || second > 59",
+    to: "hour > 23 || minute > 59 || second > 60",
+    tests: t(
+      "runtime/deno/audit_db/timestamp_test.ts",
+      "runtime/deno/audit_db/importer_test.ts",
     ),
   },
 ];
