@@ -280,3 +280,27 @@ Deno.test("healthReport() shows degraded for a while after dead letters, with th
     4,
   );
 });
+
+Deno.test("healthReport() counts a dead letter exactly at the window's start", () => {
+  const now = Date.parse("2026-01-31T12:00:00.000Z");
+  const stats = integratorStats([
+    destination({
+      name: "es",
+      recentDeadLetters: [{
+        at: new Date(now - 60_000).toISOString(),
+        events: 2,
+        reason: "HTTP 400",
+        status: 400,
+      }],
+    }),
+  ]);
+  // The window includes its first millisecond.
+  const report = healthReport(stats, 100, { now, deadLetterWindowMs: 60_000 });
+  assert.equal(report.status, "degraded");
+  assert.equal(report.destinations.es!.recentDeadLetters?.events, 2);
+  assert.equal(
+    healthReport(stats, 100, { now: now + 1, deadLetterWindowMs: 60_000 })
+      .status,
+    "ok",
+  );
+});

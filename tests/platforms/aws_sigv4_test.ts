@@ -106,3 +106,77 @@ Deno.test("signAwsRequest() sends and signs a session token", async () => {
     "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
   );
 });
+
+// The signing chain of SigV4, written out here to check a canonical request
+// given as literal text (Signature Version 4 steps 2-4).
+async function signCanonical(canonicalRequest: string): Promise<string> {
+  const encoder = new TextEncoder();
+  const hex = (bytes: ArrayBuffer): string =>
+    [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+  const hmac = async (key: Uint8Array, text: string): Promise<Uint8Array> =>
+    new Uint8Array(
+      await crypto.subtle.sign(
+        "HMAC",
+        await crypto.subtle.importKey(
+          "raw",
+          key as Uint8Array<ArrayBuffer>,
+          { name: "HMAC", hash: "SHA-256" },
+          false,
+          ["sign"],
+        ),
+        encoder.encode(text),
+      ),
+    );
+  const stringToSign = [
+    "AWS4-HMAC-SHA256",
+    "20150830T123600Z",
+    "20150830/us-east-1/service/aws4_request",
+    hex(
+      await crypto.subtle.digest("SHA-256", encoder.encode(canonicalRequest)),
+    ),
+  ].join("\n");
+  let key = await hmac(
+    encoder.encode(`AWS4${SUITE.credentials.secretAccessKey}`),
+    "20150830",
+  );
+  for (const part of ["us-east-1", "service", "aws4_request"]) {
+    key = await hmac(key, part);
+  }
+  return hex((await hmac(key, stringToSign)).buffer as ArrayBuffer);
+}
+
+const EMPTY_SHA256 =
+  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+Deno.test("signAwsRequest() percent-encodes every reserved character of a query, the asterisk included", async () => {
+  const signed = await signAwsRequest({
+    ...SUITE,
+    method: "GET",
+    url: "https://example.amazonaws.com/?q=a*b(c)!'",
+  });
+  assert.equal(
+    signed.signature,
+    await signCanonical(
+      "GET\n/\nq=a%2Ab%28c%29%21%27\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n" +
+        EMPTY_SHA256,
+    ),
+  );
+});
+
+Deno.test("signAwsRequest() signs a header value with inner whitespace runs collapsed to one space", async () => {
+  const signed = await signAwsRequest({
+    ...SUITE,
+    method: "GET",
+    url: "https://example.amazonaws.com/",
+    headers: { "My-Header1": "  a   b \t c  " },
+  });
+  assert.equal(signed.signedHeaders, "host;my-header1;x-amz-date");
+  assert.equal(
+    signed.signature,
+    await signCanonical(
+      "GET\n/\n\nhost:example.amazonaws.com\nmy-header1:a b c\nx-amz-date:20150830T123600Z\n\nhost;my-header1;x-amz-date\n" +
+        EMPTY_SHA256,
+    ),
+  );
+});

@@ -87,3 +87,13 @@ Deno.test("dynamicMappingProblem() counts distinct fields against the total fiel
   );
   assert.equal(dynamicMappingProblem(fewer), undefined);
 });
+
+Deno.test("dynamicMappingProblem() refuses 2^63, one past a long's maximum, and accepts -2^63", () => {
+  // JSON.stringify writes 2 ** 63 as 9223372036854775808: a long holds at
+  // most 9223372036854775807.
+  assert.match(
+    dynamicMappingProblem({ n: 2 ** 63 })!,
+    /^metadata\.n is 9223372036854776000, out of the range of the long/,
+  );
+  assert.equal(dynamicMappingProblem({ n: -(2 ** 63) }), undefined);
+});

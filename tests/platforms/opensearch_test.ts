@@ -269,3 +269,20 @@ Deno.test("OpenSearch: a wrong AWS secret answers 403, a setup error: retried, t
   assert.deepEqual(letters, []);
   assert.equal(os.documents.length, 0);
 });
+
+Deno.test("OpenSearchExporter.signRequest() signs host but leaves it for fetch to send", async () => {
+  const headers = await exporter({ aws: { ...AWS, service: "es" } })
+    .signRequest({
+      method: "POST",
+      url: "https://os.example.com:9200/audit/_bulk",
+      headers: { "Content-Type": "application/x-ndjson" },
+      body: new TextEncoder().encode("{}\n"),
+    }, Date.UTC(2026, 0, 31, 12));
+  // `host` is a forbidden header name: fetch sets it from the URL.
+  assert.equal(
+    Object.keys(headers).some((name) => name.toLowerCase() === "host"),
+    false,
+  );
+  assert.match(headers.authorization ?? "", /SignedHeaders=[^,]*\bhost\b/);
+  assert.equal(headers["x-amz-date"], "20260131T120000Z");
+});

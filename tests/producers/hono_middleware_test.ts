@@ -412,3 +412,33 @@ Deno.test("siemAudit() refuses options it cannot honour when the app is built", 
     RangeError,
   );
 });
+
+Deno.test("siemAudit() marks a 400, the first client error, as an error", async () => {
+  const { app, events } = auditedApp();
+  app.get("/api/bad", (c) => c.text("bad request", 400));
+
+  await app.request("/api/bad");
+
+  assert.deepEqual(events.map((e) => [e.status, e.metadata?.http_status]), [
+    ["error", 400],
+  ]);
+});
+
+Deno.test("siemAudit() keeps a body of exactly maxBodyBytes whole, not marked truncated", async () => {
+  const target = recorder();
+  const app = new Hono();
+  app.use(
+    siemAudit({ integrator: target, recordBodies: true, maxBodyBytes: 16 }),
+  );
+  app.post("/raw", async (c) => c.text(await c.req.raw.text()));
+
+  const recorded = target.next();
+  const body = "0123456789abcdef";
+  const response = await app.request("/raw", { method: "POST", body });
+  assert.equal(await response.text(), body);
+  const event = await recorded;
+  assert.equal(event.metadata?.request_body, body);
+  assert.equal(event.metadata?.request_body_truncated, undefined);
+  assert.equal(event.metadata?.response_body, body);
+  assert.equal(event.metadata?.response_body_truncated, undefined);
+});

@@ -27,6 +27,9 @@ Deno.test("readStoredTimestamp refuses what is no instant between 1970 and 9999"
       "2026-02-30 12:00:00",
       "2026-11-30 24:00:00",
       "2026-11-30 12:60:00",
+      // Second 60 (a leap second) is no instant Date or Python can hold.
+      "2026-11-30 12:00:60",
+      "2026-11-30 12:00:60+01:00",
       "0075-01-01 00:00:00",
       "1969-12-31 23:59:59",
       "2026-11-30 12:00:00+25:00",
