@@ -816,3 +816,51 @@ Deno.test("Destination logs each dead-lettered group (destination, count, reason
   assert.match(recent![0]!.reason, /mapper_parsing_exception/);
   assert.ok(!recent![0]!.reason.includes(token));
 });
+
+Deno.test("Destination without onDeadLetter logs every dead-lettered event id, and keeps the 100 newest groups for /health", async () => {
+  // Elasticsearch refuses every document with a 400.
+  const refuseAll: typeof fetch = async (_input, init) => {
+    const lines = new TextDecoder().decode(init?.body as Uint8Array)
+      .split("\n").filter(Boolean).length / 2;
+    const item = {
+      create: { status: 400, error: { type: "mapper_parsing_exception" } },
+    };
+    return await Promise.resolve(
+      Response.json({
+        errors: true,
+        items: Array.from({ length: lines }, () => item),
+      }),
+    );
+  };
+  const logger = new MemoryLogger();
+  await using integrator = new SIEMIntegrator([{
+    platform: "elasticsearch",
+    endpoint: "http://127.0.0.1:9",
+    compression: "none",
+  }], { fetch: refuseAll, logger, autoFlush: false });
+  const first = realisticEvents(8);
+  for (const event of first) integrator.exportEvent(event);
+  await integrator.flushAll();
+  const line = logger.lines.find((l) =>
+    l.startsWith("error events dead-lettered (no onDeadLetter callback set)")
+  );
+  assert.ok(line, logger.lines.join("\n"));
+  // Without a callback the line is all that is left: it names all eight.
+  assert.deepEqual(
+    JSON.parse(line.slice(line.indexOf("{"))).eventIds,
+    first.map((event) => event.event_id),
+  );
+  // 99 groups of one event, then one of three: 101 groups in all.
+  for (let i = 0; i < 99; i++) {
+    integrator.exportEvent(realisticEvents(1)[0]!);
+    await integrator.flushAll();
+  }
+  for (const event of realisticEvents(3)) integrator.exportEvent(event);
+  await integrator.flushAll();
+  const recent = integrator.getStats().perPlatform.elasticsearch!
+    .recentDeadLetters!;
+  assert.equal(recent.length, 100);
+  // The oldest (eight events) made room; the newest (three) is kept.
+  assert.equal(recent[0]!.events, 1);
+  assert.equal(recent.at(-1)!.events, 3);
+});

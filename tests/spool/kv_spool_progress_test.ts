@@ -62,11 +62,19 @@ Deno.test("KvSpool records each delivered batch at once: the next instance resen
       pollMs: 20,
     });
     second.start();
-    await waitFor(
-      () => new Set(splunkIds(hec.events)).size === 100,
-      5000,
-      "every event",
-    );
+    // The events it had loaded are delivered, the group settled.
+    const stored = async (): Promise<number> => {
+      let n = 0;
+      for await (const _ of kv.list({ prefix: ["harombe-siem", "outbox"] })) {
+        n++;
+      }
+      return n;
+    };
+    const deadline = Date.now() + 5000;
+    while (await stored() > 0) {
+      assert.ok(Date.now() < deadline, "the group is never settled");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     await second.stop();
     const ids = splunkIds(hec.events);
     assert.equal(ids.length - new Set(ids).size, 0, "duplicates");
@@ -82,6 +90,74 @@ Deno.test("KvSpool records each delivered batch at once: the next instance resen
       }
     }
     assert.deepEqual(left, []);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("KvSpool counts off only batches not recorded already: a batch another instance recorded meanwhile is not subtracted twice", async () => {
+  await using hec = startFakeSplunk({ token: TOKEN });
+  const config: SIEMConfigInput = {
+    platform: "splunk",
+    endpoint: hec.url,
+    token: TOKEN,
+    batchSize: 10,
+    flushIntervalMs: 100,
+    maxRetries: 0,
+  };
+  // The first request is held until the test lets it go.
+  let requests = 0;
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  const holdFirst: typeof fetch = async (input, init) => {
+    if (++requests === 1) await held;
+    return await fetch(input, init);
+  };
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const events = realisticEvents(100, 51).map((e) => parseAuditEvent(e));
+    const logger = new MemoryLogger();
+    const spool = new KvSpool(kv, [config], {
+      logger,
+      pollMs: 20,
+      fetch: holdFirst,
+    });
+    await spool.accept(events);
+    spool.start();
+    await waitFor(() => requests >= 1, 5000, "the first batch sent");
+    // Meanwhile another instance (after a lease change) delivered and
+    // recorded the same first batch, positions 0-9, and counted it off.
+    const ids = new Set<string>();
+    for await (const entry of kv.list({ prefix: ["harombe-siem", "outbox"] })) {
+      ids.add(entry.key[4] as string);
+    }
+    // The first stored group (keys sort in accept order) holds the first
+    // batch.
+    const id = [...ids][0]!;
+    await kv.atomic()
+      .set(
+        ["harombe-siem", "progress", "splunk", id],
+        Array.from({ length: 10 }, (_, i) => i),
+      )
+      .sum(["harombe-siem", "count", "splunk"], (1n << 64n) - 10n)
+      .commit();
+    release();
+    // The events it had loaded are delivered, the group settled.
+    const stored = async (): Promise<number> => {
+      let n = 0;
+      for await (const _ of kv.list({ prefix: ["harombe-siem", "outbox"] })) {
+        n++;
+      }
+      return n;
+    };
+    const deadline = Date.now() + 5000;
+    while (await stored() > 0) {
+      assert.ok(Date.now() < deadline, "the group is never settled");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await spool.stop();
+    const count = await kv.get<Deno.KvU64>(["harombe-siem", "count", "splunk"]);
+    assert.equal(count.value?.value, 0n);
   } finally {
     kv.close();
   }
