@@ -6,6 +6,7 @@
  */
 import type { SIEMPlatform } from "../platforms/platform.ts";
 import {
+  configSecrets,
   parseSIEMConfig,
   type SIEMConfig,
   type SIEMConfigInput,
@@ -76,7 +77,7 @@ export async function checkDestination(
   const ctx: ProbeContext = {
     fetch: options.fetch ?? fetch,
     stepTimeoutMs: options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
-    token: valid.token,
+    secrets: configSecrets(valid),
   };
   const checks = await DOCTORS[valid.platform](
     valid,

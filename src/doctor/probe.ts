@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { redactSecret } from "../platforms/redact.ts";
+import { redactSecrets } from "../platforms/redact.ts";
 import { networkErrorText, networkSetupHint } from "../platforms/verdict.ts";
 
 /** What a doctor's request needs. */
@@ -13,8 +13,8 @@ export interface ProbeContext {
   fetch: typeof fetch;
   /** Time limit of the request, body included, in ms. */
   stepTimeoutMs: number;
-  /** The destination's credential, taken out of any text shown. */
-  token: string;
+  /** The destination's secrets (see `configSecrets`), taken out of any text shown. */
+  secrets: readonly string[];
 }
 
 /** An answer, read whole. */
@@ -75,13 +75,13 @@ export async function probe(
       redirect: "manual",
       signal: controller.signal,
     });
-    const text = redactSecret(await response.text(), ctx.token);
+    const text = redactSecrets(await response.text(), ctx.secrets);
     if (response.status >= 300 && response.status < 400) {
       const location = response.headers.get("location") ?? "(no location)";
       return {
         ok: false,
         message: `${where(url)} redirects (HTTP ${response.status}) to ${
-          redactSecret(location, ctx.token)
+          redactSecrets(location, ctx.secrets)
         }: set the endpoint to the URL it redirects to.`,
       };
     }
@@ -113,7 +113,7 @@ export async function probe(
       ok: false,
       message: connectionMessage(
         url,
-        redactSecret(networkErrorText(error), ctx.token),
+        redactSecrets(networkErrorText(error), ctx.secrets),
       ),
     };
   } finally {

@@ -98,3 +98,35 @@ Deno.test("doctor: a proxy page is not taken for OpenSearch", async () => {
   assert.equal(diagnosis.canDeliver, false);
   assert.equal(diagnosis.checks.at(-1)?.step, "platform");
 });
+
+Deno.test("doctor: an AWS secret echoed by a server never reaches the diagnosis", async () => {
+  const secret = CREDENTIALS.secretAccessKey;
+  const echo: typeof fetch = () =>
+    Promise.resolve(
+      new Response(
+        `<html><head><title>Bad gateway ${secret}</title></head><body>key=${secret} token=session-token-0123456789</body></html>`,
+        { status: 502, headers: { "content-type": "text/html" } },
+      ),
+    );
+  const diagnosis = await checkDestination({
+    platform: "opensearch",
+    endpoint: "https://search-audit.eu-west-1.es.amazonaws.com",
+    aws: {
+      region: "eu-west-1",
+      service: "es",
+      ...CREDENTIALS,
+      sessionToken: "session-token-0123456789",
+    },
+  }, { fetch: echo });
+  assert.equal(diagnosis.canDeliver, false);
+  const text = JSON.stringify(diagnosis);
+  for (const value of [secret, "session-token-0123456789"]) {
+    for (let i = 0; i + 8 <= value.length; i++) {
+      assert.equal(
+        text.includes(value.slice(i, i + 8)),
+        false,
+        `"${value.slice(i, i + 8)}" in ${text}`,
+      );
+    }
+  }
+});
