@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { utf8Length } from "../delivery/accepted_event.ts";
 import type { SIEMEvent } from "../events/siem_event.ts";
 
 /** How a message body is serialized by the queue. */
@@ -148,29 +149,8 @@ export const QUEUE_LIMITS: {
   messageOverheadBytes: 200,
 });
 
-/**
- * The UTF-8 size of a string, without encoding it.
- *
- * @param text The string (well-formed, as `JSON.stringify` writes).
- * @returns Its size in bytes.
- */
-export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) {
-      bytes += 1;
-    } else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      // A surrogate pair: two UTF-16 units, four UTF-8 bytes.
-      bytes += 2;
-      i++;
-    } else {
-      bytes += 2;
-    }
-  }
-  return bytes;
-}
+/** The UTF-8 size of a string, without encoding it (the delivery layer's own count). */
+export { utf8Length };
 
 /**
  * The UTF-8 size of a value's JSON, as a `json` queue message carries it.
