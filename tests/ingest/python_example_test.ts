@@ -1,6 +1,6 @@
 /**
- * The README's Python example ("Posting each event to the ingest") runs as
- * it stands, with the machine's python3 and pydantic 2, against the ingest
+ * The Python example of docs/producers.md ("Posting each event to the
+ * ingest") runs as it stands, with the machine's python3 and pydantic 2, against the ingest
  * app served on 127.0.0.1, and what it posts is stored as the model wrote it.
  *
  * @module
@@ -12,12 +12,14 @@ import { memorySink } from "../support/memory_sink.ts";
 const TOKEN = "python-example-token-0123456789";
 const FIXTURES = new URL("../fixtures/pydantic/", import.meta.url).pathname;
 
-/** The first ```python block under the README heading `heading`. */
-async function readmeBlock(heading: string): Promise<string> {
-  const readme = await Deno.readTextFile(
-    new URL("../../README.md", import.meta.url),
+/** The first ```python block under the heading `heading` of docs/producers.md. */
+async function docBlock(heading: string): Promise<string> {
+  const doc = await Deno.readTextFile(
+    new URL("../../docs/producers.md", import.meta.url),
   );
-  const section = readme.slice(readme.indexOf(`\n${heading}\n`));
+  const start = doc.indexOf(`\n${heading}\n`);
+  assert.notEqual(start, -1, `no heading ${heading} in docs/producers.md`);
+  const section = doc.slice(start);
   const match = /```python\n([^]*?)```/.exec(section);
   assert.ok(match, `no python block under ${heading}`);
   return match[1]!;
@@ -31,7 +33,7 @@ function python3(): string {
     throw new Error(
       `python3 is not on this machine (${
         String(error)
-      }): the README's Python example cannot be run. Install Python 3.10+ and pydantic 2 (pip install "pydantic>=2,<3"), or set PYDANTIC_LIVE=off to leave this test out.`,
+      }): the documented Python example cannot be run. Install Python 3.10+ and pydantic 2 (pip install "pydantic>=2,<3"), or set PYDANTIC_LIVE=off to leave this test out.`,
     );
   }
   return "python3";
@@ -47,8 +49,8 @@ function liveOff(): boolean {
 
 Deno.test({
   name: liveOff()
-    ? "the README's Python example is not run: PYDANTIC_LIVE=off"
-    : "the README's Python example posts one event and a gzipped NDJSON batch, stored without nulls",
+    ? "the documented Python example is not run: PYDANTIC_LIVE=off"
+    : "the documented Python example posts one event and a gzipped NDJSON batch, stored without nulls",
   ignore: liveOff(),
   fn: runExample,
 });
@@ -65,7 +67,7 @@ async function runExample(): Promise<void> {
     const script = `${dir}/post_events.py`;
     await Deno.writeTextFile(
       script,
-      await readmeBlock("### Posting each event to the ingest"),
+      await docBlock("### Posting each event to the ingest"),
     );
     const before = Date.now();
     const run = await new Deno.Command(python3(), {
@@ -83,7 +85,7 @@ async function runExample(): Promise<void> {
     const stderr = new TextDecoder().decode(run.stderr);
     assert.ok(
       run.success,
-      `the README example failed (python3 with pydantic 2 is needed): ${stderr}`,
+      `the documented Python example failed (python3 with pydantic 2 is needed): ${stderr}`,
     );
     const answers = new TextDecoder().decode(run.stdout).trim().split("\n")
       .map((line) => JSON.parse(line));

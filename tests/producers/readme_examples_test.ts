@@ -1,6 +1,6 @@
 /**
- * The README's producer examples ("Hono middleware", "LogTape sink") run as
- * they stand, in a Deno process of their own, against the strict fake
+ * The producer examples of docs/producers.md ("Hono middleware", "LogTape
+ * sink", linked from the README) run as they stand, in a Deno process of their own, against the strict fake
  * Splunk HEC and Datadog intake, and what they record is stored there.
  *
  * @module
@@ -11,12 +11,12 @@ import { startReceivers, TOKENS } from "../support/receivers.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
-/** The first ```ts block under the README heading `heading`. */
-async function readmeBlock(heading: string): Promise<string> {
-  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
-  const start = readme.indexOf(`\n${heading}\n`);
-  assert.notEqual(start, -1, `no README heading ${heading}`);
-  const match = /```ts\n([^]*?)```/.exec(readme.slice(start));
+/** The first ```ts block under the heading `heading` of docs/producers.md. */
+async function docBlock(heading: string): Promise<string> {
+  const doc = await Deno.readTextFile(new URL("docs/producers.md", ROOT));
+  const start = doc.indexOf(`\n${heading}\n`);
+  assert.notEqual(start, -1, `no heading ${heading} in docs/producers.md`);
+  const match = /```ts\n([^]*?)```/.exec(doc.slice(start));
   assert.ok(match, `no ts block under ${heading}`);
   return match[1]!;
 }
@@ -68,10 +68,10 @@ async function firstMatch(
   }
 }
 
-Deno.test("the README's Hono example records each request in Splunk, by route, with the actor and the error", async () => {
+Deno.test("the documented Hono example records each request in Splunk, by route, with the actor and the error", async () => {
   await using receivers = startReceivers();
   const { path, dir } = await scriptFile(
-    await readmeBlock("### Hono middleware (`@harombe/siem/hono`)"),
+    await docBlock("### Hono middleware (`@harombe/siem/hono`)"),
   );
   const child = new Deno.Command(Deno.execPath(), {
     args: [...denoArgs("serve"), "--host=127.0.0.1", "--port=0", path],
@@ -132,10 +132,10 @@ Deno.test("the README's Hono example records each request in Splunk, by route, w
   }
 });
 
-Deno.test("the README's LogTape example records the audit records in Datadog and exits", async () => {
+Deno.test("the documented LogTape example records the audit records in Datadog and exits", async () => {
   await using receivers = startReceivers();
   const { path, dir } = await scriptFile(
-    await readmeBlock("### LogTape sink (`@harombe/siem/logtape`)"),
+    await docBlock("### LogTape sink (`@harombe/siem/logtape`)"),
   );
   try {
     const run = await new Deno.Command(Deno.execPath(), {

@@ -521,7 +521,7 @@ Deno.test("__proto__, constructor and toString metadata keys stay own data on ev
   assertNotPolluted(before);
 });
 
-// The README documents timestamps from year 1970 to 9999. Each platform is
+// docs/events.md documents timestamps from year 1970 to 9999. Each platform is
 // its own test so that one platform's refusal does not hide the others.
 for (const platform of ["splunk", "elasticsearch", "datadog"] as const) {
   Deno.test(`property: ${platform} takes events across the documented timestamp range (years 1970-9999)`, async () => {

@@ -7,8 +7,8 @@
  * days). See /work/shared/reference/edge-runtimes.md §2.3 and
  * https://developers.cloudflare.com/changelog/2025-02-14-customize-queue-retention-period
  *
- * The settings are read from the README's wrangler.jsonc, so the promise
- * there is what is tested.
+ * The settings are read from the durable wrangler.jsonc of
+ * docs/deploy-cloudflare.md, so the promise there is what is tested.
  */
 import assert from "node:assert/strict";
 import { parseAuditEvent } from "../../src/events/audit_event.ts";
@@ -37,15 +37,15 @@ interface Consumer {
   dead_letter_queue?: string;
 }
 
-/** The queue consumers of the README's durable wrangler.jsonc. */
-async function readmeConsumers(): Promise<Consumer[]> {
-  const readme = await Deno.readTextFile(
-    new URL("../../README.md", import.meta.url),
+/** The queue consumers of the durable wrangler.jsonc in docs/deploy-cloudflare.md. */
+async function documentedConsumers(): Promise<Consumer[]> {
+  const doc = await Deno.readTextFile(
+    new URL("../../docs/deploy-cloudflare.md", import.meta.url),
   );
   const block = /```jsonc\n\/\/ wrangler\.jsonc, durable\n([\s\S]*?)```/.exec(
-    readme,
+    doc,
   )?.[1];
-  assert.ok(block, "the README has a durable wrangler.jsonc");
+  assert.ok(block, "docs/deploy-cloudflare.md has a durable wrangler.jsonc");
   const json = block.replace(/^\s*\/\/.*$/gm, "");
   return (JSON.parse(json) as { queues: { consumers: Consumer[] } }).queues
     .consumers;
@@ -73,8 +73,8 @@ async function consumerDelay(
   return call.retry!;
 }
 
-Deno.test("Queues spool: a 24 h SIEM outage moves nothing to the dead-letter queue with the README's settings", async () => {
-  const consumers = await readmeConsumers();
+Deno.test("Queues spool: a 24 h SIEM outage moves nothing to the dead-letter queue with the documented settings", async () => {
+  const consumers = await documentedConsumers();
   const main = consumers.find((c) => c.dead_letter_queue !== undefined);
   assert.ok(main, "a consumer with a dead-letter queue");
   const maxRetries = main.max_retries ?? 3;
@@ -124,7 +124,7 @@ Deno.test("Queues spool: a 24 h SIEM outage moves nothing to the dead-letter que
 });
 
 Deno.test("Queues spool: a dead letter stays in its queue for the longest retention period, webhook down or not set", async () => {
-  const consumers = await readmeConsumers();
+  const consumers = await documentedConsumers();
   const main = consumers.find((c) => c.dead_letter_queue !== undefined)!;
   const dlq = consumers.find((c) => c.queue === main.dead_letter_queue);
   assert.ok(dlq, "the dead-letter queue's consumer");

@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-console
 /**
  * The Bun entry: `Bun.serve` around the ingest app, configured from
- * environment variables (see the README). Run it with
+ * environment variables (see docs/configuration.md). Run it with
  * `bun run <bundle or file>`; SIGINT/SIGTERM stop it gracefully: what is
  * buffered is delivered until `STOP_TIMEOUT_MS`, and what is still
  * undelivered then is written to `<DATA_DIR>/undelivered-<time>.ndjson`, as

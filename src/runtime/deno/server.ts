@@ -117,7 +117,7 @@ export async function startServer(
   } else {
     log(`  no SIEM configured: events go to ${fileSink!.pathFor()}`);
     log(
-      "  to forward to a SIEM, set for example SIEM_SPLUNK_URL and SIEM_SPLUNK_TOKEN (see README, 'Running the ingest server')",
+      "  to forward to a SIEM, set for example SIEM_SPLUNK_URL and SIEM_SPLUNK_TOKEN (see docs/deploy-server.md)",
     );
   }
   log(
