@@ -33,7 +33,8 @@ const DOCUMENTED_CODES: Record<IngestErrorCode, true> = {
   overloaded: true,
   internal_error: true,
 };
-// The status each code is documented with (README, "HTTP API").
+// The status each code is documented with (docs/http-api.md, "HTTP API";
+// the test below holds that table to this one).
 const STATUS_OF_CODE: Record<IngestErrorCode, number[]> = {
   unauthorized: [401],
   forbidden: [403],
@@ -615,6 +616,36 @@ async function build(
   }
   return { body, headers, expected, label };
 }
+
+/** Code to status, as the error table of docs/http-api.md states them. */
+async function documentedStatuses(): Promise<Map<string, number>> {
+  const doc = await Deno.readTextFile(
+    new URL("../../docs/http-api.md", import.meta.url),
+  );
+  const statuses = new Map<string, number>();
+  // Rows such as "| 404 / 405 | `not_found` / `method_not_allowed` | … |".
+  for (const [, status, code] of doc.matchAll(/^\|([^|]+)\|([^|]+)\|/gm)) {
+    const numbers = status!.split("/").map((s) => s.trim());
+    const codes = code!.split("/").map((s) => s.trim());
+    if (!numbers.every((n) => /^\d{3}$/.test(n))) continue;
+    if (!codes.every((c) => /^`[a-z_]+`$/.test(c))) continue;
+    codes.forEach((c, i) => {
+      statuses.set(c.slice(1, -1), Number(numbers[numbers.length > 1 ? i : 0]));
+    });
+  }
+  return statuses;
+}
+
+Deno.test("docs/http-api.md gives every error code the status the fuzz tests hold the app to", async () => {
+  const documented = await documentedStatuses();
+  for (const code of Object.keys(DOCUMENTED_CODES) as IngestErrorCode[]) {
+    // A 500 is a defect, not an answer a client is told to handle.
+    if (code === "internal_error") continue;
+    assert.ok(documented.has(code), `${code} is not in docs/http-api.md`);
+    assert.deepEqual([documented.get(code)], STATUS_OF_CODE[code], code);
+  }
+  assert.equal(documented.size, Object.keys(DOCUMENTED_CODES).length - 1);
+});
 
 // ---------------------------------------------------------------------------
 
