@@ -94,11 +94,12 @@ export {
   type DeadLetter,
   type DestinationReport,
   type ExportResult,
-  type Logger,
   type StopReport,
 } from "./src/delivery/export_result.ts";
+export type { Logger } from "./src/delivery/logger.ts";
 export type {
   DeliveryCounters,
+  DeliveryStats,
   DestinationState,
   DestinationStats,
   IntegratorStats,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Logger } from "./export_result.ts";
+import type { Logger } from "./logger.ts";
 
 /**
  * The default logger: `console.warn` and `console.error`, prefixed.

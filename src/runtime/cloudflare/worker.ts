@@ -71,7 +71,7 @@
  */
 import { SIEMIntegrator } from "../../delivery/integrator.ts";
 import { WORKER_MAX_BUFFERED_BYTES } from "../../platforms/siem_config.ts";
-import type { Logger } from "../../delivery/export_result.ts";
+import type { Logger } from "../../delivery/logger.ts";
 import { consoleLogger } from "../../delivery/console_logger.ts";
 import {
   createIngestApp,
