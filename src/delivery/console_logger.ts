@@ -11,7 +11,7 @@ import type { Logger } from "./logger.ts";
  *
  * @example
  * ```ts
- * import { consoleLogger } from "@harombe/siem";
+ * import { consoleLogger } from "./console_logger.ts";
  *
  * consoleLogger.warn("destination backing off", { destination: "splunk" });
  * ```

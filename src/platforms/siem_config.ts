@@ -77,7 +77,8 @@ export function parseSIEMConfig(input: SIEMConfigInput): SIEMConfig {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { configSecrets, parseSIEMConfig } from "@harombe/siem";
+ * import { parseSIEMConfig } from "@harombe/siem";
+ * import { configSecrets } from "@harombe/siem/exporters";
  *
  * const config = parseSIEMConfig({
  *   platform: "opensearch",

@@ -31,4 +31,3 @@ export type {
   SIEMAuditMiddleware,
   VariablesOf,
 } from "./hono_context.ts";
-export type { AuditEventTarget } from "./audit_target.ts";

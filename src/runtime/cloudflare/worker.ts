@@ -97,35 +97,6 @@ import {
   withFlushDeadline,
 } from "./flush_deadline.ts";
 
-export {
-  consumeQueueBatch,
-  type DeadLetterForwardOptions,
-  type DeadLetterForwardSummary,
-  defaultDeadLetterRetryDelaySeconds,
-  defaultRetryDelaySeconds,
-  forwardDeadLetterBatch,
-  type QueueBatchSummary,
-  type QueueConsumerOptions,
-} from "../../spool/queue_consumer.ts";
-export {
-  type MessageBatchLike,
-  type MessageLike,
-  QUEUE_LIMITS,
-  type QueueContentType,
-  type QueueDeadLetterMessage,
-  type QueueEventsMessage,
-  type QueueMessageRequest,
-  type QueueProducerLike,
-  type QueueRetryOptions,
-  type QueueSendBatchOptions,
-  type QueueSendOptions,
-} from "../../spool/queue_like.ts";
-export {
-  QueueSink,
-  type QueueSinkOptions,
-  type QueueSinkStats,
-} from "../../spool/queue_sink.ts";
-
 /** The part of a Workers `ExecutionContext` the entry uses. */
 export interface WorkerExecutionContext {
   /** Keeps the Worker running until the promise settles. */

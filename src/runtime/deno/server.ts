@@ -52,7 +52,8 @@ export interface StartServerOptions {
  *
  * @example
  * ```ts ignore
- * import { serverConfig, startServer } from "@harombe/siem/deno";
+ * import { serverConfig } from "@harombe/siem/ingest";
+ * import { startServer } from "@harombe/siem/deno";
  *
  * const server = await startServer(serverConfig(Deno.env.toObject()));
  * Deno.addSignalListener("SIGTERM", () => server.shutdown());
