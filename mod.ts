@@ -24,6 +24,10 @@
  * });
  * ```
  *
+ * Exporters and their building blocks are at `@harombe/siem/exporters`; the
+ * ingest app, the spools and the runtime entries at their own subpaths (see
+ * `deno.json`).
+ *
  * @module
  */
 export {
@@ -40,10 +44,7 @@ export {
 export {
   DEFAULT_SOURCE,
   type Severity,
-  severityOf,
   type SIEMEvent,
-  toSIEMEvent,
-  type ToSIEMEventOptions,
 } from "./src/events/siem_event.ts";
 export type { Schema, SchemaIssue, SchemaResult } from "./src/events/schema.ts";
 export { SIEM_PLATFORMS, SIEMPlatform } from "./src/platforms/platform.ts";
@@ -51,7 +52,6 @@ export {
   type AgedEventPolicy,
   type AwsSigningConfig,
   type Compression,
-  configSecrets,
   DATADOG_MAX_EVENT_AGE_MS,
   DATADOG_MAX_REQUEST_BYTES,
   DEFAULT_INDEX,
@@ -63,42 +63,18 @@ export {
   SIEMConfigError,
   type SIEMConfigInput,
   SIEMConfigSchema,
-  WORKER_MAX_BUFFERED_BYTES,
 } from "./src/platforms/siem_config.ts";
-export {
-  Exporter,
-  type PostOptions,
-  type PostOutcome,
-  type PreparedBatch,
-  RequestAbortedError,
-  type UnsignedRequest,
-} from "./src/platforms/exporter.ts";
-export type { EventFailure, ResponseVerdict } from "./src/platforms/verdict.ts";
-export { SplunkExporter } from "./src/platforms/splunk.ts";
-export { ElasticsearchExporter } from "./src/platforms/elasticsearch.ts";
-export { OpenSearchExporter } from "./src/platforms/opensearch.ts";
-export {
-  DATADOG_MAX_EVENT_LEAD_MS,
-  DATADOG_MAX_LOG_BYTES,
-  DatadogExporter,
-} from "./src/platforms/datadog.ts";
-export { createExporter } from "./src/platforms/create_exporter.ts";
-export { BodyWriter } from "./src/platforms/body_writer.ts";
-export { type Clock, systemClock } from "./src/delivery/clock.ts";
-export {
-  backoffDelayMs,
-  type BackoffSettings,
-} from "./src/delivery/backoff.ts";
-export { consoleLogger } from "./src/delivery/console_logger.ts";
-export {
-  type DeadLetter,
-  type DestinationReport,
-  type ExportResult,
-  type Logger,
-  type StopReport,
+export type { Clock } from "./src/delivery/clock.ts";
+export type { Logger } from "./src/delivery/logger.ts";
+export type {
+  DeadLetter,
+  DestinationReport,
+  ExportResult,
+  StopReport,
 } from "./src/delivery/export_result.ts";
 export type {
   DeliveryCounters,
+  DeliveryStats,
   DestinationState,
   DestinationStats,
   IntegratorStats,
@@ -111,3 +87,4 @@ export {
   type SIEMIntegratorOptions,
   type StopOptions,
 } from "./src/delivery/integrator.ts";
+export type { AuditEventTarget } from "./src/producers/audit_target.ts";

@@ -29,7 +29,7 @@ import { parseAuditEvent } from "../../src/events/audit_event.ts";
 import { type SIEMEvent, toSIEMEvent } from "../../src/events/siem_event.ts";
 import { createExporter } from "../../src/platforms/create_exporter.ts";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
-import type { Logger } from "../../src/delivery/export_result.ts";
+import type { Logger } from "../../src/delivery/logger.ts";
 import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { realisticEvents } from "../../tests/fixtures/events.ts";
 import {
@@ -105,7 +105,7 @@ async function waitDelivered(
       throw new Error(
         `delivered ${stats.eventsExported} of ${expected} in ${timeoutMs} ms: ${
           JSON.stringify(
-            Object.values(stats.perPlatform).map((
+            Object.values(stats.perDestination).map((
               p,
             ) => [p.name, p.state, p.buffered, p.lastError]),
           )
@@ -408,7 +408,7 @@ async function memory(receiver: ReceiverProcess, total: number): Promise<void> {
     // Splunk and Elasticsearch deliver everything; Datadog holds it all.
     const deadline = performance.now() + 60_000;
     while (true) {
-      const stats = integrator.getStats().perPlatform;
+      const stats = integrator.getStats().perDestination;
       if (stats.splunk!.buffered === 0 && stats.elasticsearch!.buffered === 0) {
         break;
       }
@@ -419,7 +419,7 @@ async function memory(receiver: ReceiverProcess, total: number): Promise<void> {
     }
     gc();
     const after = Deno.memoryUsage();
-    const stats = integrator.getStats().perPlatform;
+    const stats = integrator.getStats().perDestination;
     const perEvent = (after.heapUsed - before.heapUsed) / total;
     const json = jsonBytes / total;
     report(

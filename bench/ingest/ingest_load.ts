@@ -20,7 +20,7 @@
  * @module
  */
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
-import type { Logger } from "../../src/delivery/export_result.ts";
+import type { Logger } from "../../src/delivery/logger.ts";
 import { createIngestApp } from "../../src/ingest/app.ts";
 import { realisticEvents } from "../../tests/fixtures/events.ts";
 import {

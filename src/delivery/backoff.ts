@@ -21,7 +21,7 @@ export interface BackoffSettings {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { backoffDelayMs } from "@harombe/siem";
+ * import { backoffDelayMs } from "./backoff.ts";
  *
  * const settings = { retryDelayMs: 1000, maxRetryDelayMs: 60_000 };
  * assert.equal(backoffDelayMs(2, settings, () => 0), 4000);

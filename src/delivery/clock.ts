@@ -19,7 +19,7 @@ export interface Clock {
  *
  * @example
  * ```ts
- * import { systemClock } from "@harombe/siem";
+ * import { systemClock } from "./clock.ts";
  *
  * const handle = systemClock.setTimeout(() => {}, 10);
  * systemClock.clearTimeout(handle);

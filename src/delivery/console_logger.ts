@@ -4,14 +4,14 @@
  *
  * @module
  */
-import type { Logger } from "./export_result.ts";
+import type { Logger } from "./logger.ts";
 
 /**
  * The default logger: `console.warn` and `console.error`, prefixed.
  *
  * @example
  * ```ts
- * import { consoleLogger } from "@harombe/siem";
+ * import { consoleLogger } from "./console_logger.ts";
  *
  * consoleLogger.warn("destination backing off", { destination: "splunk" });
  * ```

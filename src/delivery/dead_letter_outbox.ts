@@ -8,7 +8,8 @@
 import type { SIEMEvent } from "../events/siem_event.ts";
 import { backoffDelayMs, type BackoffSettings } from "./backoff.ts";
 import type { Clock } from "./clock.ts";
-import type { DeadLetter, Logger } from "./export_result.ts";
+import type { DeadLetter } from "./export_result.ts";
+import type { Logger } from "./logger.ts";
 
 /** What a {@linkcode DeadLetterOutbox} needs. */
 export interface DeadLetterOutboxOptions {

@@ -24,8 +24,8 @@ import type {
   DeadLetter,
   DestinationReport,
   ExportResult,
-  Logger,
 } from "./export_result.ts";
+import type { Logger } from "./logger.ts";
 import {
   addCounters,
   type DeliveryCounters,

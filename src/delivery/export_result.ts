@@ -69,11 +69,3 @@ export interface StopReport {
   /** How many events were left undelivered in all. */
   undeliveredCount: number;
 }
-
-/** Where the integrator writes what it cannot report otherwise; never given a credential. */
-export interface Logger {
-  /** Something went wrong but delivery goes on. */
-  warn(message: string, fields?: Record<string, unknown>): void;
-  /** Events were lost from a destination's point of view, or a callback failed. */
-  error(message: string, fields?: Record<string, unknown>): void;
-}

@@ -36,14 +36,14 @@ import type {
   DeadLetter,
   DestinationReport,
   ExportResult,
-  Logger,
   StopReport,
 } from "./export_result.ts";
+import type { Logger } from "./logger.ts";
 import {
   addCounters,
   type DeliveryCounters,
+  type DeliveryStats,
   emptyCounters,
-  type IntegratorStats,
 } from "./stats.ts";
 
 /** Options of {@linkcode SIEMIntegrator}. */
@@ -183,12 +183,21 @@ export class SIEMIntegrator {
     };
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
     this.#source = options.source;
-    for (const config of configs) this.addPlatform(config);
+    for (const config of configs) this.addDestination(config);
   }
 
   /** The destinations' names, in the order they were added. */
-  get platforms(): string[] {
+  get destinations(): string[] {
     return [...this.#destinations.keys()];
+  }
+
+  /**
+   * The destinations' names, in the order they were added.
+   *
+   * @deprecated Use {@linkcode SIEMIntegrator.destinations}; this alias goes in the next release.
+   */
+  get platforms(): string[] {
+    return this.destinations;
   }
 
   /** Whether the integrator accepts events (false after {@linkcode stop}). */
@@ -363,17 +372,24 @@ export class SIEMIntegrator {
    *
    * @returns A snapshot of the statistics.
    */
-  getStats(): IntegratorStats {
+  getStats(): DeliveryStats {
     const totals = emptyCounters();
     addCounters(totals, this.#retired);
-    const perPlatform: IntegratorStats["perPlatform"] = {};
+    const perDestination: DeliveryStats["perDestination"] = {};
     let buffered = 0;
     for (const destination of this.#destinations.values()) {
       destination.addTo(totals);
-      perPlatform[destination.name] = destination.stats();
+      perDestination[destination.name] = destination.stats();
       buffered += destination.buffered;
     }
-    return { ...totals, eventsAccepted: this.#accepted, buffered, perPlatform };
+    // perPlatform: the former key, kept for dashboards reading `/stats`.
+    return {
+      ...totals,
+      eventsAccepted: this.#accepted,
+      buffered,
+      perPlatform: perDestination,
+      perDestination,
+    };
   }
 
   /**
@@ -383,7 +399,7 @@ export class SIEMIntegrator {
    * @throws {SIEMConfigError} When the config is invalid.
    * @throws {Error} When a destination of that name exists.
    */
-  addPlatform(config: SIEMConfigInput | SIEMConfig): void {
+  addDestination(config: SIEMConfigInput | SIEMConfig): void {
     const valid = parseSIEMConfig(config);
     if (this.#destinations.has(valid.name)) {
       throw new Error(
@@ -404,7 +420,7 @@ export class SIEMIntegrator {
    * @param options The deadline.
    * @returns Its final flush and undelivered events, or `undefined` if there is no such destination.
    */
-  async removePlatform(
+  async removeDestination(
     name: string,
     options: StopOptions = {},
   ): Promise<DestinationReport | undefined> {
@@ -417,6 +433,34 @@ export class SIEMIntegrator {
     );
     destination.addTo(this.#retired);
     return report;
+  }
+
+  /**
+   * Adds a destination.
+   *
+   * @param config The destination's config.
+   * @throws {SIEMConfigError} When the config is invalid.
+   * @throws {Error} When a destination of that name exists.
+   * @deprecated Use {@linkcode SIEMIntegrator.addDestination}; this alias goes in the next release.
+   */
+  addPlatform(config: SIEMConfigInput | SIEMConfig): void {
+    this.addDestination(config);
+  }
+
+  /**
+   * Removes a destination after delivering what it holds (until the stop
+   * deadline); its counters stay in the totals.
+   *
+   * @param name The destination's name.
+   * @param options The deadline.
+   * @returns Its final flush and undelivered events, or `undefined` if there is no such destination.
+   * @deprecated Use {@linkcode SIEMIntegrator.removeDestination}; this alias goes in the next release.
+   */
+  removePlatform(
+    name: string,
+    options: StopOptions = {},
+  ): Promise<DestinationReport | undefined> {
+    return this.removeDestination(name, options);
   }
 
   #normalize(event: AuditEventInput | AuditEvent): SIEMEvent {

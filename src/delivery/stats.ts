@@ -89,15 +89,48 @@ export interface RecentDeadLetter {
   status?: number | undefined;
 }
 
-/** The statistics of an integrator: totals and each destination's. */
-export interface IntegratorStats extends DeliveryCounters {
+/**
+ * The delivery statistics of an integrator, a spool or a sink: totals and
+ * each destination's. `GET /stats` answers this object as JSON.
+ *
+ * @example Reading a destination's statistics
+ * ```ts
+ * import { SIEMIntegrator } from "@harombe/siem";
+ * import assert from "node:assert/strict";
+ *
+ * await using integrator = new SIEMIntegrator([
+ *   { platform: "splunk", endpoint: "https://splunk.example.com:8088", token: "t", name: "splunk-prod" },
+ * ], { autoFlush: false });
+ * const stats = integrator.getStats();
+ * assert.equal(stats.perDestination["splunk-prod"]?.platform, "splunk");
+ * ```
+ */
+export interface DeliveryStats extends DeliveryCounters {
   /** Events accepted by `exportEvent`/`exportEvents`, each counted once whatever the number of destinations. */
   eventsAccepted: number;
   /** Events buffered now, summed over destinations. */
   buffered: number;
-  /** Each destination's statistics, by name. */
+  /**
+   * Each destination's statistics, by name. The JSON of `GET /stats`
+   * carries it under both this key and {@linkcode DeliveryStats.perPlatform}.
+   */
+  perDestination: Record<string, DestinationStats>;
+  /**
+   * The same object as {@linkcode DeliveryStats.perDestination}. Kept in
+   * the JSON of `GET /stats` for dashboards that read it.
+   *
+   * @deprecated Use {@linkcode DeliveryStats.perDestination}; this key goes
+   * from the TypeScript type in the next release (the `/stats` JSON keeps it).
+   */
   perPlatform: Record<string, DestinationStats>;
 }
+
+/**
+ * The former name of {@linkcode DeliveryStats}.
+ *
+ * @deprecated Use {@linkcode DeliveryStats}; this alias goes in the next release.
+ */
+export type IntegratorStats = DeliveryStats;
 
 /** A fresh set of zeroed counters. */
 export function emptyCounters(): DeliveryCounters {

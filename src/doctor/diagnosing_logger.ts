@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Logger } from "../delivery/export_result.ts";
+import type { Logger } from "../delivery/logger.ts";
 import type { SIEMConfig } from "../platforms/siem_config.ts";
 import { checkDestination } from "./check_destination.ts";
 import { formatDiagnosis } from "./format.ts";

@@ -51,7 +51,7 @@ export interface ToSIEMEventOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { severityOf } from "@harombe/siem";
+ * import { severityOf } from "@harombe/siem/exporters";
  *
  * assert.equal(
  *   severityOf({ event_type: "security_decision", status: "success" }),
@@ -79,7 +79,8 @@ const CANONICAL_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
  * @example Converting an event
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseAuditEvent, toSIEMEvent } from "@harombe/siem";
+ * import { parseAuditEvent } from "@harombe/siem";
+ * import { toSIEMEvent } from "@harombe/siem/exporters";
  *
  * const siemEvent = toSIEMEvent(parseAuditEvent({
  *   correlation_id: "req-1",

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { type AuditEvent, AuditEventSchema } from "../events/audit_event.ts";
 import { consoleLogger } from "../delivery/console_logger.ts";
-import type { Logger } from "../delivery/export_result.ts";
+import type { Logger } from "../delivery/logger.ts";
 import type { SIEMIntegrator } from "../delivery/integrator.ts";
 import { BuffersFullError } from "../delivery/internal.ts";
 import { bearerToken, digestAll, matchesAnyToken } from "./bearer_token.ts";

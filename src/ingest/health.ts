@@ -4,8 +4,8 @@
  * @module
  */
 import type {
+  DeliveryStats,
   DestinationStats,
-  IntegratorStats,
   RecentDeadLetter,
 } from "../delivery/stats.ts";
 
@@ -116,7 +116,7 @@ export function destinationHealth(
  * @returns The report.
  */
 export function healthReport(
-  stats: IntegratorStats,
+  stats: DeliveryStats,
   capacity: number,
   options: number | HealthOptions = {},
 ): HealthReport {
@@ -130,7 +130,7 @@ export function healthReport(
   let delivering = 0;
   let failing = 0;
   let deadLettering = 0;
-  for (const [name, destination] of Object.entries(stats.perPlatform)) {
+  for (const [name, destination] of Object.entries(stats.perDestination)) {
     const status = destinationHealth(destination, failingAfter);
     const recent = recentDeadLetters(destination, now - deadLetterWindowMs);
     destinations[name] = {

@@ -6,9 +6,9 @@
  */
 import type {
   DeliveryCounters,
+  DeliveryStats,
   DestinationState,
   DestinationStats,
-  IntegratorStats,
 } from "../delivery/stats.ts";
 
 /**
@@ -33,6 +33,7 @@ import type {
  *     totalRetries: 0,
  *     eventsAged: 0,
  *     avgLatencyMs: 0,
+ *     perDestination: {},
  *     perPlatform: {},
  *   }),
  *   { headers: { "content-type": METRICS_CONTENT_TYPE } },
@@ -196,7 +197,7 @@ function header(
  * Each metric name is one family block (HELP and TYPE lines, then its
  * samples). Per-destination samples carry the labels
  * `destination="<name>",platform="<platform>"`, in the order of
- * `stats.perPlatform`:
+ * `stats.perDestination`:
  *
  * - counters `<prefix>_events_received_total`, `_events_exported_total`,
  *   `_events_failed_total`, `_exports_total`, `_exports_successful_total`,
@@ -226,21 +227,23 @@ function header(
  *   eventsAged: 0,
  *   avgLatencyMs: 12,
  * };
+ * const perDestination = {
+ *   primary: {
+ *     ...counters,
+ *     name: "primary",
+ *     platform: "splunk" as const,
+ *     enabled: true,
+ *     state: "idle" as const,
+ *     buffered: 0,
+ *     consecutiveFailures: 0,
+ *   },
+ * };
  * const text = renderMetrics({
  *   ...counters,
  *   eventsAccepted: 3,
  *   buffered: 0,
- *   perPlatform: {
- *     primary: {
- *       ...counters,
- *       name: "primary",
- *       platform: "splunk",
- *       enabled: true,
- *       state: "idle",
- *       buffered: 0,
- *       consecutiveFailures: 0,
- *     },
- *   },
+ *   perDestination,
+ *   perPlatform: perDestination,
  * });
  * assert.equal(
  *   text.split("\n").find((line) => line.startsWith("harombe_siem_exports_total")),
@@ -254,7 +257,7 @@ function header(
  * @throws {RangeError} When `prefix` is not a valid Prometheus metric name.
  */
 export function renderMetrics(
-  stats: IntegratorStats,
+  stats: DeliveryStats,
   prefix = "harombe_siem",
 ): string {
   if (!METRIC_NAME.test(prefix)) {
@@ -262,7 +265,7 @@ export function renderMetrics(
       `Invalid metric name prefix: ${JSON.stringify(prefix)}`,
     );
   }
-  const destinations = Object.values(stats.perPlatform);
+  const destinations = Object.values(stats.perDestination);
   const lines: string[] = [];
 
   const accepted = `${prefix}_events_accepted_total`;

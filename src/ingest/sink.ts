@@ -7,7 +7,7 @@ import type { AuditEvent } from "../events/audit_event.ts";
 import type { SIEMIntegrator } from "../delivery/integrator.ts";
 import { exportValidated, RefusedEventsError } from "../delivery/internal.ts";
 import { refusedEventsError } from "./ingest_error.ts";
-import type { IntegratorStats } from "../delivery/stats.ts";
+import type { DeliveryStats } from "../delivery/stats.ts";
 
 /**
  * Where the ingest app puts the events it accepts. The in-memory
@@ -24,7 +24,7 @@ export interface IngestSink {
   /** How many more events can be accepted now without refusing any. */
   capacity(): number;
   /** Delivery statistics, for `/stats`, `/metrics` and `/health`. */
-  getStats(): IntegratorStats;
+  getStats(): DeliveryStats;
   /**
    * Sends what is held now. The app hands this to `waitUntil` on runtimes
    * that end work after the response (Cloudflare Workers).
@@ -66,7 +66,7 @@ export function integratorSink(integrator: SIEMIntegrator): IngestSink {
       return Promise.resolve();
     },
     capacity: (): number => integrator.capacity(),
-    getStats: (): IntegratorStats => integrator.getStats(),
+    getStats: (): DeliveryStats => integrator.getStats(),
     flush: (): Promise<unknown> => integrator.flushAll(),
   };
 }

@@ -21,7 +21,7 @@ import {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createExporter } from "@harombe/siem";
+ * import { createExporter } from "@harombe/siem/exporters";
  *
  * const exporter = createExporter({
  *   platform: "elasticsearch",

@@ -69,7 +69,8 @@ const CLOSE_BRACKET = 0x5d;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DatadogExporter, parseSIEMConfig } from "@harombe/siem";
+ * import { parseSIEMConfig } from "@harombe/siem";
+ * import { DatadogExporter } from "@harombe/siem/exporters";
  *
  * const exporter = new DatadogExporter(parseSIEMConfig({
  *   platform: "datadog",

@@ -43,7 +43,8 @@ const NEWLINE = 0x0a;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ElasticsearchExporter, parseSIEMConfig } from "@harombe/siem";
+ * import { parseSIEMConfig } from "@harombe/siem";
+ * import { ElasticsearchExporter } from "@harombe/siem/exporters";
  *
  * const exporter = new ElasticsearchExporter(parseSIEMConfig({
  *   platform: "elasticsearch",

@@ -42,7 +42,8 @@ const NEWLINE = 0x0a;
  * @example Self-managed OpenSearch with Basic auth
  * ```ts
  * import assert from "node:assert/strict";
- * import { OpenSearchExporter, parseSIEMConfig } from "@harombe/siem";
+ * import { parseSIEMConfig } from "@harombe/siem";
+ * import { OpenSearchExporter } from "@harombe/siem/exporters";
  *
  * const exporter = new OpenSearchExporter(parseSIEMConfig({
  *   platform: "opensearch",

@@ -51,7 +51,8 @@ const SETUP_CODES = new Set([1, 2, 3, 4, 7, 10, 11, 14, 16, 21, 22]);
  * @example The exact bytes of one event
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseSIEMConfig, SplunkExporter } from "@harombe/siem";
+ * import { parseSIEMConfig } from "@harombe/siem";
+ * import { SplunkExporter } from "@harombe/siem/exporters";
  *
  * const exporter = new SplunkExporter(parseSIEMConfig({
  *   platform: "splunk",

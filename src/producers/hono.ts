@@ -21,16 +21,13 @@
  *
  * @module
  */
-export {
-  CREDENTIAL_HEADERS,
-  type HonoContextLike,
-  type HonoEnvLike,
-  type HonoRequestLike,
-  MAX_CORRELATION_ID_LENGTH,
-  siemAudit,
-  type SIEMAuditContext,
-  type SIEMAuditMiddleware,
-  type SIEMAuditOptions,
-  type VariablesOf,
-} from "./hono_middleware.ts";
-export type { AuditEventTarget } from "./audit_target.ts";
+export { MAX_CORRELATION_ID_LENGTH, siemAudit } from "./hono_middleware.ts";
+export { CREDENTIAL_HEADERS, type SIEMAuditOptions } from "./hono_options.ts";
+export type {
+  HonoContextLike,
+  HonoEnvLike,
+  HonoRequestLike,
+  SIEMAuditContext,
+  SIEMAuditMiddleware,
+  VariablesOf,
+} from "./hono_context.ts";

@@ -31,4 +31,3 @@ export {
   type LogTapeRecord,
   type LogTapeSink,
 } from "./logtape_sink.ts";
-export type { AuditEventTarget } from "./audit_target.ts";

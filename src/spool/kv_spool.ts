@@ -14,10 +14,10 @@ import { Destination } from "../delivery/destination.ts";
 import type {
   DeadLetter,
   DestinationReport,
-  Logger,
   StopReport,
 } from "../delivery/export_result.ts";
-import { emptyCounters, type IntegratorStats } from "../delivery/stats.ts";
+import type { Logger } from "../delivery/logger.ts";
+import { type DeliveryStats, emptyCounters } from "../delivery/stats.ts";
 import { IngestError, refusedEventsError } from "../ingest/ingest_error.ts";
 import { metadataRefusals } from "../platforms/elasticsearch_mapping.ts";
 import type { IngestSink } from "../ingest/sink.ts";
@@ -312,8 +312,17 @@ export class KvSpool implements IngestSink {
   }
 
   /** The destinations' names. */
-  get platforms(): string[] {
+  get destinations(): string[] {
     return [...this.#lanes.keys()];
+  }
+
+  /**
+   * The destinations' names.
+   *
+   * @deprecated Use {@linkcode KvSpool.destinations}; this alias goes in the next release.
+   */
+  get platforms(): string[] {
+    return this.destinations;
   }
 
   /** This instance's id in leases. */
@@ -486,9 +495,9 @@ export class KvSpool implements IngestSink {
    * Statistics: each destination's delivery counters, with `buffered` as the
    * events its outbox holds (from every instance).
    */
-  getStats(): IntegratorStats {
+  getStats(): DeliveryStats {
     const totals = emptyCounters();
-    const perPlatform: IntegratorStats["perPlatform"] = {};
+    const perPlatform: DeliveryStats["perDestination"] = {};
     let buffered = 0;
     for (const lane of this.#lanes.values()) {
       lane.destination.addTo(totals);
@@ -503,7 +512,13 @@ export class KvSpool implements IngestSink {
       };
       buffered += perPlatform[lane.name]!.buffered;
     }
-    return { ...totals, eventsAccepted: this.#accepted, buffered, perPlatform };
+    return {
+      ...totals,
+      eventsAccepted: this.#accepted,
+      buffered,
+      perPlatform,
+      perDestination: perPlatform,
+    };
   }
 
   /**

@@ -10,7 +10,8 @@ import type { SIEMEvent } from "../events/siem_event.ts";
 import { type Clock, systemClock } from "../delivery/clock.ts";
 import { consoleLogger } from "../delivery/console_logger.ts";
 import { Destination } from "../delivery/destination.ts";
-import type { DeadLetter, Logger } from "../delivery/export_result.ts";
+import type { DeadLetter } from "../delivery/export_result.ts";
+import type { Logger } from "../delivery/logger.ts";
 import { createExporter } from "../platforms/create_exporter.ts";
 import {
   parseSIEMConfig,

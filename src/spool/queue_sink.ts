@@ -8,11 +8,11 @@
 import type { AuditEvent } from "../events/audit_event.ts";
 import { type SIEMEvent, toSIEMEvent } from "../events/siem_event.ts";
 import { consoleLogger } from "../delivery/console_logger.ts";
-import type { Logger } from "../delivery/export_result.ts";
+import type { Logger } from "../delivery/logger.ts";
 import {
+  type DeliveryStats,
   type DestinationStats,
   emptyCounters,
-  type IntegratorStats,
 } from "../delivery/stats.ts";
 import { IngestError, refusedEventsError } from "../ingest/ingest_error.ts";
 import { metadataRefusals } from "../platforms/elasticsearch_mapping.ts";
@@ -46,7 +46,7 @@ export interface QueueSinkOptions {
 }
 
 /** The statistics of a {@linkcode QueueSink}: what it put on the queue. */
-export interface QueueSinkStats extends IntegratorStats {
+export interface QueueSinkStats extends DeliveryStats {
   /** The queue's side. */
   queue: {
     /** Messages the queue stored. */
@@ -262,6 +262,7 @@ export class QueueSink implements IngestSink {
       eventsAccepted: this.#accepted,
       buffered: 0,
       perPlatform,
+      perDestination: perPlatform,
       queue: {
         messagesSent: this.#messagesSent,
         batchesSent: this.#batchesSent,

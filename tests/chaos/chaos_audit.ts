@@ -102,7 +102,7 @@ export function audit(outcome: ChaosOutcome): Audit {
   for (const platform of PLATFORMS) {
     const receipt = receipts[platform];
     const dead = deadLetters.of(platform);
-    const perStats = stats.perPlatform[platform]!;
+    const perStats = stats.perDestination[platform]!;
     const missing = new Set(receipt.missing.map((i) => plan.id(i)));
     for (const id of refused) missing.delete(id);
     const alone413 = new Set(receipt.alone413);

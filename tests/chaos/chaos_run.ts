@@ -27,10 +27,10 @@ import {
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
 import type {
   DeadLetter,
-  Logger,
   StopReport,
 } from "../../src/delivery/export_result.ts";
-import type { IntegratorStats } from "../../src/delivery/stats.ts";
+import type { Logger } from "../../src/delivery/logger.ts";
+import type { DeliveryStats } from "../../src/delivery/stats.ts";
 import { IngestError } from "../../src/ingest/ingest_error.ts";
 import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { KvSpool } from "../../src/spool/kv_spool.ts";
@@ -699,7 +699,7 @@ export interface ChaosOutcome {
   overloaded: number;
   faults: Record<string, number>;
   outageMs: number;
-  stats: IntegratorStats;
+  stats: DeliveryStats;
   stop: StopReport;
   receipts: Record<ChaosPlatform, DestinationReceipt>;
   deadLetters: DeadLetterBook;
@@ -839,27 +839,27 @@ type Driven = Pick<
   | "timedOut"
 >;
 
-function settledAll(stats: IntegratorStats, expected: number): boolean {
+function settledAll(stats: DeliveryStats, expected: number): boolean {
   return PLATFORMS.every((name) => {
-    const d = stats.perPlatform[name];
+    const d = stats.perDestination[name];
     return d !== undefined && d.buffered === 0 &&
       d.eventsExported + d.eventsFailed >= expected;
   });
 }
 
 /** Events settled (delivered or dead-lettered), averaged over the destinations. */
-function settledEvents(stats: IntegratorStats): number {
+function settledEvents(stats: DeliveryStats): number {
   let sum = 0;
   for (const name of PLATFORMS) {
-    const d = stats.perPlatform[name];
+    const d = stats.perDestination[name];
     if (d) sum += d.eventsExported + d.eventsFailed;
   }
   return Math.floor(sum / PLATFORMS.length);
 }
 
-function progressLine(stats: IntegratorStats): string {
+function progressLine(stats: DeliveryStats): string {
   return PLATFORMS.map((name) => {
-    const d = stats.perPlatform[name]!;
+    const d = stats.perDestination[name]!;
     return `${name}: exported ${d.eventsExported} failed ${d.eventsFailed} buffered ${d.buffered} state ${d.state} lastError ${d.lastError}`;
   }).join("; ");
 }

@@ -46,7 +46,10 @@ test("Destination retries with exponential backoff, then keeps the batch and bac
   const delays: number[] = [];
   for (let retry = 0; retry < 3; retry++) {
     delays.push(await clock.nextTimer());
-    assert.equal(integrator.getStats().perPlatform.splunk!.state, "retrying");
+    assert.equal(
+      integrator.getStats().perDestination.splunk!.state,
+      "retrying",
+    );
     await clock.advance(delays.at(-1)!);
   }
   const [result] = await flushing;
@@ -58,7 +61,7 @@ test("Destination retries with exponential backoff, then keeps the batch and bac
   assert.equal(result!.eventsFailed, 0);
   assert.equal(result!.retries, 3);
   assert.match(result!.error ?? "", /HEC code 9: Server is busy \(HTTP 503\)/);
-  const stats = integrator.getStats().perPlatform.splunk!;
+  const stats = integrator.getStats().perDestination.splunk!;
   assert.equal(stats.state, "backing_off");
   assert.equal(stats.buffered, 4);
   assert.equal(stats.eventsFailed, 0);
@@ -70,10 +73,10 @@ test("Destination retries with exponential backoff, then keeps the batch and bac
   hec.down(null);
   await integrator.flushAll();
   assert.equal(hec.events.length, 4);
-  assert.equal(integrator.getStats().perPlatform.splunk!.state, "idle");
+  assert.equal(integrator.getStats().perDestination.splunk!.state, "idle");
   // A delivery ends the backoff: the next event waits for no retryAt.
   integrator.exportEvent(realisticEvents(1, 2)[0]!);
-  const after = integrator.getStats().perPlatform.splunk!;
+  const after = integrator.getStats().perDestination.splunk!;
   assert.equal(after.state, "idle");
   assert.equal(after.retryAt, undefined);
   assert.equal(after.consecutiveFailures, 0);
@@ -113,7 +116,7 @@ test("Destination counts a bulk answer that accepts no event of the batch as a f
     const [result] = await integrator.flushAll();
     assert.equal(result!.eventsSent, 0);
     assert.equal(result!.eventsQueued, 3);
-    const stats = integrator.getStats().perPlatform.elasticsearch!;
+    const stats = integrator.getStats().perDestination.elasticsearch!;
     assert.equal(stats.consecutiveFailures, flush);
     assert.equal(stats.state, "backing_off");
   }
@@ -208,7 +211,8 @@ Deno.test("Destination delivers every event after an outage, on its own timer", 
   assert.equal(siems.elasticsearch.documents.length, 0);
   await waitFor(
     () =>
-      integrator.getStats().perPlatform.elasticsearch!.state === "backing_off",
+      integrator.getStats().perDestination.elasticsearch!.state ===
+        "backing_off",
     5000,
     "backoff",
   );
@@ -243,10 +247,10 @@ Deno.test("Destination keeps the backlog through a wrong or revoked token", asyn
   for (const event of realisticEvents(5)) integrator.exportEvent(event);
   await integrator.flushAll();
   const stats = integrator.getStats();
-  assert.equal(stats.perPlatform.datadog!.buffered, 5);
-  assert.match(stats.perPlatform.datadog!.lastError!, /HTTP 403/);
-  assert.equal(stats.perPlatform.splunk!.buffered, 5);
-  assert.match(stats.perPlatform.splunk!.lastError!, /HEC code 2/);
+  assert.equal(stats.perDestination.datadog!.buffered, 5);
+  assert.match(stats.perDestination.datadog!.lastError!, /HTTP 403/);
+  assert.equal(stats.perDestination.splunk!.buffered, 5);
+  assert.match(stats.perDestination.splunk!.lastError!, /HEC code 2/);
   assert.equal(stats.eventsFailed, 0);
   siems.datadog.down(null);
   siems.splunk.down(null);
@@ -273,11 +277,11 @@ Deno.test("Destination retries a request that hangs past timeoutMs, and one whos
     [true, 1],
   ]);
   assert.match(
-    integrator.getStats().perPlatform.splunk!.lastError!,
+    integrator.getStats().perDestination.splunk!.lastError!,
     /timed out after 1000 ms/,
   );
   assert.match(
-    integrator.getStats().perPlatform.datadog!.lastError!,
+    integrator.getStats().perDestination.datadog!.lastError!,
     /^network error/,
   );
   assert.equal(siems.splunk.events.length, 3);
@@ -329,7 +333,7 @@ Deno.test("Destination retries only the bulk items that failed with 429 or 5xx, 
     sink.letters[0]!.reason,
     "item HTTP 400: document_parsing_exception: failed to parse field [metadata.x]",
   );
-  assert.equal(integrator.getStats().perPlatform.elasticsearch!.buffered, 0);
+  assert.equal(integrator.getStats().perDestination.elasticsearch!.buffered, 0);
 });
 
 Deno.test("Destination dead-letters bulk items refused for different reasons apart, each with the deepest cause and the item's status", async () => {
@@ -444,7 +448,7 @@ Deno.test("Destination keeps and retries bulk items refused because the index is
     /item HTTP 400: index_closed_exception: closed/,
   );
   assert.equal(sink.letters.length, 0);
-  assert.equal(integrator.getStats().perPlatform.elasticsearch!.buffered, 3);
+  assert.equal(integrator.getStats().perDestination.elasticsearch!.buffered, 3);
   assert.equal(es.documents.length, 0);
   es.openIndex("audit");
   const [reopened] = await integrator.flushAll();
@@ -455,7 +459,7 @@ Deno.test("Destination keeps and retries bulk items refused because the index is
   );
   assert.equal(sink.letters.length, 0);
   assert.equal(
-    integrator.getStats().perPlatform.elasticsearch!.eventsFailed,
+    integrator.getStats().perDestination.elasticsearch!.eventsFailed,
     0,
   );
 });
@@ -809,7 +813,7 @@ Deno.test("Destination logs each dead-lettered group (destination, count, reason
     events.slice(0, 5).map((event) => event.event_id),
   );
   assert.ok(!lines[0]!.includes(token), lines[0]!);
-  const recent = integrator.getStats().perPlatform.elasticsearch!
+  const recent = integrator.getStats().perDestination.elasticsearch!
     .recentDeadLetters;
   assert.equal(recent?.length, 1);
   assert.equal(recent![0]!.events, 8);
@@ -857,7 +861,7 @@ Deno.test("Destination without onDeadLetter logs every dead-lettered event id, a
   }
   for (const event of realisticEvents(3)) integrator.exportEvent(event);
   await integrator.flushAll();
-  const recent = integrator.getStats().perPlatform.elasticsearch!
+  const recent = integrator.getStats().perDestination.elasticsearch!
     .recentDeadLetters!;
   assert.equal(recent.length, 100);
   // The oldest (eight events) made room; the newest (three) is kept.

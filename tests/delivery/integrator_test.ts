@@ -39,7 +39,7 @@ Deno.test("SIEMIntegrator constructor makes no timer, request or random value", 
       throw new Error("random in constructor");
     },
   });
-  assert.deepEqual(integrator.platforms, ["splunk", "datadog"]);
+  assert.deepEqual(integrator.destinations, ["splunk", "datadog"]);
   assert.equal(integrator.running, true);
 });
 
@@ -68,7 +68,7 @@ Deno.test("SIEMIntegrator constructor refuses an invalid config and a duplicate 
     { platform: "splunk", endpoint: "http://127.0.0.1:1", name: "splunk-eu" },
     { platform: "splunk", endpoint: "http://127.0.0.1:2", name: "splunk-us" },
   ]);
-  assert.deepEqual(two.platforms, ["splunk-eu", "splunk-us"]);
+  assert.deepEqual(two.destinations, ["splunk-eu", "splunk-us"]);
 });
 
 Deno.test("SIEMIntegrator.exportEvent() buffers without touching the network", () => {
@@ -95,9 +95,9 @@ Deno.test("SIEMIntegrator.exportEvent() buffers without touching the network", (
   assert.equal(stats.eventsAccepted, 1);
   assert.equal(stats.eventsReceived, 2);
   assert.equal(stats.buffered, 2);
-  assert.equal(stats.perPlatform.splunk!.buffered, 1);
-  assert.equal(stats.perPlatform.datadog!.buffered, 0);
-  assert.equal(stats.perPlatform.datadog!.state, "disabled");
+  assert.equal(stats.perDestination.splunk!.buffered, 1);
+  assert.equal(stats.perDestination.datadog!.buffered, 0);
+  assert.equal(stats.perDestination.datadog!.state, "disabled");
 });
 
 Deno.test("SIEMIntegrator.exportEvent() refuses an invalid event with the field and rule", () => {
@@ -261,7 +261,7 @@ test("SIEMIntegrator.getStats() counts per destination and in total", async () =
   const stats = integrator.getStats();
   assert.equal(stats.eventsAccepted, 4);
   assert.equal(stats.eventsReceived, 12);
-  const splunk = stats.perPlatform.splunk!;
+  const splunk = stats.perDestination.splunk!;
   assert.equal(splunk.exportsTotal, 2);
   assert.equal(splunk.exportsSuccessful, 2);
   assert.equal(splunk.eventsExported, 4);
@@ -269,7 +269,7 @@ test("SIEMIntegrator.getStats() counts per destination and in total", async () =
   assert.equal(splunk.state, "idle");
   // Datadog refused the first batch with 400, so it was split; the first
   // event alone was refused again (dead-lettered), the second accepted.
-  const datadog = stats.perPlatform.datadog!;
+  const datadog = stats.perDestination.datadog!;
   assert.equal(datadog.exportsTotal, 4);
   assert.equal(datadog.exportsFailed, 2);
   assert.equal(datadog.eventsExported, 3);
@@ -366,7 +366,7 @@ Deno.test("SIEMIntegrator [Symbol.asyncDispose] flushes on scope exit", async ()
   assert.equal(siems.elasticsearch.documents.length, 1);
 });
 
-Deno.test("SIEMIntegrator.addPlatform() and removePlatform() change destinations at run time", async () => {
+Deno.test("SIEMIntegrator.addDestination() and removeDestination() change destinations at run time", async () => {
   await using siems = startReceivers();
   const [splunk, elasticsearch] = siems.configs();
   await using integrator = new SIEMIntegrator([splunk!], {
@@ -374,20 +374,20 @@ Deno.test("SIEMIntegrator.addPlatform() and removePlatform() change destinations
     logger: quiet,
   });
   integrator.exportEvent(goldenEvents()[0]!);
-  integrator.addPlatform(elasticsearch!);
-  assert.throws(() => integrator.addPlatform(elasticsearch!), /is taken/);
+  integrator.addDestination(elasticsearch!);
+  assert.throws(() => integrator.addDestination(elasticsearch!), /is taken/);
   integrator.exportEvent(goldenEvents()[1]!);
-  assert.deepEqual(integrator.platforms, ["splunk", "elasticsearch"]);
-  assert.equal(integrator.getStats().perPlatform.elasticsearch!.buffered, 1);
+  assert.deepEqual(integrator.destinations, ["splunk", "elasticsearch"]);
+  assert.equal(integrator.getStats().perDestination.elasticsearch!.buffered, 1);
   // Removing delivers what the destination holds and keeps its counters.
-  const report = await integrator.removePlatform("splunk");
+  const report = await integrator.removeDestination("splunk");
   assert.equal(report?.result.eventsSent, 2);
   assert.deepEqual(report?.undelivered, []);
   assert.equal(siems.splunk.events.length, 2);
-  assert.deepEqual(integrator.platforms, ["elasticsearch"]);
+  assert.deepEqual(integrator.destinations, ["elasticsearch"]);
   assert.equal(integrator.getStats().eventsExported, 2);
-  assert.equal(integrator.getStats().perPlatform.splunk, undefined);
-  assert.equal(await integrator.removePlatform("splunk"), undefined);
+  assert.equal(integrator.getStats().perDestination.splunk, undefined);
+  assert.equal(await integrator.removeDestination("splunk"), undefined);
 });
 
 Deno.test("SIEMIntegrator overflow 'reject' refuses the new event and dead-letters it", () => {
@@ -407,7 +407,7 @@ Deno.test("SIEMIntegrator overflow 'reject' refuses the new event and dead-lette
   assert.equal(sink.letters.length, 1);
   assert.equal(sink.letters[0]!.events[0]!.event_id, c!.event_id);
   assert.match(sink.letters[0]!.reason, /buffer full \(maxBufferedEvents 2/);
-  const stats = integrator.getStats().perPlatform.splunk!;
+  const stats = integrator.getStats().perDestination.splunk!;
   assert.equal(stats.eventsFailed, 1);
   assert.equal(stats.buffered, 2);
 });

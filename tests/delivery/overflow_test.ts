@@ -29,7 +29,7 @@ Deno.test("SIEMIntegrator overflow 'drop_oldest' refuses and dead-letters a new 
   // A full batch starts a send at once (autoFlush is on).
   for (const event of events.slice(0, 5)) integrator.exportEvent(event);
   await waitFor(() => hec.requests.length === 1, 5000, "the held request");
-  const stats = integrator.getStats().perPlatform.splunk!;
+  const stats = integrator.getStats().perDestination.splunk!;
   assert.equal(stats.state, "sending");
   assert.equal(stats.buffered, 5);
   // Nothing waits to be dropped: the new event is refused, not thrown on.
@@ -44,8 +44,8 @@ Deno.test("SIEMIntegrator overflow 'drop_oldest' refuses and dead-letters a new 
     [[events[5]!.event_id]],
   );
   assert.match(sink.letters[0]!.reason, /buffer full/);
-  assert.equal(integrator.getStats().perPlatform.splunk!.buffered, 5);
-  assert.equal(integrator.getStats().perPlatform.splunk!.eventsFailed, 1);
+  assert.equal(integrator.getStats().perDestination.splunk!.buffered, 5);
+  assert.equal(integrator.getStats().perDestination.splunk!.eventsFailed, 1);
   // stop() ends the held request at its deadline and reports the batch.
   const report = await integrator.stop({ timeoutMs: 100 });
   assert.deepEqual(

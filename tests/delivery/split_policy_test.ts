@@ -107,7 +107,7 @@ Deno.test("Destination backs off from a HEC that names the first event of every 
   assert.equal(hec.requests.length, MAX_ISOLATIONS + 1);
   assert.equal(result!.eventsFailed, MAX_ISOLATIONS);
   assert.equal(result!.eventsQueued, 1000 - MAX_ISOLATIONS);
-  const stats = integrator.getStats().perPlatform.splunk!;
+  const stats = integrator.getStats().perDestination.splunk!;
   assert.equal(stats.state, "backing_off");
   assert.match(stats.setupError!, /refused 16 events in a row one by one/);
   assert.equal(destinationHealth(stats, 3), "failing");
@@ -176,7 +176,7 @@ Deno.test("Destination retries an Elasticsearch request-level 404 and keeps the 
   assert.equal(result!.eventsQueued, 6);
   assert.equal(es.requests.length, 1, "a 404 is not split");
   assert.deepEqual(sink.letters, []);
-  const stats = integrator.getStats().perPlatform.elasticsearch!;
+  const stats = integrator.getStats().perDestination.elasticsearch!;
   assert.equal(stats.buffered, 6);
   assert.match(stats.lastError!, /HTTP 404: index_not_found_exception/);
   es.down(null);
@@ -295,7 +295,7 @@ for (const platform of PLATFORMS) {
       assert.deepEqual(sink.letters, []);
       assert.equal(result!.eventsFailed, 0);
       assert.equal(result!.eventsQueued, 1000);
-      const stats = integrator.getStats().perPlatform[platform]!;
+      const stats = integrator.getStats().perDestination[platform]!;
       assert.equal(stats.state, "backing_off");
       assert.match(stats.setupError!, /refuses the stream/);
       assert.equal(destinationHealth(stats, 3), "failing");
@@ -311,7 +311,7 @@ for (const platform of PLATFORMS) {
         deliveredIds(siems, platform).sort(),
         events.map((e) => e.event_id).sort(),
       );
-      const after = integrator.getStats().perPlatform[platform]!;
+      const after = integrator.getStats().perDestination[platform]!;
       assert.equal(after.setupError, undefined);
       assert.equal(destinationHealth(after, 3), "delivering");
     });
@@ -352,7 +352,7 @@ for (const platform of PLATFORMS) {
     assert.equal(sink.letters[0]!.status, 400);
     // The whole batch, then both halves at each of 10 levels.
     assert.ok(fake.requests.length <= 21, `${fake.requests.length} requests`);
-    const stats = integrator.getStats().perPlatform[platform]!;
+    const stats = integrator.getStats().perDestination[platform]!;
     assert.equal(stats.setupError, undefined);
   });
 }
@@ -389,7 +389,7 @@ for (const platform of PLATFORMS) {
       assert.deepEqual(sink.letters, []);
       assert.equal(result!.eventsFailed, 0);
       assert.equal(result!.eventsQueued, 8);
-      const stats = integrator.getStats().perPlatform[platform]!;
+      const stats = integrator.getStats().perDestination[platform]!;
       assert.match(stats.setupError!, check);
       assert.equal(destinationHealth(stats, 3), "failing");
       assert.ok(
@@ -404,7 +404,7 @@ for (const platform of PLATFORMS) {
         deliveredIds(siems, platform).sort(),
         events.map((e) => e.event_id).sort(),
       );
-      const after = integrator.getStats().perPlatform[platform]!;
+      const after = integrator.getStats().perDestination[platform]!;
       assert.equal(after.setupError, undefined);
       assert.equal(destinationHealth(after, 3), "delivering");
     });
@@ -433,7 +433,7 @@ for (const platform of PLATFORMS) {
       const [result] = await integrator.flushAll();
       assert.deepEqual(sink.letters, [], `HTTP ${answer}`);
       assert.equal(result!.eventsQueued, 8, `HTTP ${answer}`);
-      const stats = integrator.getStats().perPlatform[platform]!;
+      const stats = integrator.getStats().perDestination[platform]!;
       if (answer === 413) {
         // A 413 from a proxy is still about size: split, then stopped once
         // every part is refused alike, with nothing lost.
@@ -477,7 +477,7 @@ for (const platform of PLATFORMS) {
     const [result] = await integrator.flushAll();
     assert.deepEqual(sink.letters, []);
     assert.equal(result!.eventsQueued, 3);
-    const stats = integrator.getStats().perPlatform[platform]!;
+    const stats = integrator.getStats().perDestination[platform]!;
     assert.match(stats.setupError!, /TLS or plain-HTTP mix-up/);
     assert.equal(destinationHealth(stats, 3), "failing");
     assert.ok(

@@ -335,7 +335,9 @@ Deno.test("GET /stats and /metrics need a token unless protectStats is off", asy
   const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
   const stats = await (await ingest.request("/stats", auth)).json();
   assert.equal(stats.eventsAccepted, 1);
-  assert.equal(stats.perPlatform.splunk.buffered, 1);
+  assert.equal(stats.perDestination.splunk.buffered, 1);
+  // The former key stays in the JSON for dashboards that read it.
+  assert.deepEqual(stats.perPlatform, stats.perDestination);
   const metrics = await ingest.request("/metrics", auth);
   assert.equal(
     metrics.headers.get("content-type"),

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { destination, integratorStats } from "../support/stats.ts";
 import type {
+  DeliveryStats,
   DestinationState,
-  IntegratorStats,
 } from "../../src/delivery/stats.ts";
 import {
   METRICS_CONTENT_TYPE,
@@ -10,7 +10,7 @@ import {
 } from "../../src/ingest/metrics.ts";
 
 /** Two destinations: a healthy Splunk and a backing-off Elasticsearch. */
-function twoDestinations(): IntegratorStats {
+function twoDestinations(): DeliveryStats {
   return integratorStats([
     destination({
       name: "primary",

@@ -398,7 +398,7 @@ export const MUTATIONS: readonly Mutation[] = [
   // Fresh set: events.
   {
     name: "fast path leap years every 4 years",
-    file: "src/events/audit_event.ts",
+    file: "src/events/audit_event_fast_parse.ts",
     from:
       "const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);",
     to: "const leap = year % 4 === 0;",
@@ -406,35 +406,35 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "fast path offset sign swapped",
-    file: "src/events/audit_event.ts",
+    file: "src/events/audit_event_fast_parse.ts",
     from: 'const sign = zone[0] === "-" ? -1 : 1;',
     to: 'const sign = zone[0] === "+" ? -1 : 1;',
     tests: EVENTS,
   },
   {
     name: "fast path keeps a microsecond Z timestamp as is",
-    file: "src/events/audit_event.ts",
+    file: "src/events/audit_event_fast_parse.ts",
     from: 'if (zone === "Z" && fraction?.length === 3) return text;',
     to: 'if (zone === "Z" && fraction !== undefined) return text;',
     tests: EVENTS,
   },
   {
     name: "fast path event_id byte limit off by one",
-    file: "src/events/audit_event.ts",
+    file: "src/events/audit_event_fast_parse.ts",
     from: "utf8.encode(id).length > MAX_EVENT_ID_BYTES))",
     to: "utf8.encode(id).length > MAX_EVENT_ID_BYTES + 1))",
     tests: EVENTS,
   },
   {
     name: "fast path negative duration",
-    file: "src/events/audit_event.ts",
+    file: "src/events/audit_event_fast_parse.ts",
     from: "(duration as number) >= 0",
     to: "(duration as number) >= -1",
     tests: EVENTS,
   },
   {
     name: "fast path lone surrogate in correlation_id",
-    file: "src/events/audit_event.ts",
+    file: "src/events/audit_event_fast_parse.ts",
     from: "    !correlation_id.isWellFormed() ||\n",
     to: "",
     tests: EVENTS,
@@ -839,7 +839,7 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "set2 batchSize default 100",
-    file: "src/platforms/siem_config.ts",
+    file: "src/platforms/config_schema.ts",
     from: "batchSize: int(1, 1000).default(50),",
     to: "batchSize: int(1, 1000).default(100),",
     tests: t("platforms/siem_config_test.ts"),
@@ -922,7 +922,7 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "set3 maxRetries default 5",
-    file: "src/platforms/siem_config.ts",
+    file: "src/platforms/config_schema.ts",
     from: "maxRetries: int(0, 10).default(3),",
     to: "maxRetries: int(0, 10).default(5),",
     tests: t("platforms/siem_config_test.ts"),
@@ -1146,7 +1146,7 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "set4 hono middleware body of exactly max marked truncated",
-    file: "src/producers/hono_middleware.ts",
+    file: "src/producers/body_prefix.ts",
     from: "      if (size > maxBytes) {",
     to: "      if (size >= maxBytes) {",
     tests: t("producers/hono_middleware_test.ts"),

@@ -256,7 +256,7 @@ Deno.test("OpenSearch: a wrong AWS secret answers 403, a setup error: retried, t
   assert.equal(result!.eventsFailed, 0);
   assert.equal(result!.eventsQueued, 5);
   assert.deepEqual(letters, []);
-  const stats = integrator.getStats().perPlatform["opensearch"]!;
+  const stats = integrator.getStats().perDestination["opensearch"]!;
   assert.equal(stats.buffered, 5);
   assert.match(stats.lastError!, /HTTP 403: .*signature we calculated/);
   assert.match(stats.setupError!, /check the AWS credentials/);
@@ -265,7 +265,7 @@ Deno.test("OpenSearch: a wrong AWS secret answers 403, a setup error: retried, t
   // Retried again (after the backoff), still kept.
   await integrator.flushAll();
   assert.equal(os.requests.length, 2);
-  assert.equal(integrator.getStats().perPlatform["opensearch"]!.buffered, 5);
+  assert.equal(integrator.getStats().perDestination["opensearch"]!.buffered, 5);
   assert.deepEqual(letters, []);
   assert.equal(os.documents.length, 0);
 });

@@ -7,10 +7,7 @@ import {
   parseAuditEvent,
 } from "../../src/events/audit_event.ts";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
-import {
-  siemAudit,
-  type SIEMAuditOptions,
-} from "../../src/producers/hono_middleware.ts";
+import { siemAudit, type SIEMAuditOptions } from "../../src/producers/hono.ts";
 import { MemoryLogger } from "../support/receivers.ts";
 
 const START = Date.UTC(2026, 0, 31, 12, 0, 0);

@@ -495,7 +495,12 @@ for (const platform of PLATFORMS) {
         ["createExporter", () => createExporter(config)],
         ["new SIEMIntegrator", () => new SIEMIntegrator([config])],
         [
-          "addPlatform",
+          "addDestination",
+          () =>
+            new SIEMIntegrator([], { autoFlush: false }).addDestination(config),
+        ],
+        [
+          "addPlatform (deprecated)",
           () =>
             new SIEMIntegrator([], { autoFlush: false }).addPlatform(config),
         ],

@@ -22,7 +22,7 @@
  * @module
  */
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
-import type { IntegratorStats } from "../../src/delivery/stats.ts";
+import type { DeliveryStats } from "../../src/delivery/stats.ts";
 import { createIngestApp } from "../../src/ingest/app.ts";
 import type { IngestSink } from "../../src/ingest/sink.ts";
 import { integratorSink } from "../../src/ingest/sink.ts";
@@ -137,9 +137,9 @@ function retainedHeap(): number | undefined {
   return Deno.memoryUsage().heapUsed;
 }
 
-function deliveryLine(stats: IntegratorStats): string {
+function deliveryLine(stats: DeliveryStats): string {
   return PLATFORMS.map((name) => {
-    const d = stats.perPlatform[name]!;
+    const d = stats.perDestination[name]!;
     return `${name}: exported ${d.eventsExported}, failed ${d.eventsFailed}, buffered ${d.buffered}, requests ${d.exportsTotal} (${d.exportsFailed} failed), retries ${d.totalRetries}`;
   }).join("; ");
 }
@@ -229,7 +229,7 @@ async function main(): Promise<number> {
         console.log(
           `trace ${((performance.now() - started) / 1000).toFixed(0)} s: ${
             PLATFORMS.map((name) => {
-              const d = stats.perPlatform[name]!;
+              const d = stats.perDestination[name]!;
               return `${name} exported ${d.eventsExported} buffered ${d.buffered} ${d.state}`;
             }).join("; ")
           }`,
@@ -283,7 +283,7 @@ async function main(): Promise<number> {
     const backlog = (): number => {
       const stats = sink.getStats();
       return PLATFORMS.reduce(
-        (n, name) => n + stats.perPlatform[name]!.buffered,
+        (n, name) => n + stats.perDestination[name]!.buffered,
         0,
       );
     };

@@ -39,7 +39,7 @@ Deno.test("KvSpool never lets maxBufferedBytes dead-letter events it has stored"
     );
     await spool.stop();
     assert.equal(sink.letters.length, 0);
-    assert.equal(spool.getStats().perPlatform.splunk!.buffered, 0);
+    assert.equal(spool.getStats().perDestination.splunk!.buffered, 0);
   } finally {
     kv.close();
   }

@@ -64,7 +64,7 @@ Deno.test("KvSpool.accept() stores events before anything is sent; start() deliv
       "splunk",
     ]);
     assert.equal(counted.value?.value, 30n);
-    assert.equal(spool.getStats().perPlatform.splunk!.buffered, 30);
+    assert.equal(spool.getStats().perDestination.splunk!.buffered, 30);
     spool.start();
     await waitFor(
       () =>
@@ -103,7 +103,7 @@ Deno.test("KvSpool keeps each destination's events until it recovers, without de
       "healthy destinations",
     );
     assert.equal(siems.elasticsearch.documents.length, 0);
-    assert.equal(spool.getStats().perPlatform.elasticsearch!.buffered, 40);
+    assert.equal(spool.getStats().perDestination.elasticsearch!.buffered, 40);
     siems.elasticsearch.down(null);
     await waitFor(
       () => siems.elasticsearch.documents.length === 40,
@@ -148,7 +148,8 @@ Deno.test("KvSpool stores dead letters with their reason, lists and replays them
     );
     await waitFor(
       () =>
-        spool.getStats().perPlatform.elasticsearch!.spool?.deadLettersStored ===
+        spool.getStats().perDestination.elasticsearch!.spool
+          ?.deadLettersStored ===
           1,
       5000,
       "dead letter stored",
@@ -259,7 +260,8 @@ Deno.test("KvSpool: another instance takes over the events of one that died, aft
     await first.accept(events);
     await waitFor(
       () =>
-        first.getStats().perPlatform.elasticsearch!.spool?.leaseHeld === true,
+        first.getStats().perDestination.elasticsearch!.spool?.leaseHeld ===
+          true,
       5000,
       "first lease",
     );
@@ -276,7 +278,7 @@ Deno.test("KvSpool: another instance takes over the events of one that died, aft
     second.start();
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(
-      second.getStats().perPlatform.elasticsearch!.spool?.leaseHeld,
+      second.getStats().perDestination.elasticsearch!.spool?.leaseHeld,
       false,
       "the lease is respected until it expires",
     );
@@ -357,7 +359,7 @@ for (
         "nothing dead-lettered",
       );
       await waitFor(
-        () => spool.getStats().perPlatform.elasticsearch!.buffered === 0,
+        () => spool.getStats().perDestination.elasticsearch!.buffered === 0,
         10_000,
         "outbox emptied",
       );

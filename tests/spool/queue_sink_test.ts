@@ -82,10 +82,10 @@ Deno.test("QueueSink sends one message per enabled destination, with normalized 
   assert.deepEqual(bodies[1]!.events, expected);
   const stats = sink.getStats();
   assert.equal(stats.eventsAccepted, 5);
-  assert.equal(stats.perPlatform.splunk!.eventsReceived, 5);
-  assert.equal(stats.perPlatform.elasticsearch!.eventsReceived, 5);
-  assert.equal(stats.perPlatform.datadog!.eventsReceived, 0);
-  assert.equal(stats.perPlatform.datadog!.state, "disabled");
+  assert.equal(stats.perDestination.splunk!.eventsReceived, 5);
+  assert.equal(stats.perDestination.elasticsearch!.eventsReceived, 5);
+  assert.equal(stats.perDestination.datadog!.eventsReceived, 0);
+  assert.equal(stats.perDestination.datadog!.state, "disabled");
   assert.deepEqual(stats.queue, {
     messagesSent: 2,
     batchesSent: 1,
@@ -214,12 +214,15 @@ Deno.test("QueueSink answers 503 with Retry-After when the queue throws, and rec
   );
   let stats = sink.getStats();
   assert.equal(stats.queue.failedSends, 1);
-  assert.equal(stats.perPlatform.splunk!.consecutiveFailures, 1);
-  assert.match(stats.perPlatform.splunk!.lastError ?? "", /Too Many Requests/);
+  assert.equal(stats.perDestination.splunk!.consecutiveFailures, 1);
+  assert.match(
+    stats.perDestination.splunk!.lastError ?? "",
+    /Too Many Requests/,
+  );
   assert.match(logger.lines.join("\n"), /queue sendBatch failed/);
   await sink.accept(audit(2));
   stats = sink.getStats();
-  assert.equal(stats.perPlatform.splunk!.consecutiveFailures, 0);
+  assert.equal(stats.perDestination.splunk!.consecutiveFailures, 0);
   assert.equal(stats.eventsAccepted, 2);
 });
 

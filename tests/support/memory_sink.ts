@@ -5,7 +5,7 @@
  * @module
  */
 import type { AuditEvent } from "../../src/events/audit_event.ts";
-import type { IntegratorStats } from "../../src/delivery/stats.ts";
+import type { DeliveryStats } from "../../src/delivery/stats.ts";
 import type { IngestSink } from "../../src/ingest/sink.ts";
 
 /** An ingest sink holding every accepted event in `events`. */
@@ -28,7 +28,7 @@ export function memorySink(): MemorySink {
       return Promise.resolve();
     },
     capacity: (): number => 100_000,
-    getStats: (): IntegratorStats => {
+    getStats: (): DeliveryStats => {
       throw new Error("memorySink has no statistics");
     },
     flush: (): Promise<unknown> => Promise.resolve(),

@@ -4,7 +4,8 @@
  * @module
  */
 import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
-import type { DeadLetter, Logger } from "../../src/delivery/export_result.ts";
+import type { DeadLetter } from "../../src/delivery/export_result.ts";
+import type { Logger } from "../../src/delivery/logger.ts";
 import { type FakeDatadog, startFakeDatadog } from "../fakes/fake_datadog.ts";
 import {
   type FakeElasticsearch,

@@ -5,9 +5,9 @@
  * @module
  */
 import {
+  type DeliveryStats,
   type DestinationStats,
   emptyCounters,
-  type IntegratorStats,
 } from "../../src/delivery/stats.ts";
 
 /** A destination's statistics: an idle, enabled Splunk with zero counters, and `overrides`. */
@@ -29,11 +29,15 @@ export function destination(
 export function integratorStats(
   destinations: DestinationStats[],
   eventsAccepted = 0,
-): IntegratorStats {
+): DeliveryStats {
+  const perDestination = Object.fromEntries(
+    destinations.map((d) => [d.name, d]),
+  );
   return {
     ...emptyCounters(),
     eventsAccepted,
     buffered: destinations.reduce((sum, d) => sum + d.buffered, 0),
-    perPlatform: Object.fromEntries(destinations.map((d) => [d.name, d])),
+    perDestination,
+    perPlatform: perDestination,
   };
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Logger } from "../../delivery/export_result.ts";
+import type { Logger } from "../../delivery/logger.ts";
 import type { SIEMIntegrator } from "../../delivery/integrator.ts";
 import { type IngestSink, integratorSink } from "../../ingest/sink.ts";
 

@@ -71,7 +71,7 @@
  */
 import { SIEMIntegrator } from "../../delivery/integrator.ts";
 import { WORKER_MAX_BUFFERED_BYTES } from "../../platforms/siem_config.ts";
-import type { Logger } from "../../delivery/export_result.ts";
+import type { Logger } from "../../delivery/logger.ts";
 import { consoleLogger } from "../../delivery/console_logger.ts";
 import {
   createIngestApp,
@@ -96,35 +96,6 @@ import {
   DEFAULT_FLUSH_DEADLINE_MS,
   withFlushDeadline,
 } from "./flush_deadline.ts";
-
-export {
-  consumeQueueBatch,
-  type DeadLetterForwardOptions,
-  type DeadLetterForwardSummary,
-  defaultDeadLetterRetryDelaySeconds,
-  defaultRetryDelaySeconds,
-  forwardDeadLetterBatch,
-  type QueueBatchSummary,
-  type QueueConsumerOptions,
-} from "../../spool/queue_consumer.ts";
-export {
-  type MessageBatchLike,
-  type MessageLike,
-  QUEUE_LIMITS,
-  type QueueContentType,
-  type QueueDeadLetterMessage,
-  type QueueEventsMessage,
-  type QueueMessageRequest,
-  type QueueProducerLike,
-  type QueueRetryOptions,
-  type QueueSendBatchOptions,
-  type QueueSendOptions,
-} from "../../spool/queue_like.ts";
-export {
-  QueueSink,
-  type QueueSinkOptions,
-  type QueueSinkStats,
-} from "../../spool/queue_sink.ts";
 
 /** The part of a Workers `ExecutionContext` the entry uses. */
 export interface WorkerExecutionContext {

@@ -49,11 +49,13 @@ export async function deadLettersCommand(args: string[]): Promise<number> {
   try {
     const spool = new KvSpool(kv, config.destinations);
     const destination = option("destination");
-    if (destination !== undefined && !spool.platforms.includes(destination)) {
+    if (
+      destination !== undefined && !spool.destinations.includes(destination)
+    ) {
       console.error(
         `unknown destination ${
           JSON.stringify(destination)
-        }: the configured ones are ${spool.platforms.join(", ")}`,
+        }: the configured ones are ${spool.destinations.join(", ")}`,
       );
       return 2;
     }

@@ -1,6 +1,7 @@
 /**
  * Deno-only pieces: the ingest server (`Deno.serve`) and the local NDJSON
- * file sink. Import from `@harombe/siem/deno`.
+ * file sink. Import from `@harombe/siem/deno`; the server's configuration
+ * (`serverConfig`, `ServerConfig`) is at `@harombe/siem/ingest`.
  *
  * @module
  */
@@ -11,9 +12,3 @@ export {
   type StartServerOptions,
 } from "./server.ts";
 export { FILE_DESTINATION, NdjsonFileSink } from "./ndjson_file_sink.ts";
-export {
-  type ServerConfig,
-  serverConfig,
-  ServerConfigError,
-  type ServerConfigFile,
-} from "../../ingest/server_config.ts";

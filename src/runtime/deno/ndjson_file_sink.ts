@@ -6,7 +6,7 @@
  */
 import type { AuditEvent } from "../../events/audit_event.ts";
 import { toSIEMEvent } from "../../events/siem_event.ts";
-import { emptyCounters, type IntegratorStats } from "../../delivery/stats.ts";
+import { type DeliveryStats, emptyCounters } from "../../delivery/stats.ts";
 import type { IngestSink } from "../../ingest/sink.ts";
 
 /** The destination name the file sink reports in its statistics. */
@@ -99,23 +99,26 @@ export class NdjsonFileSink implements IngestSink {
   }
 
   /** The file sink's counters, as one destination named `local-file`. */
-  getStats(): IntegratorStats {
+  getStats(): DeliveryStats {
+    const perDestination: DeliveryStats["perDestination"] = {
+      [FILE_DESTINATION]: {
+        ...this.#counters,
+        name: FILE_DESTINATION,
+        platform: "file",
+        enabled: true,
+        state: "idle",
+        buffered: 0,
+        consecutiveFailures: this.#failures,
+        lastError: this.#lastError,
+      },
+    };
+    // perPlatform: the former key, kept for dashboards reading `/stats`.
     return {
       ...this.#counters,
       eventsAccepted: this.#accepted,
       buffered: 0,
-      perPlatform: {
-        [FILE_DESTINATION]: {
-          ...this.#counters,
-          name: FILE_DESTINATION,
-          platform: "file",
-          enabled: true,
-          state: "idle",
-          buffered: 0,
-          consecutiveFailures: this.#failures,
-          lastError: this.#lastError,
-        },
-      },
+      perPlatform: perDestination,
+      perDestination,
     };
   }
 }

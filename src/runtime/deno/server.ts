@@ -7,7 +7,8 @@
  */
 import { SIEMIntegrator } from "../../delivery/integrator.ts";
 import { consoleLogger } from "../../delivery/console_logger.ts";
-import type { Logger, StopReport } from "../../delivery/export_result.ts";
+import type { StopReport } from "../../delivery/export_result.ts";
+import type { Logger } from "../../delivery/logger.ts";
 import { diagnosingLogger } from "../../doctor/diagnosing_logger.ts";
 import { parseSIEMConfig } from "../../platforms/siem_config.ts";
 import { createIngestApp } from "../../ingest/app.ts";
@@ -51,7 +52,8 @@ export interface StartServerOptions {
  *
  * @example
  * ```ts ignore
- * import { serverConfig, startServer } from "@harombe/siem/deno";
+ * import { serverConfig } from "@harombe/siem/ingest";
+ * import { startServer } from "@harombe/siem/deno";
  *
  * const server = await startServer(serverConfig(Deno.env.toObject()));
  * Deno.addSignalListener("SIGTERM", () => server.shutdown());
@@ -101,7 +103,7 @@ export async function startServer(
     `  POST ${url}/events   GET ${url}/health   GET ${url}/stats   GET ${url}/metrics`,
   );
   if (spool) {
-    log(`  forwarding to: ${spool.platforms.join(", ")}`);
+    log(`  forwarding to: ${spool.destinations.join(", ")}`);
     log(
       `  durable spool: Deno KV at ${
         config.spoolPath === "default"
@@ -110,7 +112,7 @@ export async function startServer(
       } (instance ${spool.instanceId})`,
     );
   } else if (integrator) {
-    log(`  forwarding to: ${integrator.platforms.join(", ")}`);
+    log(`  forwarding to: ${integrator.destinations.join(", ")}`);
     log(
       "  spool: memory (events buffered in this process are lost if it dies)",
     );

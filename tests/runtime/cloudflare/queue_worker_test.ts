@@ -4,7 +4,7 @@ import worker, {
   type QueueDeadLetterMessage,
   type QueueEventsMessage,
   type WorkerExecutionContext,
-} from "../../../src/runtime/cloudflare/worker.ts";
+} from "../../../src/runtime/cloudflare/mod.ts";
 import { realisticEvents } from "../../fixtures/events.ts";
 import { startFakeElasticsearch } from "../../fakes/fake_elasticsearch.ts";
 import { startFakeSplunk } from "../../fakes/fake_splunk.ts";

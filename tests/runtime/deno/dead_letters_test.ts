@@ -64,7 +64,8 @@ Deno.test("deno task dead-letters lists, replays and purges stored dead letters"
     await spool.accept(events);
     await waitFor(
       () =>
-        spool.getStats().perPlatform.elasticsearch!.spool?.deadLettersStored ===
+        spool.getStats().perDestination.elasticsearch!.spool
+          ?.deadLettersStored ===
           2,
       5000,
       "dead letters",

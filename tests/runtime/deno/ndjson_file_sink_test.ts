@@ -135,9 +135,9 @@ Deno.test("NdjsonFileSink.getStats() counts accepted events under local-file", a
     assert.equal(stats.eventsAccepted, 5);
     assert.equal(stats.eventsExported, 5);
     assert.equal(stats.buffered, 0);
-    assert.deepEqual(Object.keys(stats.perPlatform), ["local-file"]);
+    assert.deepEqual(Object.keys(stats.perDestination), ["local-file"]);
     assert.equal(FILE_DESTINATION, "local-file");
-    const file = stats.perPlatform["local-file"];
+    const file = stats.perDestination["local-file"];
     assert.ok(file);
     assert.equal(file.name, "local-file");
     assert.equal(file.platform, "file");
@@ -162,7 +162,7 @@ Deno.test("NdjsonFileSink.accept() rejects and records the error when the direct
     const stats = sink.getStats();
     assert.equal(stats.eventsAccepted, 0);
     assert.equal(stats.eventsExported, 0);
-    const file = stats.perPlatform["local-file"];
+    const file = stats.perDestination["local-file"];
     assert.ok(file);
     assert.equal(typeof file.lastError, "string");
     assert.ok(file.lastError, "lastError is empty");
@@ -193,7 +193,7 @@ Deno.test("NdjsonFileSink.getStats() counts failed appends in a row, for /health
     const sink = new NdjsonFileSink(`${blocker}/data`);
     await assert.rejects(sink.accept([event()]));
     await assert.rejects(sink.accept([event()]));
-    const failing = sink.getStats().perPlatform["local-file"];
+    const failing = sink.getStats().perDestination["local-file"];
     assert.ok(failing);
     assert.equal(failing.exportsFailed, 2);
     assert.equal(
@@ -204,7 +204,7 @@ Deno.test("NdjsonFileSink.getStats() counts failed appends in a row, for /health
     await Deno.remove(blocker);
     await sink.accept([event()]);
     assert.equal(
-      sink.getStats().perPlatform["local-file"]?.consecutiveFailures,
+      sink.getStats().perDestination["local-file"]?.consecutiveFailures,
       0,
     );
   });

@@ -66,7 +66,7 @@ Deno.test("deno task start forwards to a configured SIEM and flushes on SIGINT",
     await waitForStats(
       server.url,
       TOKEN,
-      (stats) => stats.perPlatform.elasticsearch?.eventsReceived === 5,
+      (stats) => stats.perDestination.elasticsearch?.eventsReceived === 5,
       "the spool to load the 5 events",
     );
     assert.equal(es.documents.length, 0);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { IntegratorStats } from "../../../src/delivery/stats.ts";
+import type { DeliveryStats } from "../../../src/delivery/stats.ts";
 
 const MAIN = new URL("../../../src/runtime/deno/main.ts", import.meta.url);
 const CONFIG = new URL("../../../deno.json", import.meta.url);
@@ -114,16 +114,16 @@ export async function postNdjson(
 export async function waitForStats(
   url: string,
   token: string,
-  check: (stats: IntegratorStats) => boolean,
+  check: (stats: DeliveryStats) => boolean,
   what: string,
   timeoutMs = 10_000,
-): Promise<IntegratorStats> {
+): Promise<DeliveryStats> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
     const response = await fetch(`${url}/stats`, {
       headers: { Authorization: `Bearer ${token}` },
     });
-    const stats = await response.json() as IntegratorStats;
+    const stats = await response.json() as DeliveryStats;
     if (check(stats)) return stats;
     if (Date.now() > deadline) {
       throw new Error(

@@ -317,7 +317,7 @@ async function importCommand(
       kv,
       sink: spool,
       path,
-      destinations: spool.platforms.length,
+      destinations: spool.destinations.length,
       sinceMicros: flags.sinceMicros,
       follow: flags.follow,
       pollMs: flags.pollMs,
