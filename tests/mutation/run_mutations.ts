@@ -173,8 +173,14 @@ for (const mutation of chosen) {
     : "caught";
   const run = typeof result === "string" ? undefined : result;
   results.push(run ? { mutation, outcome, run } : { mutation, outcome });
+  // How many tests failed: a catch by one test only is a thin one.
+  const by = outcome === "caught" && run
+    ? `, ${run.failed.length} test${run.failed.length === 1 ? "" : "s"}`
+    : "";
   console.log(
-    `${outcome.padEnd(11)} ${mutation.name}${run ? ` (${run.seconds}s)` : ""}`,
+    `${outcome.padEnd(11)} ${mutation.name}${
+      run ? ` (${run.seconds}s${by})` : ""
+    }`,
   );
   if (outcome === "caught") {
     for (const name of (run?.failed ?? []).slice(0, 3)) {
