@@ -88,8 +88,10 @@ async function runTests(files: string[]): Promise<TestRun> {
   const failures = text.split(/\n\s*FAILURES\s*\n/)[1] ?? "";
   const failed = [
     ...new Set(
-      failures.split("\n").filter((line) => / => \S+:\d+:\d+$/.test(line))
-        .map((line) => line.replace(/ => .*\/tests\//, " => tests/")),
+      // An uncaught error (a dangling rejection) fails its whole file.
+      failures.split("\n").filter((line) =>
+        / => \S+:\d+:\d+$/.test(line) || / \(uncaught error\)$/.test(line)
+      ).map((line) => line.replace(/ => .*\/tests\//, " => tests/")),
     ),
   ];
   return {
