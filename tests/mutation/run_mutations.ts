@@ -7,7 +7,7 @@
  * fail, not hang). Not part of `deno task test`.
  *
  * ```sh
- * deno run -A tests/mutation/run_mutations.ts [--only=name,name] [--timeout=120] [--baseline] [--check]
+ * deno run -A tests/mutation/run_mutations.ts [--only=name,name] [--files=src/dir,src/file.ts] [--timeout=120] [--baseline] [--check]
  * ```
  *
  * The source tree must be clean (`git status --porcelain src/` empty): each
@@ -27,9 +27,12 @@ const args = new Map(
 );
 const timeoutMs = Number(args.get("timeout") ?? 120) * 1000;
 const only = args.get("only")?.split(",");
-const chosen = only
-  ? MUTATIONS.filter((m) => only.some((name) => m.name.includes(name)))
-  : MUTATIONS;
+// --files=src/platforms,src/ingest: only the changes to files under these.
+const files = args.get("files")?.split(",");
+const chosen = MUTATIONS.filter((m) =>
+  (!only || only.some((name) => m.name.includes(name))) &&
+  (!files || files.some((prefix) => m.file.startsWith(prefix)))
+);
 
 type Outcome =
   | "caught"
