@@ -13,6 +13,7 @@ import {
   parseJsonText,
 } from "../../src/events/json_text.ts";
 import { fcParams } from "../properties/_fc_params.ts";
+import { JSON_STYLES, writeJson } from "../support/json_styles.ts";
 
 // Sets the trap: after this, JSON.parse of `{"a":0,"\u0000":0}` in this
 // process gives the key "\" (one backslash) on Deno 2.9.6.
@@ -138,6 +139,71 @@ Deno.test("property: parseJsonText() reads back exactly what JSON.stringify wrot
         ) {
           assert.equal(JSON.stringify(parseJsonText(text!)), expected);
         }
+      },
+    ),
+    fcParams(300),
+  );
+});
+
+// An audit event as a PHP, Python, .NET or PowerShell producer sends it:
+// URLs (PHP writes `\/`), names and symbols outside ASCII (`\u` escapes,
+// a pair for the emoji), HTML-sensitive text (.NET escapes it), and a
+// metadata key outside ASCII, which makes the key escaped in every style
+// that escapes non-ASCII, so the checked parser reads these texts.
+const PRODUCER_EVENT = {
+  correlation_id: "req-7f3a/2026",
+  event_type: "tool_call",
+  actor: "José Müller",
+  action: "open https://intranet.example.com/a/b?x=1&y=2",
+  status: "success",
+  metadata: {
+    "clé": "valeur 🔒",
+    html: `<b>"quoted" & 'single'</b>`,
+    path: "C:\\Users\\josé\\file.txt",
+    lines: "one\r\ntwo\tthree",
+    nested: [{ "ключ": null, n: -1.5e-7 }, [], {}],
+  },
+  duration_ms: 1200,
+};
+
+Deno.test('parseJsonText() reads an event as PHP, Python, .NET and PowerShell write it: \\/, \\u escapes, CRLF, tabs, ", "', () => {
+  setTrap();
+  for (const style of JSON_STYLES) {
+    // With a key every style escapes, so that the checked parser reads it.
+    const value = { "line\nkey": 1, events: [PRODUCER_EVENT] };
+    const text = writeJson(value, style);
+    assert.ok(hasEscapedKey(text), `${style.name}: no escaped key`);
+    assert.deepEqual(parseJsonText(text), value, `${style.name}: ${text}`);
+  }
+  // The forms each style is there for are in its text.
+  const php = writeJson(PRODUCER_EVENT, JSON_STYLES[0]!);
+  assert.match(php, /https:\\\/\\\/intranet/);
+  assert.match(php, /"cl\\u00e9"/);
+  assert.match(php, /\\ud83d\\udd12/);
+  const dotnet = writeJson(PRODUCER_EVENT, JSON_STYLES[4]!);
+  assert.ok(dotnet.includes('\r\n  "correlation_id": '), dotnet);
+  assert.match(dotnet, /\\u003Cb\\u003E\\u0022quoted\\u0022 \\u0026/);
+  assert.match(
+    writeJson(PRODUCER_EVENT, JSON_STYLES[2]!),
+    /", "event_type": "/,
+  );
+});
+
+Deno.test("property: parseJsonText() reads any value as each producer's encoder writes it, like JSON.stringify's text", () => {
+  setTrap();
+  fc.assert(
+    fc.property(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.dictionary(key, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }),
+      fc.constantFrom(...JSON_STYLES),
+      (value, object, style) => {
+        const pair = { "line\nkey": [value, object] };
+        const text = writeJson(pair, style);
+        assert.equal(
+          JSON.stringify(parseJsonText(text)),
+          JSON.stringify(pair),
+          `${style.name}: ${text}`,
+        );
       },
     ),
     fcParams(300),

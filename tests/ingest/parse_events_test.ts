@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { IngestError } from "../../src/ingest/ingest_error.ts";
 import { bodyFormat, parseEvents } from "../../src/ingest/parse_events.ts";
+import { JSON_STYLES, writeJson } from "../support/json_styles.ts";
 
 const encoder = new TextEncoder();
 
@@ -176,5 +177,36 @@ Deno.test("parseEvents() keeps an escaped key that Deno 2.9.6's JSON.parse turns
       { metadata: object },
     ];
     assert.deepEqual(Object.keys(first.metadata), ["a", "\u0000"]);
+  }
+});
+
+Deno.test("parseEvents() takes events as PHP, Python, .NET and PowerShell encoders write them (\\/, \\u escapes, CRLF, tabs), in JSON and NDJSON", () => {
+  const event = {
+    correlation_id: "req-1",
+    event_type: "tool_call",
+    actor: "José",
+    action: "GET https://api.example.com/v1/files",
+    status: "success",
+    metadata: { "clé": "<b>&</b>", path: "a/b\\c", text: "x\r\ny" },
+  };
+  for (const style of JSON_STYLES) {
+    const array = writeJson(
+      [event, { ...event, correlation_id: "req-2" }],
+      style,
+    );
+    assert.deepEqual(
+      parseEvents(bytes(array), "json", 10),
+      [event, { ...event, correlation_id: "req-2" }],
+      `${style.name}: ${array}`,
+    );
+    // NDJSON is one event per line, so written on one line whatever the
+    // style's indentation; lines end as the style's platform ends them.
+    const line = writeJson(event, { ...style, indent: "" });
+    const newline = style.newline === "\r\n" ? "\r\n" : "\n";
+    assert.deepEqual(
+      parseEvents(bytes(`${line}${newline}${line}${newline}`), "ndjson", 10),
+      [event, event],
+      `${style.name} NDJSON`,
+    );
   }
 });

@@ -1175,4 +1175,180 @@ export const MUTATIONS: readonly Mutation[] = [
       "runtime/deno/audit_db/importer_test.ts",
     ),
   },
+  // Set 5 (2026-11-30): twenty changes chosen from reading src/platforms,
+  // src/events, src/ingest, src/producers, src/doctor and src/runtime for
+  // what a real bug would look like (not from the tests), committed before
+  // their first run.
+  {
+    name: "set5 exporter network error reason not redacted",
+    file: "src/platforms/exporter.ts",
+    from:
+      "excerpt(\n            redactSecrets(networkErrorText(error), secrets),\n          )",
+    to: "excerpt(\n            networkErrorText(error),\n          )",
+    tests: t(
+      "platforms/error_text_test.ts",
+      "security/secrets_test.ts",
+      "security/token_forms_test.ts",
+      "platforms/splunk_test.ts",
+    ),
+  },
+  {
+    name: "set5 elasticsearch bulk index action instead of create",
+    file: "src/platforms/elasticsearch.ts",
+    from: `const CREATE_ID = utf8('{"create":{"_id":');`,
+    to: `const CREATE_ID = utf8('{"index":{"_id":');`,
+    tests: t("platforms/elasticsearch_test.ts", "platforms/opensearch_test.ts"),
+  },
+  {
+    name: "set5 elasticsearch item 403 (index blocked) rejected",
+    file: "src/platforms/elasticsearch.ts",
+    from: "if (itemStatus === 403 || itemStatus === 404 || itemStatus === 0) {",
+    to: "if (itemStatus === 404 || itemStatus === 0) {",
+    tests: ES,
+  },
+  {
+    name: "set5 sigv4 session token not sent",
+    file: "src/platforms/aws_sigv4.ts",
+    from:
+      '    headers["x-amz-security-token"] = input.credentials.sessionToken;\n',
+    to: "",
+    tests: OPENSEARCH,
+  },
+  {
+    name: "set5 datadog hostname dropped",
+    file: "src/platforms/datadog.ts",
+    from: '`,"ddtags":${JSON.stringify(tags)}${host},"service":${',
+    to: '`,"ddtags":${JSON.stringify(tags)},"service":${',
+    tests: DD,
+  },
+  {
+    name: "set5 siem event drops tool_name",
+    file: "src/events/siem_event.ts",
+    from: "    tool_name: event.tool_name,\n",
+    to: "",
+    tests: t(
+      "events/siem_event_test.ts",
+      "platforms/splunk_test.ts",
+      "platforms/elasticsearch_test.ts",
+      "platforms/datadog_test.ts",
+    ),
+  },
+  {
+    name: "set5 checked parser refuses the \\/ escape",
+    file: "src/events/json_text.ts",
+    from: '\\\\(?:["\\\\/bfnrt]|u',
+    to: '\\\\(?:["\\\\bfnrt]|u',
+    tests: t(
+      "events/json_text_test.ts",
+      "ingest/parse_events_test.ts",
+      "ingest/app_test.ts",
+    ),
+  },
+  {
+    name: "set5 checked parser whitespace without CR",
+    file: "src/events/json_text.ts",
+    from: "const WHITESPACE = /[ \\t\\n\\r]*/y;",
+    to: "const WHITESPACE = /[ \\t\\n]*/y;",
+    tests: t(
+      "events/json_text_test.ts",
+      "ingest/parse_events_test.ts",
+      "ingest/app_test.ts",
+    ),
+  },
+  {
+    name: "set5 ingest 401 without WWW-Authenticate",
+    file: "src/ingest/app.ts",
+    from: `        { "WWW-Authenticate": 'Bearer realm="harombe-siem"' },\n`,
+    to: "        {},\n",
+    tests: INGEST,
+  },
+  {
+    name: "set5 ingest Retry-After in ms",
+    file: "src/ingest/app.ts",
+    from: '{ "Retry-After": String(retryAfter) }',
+    to: '{ "Retry-After": String(retryAfter * 1000) }',
+    tests: INGEST,
+  },
+  {
+    name: "set5 ingest /metrics auth check inverted",
+    file: "src/ingest/app.ts",
+    from:
+      'app.get("/metrics", async (c) => {\n    if (protectStats) await authenticate(c);',
+    to:
+      'app.get("/metrics", async (c) => {\n    if (!protectStats) await authenticate(c);',
+    tests: t("ingest/app_test.ts", "ingest/metrics_test.ts"),
+  },
+  {
+    name: "set5 ingest accept not awaited",
+    file: "src/ingest/app.ts",
+    from: "      await sink.accept(events);\n",
+    to: "      sink.accept(events);\n",
+    tests: INGEST,
+  },
+  {
+    name: "set5 metrics label backslash not escaped",
+    file: "src/ingest/metrics.ts",
+    from: '/[\\\\"\\n]/g,',
+    to: '/["\\n]/g,',
+    tests: t("ingest/metrics_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "set5 json_safe shared object marked circular",
+    file: "src/producers/json_safe.ts",
+    from: "    seen.delete(value);\n",
+    to: "",
+    tests: t("producers/json_safe_test.ts", "producers/logtape_sink_test.ts"),
+  },
+  {
+    name: "set5 logtape fatal record a success",
+    file: "src/producers/logtape_sink.ts",
+    from:
+      'const failed = record.level === "error" || record.level === "fatal";',
+    to: 'const failed = record.level === "error";',
+    tests: t("producers/logtape_sink_test.ts"),
+  },
+  {
+    name: "set5 doctor redirect location not redacted",
+    file: "src/doctor/probe.ts",
+    from: "          redactSecrets(location, ctx.secrets)\n",
+    to: "          location\n",
+    // secrets_test.ts added after the first run, with the tests for it.
+    tests: [...DOCTOR, ...t("security/secrets_test.ts")],
+  },
+  {
+    name: "set5 doctor canDeliver when any check passes",
+    file: "src/doctor/check_destination.ts",
+    from: 'canDeliver: checks.every((check) => check.status !== "fail"),',
+    to: 'canDeliver: checks.some((check) => check.status !== "fail"),',
+    tests: t(
+      "doctor/check_destination_test.ts",
+      "doctor/opensearch_test.ts",
+      "doctor/diagnosing_logger_test.ts",
+      "runtime/deno/doctor_test.ts",
+    ),
+  },
+  {
+    name: "set5 ndjson file sink mkdir not awaited",
+    file: "src/runtime/deno/ndjson_file_sink.ts",
+    from: "      await Deno.mkdir(this.dir, { recursive: true });\n",
+    to: "      Deno.mkdir(this.dir, { recursive: true });\n",
+    tests: t("runtime/deno/ndjson_file_sink_test.ts"),
+  },
+  {
+    name: "set5 worker flush deadline read as seconds",
+    file: "src/runtime/cloudflare/flush_deadline.ts",
+    from: "setTimeout(() => deadline.abort(), deadlineMs);",
+    to: "setTimeout(() => deadline.abort(), deadlineMs * 1000);",
+    tests: t(
+      "runtime/cloudflare/worker_test.ts",
+      "runtime/cloudflare/worker_buffer_test.ts",
+    ),
+  },
+  {
+    name: "set5 undelivered file line without its destination",
+    file: "src/runtime/undelivered_file.ts",
+    from: "JSON.stringify({ destination: d.result.destination, event })",
+    to: "JSON.stringify(event)",
+    tests: t("runtime/deno/server_test.ts", "runtime/bun/server_test.ts"),
+  },
 ];

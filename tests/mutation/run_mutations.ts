@@ -7,7 +7,7 @@
  * fail, not hang). Not part of `deno task test`.
  *
  * ```sh
- * deno run -A tests/mutation/run_mutations.ts [--only=name,name] [--timeout=120] [--baseline] [--check]
+ * deno run -A tests/mutation/run_mutations.ts [--only=name,name] [--files=src/dir,src/file.ts] [--timeout=120] [--baseline] [--check]
  * ```
  *
  * The source tree must be clean (`git status --porcelain src/` empty): each
@@ -27,9 +27,12 @@ const args = new Map(
 );
 const timeoutMs = Number(args.get("timeout") ?? 120) * 1000;
 const only = args.get("only")?.split(",");
-const chosen = only
-  ? MUTATIONS.filter((m) => only.some((name) => m.name.includes(name)))
-  : MUTATIONS;
+// --files=src/platforms,src/ingest: only the changes to files under these.
+const files = args.get("files")?.split(",");
+const chosen = MUTATIONS.filter((m) =>
+  (!only || only.some((name) => m.name.includes(name))) &&
+  (!files || files.some((prefix) => m.file.startsWith(prefix)))
+);
 
 type Outcome =
   | "caught"
@@ -88,8 +91,10 @@ async function runTests(files: string[]): Promise<TestRun> {
   const failures = text.split(/\n\s*FAILURES\s*\n/)[1] ?? "";
   const failed = [
     ...new Set(
-      failures.split("\n").filter((line) => / => \S+:\d+:\d+$/.test(line))
-        .map((line) => line.replace(/ => .*\/tests\//, " => tests/")),
+      // An uncaught error (a dangling rejection) fails its whole file.
+      failures.split("\n").filter((line) =>
+        / => \S+:\d+:\d+$/.test(line) || / \(uncaught error\)$/.test(line)
+      ).map((line) => line.replace(/ => .*\/tests\//, " => tests/")),
     ),
   ];
   return {
@@ -173,8 +178,14 @@ for (const mutation of chosen) {
     : "caught";
   const run = typeof result === "string" ? undefined : result;
   results.push(run ? { mutation, outcome, run } : { mutation, outcome });
+  // How many tests failed: a catch by one test only is a thin one.
+  const by = outcome === "caught" && run
+    ? `, ${run.failed.length} test${run.failed.length === 1 ? "" : "s"}`
+    : "";
   console.log(
-    `${outcome.padEnd(11)} ${mutation.name}${run ? ` (${run.seconds}s)` : ""}`,
+    `${outcome.padEnd(11)} ${mutation.name}${
+      run ? ` (${run.seconds}s${by})` : ""
+    }`,
   );
   if (outcome === "caught") {
     for (const name of (run?.failed ?? []).slice(0, 3)) {

@@ -80,6 +80,33 @@ Deno.test("BodyWriter.writeJsonString() writes exactly what JSON.stringify write
   }
 });
 
+// Each character alone in plain ASCII: in a sample with several escapes, the
+// first one sends the whole text to JSON.stringify, and whether each other
+// one is seen by the fast copy is never tested.
+Deno.test("BodyWriter.writeJsonString() escapes every character alone as JSON.stringify does, 0x00 to 0xff and the surrogates", () => {
+  const wrong: string[] = [];
+  const codes = [
+    ...Array.from({ length: 0x100 }, (_, code) => code),
+    0x2028,
+    0x2029,
+    0xd800,
+    0xdbff,
+    0xdc00,
+    0xdfff,
+    0xfffd,
+  ];
+  for (const code of codes) {
+    const text = `ab${String.fromCharCode(code)}cd`;
+    const writer = new BodyWriter(2);
+    writer.writeJsonString(text);
+    const written = new TextDecoder().decode(writer.bytes());
+    if (written !== JSON.stringify(text)) {
+      wrong.push(`0x${code.toString(16)}: ${written}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
 Deno.test("BodyWriter.writeJsonContent() leaves out the quotes", () => {
   const writer = new BodyWriter();
   writer.writeByte(0x5b);

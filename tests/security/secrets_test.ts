@@ -13,6 +13,10 @@ import assert from "node:assert/strict";
 import type { AuditEventInput } from "../../src/events/audit_event.ts";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
 import type { DeadLetter } from "../../src/delivery/export_result.ts";
+import { checkDestination } from "../../src/doctor/check_destination.ts";
+import { TEST_EVENT_ACTION } from "../../src/doctor/test_event.ts";
+import { parseAuditEvent } from "../../src/events/audit_event.ts";
+import { toSIEMEvent } from "../../src/events/siem_event.ts";
 import { createIngestApp, type IngestApp } from "../../src/ingest/app.ts";
 import { serverConfig } from "../../src/ingest/server_config.ts";
 import { createExporter } from "../../src/platforms/create_exporter.ts";
@@ -784,4 +788,218 @@ Deno.test("opensearch with SigV4: timeouts, network errors and config errors nev
       return error.name === "SIEMConfigError";
     });
   }
+});
+
+// ---------------------------------------------------------------------------
+// Every other way a text from outside reaches an output: a network error's
+// text, a redirect's Location, in the exporter and in the doctor.
+
+/**
+ * The part of a credential header that is secret ("Splunk x" → "x"). Of
+ * Basic's base64 of `user:password`, the characters that encode only
+ * password bytes: the group that mixes the user name's last bytes with the
+ * password's first ones says next to nothing of either.
+ */
+function secretPart(headerValue: string): string {
+  const value = headerValue.split(" ").at(-1) ?? headerValue;
+  if (!headerValue.startsWith("Basic ")) return value;
+  const userBytes = atob(value).indexOf(":") + 1;
+  return value.slice(Math.ceil(userBytes / 3) * 4);
+}
+
+/** The credential header a request carries, or "". */
+function credentialOf(init: RequestInit | undefined): string {
+  const headers = new Headers(init?.headers);
+  return headers.get("authorization") ?? headers.get("dd-api-key") ?? "";
+}
+
+/**
+ * A `fetch` that fails the way Node's does (a TypeError "fetch failed" with
+ * the detail in `cause`), the detail quoting the request's credential as a
+ * fetch wrapper or an instrumented fetch may; requests without a credential
+ * go to `passTo` when given.
+ */
+function fetchFailingWith(
+  echoed: string[],
+  passTo?: typeof fetch,
+): typeof fetch {
+  return (input, init) => {
+    const credential = credentialOf(init);
+    if (credential === "" && passTo) return passTo(input, init);
+    echoed.push(credential);
+    return Promise.reject(
+      new TypeError("fetch failed", {
+        cause: new Error(
+          `socket hang up while sending POST with headers {"authorization":"${credential}"}`,
+        ),
+      }),
+    );
+  };
+}
+
+/** Fails when any output holds a secret, or the echoed credential in any usual encoding. */
+function assertNothingEchoed(
+  outputs: Record<string, string>,
+  echoed: readonly string[],
+): void {
+  assert.ok(echoed.length > 0, "no credential was echoed: nothing tested");
+  for (const [where, text] of Object.entries(outputs)) {
+    assertNoSecret(text, where);
+    for (const credential of new Set(echoed)) {
+      const secret = secretPart(credential);
+      assertNoTokenPiece(text, secret, where);
+      assertNoTokenPiece(text, encodeURIComponent(secret), where);
+    }
+  }
+}
+
+for (const platform of PLATFORMS) {
+  Deno.test(`${platform}: a network error whose cause quotes the credential (Node's "fetch failed" shape): no output holds it, the reason says [redacted]`, async () => {
+    const echoed: string[] = [];
+    const logger = new MemoryLogger();
+    const integrator = new SIEMIntegrator([
+      configFor(platform, "https://siem.example.com"),
+    ], { autoFlush: false, logger, fetch: fetchFailingWith(echoed) });
+    const results = await integrator.exportEvents(events(2, "echoing-fetch"));
+    assert.match(
+      results[0]?.error ?? "",
+      /network error: fetch failed: socket hang up .*\[redacted\]/,
+    );
+    assertNothingEchoed(
+      await collectOutputs(integrator, logger, [], results),
+      echoed,
+    );
+  });
+
+  Deno.test(`${platform}: a redirect whose Location carries the credential (a login gateway): not followed, and the reason quotes it [redacted]`, async () => {
+    const echoed: string[] = [];
+    await using gateway = startEchoReceiver((credential) => {
+      echoed.push(credential);
+      return new Response(null, {
+        status: 302,
+        headers: {
+          location: `https://login.example.com/sso?state=${
+            encodeURIComponent(credential)
+          }`,
+        },
+      });
+    });
+    const logger = new MemoryLogger();
+    const integrator = new SIEMIntegrator([configFor(platform, gateway.url)], {
+      autoFlush: false,
+      logger,
+    });
+    const results = await integrator.exportEvents(events(2, "redirect-echo"));
+    assert.match(
+      results[0]?.error ?? "",
+      /redirect \(HTTP 302\) to https:\/\/login\.example\.com\/sso\?state=.*\[redacted\]/,
+    );
+    assertNothingEchoed(
+      await collectOutputs(integrator, logger, [], results),
+      echoed,
+    );
+  });
+
+  // What the platform's doctor asks before any credential is sent (Splunk's
+  // health, Datadog's intake) gets a healthy answer; what carries the
+  // credential meets the gateway.
+  const beforeCredential = (request: { path: string }): Response =>
+    request.path.endsWith("/services/collector/health")
+      ? json(200, { text: "HEC is healthy", code: 17 })
+      : json(202, {});
+
+  Deno.test(`${platform} doctor: a redirect whose Location carries the credential is reported with it [redacted]`, async () => {
+    const echoed: string[] = [];
+    await using gateway = startEchoReceiver((credential, request) => {
+      if (credential === "") return beforeCredential(request);
+      echoed.push(credential);
+      return new Response(null, {
+        status: 302,
+        headers: {
+          location: `https://login.example.com/sso?state=${
+            encodeURIComponent(credential)
+          }`,
+        },
+      });
+    });
+    const diagnosis = await checkDestination(configFor(platform, gateway.url));
+    assert.equal(diagnosis.canDeliver, false);
+    const failed = diagnosis.checks.filter((check) => check.status === "fail");
+    assert.equal(failed.length, 1, JSON.stringify(diagnosis.checks));
+    assert.match(
+      failed[0]!.message,
+      /redirects \(HTTP 302\) to https:\/\/login\.example\.com\/sso\?state=.*\[redacted\]/,
+    );
+    assertNothingEchoed({ diagnosis: JSON.stringify(diagnosis) }, echoed);
+  });
+
+  Deno.test(`${platform} doctor: a network error whose cause quotes the credential is reported with it [redacted]`, async () => {
+    const echoed: string[] = [];
+    await using server = startEchoReceiver((_credential, request) =>
+      beforeCredential(request)
+    );
+    const diagnosis = await checkDestination(configFor(platform, server.url), {
+      fetch: fetchFailingWith(echoed, fetch),
+    });
+    assert.equal(diagnosis.canDeliver, false);
+    const failed = diagnosis.checks.filter((check) => check.status === "fail");
+    assert.equal(failed.length, 1, JSON.stringify(diagnosis.checks));
+    assert.match(
+      failed[0]!.message,
+      /fetch failed: socket hang up .*\[redacted\]/,
+    );
+    assertNothingEchoed({ diagnosis: JSON.stringify(diagnosis) }, echoed);
+  });
+}
+
+for (const platform of PLATFORMS) {
+  Deno.test(`${platform}: Exporter.send() with a network error quoting the credential: the verdict's reason has it [redacted]`, async () => {
+    const echoed: string[] = [];
+    const exporter = createExporter(
+      configFor(platform, "https://siem.example.com"),
+    );
+    const { verdict, status } = await exporter.send(
+      [toSIEMEvent(parseAuditEvent(events(1, "send")[0]!))],
+      { fetch: fetchFailingWith(echoed) },
+    );
+    assert.equal(status, 0);
+    assert.equal(verdict.kind, "retry");
+    assert.match(
+      (verdict as { reason: string }).reason,
+      /^network error: fetch failed: socket hang up .*\[redacted\]/,
+    );
+    assertNothingEchoed({ verdict: JSON.stringify(verdict) }, echoed);
+  });
+}
+
+Deno.test("doctor --send-test-event: a network error quoting the credential on the test event is reported [redacted]", async () => {
+  await using hec = startFakeSplunk({ token: SIEM_TOKENS.splunk });
+  const echoed: string[] = [];
+  const failTestEvent = fetchFailingWith(echoed);
+  const decoder = new TextDecoder();
+  // The doctor's probes reach HEC; the test event's request fails.
+  const doFetch: typeof fetch = (input, init) => {
+    const body = init?.body;
+    const text = typeof body === "string"
+      ? body
+      : body instanceof Uint8Array
+      ? decoder.decode(body)
+      : "";
+    return text.includes(TEST_EVENT_ACTION)
+      ? failTestEvent(input, init)
+      : fetch(input, init);
+  };
+  const diagnosis = await checkDestination(configFor("splunk", hec.url), {
+    fetch: doFetch,
+    sendTestEvent: true,
+  });
+  assert.equal(diagnosis.canDeliver, false);
+  const failed = diagnosis.checks.filter((check) => check.status === "fail");
+  assert.equal(failed.length, 1, JSON.stringify(diagnosis.checks));
+  assert.equal(failed[0]!.step, "test_event");
+  assert.match(
+    failed[0]!.message,
+    /fetch failed: socket hang up .*\[redacted\]/,
+  );
+  assertNothingEchoed({ diagnosis: JSON.stringify(diagnosis) }, echoed);
 });
