@@ -17,7 +17,9 @@ import { type EventProblem, IngestError } from "./ingest_error.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { bodyFormat, parseEvents } from "./parse_events.ts";
 import { readBody } from "./read_body.ts";
+import { type IngestRequestStats, requestCounter } from "./request_counts.ts";
 import { type IngestSink, integratorSink } from "./sink.ts";
+import { statusPage } from "./status_page.ts";
 
 /** Options of {@linkcode createIngestApp}. */
 export interface IngestAppOptions {
@@ -147,8 +149,15 @@ const MAX_LISTED_PROBLEMS = 100;
  *   nothing: if any event is invalid, none is accepted and the 400 answer
  *   lists each problem. 202 with `{accepted, event_ids}` otherwise.
  * - `GET /health`: 200 or 503 with each destination's health (open).
- * - `GET /stats`: the delivery statistics as JSON.
- * - `GET /metrics`: the same in the Prometheus text format.
+ * - `GET /stats`: the delivery statistics as JSON, with `ingest`: the
+ *   `POST /events` requests this instance answered, by outcome.
+ * - `GET /metrics`: the delivery statistics in the Prometheus text format.
+ * - `GET /status`: an HTML page showing the health and statistics, that
+ *   refreshes itself from `/health` and `/stats`. The page holds no data and
+ *   is served without a token; its script sends the token (from the URL
+ *   fragment, `/status#token=…`, or typed in) to `/stats`, protected as
+ *   always. A strict Content-Security-Policy allows only its own inline
+ *   script and style and same-origin requests.
  *
  * Every error answer is `{"error":{"code","message",...}}` and never holds
  * a token or request content. On Cloudflare Workers, the flush of what a
@@ -225,6 +234,7 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
     }
   };
 
+  const requests = requestCounter();
   const app = new Hono();
 
   app.onError((error, c) => {
@@ -244,6 +254,12 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   app.notFound((c) =>
     c.json(new IngestError(404, "not_found", "no such route").toBody(), 404)
   );
+
+  // Counted after the answer, errors included (onError has set c.res).
+  app.use("/events", async (c, next) => {
+    await next();
+    if (c.req.method === "POST") requests.record(c.res.status);
+  });
 
   app.post("/events", async (c) => {
     await authenticate(c);
@@ -283,7 +299,8 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
 
   app.get("/stats", async (c) => {
     if (protectStats) await authenticate(c);
-    return c.json(sink.getStats());
+    const ingest: IngestRequestStats = requests.snapshot();
+    return c.json({ ...sink.getStats(), ingest });
   });
 
   app.get("/metrics", async (c) => {
@@ -293,12 +310,18 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
     });
   });
 
+  app.get("/status", async (c) => {
+    const page = await statusPage();
+    return c.body(page.body, 200, page.headers);
+  });
+
   for (
     const [path, allow] of [
       ["/events", "POST"],
       ["/health", "GET"],
       ["/stats", "GET"],
       ["/metrics", "GET"],
+      ["/status", "GET"],
     ] as const
   ) {
     app.all(path, (c) =>

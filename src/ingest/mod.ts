@@ -1,7 +1,7 @@
 /**
  * The ingest app: a Hono app that takes audit events over HTTP (`POST
- * /events`) and hands them to the forwarder, with `/health`, `/stats` and
- * `/metrics`. Import from `@harombe/siem/ingest`; runs on Deno, Bun, Node and
+ * /events`) and hands them to the forwarder, with `/health`, `/stats`,
+ * `/metrics` and the `/status` page. Import from `@harombe/siem/ingest`; runs on Deno, Bun, Node and
  * Cloudflare Workers.
  *
  * @module
@@ -14,6 +14,7 @@ export {
   type IngestExecutionContext,
 } from "./app.ts";
 export { type IngestSink, integratorSink } from "./sink.ts";
+export type { IngestRequestStats } from "./request_counts.ts";
 export {
   type EventProblem,
   IngestError,

@@ -1,16 +1,17 @@
 /**
  * Helpers of the runtime smoke tests: the Bun and Miniflare installed from
- * npm into .tools/, and bundles of the entry points.
+ * npm into .tools/ (with playwright-core and Debian's chromium for the
+ * status page's browser test), and bundles of the entry points.
  *
  * @module
  */
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** Where Bun and Miniflare are installed. */
+/** Where Bun, Miniflare and playwright-core are installed. */
 export const TOOLS = `${ROOT}.tools`;
 
-/** Installs Bun and Miniflare from npm unless they are there. */
+/** Installs Bun, Miniflare and playwright-core from npm, and chromium, unless they are there. */
 export async function ensureRuntimeTools(): Promise<void> {
   const { code, stderr } = await new Deno.Command("bash", {
     args: [`${ROOT}.ci/install-runtime-tools`],
@@ -19,7 +20,9 @@ export async function ensureRuntimeTools(): Promise<void> {
   }).output();
   if (code !== 0) {
     throw new Error(
-      `cannot install Bun and Miniflare: ${new TextDecoder().decode(stderr)}`,
+      `cannot install the runtime tools (Bun, Miniflare, playwright-core, chromium): ${
+        new TextDecoder().decode(stderr)
+      }`,
     );
   }
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { realisticEvents } from "../../fixtures/events.ts";
 import { startFakeDatadog } from "../../fakes/fake_datadog.ts";
+import { statusPage } from "../../../src/ingest/status_page.ts";
 import { waitFor } from "../../support/fake_clock.ts";
 import { bundle, ensureRuntimeTools, TOOLS } from "../runtime_tools.ts";
 
@@ -90,6 +91,15 @@ Deno.test("the Bun entry serves the ingest app under Bun and delivers every even
     const refused = await fetch(`${bun.url}/events`, { method: "POST" });
     assert.equal(refused.status, 401);
     await refused.body?.cancel();
+    // The status page under Bun: its CSP hashes, computed by Bun's
+    // WebCrypto, are those Deno computes.
+    const status = await fetch(`${bun.url}/status`);
+    assert.equal(status.status, 200);
+    assert.match(await status.text(), /<title>harombe-siem status<\/title>/);
+    assert.equal(
+      status.headers.get("content-security-policy"),
+      (await statusPage()).headers["Content-Security-Policy"],
+    );
     await waitFor(() => datadog.logs.length === 300, 10_000, "delivery");
     const { code } = await bun.stop("SIGTERM");
     assert.equal(code, 0);

@@ -4,6 +4,7 @@ import { startFakeElasticsearch } from "../../fakes/fake_elasticsearch.ts";
 import { startFakeSplunk } from "../../fakes/fake_splunk.ts";
 import { createWorker } from "../../../src/runtime/cloudflare/worker.ts";
 import { ServerConfigError } from "../../../src/ingest/server_config.ts";
+import { statusPage } from "../../../src/ingest/status_page.ts";
 import { waitFor } from "../../support/fake_clock.ts";
 import { MemoryLogger } from "../../support/receivers.ts";
 import { bundle, ensureRuntimeTools, TOOLS } from "../runtime_tools.ts";
@@ -164,6 +165,15 @@ Deno.test("the Workers entry in workerd: a flush past its deadline leaves the ne
     assert.equal(last.buffered, 0);
     assert.equal(last.eventsExported, 20);
     assert.equal(last.eventsFailed, 0);
+    // The status page under workerd: its CSP hashes, computed by workerd's
+    // WebCrypto, are those Deno computes.
+    const status = await fetch(`${mf.url}/status`);
+    assert.equal(status.status, 200);
+    assert.match(await status.text(), /<title>harombe-siem status<\/title>/);
+    assert.equal(
+      status.headers.get("content-security-policy"),
+      (await statusPage()).headers["Content-Security-Policy"],
+    );
     assert.equal(
       mf.output().match(/flush reached its deadline/g)?.length,
       1,
