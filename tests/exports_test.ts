@@ -116,6 +116,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       "IngestErrorBody",
       "IngestErrorCode",
       "IngestExecutionContext",
+      "IngestRequestStats",
       "IngestSink",
       "ServerConfig",
       "ServerConfigFile",

@@ -3,13 +3,15 @@
  * playwright-core (both installed by `.ci/install-runtime-tools`) from
  * `status_page_browser.mjs` under Node, against the ingest app served on
  * 127.0.0.1 with a healthy Elasticsearch and a Datadog that refuses its key
- * (the strict fakes). Writes the screenshot `docs/status-page.png`.
+ * (the strict fakes). Takes a screenshot into a temporary directory, or, with
+ * `STATUS_PAGE_SCREENSHOT=docs/status-page.png`, the documentation's own (so a
+ * plain test run leaves the work tree clean).
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
-import type { IntegratorStats } from "../../src/delivery/stats.ts";
+import type { DeliveryStats } from "../../src/delivery/stats.ts";
 import { createIngestApp } from "../../src/ingest/app.ts";
 import type { IngestSink } from "../../src/ingest/sink.ts";
 import { startFakeDatadog } from "../fakes/fake_datadog.ts";
@@ -66,11 +68,11 @@ function hostileSink(): IngestSink {
     avgLatencyMs: 0,
     eventsAged: 0,
   };
-  const stats: IntegratorStats = {
+  const counted = {
     ...counters,
     eventsAccepted: 1,
     buffered: 0,
-    perPlatform: {
+    perDestination: {
       [name]: {
         ...counters,
         name,
@@ -100,6 +102,10 @@ function hostileSink(): IngestSink {
         consecutiveFailures: 0,
       },
     },
+  } satisfies Omit<DeliveryStats, "perPlatform">;
+  const stats: DeliveryStats = {
+    ...counted,
+    perPlatform: counted.perDestination,
   };
   return {
     accept: () => Promise.resolve(),
@@ -205,11 +211,13 @@ Deno.test("the status page renders a running server's health and statistics in c
     assert.equal(posted.status, 202);
     await posted.body?.cancel();
     await waitFor(() => {
-      const stats = integrator.getStats().perPlatform;
+      const stats = integrator.getStats().perDestination;
       return stats["es-primary"]!.eventsFailed === 1 &&
         stats["datadog-eu"]!.consecutiveFailures >= 3;
     }, 10_000);
 
+    const screenshot = Deno.env.get("STATUS_PAGE_SCREENSHOT") ??
+      `${dir}/status-page.png`;
     const options = `${dir}/options.json`;
     await Deno.writeTextFile(
       options,
@@ -217,7 +225,7 @@ Deno.test("the status page renders a running server's health and statistics in c
         url: main.url,
         hostileUrl: hostile.url,
         token: TOKEN,
-        screenshot: `${ROOT}docs/status-page.png`,
+        screenshot,
         events: realisticEvents(20, 8),
       }),
     );
@@ -317,7 +325,7 @@ Deno.test("the status page renders a running server's health and statistics in c
     assert.equal(seen.images, 0);
     assert.equal(seen.pwned, null);
     // The screenshot for the documentation.
-    const png = await Deno.readFile(`${ROOT}docs/status-page.png`);
+    const png = await Deno.readFile(screenshot);
     assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
 
     // Without a token: health only, and the form asks for the token.

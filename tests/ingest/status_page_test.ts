@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import type { AuditEvent } from "../../src/events/audit_event.ts";
-import type { IntegratorStats } from "../../src/delivery/stats.ts";
+import type { DeliveryStats } from "../../src/delivery/stats.ts";
 import { createIngestApp, type IngestApp } from "../../src/ingest/app.ts";
 import type { IngestSink } from "../../src/ingest/sink.ts";
 import { STATUS_PAGE_SCRIPT } from "../../src/ingest/status_page_script.ts";
@@ -26,11 +26,11 @@ function fixedSink(state = { room: 1000, broken: false }): IngestSink {
     avgLatencyMs: 0,
     eventsAged: 0,
   };
-  const stats: IntegratorStats = {
+  const counted = {
     ...counters,
     eventsAccepted: 0,
     buffered: 0,
-    perPlatform: {
+    perDestination: {
       [DESTINATION]: {
         ...counters,
         name: DESTINATION,
@@ -42,6 +42,10 @@ function fixedSink(state = { room: 1000, broken: false }): IngestSink {
         lastError: LAST_ERROR,
       },
     },
+  } satisfies Omit<DeliveryStats, "perPlatform">;
+  const stats: DeliveryStats = {
+    ...counted,
+    perPlatform: counted.perDestination,
   };
   return {
     accept(_events: readonly AuditEvent[]): Promise<void> {
