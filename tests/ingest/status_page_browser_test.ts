@@ -318,7 +318,7 @@ Deno.test("the status page renders a running server's health and statistics in c
     assert.deepEqual([destination, events, status], ["es-primary", "1", "400"]);
     assert.ok(
       reason!.includes(`For input string: "${MARKUP}"`),
-      reason,
+      String(reason),
     );
     assert.ok(healthy.lastError!.includes(MARKUP));
     assert.equal(seen.scripts, 1);
