@@ -71,6 +71,7 @@ export {
   type PostOutcome,
   type PreparedBatch,
   RequestAbortedError,
+  type SignContext,
   type UnsignedRequest,
 } from "./src/platforms/exporter.ts";
 export type { EventFailure, ResponseVerdict } from "./src/platforms/verdict.ts";
@@ -82,6 +83,31 @@ export {
   DATADOG_MAX_LOG_BYTES,
   DatadogExporter,
 } from "./src/platforms/datadog.ts";
+export {
+  SENTINEL_API_VERSION,
+  SENTINEL_COLUMNS,
+  type SentinelColumn,
+  type SentinelColumnType,
+  SentinelExporter,
+} from "./src/platforms/sentinel.ts";
+export {
+  DEFAULT_AUTHORITY_HOST,
+  DEFAULT_SENTINEL_SCOPE,
+  DEFAULT_SENTINEL_STREAM,
+  SENTINEL_DEFAULT_MAX_BATCH_BYTES,
+  SENTINEL_MAX_REQUEST_BYTES,
+  type SentinelConfig,
+  type SentinelConfigInput,
+} from "./src/platforms/sentinel_config.ts";
+export {
+  EntraTokenCache,
+  EntraTokenError,
+  entraTokenFailure,
+  entraTokenForm,
+  entraTokenUrl,
+  TOKEN_REFRESH_MARGIN_MS,
+  type TokenRequestOptions,
+} from "./src/platforms/entra_token.ts";
 export { createExporter } from "./src/platforms/create_exporter.ts";
 export { BodyWriter } from "./src/platforms/body_writer.ts";
 export { type Clock, systemClock } from "./src/delivery/clock.ts";

@@ -7,6 +7,14 @@ import { z } from "zod";
 import type { Schema } from "../events/schema.ts";
 import { readEndpoint } from "./endpoint.ts";
 import { SIEM_PLATFORMS, type SIEMPlatform } from "./platform.ts";
+import {
+  normalizeSentinel,
+  refineSentinel,
+  SENTINEL_DEFAULT_MAX_BATCH_BYTES,
+  type SentinelConfig,
+  type SentinelConfigInput,
+  SentinelConfigSchema,
+} from "./sentinel_config.ts";
 
 /** What happens to a new event when a destination's buffer is full. */
 export type OverflowPolicy = "reject" | "drop_oldest";
@@ -44,6 +52,7 @@ export const DEFAULT_MAX_BATCH_BYTES: Readonly<Record<SIEMPlatform, number>> =
     // Under the 10 MiB request limit of the smallest Amazon OpenSearch
     // Service instances (next-destinations §3.4).
     opensearch: 5_000_000,
+    sentinel: SENTINEL_DEFAULT_MAX_BATCH_BYTES,
   });
 
 /**
@@ -113,6 +122,8 @@ export interface SIEMConfigInput {
   username?: string | undefined;
   /** OpenSearch on AWS: sign requests with SigV4 (no `token` or `username` then). */
   aws?: AwsSigningConfig | undefined;
+  /** Sentinel: the Entra app registration, DCR and stream (no `token` then). */
+  sentinel?: SentinelConfigInput | undefined;
   /** Splunk index or Elasticsearch/OpenSearch index or data stream; default `"harombe-security"`. */
   index?: string | undefined;
   /** Whether events are sent to it; default true. */
@@ -190,6 +201,8 @@ export interface SIEMConfig {
   username?: string | undefined;
   /** OpenSearch on AWS: the SigV4 signing parameters and credentials. */
   aws?: AwsSigningConfig | undefined;
+  /** Sentinel: the Entra app registration, DCR and stream. */
+  sentinel?: SentinelConfig | undefined;
   /** Splunk index or Elasticsearch/OpenSearch index or data stream. */
   index: string;
   /** Whether events are sent to it. */
@@ -337,6 +350,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
           "must be visible ASCII characters without spaces",
         ).optional(),
     }).optional(),
+    sentinel: SentinelConfigSchema.optional(),
     index: headerSafe.default(DEFAULT_INDEX),
     enabled: z.boolean().default(true),
     batchSize: int(1, 1000).default(50),
@@ -418,6 +432,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
         "must be set (the password) with username for OpenSearch Basic auth",
       );
     }
+    refineSentinel(c, issue);
     if (c.platform === "splunk" && !SPLUNK_INDEX.test(c.index)) {
       issue(
         "index",
@@ -432,14 +447,18 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     if (endpoint && "problem" in endpoint) issue("endpoint", endpoint.problem);
     if (
       url && url.protocol === "http:" &&
-      (c.token !== "" || c.aws !== undefined) &&
+      (c.token !== "" || c.aws !== undefined || c.sentinel !== undefined) &&
       !c.allowInsecureHttp &&
       !isLoopback(url.hostname)
     ) {
       issue(
         "endpoint",
         `must use https when ${
-          c.aws ? "AWS credentials are" : "a token is"
+          c.aws
+            ? "AWS credentials are"
+            : c.sentinel
+            ? "an Entra token is"
+            : "a token is"
         } set (set allowInsecureHttp to send it over plain http)`,
       );
     }
@@ -451,6 +470,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     ...(c.maxEventAgeMs === undefined && c.platform === "datadog"
       ? { maxEventAgeMs: DATADOG_MAX_EVENT_AGE_MS }
       : {}),
+    ...(c.sentinel ? { sentinel: normalizeSentinel(c.sentinel) } : {}),
   }))
   .transform((c): SIEMConfig => {
     const endpoint = readEndpoint(c.platform, c.endpoint, c.index);
@@ -529,7 +549,8 @@ export function parseSIEMConfig(input: SIEMConfigInput): SIEMConfig {
 
 /**
  * Every credential a destination config holds: the token (or OpenSearch
- * password), and the AWS secret access key and session token. Each is
+ * password), the AWS secret access key and session token, and the
+ * Sentinel client secret. Each is
  * redacted from the platform's answers, reasons and logs.
  *
  * @example
@@ -560,5 +581,6 @@ export function configSecrets(config: SIEMConfig): string[] {
     config.token,
     config.aws?.secretAccessKey ?? "",
     config.aws?.sessionToken ?? "",
+    config.sentinel?.clientSecret ?? "",
   ].filter((secret) => secret !== "");
 }
