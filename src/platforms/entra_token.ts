@@ -247,10 +247,13 @@ export class EntraTokenCache {
     const signal = options.signal
       ? AbortSignal.any([options.signal, timeout])
       : timeout;
+    // Called unbound: workerd's fetch throws "Illegal invocation" when
+    // called as a method of another object.
+    const doFetch = options.fetch;
     let response: Response;
     let text: string;
     try {
-      response = await options.fetch(this.url, {
+      response = await doFetch(this.url, {
         method: "POST",
         headers: {
           "Content-Type": "application/x-www-form-urlencoded",
