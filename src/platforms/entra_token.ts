@@ -33,6 +33,10 @@ import { excerpt, isTransientStatus, networkErrorText } from "./verdict.ts";
  */
 export const TOKEN_REFRESH_MARGIN_MS = 300_000;
 
+// Tokens kept for redaction after they are replaced: requests made with
+// one may still be answered after the next is issued.
+const RETIRED_KEPT = 4;
+
 /**
  * A token request that failed. `setup` is set when the answer shows a
  * setup error an operator must fix (tenant, client id or secret), and left
@@ -176,6 +180,7 @@ export function entraTokenForm(
 export class EntraTokenCache {
   readonly #config: SentinelConfig;
   #token: CachedToken | undefined;
+  #retired: readonly string[] = [];
   #pending: Promise<CachedToken> | undefined;
 
   /**
@@ -195,6 +200,21 @@ export class EntraTokenCache {
   /** The token held now, if any, for redaction only. */
   get current(): string | undefined {
     return this.#token?.value;
+  }
+
+  /**
+   * The token held now and the last ones dropped or replaced, for redaction
+   * only: an answer to a request made with a token that was refused (401)
+   * and forgotten meanwhile still has it taken out.
+   */
+  get recent(): readonly string[] {
+    const current = this.#token?.value;
+    return current === undefined ? this.#retired : [current, ...this.#retired];
+  }
+
+  #retire(token: CachedToken | undefined): void {
+    if (token === undefined) return;
+    this.#retired = [token.value, ...this.#retired].slice(0, RETIRED_KEPT);
   }
 
   /**
@@ -237,6 +257,7 @@ export class EntraTokenCache {
    */
   invalidate(value?: string): void {
     if (value === undefined || this.#token?.value === value) {
+      this.#retire(this.#token);
       this.#token = undefined;
     }
   }
@@ -291,6 +312,7 @@ export class EntraTokenCache {
           renewAt: options.nowMs + lifeMs -
             Math.min(TOKEN_REFRESH_MARGIN_MS, lifeMs / 2),
         };
+        if (this.#token?.value !== value) this.#retire(this.#token);
         this.#token = token;
         return token;
       }

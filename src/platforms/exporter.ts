@@ -299,7 +299,6 @@ export abstract class Exporter {
     if (this.config.compression === "gzip") {
       unsigned["Content-Encoding"] = "gzip";
     }
-    const secrets = this.secrets;
     let headers: Record<string, string>;
     try {
       headers = await this.signRequest(
@@ -316,13 +315,18 @@ export abstract class Exporter {
       }`;
       const setup = setupOf(error);
       return {
-        verdict: setup === undefined
-          ? { kind: "retry", reason }
-          : { kind: "retry", reason, setup: redactSecrets(setup, secrets) },
+        verdict: setup === undefined ? { kind: "retry", reason } : {
+          kind: "retry",
+          reason,
+          setup: redactSecrets(setup, this.secrets),
+        },
         status: 0,
         latencyMs: 0,
       };
     }
+    // Read after signing: a platform that fetches its credential then (an
+    // Entra token) has it among its secrets only from now on.
+    const secrets = this.secrets;
     const started = now();
     try {
       const response = await doFetch(url, {

@@ -175,10 +175,10 @@ export class SentinelExporter extends Exporter {
     return { "Content-Type": "application/json" };
   }
 
-  /** The client secret, and the access token held now: both redacted from every answer. */
+  /** The client secret, and the access tokens held now and lately: all redacted from every answer. */
   override get secrets(): readonly string[] {
-    const token = this.#tokens?.current;
-    return token === undefined ? super.secrets : [...super.secrets, token];
+    const tokens = this.#tokens?.recent ?? [];
+    return tokens.length === 0 ? super.secrets : [...super.secrets, ...tokens];
   }
 
   /**
