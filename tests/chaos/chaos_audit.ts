@@ -19,6 +19,8 @@ const PERMANENT: Record<ChaosPlatform, RegExp> = {
   elasticsearch: /^item HTTP 4(?!09|29)\d\d: |^HTTP 413: /,
   datadog: /above Datadog's \d+-byte limit per log|^HTTP (400|413): /,
   opensearch: /^item HTTP 4(?!09|29)\d\d: |^HTTP 413: /,
+  sentinel:
+    /above the Logs Ingestion API's \d+-byte limit per call|^HTTP (400|413): /,
 };
 
 /** The classes each platform can never take (see `EventClass`). */

@@ -39,8 +39,10 @@ import { seededRandom } from "../fixtures/events.ts";
 import { TOKENS } from "../support/receivers.ts";
 import {
   CHAOS_AWS,
+  CHAOS_SENTINEL,
   type ChaosPlatform,
   ChaosReceivers,
+  type ChaosUrls,
   type DestinationReceipt,
   PLATFORMS,
   POISON_SUFFIX,
@@ -325,6 +327,7 @@ export class ChaosFetch {
     elasticsearch: [],
     datadog: [],
     opensearch: [],
+    sentinel: [],
   };
   /** Per platform: ids of events in requests whose answer the sender never read. */
   readonly ambiguous: Record<ChaosPlatform, Set<string>> = {
@@ -332,6 +335,7 @@ export class ChaosFetch {
     elasticsearch: new Set(),
     datadog: new Set(),
     opensearch: new Set(),
+    sentinel: new Set(),
   };
   /** Client faults applied, by kind. */
   readonly appliedFaults: Record<string, number> = {};
@@ -341,6 +345,7 @@ export class ChaosFetch {
     elasticsearch: 0,
     datadog: 0,
     opensearch: 0,
+    sentinel: 0,
   };
 
   constructor(urls: Record<ChaosPlatform, string>) {
@@ -426,6 +431,7 @@ class FaultInjector {
     elasticsearch: 0,
     datadog: 0,
     opensearch: 0,
+    sentinel: 0,
   };
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #pending = new Set<Promise<void>>();
@@ -788,9 +794,7 @@ export async function runChaos(
   }
 }
 
-function destinationConfigs(
-  urls: Record<ChaosPlatform, string>,
-): SIEMConfigInput[] {
+function destinationConfigs(urls: ChaosUrls): SIEMConfigInput[] {
   return [
     {
       platform: "splunk",
@@ -820,6 +824,19 @@ function destinationConfigs(
         ...CHAOS_AWS,
         service: "es",
         secretAccessKey: TOKENS.opensearch,
+      },
+      ...FAST,
+      maxBufferedEvents: MAX_BUFFERED_EVENTS,
+    },
+    {
+      platform: "sentinel",
+      endpoint: urls.sentinel,
+      sentinel: {
+        tenantId: CHAOS_SENTINEL.tenantId,
+        clientId: CHAOS_SENTINEL.clientId,
+        clientSecret: TOKENS.sentinel,
+        dcrImmutableId: CHAOS_SENTINEL.dcrImmutableId,
+        authorityHost: urls.entra,
       },
       ...FAST,
       maxBufferedEvents: MAX_BUFFERED_EVENTS,

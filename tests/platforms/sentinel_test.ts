@@ -538,3 +538,35 @@ test("a wrong client secret is a setup error naming the secret, never quoting it
   const text = JSON.stringify([result, integrator.getStats()]);
   assert.equal(text.includes(wrong), false);
 });
+
+test("a row that cannot fit in one call is dead-lettered with the reason; the others are delivered", async () => {
+  await using fakes = startSentinelFakes();
+  assert.equal(exporter().refuseEventBytes(1_048_574), undefined);
+  assert.match(
+    exporter().refuseEventBytes(1_048_575) ?? "",
+    /row is 1048575 bytes: with the array around it, above the Logs Ingestion API's 1048576-byte limit per call/,
+  );
+  const letters: string[] = [];
+  await using integrator = new SIEMIntegrator([fakes.config()], {
+    logger: quiet,
+    autoFlush: false,
+    onDeadLetter: (letter) => void letters.push(letter.reason),
+  });
+  const [small, other] = realisticEvents(2);
+  integrator.exportEvent(small!);
+  integrator.exportEvent({
+    ...other!,
+    event_id: "huge",
+    metadata: { blob: "h".repeat(1_050_000) },
+  });
+  const [result] = await integrator.flushAll();
+  assert.equal(result!.eventsSent, 1);
+  assert.equal(result!.eventsFailed, 1);
+  assert.equal(letters.length, 1);
+  assert.match(letters[0]!, /above the Logs Ingestion API's/);
+  assert.deepEqual(ids(fakes.sentinel.rows), [small!.event_id]);
+  // Nothing over the cap was ever sent.
+  assert.ok(
+    fakes.sentinel.requests.every((r) => r.body.byteLength <= 1_048_576),
+  );
+});
