@@ -169,6 +169,14 @@ export function audit(outcome: ChaosOutcome): Audit {
       );
     }
     if (receipt.unknown > 0) at(`${receipt.unknown} unknown events stored`);
+    // Tokens live 2 s and are renewed at half their life: a run of several
+    // seconds that got one token never renewed it.
+    if (
+      platform === "sentinel" && outcome.elapsedMs > 5000 &&
+      receipt.tokensIssued < 2
+    ) {
+      at(`${receipt.tokensIssued} Entra token(s) over the run: none renewed`);
+    }
     if (receipt.truncated > 0) {
       at(`${receipt.truncated} logs over 1 MB sent (Datadog truncates them)`);
     }

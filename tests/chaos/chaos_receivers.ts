@@ -109,6 +109,8 @@ export interface DestinationReceipt {
   truncated: number;
   /** Elasticsearch: item failures injected, by status. */
   itemFaults: Record<string, number>;
+  /** Sentinel: Entra tokens issued over the run (each lives 2 s). */
+  tokensIssued: number;
 }
 
 /** Whether given events were stored (see {@linkcode ChaosReceivers.check}). */

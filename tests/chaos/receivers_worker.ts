@@ -293,6 +293,7 @@ function receipt(platform: ChaosPlatform): DestinationReceipt {
     itemFaults: platform === "elasticsearch"
       ? { ...fakes!.elasticsearch.itemFaults }
       : {},
+    tokensIssued: platform === "sentinel" ? fakes!.entra.issuedTokens : 0,
   };
 }
 
@@ -327,6 +328,9 @@ async function handle(command: WorkerCommand): Promise<unknown> {
       return start(command.options);
     case "down":
       fakes![command.platform].down(command.fault);
+      // An Azure outage takes the token endpoint down with the API: tokens
+      // (2 s) then expire, or fail to renew, in the middle of it.
+      if (command.platform === "sentinel") fakes!.entra.down(command.fault);
       return null;
     case "failNext":
       fakes![command.platform].failNext(...command.faults as Fault[]);
