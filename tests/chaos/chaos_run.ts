@@ -348,10 +348,20 @@ export class ChaosFetch {
     sentinel: 0,
   };
 
-  constructor(urls: Record<ChaosPlatform, string>) {
+  /**
+   * Token requests to the fake Entra endpoint that got no token (an error
+   * answer or a network error). A Sentinel post whose token request fails
+   * is counted in its destination's exportsTotal but never reaches the
+   * SIEM.
+   */
+  tokenFailures = 0;
+  readonly #entra: string;
+
+  constructor(urls: ChaosUrls) {
     this.#origins = new Map(
       PLATFORMS.map((p) => [new URL(urls[p]).origin, p] as const),
     );
+    this.#entra = new URL(urls.entra).origin;
   }
 
   /** The next request to `platform` loses its answer so. */
@@ -366,7 +376,9 @@ export class ChaosFetch {
     let response: Response;
     try {
       response = await fetch(input, init);
+      if (url.origin === this.#entra && !response.ok) this.tokenFailures++;
     } catch (error) {
+      if (url.origin === this.#entra) this.tokenFailures++;
       if (platform) {
         this.networkErrors[platform]++;
         this.#note(platform, init?.body);
