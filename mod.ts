@@ -64,6 +64,10 @@ export {
   type SIEMConfigInput,
   SIEMConfigSchema,
 } from "./src/platforms/siem_config.ts";
+export type {
+  SentinelConfig,
+  SentinelConfigInput,
+} from "./src/platforms/sentinel_config.ts";
 export type { Clock } from "./src/delivery/clock.ts";
 export type { Logger } from "./src/delivery/logger.ts";
 export type {

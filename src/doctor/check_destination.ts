@@ -21,6 +21,7 @@ import {
   type DestinationDiagnosis,
   type DoctorCheck,
 } from "./report.ts";
+import { checkSentinel } from "./sentinel.ts";
 import { checkSplunk } from "./splunk.ts";
 
 /** One platform's checks. */
@@ -37,6 +38,7 @@ const DOCTORS: Record<SIEMPlatform, PlatformDoctor> = {
   elasticsearch: checkElasticsearch,
   datadog: checkDatadog,
   opensearch: checkOpenSearch,
+  sentinel: checkSentinel,
 };
 
 /**

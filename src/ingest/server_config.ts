@@ -8,6 +8,10 @@ import type {
   AwsSigningConfig,
   SIEMConfigInput,
 } from "../platforms/siem_config.ts";
+import {
+  hasSentinelEnv,
+  sentinelFromEnv,
+} from "../platforms/sentinel_config.ts";
 
 /** What an ingest server needs to start. */
 export interface ServerConfig {
@@ -106,6 +110,8 @@ const PLATFORM_VARIABLES = [
  * | `SIEM_DATADOG_URL`, `SIEM_DATADOG_TOKEN` | one Datadog destination |
  * | `SIEM_OPENSEARCH_URL`, `SIEM_OPENSEARCH_USERNAME`, `SIEM_OPENSEARCH_PASSWORD`, `SIEM_OPENSEARCH_INDEX` | one OpenSearch destination (Basic auth) |
  * | `SIEM_OPENSEARCH_AWS_SERVICE` (`es` or `aoss`) with `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` | sign the OpenSearch destination's requests with SigV4 (Amazon OpenSearch Service, Serverless) |
+ * | `SIEM_SENTINEL_URL`, `SIEM_SENTINEL_TENANT_ID`, `SIEM_SENTINEL_CLIENT_ID`, `SIEM_SENTINEL_CLIENT_SECRET`, `SIEM_SENTINEL_DCR_ID` | one Microsoft Sentinel destination: the DCE (or DCR logs ingestion endpoint), the app registration and the DCR's immutable ID |
+ * | `SIEM_SENTINEL_STREAM`, `SIEM_SENTINEL_AUTHORITY_HOST`, `SIEM_SENTINEL_SCOPE` | its stream (default `Custom-HarombeSecurity`), Entra login host and token scope (national clouds) |
  * | `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` | request limits |
  * | `DATA_DIR` | directory of the local NDJSON file (default `./data`) |
  * | `STOP_TIMEOUT_MS` | how long a graceful stop may deliver (default 30000) |
@@ -191,6 +197,7 @@ export function serverConfig(
     if (at === -1) destinations.push(config);
     else destinations[at] = config;
   }
+  sentinelDestination(env, destinations);
   const tokens = env.INGEST_TOKENS !== undefined
     ? env.INGEST_TOKENS.split(",").map((t) => t.trim()).filter(Boolean)
     : [...(file.ingestTokens ?? [])];
@@ -231,6 +238,33 @@ export function serverConfig(
       file.spoolLeaseMs,
     ),
   };
+}
+
+// The Sentinel destination of the SIEM_SENTINEL_* variables: like the
+// other platforms', it completes (and overrides) a JSON destination named
+// "sentinel", or is added when SIEM_SENTINEL_URL is set.
+function sentinelDestination(
+  env: Record<string, string | undefined>,
+  destinations: SIEMConfigInput[],
+): void {
+  const endpoint = env.SIEM_SENTINEL_URL;
+  if (!endpoint && !hasSentinelEnv(env)) return;
+  const at = destinations.findIndex((d) =>
+    d.platform === "sentinel" && (d.name ?? d.platform) === "sentinel"
+  );
+  if (at === -1 && !endpoint) {
+    throw new ServerConfigError(
+      'SIEM_SENTINEL_TENANT_ID, SIEM_SENTINEL_CLIENT_ID, SIEM_SENTINEL_CLIENT_SECRET, SIEM_SENTINEL_DCR_ID, SIEM_SENTINEL_STREAM, SIEM_SENTINEL_AUTHORITY_HOST or SIEM_SENTINEL_SCOPE is set but there is no sentinel destination: set SIEM_SENTINEL_URL too, or add one named "sentinel" to SIEM_DESTINATIONS',
+    );
+  }
+  const config: SIEMConfigInput = at === -1
+    ? { platform: "sentinel", endpoint: endpoint! }
+    : { ...destinations[at]! };
+  if (endpoint) config.endpoint = endpoint;
+  const sentinel = sentinelFromEnv(env, config.sentinel);
+  if (sentinel !== undefined) config.sentinel = sentinel;
+  if (at === -1) destinations.push(config);
+  else destinations[at] = config;
 }
 
 // SigV4 credentials from the variables the AWS SDKs read, over what the

@@ -5,6 +5,7 @@
  * @module
  */
 import type { SIEMPlatform } from "./platform.ts";
+import { SENTINEL_DEFAULT_MAX_BATCH_BYTES } from "./sentinel_config.ts";
 
 /** What happens to a new event when a destination's buffer is full. */
 export type OverflowPolicy = "reject" | "drop_oldest";
@@ -42,6 +43,7 @@ export const DEFAULT_MAX_BATCH_BYTES: Readonly<Record<SIEMPlatform, number>> =
     // Under the 10 MiB request limit of the smallest Amazon OpenSearch
     // Service instances (next-destinations §3.4).
     opensearch: 5_000_000,
+    sentinel: SENTINEL_DEFAULT_MAX_BATCH_BYTES,
   });
 
 /**

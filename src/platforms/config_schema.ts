@@ -16,6 +16,11 @@ import {
   DEFAULT_MAX_BUFFERED_BYTES,
 } from "./config_defaults.ts";
 import type { SIEMConfig, SIEMConfigInput } from "./config_types.ts";
+import {
+  normalizeSentinel,
+  refineSentinel,
+  SentinelConfigSchema,
+} from "./sentinel_config.ts";
 
 const int = (min: number, max: number) =>
   z.number({ error: "must be a number" }).int("must be a whole number")
@@ -120,6 +125,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
           "must be visible ASCII characters without spaces",
         ).optional(),
     }).optional(),
+    sentinel: SentinelConfigSchema.optional(),
     index: headerSafe.default(DEFAULT_INDEX),
     enabled: z.boolean().default(true),
     batchSize: int(1, 1000).default(50),
@@ -201,6 +207,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
         "must be set (the password) with username for OpenSearch Basic auth",
       );
     }
+    refineSentinel(c, issue);
     if (c.platform === "splunk" && !SPLUNK_INDEX.test(c.index)) {
       issue(
         "index",
@@ -215,14 +222,18 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     if (endpoint && "problem" in endpoint) issue("endpoint", endpoint.problem);
     if (
       url && url.protocol === "http:" &&
-      (c.token !== "" || c.aws !== undefined) &&
+      (c.token !== "" || c.aws !== undefined || c.sentinel !== undefined) &&
       !c.allowInsecureHttp &&
       !isLoopback(url.hostname)
     ) {
       issue(
         "endpoint",
         `must use https when ${
-          c.aws ? "AWS credentials are" : "a token is"
+          c.aws
+            ? "AWS credentials are"
+            : c.sentinel
+            ? "an Entra token is"
+            : "a token is"
         } set (set allowInsecureHttp to send it over plain http)`,
       );
     }
@@ -234,6 +245,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     ...(c.maxEventAgeMs === undefined && c.platform === "datadog"
       ? { maxEventAgeMs: DATADOG_MAX_EVENT_AGE_MS }
       : {}),
+    ...(c.sentinel ? { sentinel: normalizeSentinel(c.sentinel) } : {}),
   }))
   .transform((c): SIEMConfig => {
     const endpoint = readEndpoint(c.platform, c.endpoint, c.index);

@@ -5,6 +5,7 @@
  * @module
  */
 import type { SIEMPlatform } from "./platform.ts";
+import type { SentinelConfig, SentinelConfigInput } from "./sentinel_config.ts";
 import type {
   AgedEventPolicy,
   Compression,
@@ -57,6 +58,8 @@ export interface SIEMConfigInput {
   username?: string | undefined;
   /** OpenSearch on AWS: sign requests with SigV4 (no `token` or `username` then). */
   aws?: AwsSigningConfig | undefined;
+  /** Sentinel: the Entra app registration, DCR and stream (no `token` then). */
+  sentinel?: SentinelConfigInput | undefined;
   /** Splunk index or Elasticsearch/OpenSearch index or data stream; default `"harombe-security"`. */
   index?: string | undefined;
   /** Whether events are sent to it; default true. */
@@ -134,6 +137,8 @@ export interface SIEMConfig {
   username?: string | undefined;
   /** OpenSearch on AWS: the SigV4 signing parameters and credentials. */
   aws?: AwsSigningConfig | undefined;
+  /** Sentinel: the Entra app registration, DCR and stream. */
+  sentinel?: SentinelConfig | undefined;
   /** Splunk index or Elasticsearch/OpenSearch index or data stream. */
   index: string;
   /** Whether events are sent to it. */

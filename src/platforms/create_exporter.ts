@@ -7,6 +7,7 @@ import { DatadogExporter } from "./datadog.ts";
 import { ElasticsearchExporter } from "./elasticsearch.ts";
 import type { Exporter } from "./exporter.ts";
 import { OpenSearchExporter } from "./opensearch.ts";
+import { SentinelExporter } from "./sentinel.ts";
 import { SplunkExporter } from "./splunk.ts";
 import {
   parseSIEMConfig,
@@ -45,5 +46,7 @@ export function createExporter(config: SIEMConfig | SIEMConfigInput): Exporter {
       return new DatadogExporter(valid);
     case "opensearch":
       return new OpenSearchExporter(valid);
+    case "sentinel":
+      return new SentinelExporter(valid);
   }
 }

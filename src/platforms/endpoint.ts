@@ -105,6 +105,17 @@ function intakePath(
           "must not be the v1 intake (/v1/input); events go to /api/v2/logs",
       };
     }
+    case "sentinel": {
+      // The DCR and stream are options of their own; a pasted upload URL
+      // would double them.
+      const at = lower.indexOf("/datacollectionrules");
+      if (at < 0) return undefined;
+      return {
+        path: path.slice(at),
+        problem:
+          "must be the data collection endpoint (or the DCR's logs ingestion endpoint) without /dataCollectionRules/...; set sentinel.dcrImmutableId and sentinel.streamName",
+      };
+    }
     case "elasticsearch":
     case "opensearch": {
       if (!path.endsWith("/_bulk")) return undefined;

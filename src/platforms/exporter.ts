@@ -48,6 +48,14 @@ export interface UnsignedRequest {
   body: Uint8Array<ArrayBuffer>;
 }
 
+/** What {@linkcode Exporter.signRequest} may use besides the request. */
+export interface SignContext {
+  /** The `fetch` of the post. */
+  fetch: typeof fetch;
+  /** Aborts the post. */
+  signal?: AbortSignal | undefined;
+}
+
 /** How one request went. */
 export interface PostOutcome {
   /** What the answer means for each event of the batch. */
@@ -116,11 +124,15 @@ export abstract class Exporter {
    *
    * @param request The method, URL, headers and exact body.
    * @param _nowMs The current time, for a signature's date.
+   * @param _context The `fetch` and abort signal of the post, for a
+   * platform that must fetch a credential first (an Entra token). An error
+   * with a string `setup` member is reported as a setup error.
    * @returns The headers to send.
    */
   signRequest(
     request: UnsignedRequest,
     _nowMs: number,
+    _context?: SignContext,
   ): Promise<Record<string, string>> {
     return Promise.resolve(request.headers);
   }
@@ -287,19 +299,34 @@ export abstract class Exporter {
     if (this.config.compression === "gzip") {
       unsigned["Content-Encoding"] = "gzip";
     }
-    const secrets = this.secrets;
     let headers: Record<string, string>;
     try {
       headers = await this.signRequest(
         { method: "POST", url, headers: unsigned, body: batch.body },
         now(),
+        { fetch: doFetch, signal: options.signal },
       );
     } catch (error) {
+      if (options.signal?.aborted) {
+        throw new RequestAbortedError(options.signal.reason);
+      }
       const reason = `cannot sign the request: ${
-        excerpt(redactSecrets(networkErrorText(error), secrets))
+        excerpt(redactSecrets(networkErrorText(error), this.secrets))
       }`;
-      return { verdict: { kind: "retry", reason }, status: 0, latencyMs: 0 };
+      const setup = setupOf(error);
+      return {
+        verdict: setup === undefined ? { kind: "retry", reason } : {
+          kind: "retry",
+          reason,
+          setup: redactSecrets(setup, this.secrets),
+        },
+        status: 0,
+        latencyMs: 0,
+      };
     }
+    // Read after signing: a platform that fetches its credential then (an
+    // Entra token) has it among its secrets only from now on.
+    const secrets = this.secrets;
     const started = now();
     try {
       const response = await doFetch(url, {
@@ -390,6 +417,16 @@ export abstract class Exporter {
   ): Promise<PostOutcome> {
     return this.post(await this.prepare(events), options);
   }
+}
+
+// The setup hint a signing error carries (an Entra token refused for a
+// wrong secret), read by shape so that the base class needs no platform's
+// error type.
+function setupOf(error: unknown): string | undefined {
+  const setup = typeof error === "object" && error !== null
+    ? (error as { setup?: unknown }).setup
+    : undefined;
+  return typeof setup === "string" ? setup : undefined;
 }
 
 // The platform's reasons come from text redacted before it was parsed;

@@ -37,6 +37,7 @@ export {
   type PostOutcome,
   type PreparedBatch,
   RequestAbortedError,
+  type SignContext,
   type UnsignedRequest,
 } from "./exporter.ts";
 export type { EventFailure, ResponseVerdict } from "./verdict.ts";
@@ -48,6 +49,20 @@ export {
   DATADOG_MAX_LOG_BYTES,
   DatadogExporter,
 } from "./datadog.ts";
+export {
+  SENTINEL_API_VERSION,
+  SENTINEL_COLUMNS,
+  type SentinelColumn,
+  type SentinelColumnType,
+  SentinelExporter,
+} from "./sentinel.ts";
+export {
+  DEFAULT_AUTHORITY_HOST,
+  DEFAULT_SENTINEL_SCOPE,
+  DEFAULT_SENTINEL_STREAM,
+  SENTINEL_DEFAULT_MAX_BATCH_BYTES,
+  SENTINEL_MAX_REQUEST_BYTES,
+} from "./sentinel_config.ts";
 export { createExporter } from "./create_exporter.ts";
 export { BodyWriter } from "./body_writer.ts";
 export { configSecrets } from "./siem_config.ts";

@@ -71,7 +71,8 @@ export function parseSIEMConfig(input: SIEMConfigInput): SIEMConfig {
 
 /**
  * Every credential a destination config holds: the token (or OpenSearch
- * password), and the AWS secret access key and session token. Each is
+ * password), the AWS secret access key and session token, and the Sentinel
+ * client secret. Each is
  * redacted from the platform's answers, reasons and logs.
  *
  * @example
@@ -103,5 +104,6 @@ export function configSecrets(config: SIEMConfig): string[] {
     config.token,
     config.aws?.secretAccessKey ?? "",
     config.aws?.sessionToken ?? "",
+    config.sentinel?.clientSecret ?? "",
   ].filter((secret) => secret !== "");
 }

@@ -12,7 +12,8 @@ export type ChaosPlatform =
   | "splunk"
   | "elasticsearch"
   | "datadog"
-  | "opensearch";
+  | "opensearch"
+  | "sentinel";
 
 /** The platforms, in a fixed order. */
 export const PLATFORMS: readonly ChaosPlatform[] = [
@@ -20,6 +21,7 @@ export const PLATFORMS: readonly ChaosPlatform[] = [
   "elasticsearch",
   "datadog",
   "opensearch",
+  "sentinel",
 ];
 
 /**
@@ -34,6 +36,19 @@ export const CHAOS_AWS = {
 
 /** An event id ending in this is refused by Elasticsearch with an item 400, every time. */
 export const POISON_SUFFIX = ".p";
+
+/** The fakes' base URLs, and Sentinel's token endpoint (`entra`). */
+export type ChaosUrls = Record<ChaosPlatform, string> & { entra: string };
+
+/** The chaos Sentinel's app registration and DCR (its client secret is in the tokens). */
+export const CHAOS_SENTINEL = {
+  tenantId: "c4a05000-0000-4000-8000-000000000001",
+  clientId: "c4a05000-0000-4000-8000-000000000002",
+  dcrImmutableId: "dcr-c4a05000c4a05000c4a05000c4a05000",
+  streamName: "Custom-HarombeSecurity",
+  /** Tokens live 2 s, so a run renews them many times under faults. */
+  tokenLifetimeSeconds: 2,
+} as const;
 
 /** How the worker starts the fakes. */
 export interface WorkerStart {
@@ -94,6 +109,8 @@ export interface DestinationReceipt {
   truncated: number;
   /** Elasticsearch: item failures injected, by status. */
   itemFaults: Record<string, number>;
+  /** Sentinel: Entra tokens issued over the run (each lives 2 s). */
+  tokensIssued: number;
 }
 
 /** Whether given events were stored (see {@linkcode ChaosReceivers.check}). */
@@ -119,7 +136,7 @@ export class ChaosReceivers implements AsyncDisposable {
     number,
     { resolve(value: unknown): void; reject(error: Error): void }
   >();
-  #urls: Record<ChaosPlatform, string> | undefined;
+  #urls: ChaosUrls | undefined;
   #next = 1;
   #closed = false;
 
@@ -149,7 +166,7 @@ export class ChaosReceivers implements AsyncDisposable {
     const receivers = new ChaosReceivers();
     try {
       receivers.#urls = await receivers.#call({ type: "start", options }) as
-        | Record<ChaosPlatform, string>
+        | ChaosUrls
         | undefined;
     } catch (error) {
       receivers.#closed = true;
@@ -159,8 +176,8 @@ export class ChaosReceivers implements AsyncDisposable {
     return receivers;
   }
 
-  /** Each fake's base URL. */
-  get urls(): Record<ChaosPlatform, string> {
+  /** Each fake's base URL, and the fake Entra token endpoint's. */
+  get urls(): ChaosUrls {
     if (!this.#urls) throw new Error("the receivers are not started");
     return this.#urls;
   }

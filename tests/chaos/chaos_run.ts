@@ -39,8 +39,10 @@ import { seededRandom } from "../fixtures/events.ts";
 import { TOKENS } from "../support/receivers.ts";
 import {
   CHAOS_AWS,
+  CHAOS_SENTINEL,
   type ChaosPlatform,
   ChaosReceivers,
+  type ChaosUrls,
   type DestinationReceipt,
   PLATFORMS,
   POISON_SUFFIX,
@@ -325,6 +327,7 @@ export class ChaosFetch {
     elasticsearch: [],
     datadog: [],
     opensearch: [],
+    sentinel: [],
   };
   /** Per platform: ids of events in requests whose answer the sender never read. */
   readonly ambiguous: Record<ChaosPlatform, Set<string>> = {
@@ -332,6 +335,7 @@ export class ChaosFetch {
     elasticsearch: new Set(),
     datadog: new Set(),
     opensearch: new Set(),
+    sentinel: new Set(),
   };
   /** Client faults applied, by kind. */
   readonly appliedFaults: Record<string, number> = {};
@@ -341,12 +345,23 @@ export class ChaosFetch {
     elasticsearch: 0,
     datadog: 0,
     opensearch: 0,
+    sentinel: 0,
   };
 
-  constructor(urls: Record<ChaosPlatform, string>) {
+  /**
+   * Token requests to the fake Entra endpoint that got no token (an error
+   * answer or a network error). A Sentinel post whose token request fails
+   * is counted in its destination's exportsTotal but never reaches the
+   * SIEM.
+   */
+  tokenFailures = 0;
+  readonly #entra: string;
+
+  constructor(urls: ChaosUrls) {
     this.#origins = new Map(
       PLATFORMS.map((p) => [new URL(urls[p]).origin, p] as const),
     );
+    this.#entra = new URL(urls.entra).origin;
   }
 
   /** The next request to `platform` loses its answer so. */
@@ -361,7 +376,9 @@ export class ChaosFetch {
     let response: Response;
     try {
       response = await fetch(input, init);
+      if (url.origin === this.#entra && !response.ok) this.tokenFailures++;
     } catch (error) {
+      if (url.origin === this.#entra) this.tokenFailures++;
       if (platform) {
         this.networkErrors[platform]++;
         this.#note(platform, init?.body);
@@ -426,6 +443,7 @@ class FaultInjector {
     elasticsearch: 0,
     datadog: 0,
     opensearch: 0,
+    sentinel: 0,
   };
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #pending = new Set<Promise<void>>();
@@ -788,9 +806,7 @@ export async function runChaos(
   }
 }
 
-function destinationConfigs(
-  urls: Record<ChaosPlatform, string>,
-): SIEMConfigInput[] {
+function destinationConfigs(urls: ChaosUrls): SIEMConfigInput[] {
   return [
     {
       platform: "splunk",
@@ -820,6 +836,19 @@ function destinationConfigs(
         ...CHAOS_AWS,
         service: "es",
         secretAccessKey: TOKENS.opensearch,
+      },
+      ...FAST,
+      maxBufferedEvents: MAX_BUFFERED_EVENTS,
+    },
+    {
+      platform: "sentinel",
+      endpoint: urls.sentinel,
+      sentinel: {
+        tenantId: CHAOS_SENTINEL.tenantId,
+        clientId: CHAOS_SENTINEL.clientId,
+        clientSecret: TOKENS.sentinel,
+        dcrImmutableId: CHAOS_SENTINEL.dcrImmutableId,
+        authorityHost: urls.entra,
       },
       ...FAST,
       maxBufferedEvents: MAX_BUFFERED_EVENTS,

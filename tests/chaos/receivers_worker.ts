@@ -21,11 +21,16 @@ import {
 } from "../fakes/fake_elasticsearch.ts";
 import { FakeSplunk } from "../fakes/fake_splunk.ts";
 import { FakeOpenSearch } from "../fakes/fake_opensearch.ts";
+import { FakeEntra } from "../fakes/fake_entra.ts";
+import { FakeSentinel } from "../fakes/fake_sentinel.ts";
+import { shippedColumns } from "../support/sentinel.ts";
 import type { RecordedRequest } from "../fakes/fake_receiver.ts";
 import { seededRandom } from "../fixtures/events.ts";
 import {
   CHAOS_AWS,
+  CHAOS_SENTINEL,
   type ChaosPlatform,
+  type ChaosUrls,
   type DeliveryCheck,
   type DestinationReceipt,
   POISON_SUFFIX,
@@ -156,13 +161,28 @@ let fakes:
     elasticsearch: ChaosElasticsearch;
     datadog: FakeDatadog;
     opensearch: FakeOpenSearch;
+    sentinel: FakeSentinel;
+    entra: FakeEntra;
   }
   | undefined;
 let tallies: Record<ChaosPlatform, Tally> | undefined;
 let compactor: ReturnType<typeof setInterval> | undefined;
 
-function start(options: WorkerStart): Record<ChaosPlatform, string> {
+function start(options: WorkerStart): ChaosUrls {
+  const entra = new FakeEntra({
+    tenantId: CHAOS_SENTINEL.tenantId,
+    clientId: CHAOS_SENTINEL.clientId,
+    clientSecret: options.tokens.sentinel,
+    tokenLifetimeSeconds: CHAOS_SENTINEL.tokenLifetimeSeconds,
+  });
   fakes = {
+    entra,
+    sentinel: new FakeSentinel({
+      entra,
+      dcrImmutableId: CHAOS_SENTINEL.dcrImmutableId,
+      streamName: CHAOS_SENTINEL.streamName,
+      columns: shippedColumns().stream,
+    }),
     splunk: new FakeSplunk({
       token: options.tokens.splunk,
       maxEventBytes: options.splunkMaxEventBytes,
@@ -188,9 +208,12 @@ function start(options: WorkerStart): Record<ChaosPlatform, string> {
     elasticsearch: new Tally(options.prefix, options.count),
     datadog: new Tally(options.prefix, options.count),
     opensearch: new Tally(options.prefix, options.count),
+    sentinel: new Tally(options.prefix, options.count),
   };
   compactor = setInterval(compact, 100);
   return {
+    sentinel: fakes.sentinel.url,
+    entra: fakes.entra.url,
     splunk: fakes.splunk.url,
     elasticsearch: fakes.elasticsearch.url,
     datadog: fakes.datadog.url,
@@ -207,6 +230,7 @@ function compact(): void {
       "elasticsearch",
       "datadog",
       "opensearch",
+      "sentinel",
     ] as const
   ) {
     const fake = fakes[platform];
@@ -217,6 +241,11 @@ function compact(): void {
     tallies.splunk.stored(
       String((envelope.event as { event_id?: unknown })?.event_id),
     );
+  }
+  // The token endpoint's requests are not the destination's: dropped.
+  fakes.entra.requests.splice(0);
+  for (const row of fakes.sentinel.rows.splice(0)) {
+    tallies.sentinel.stored(String(row.event_id));
   }
   for (const log of fakes.datadog.logs.splice(0)) {
     if (log.truncated === true) tallies.datadog.truncated++;
@@ -264,6 +293,7 @@ function receipt(platform: ChaosPlatform): DestinationReceipt {
     itemFaults: platform === "elasticsearch"
       ? { ...fakes!.elasticsearch.itemFaults }
       : {},
+    tokensIssued: platform === "sentinel" ? fakes!.entra.issuedTokens : 0,
   };
 }
 
@@ -298,6 +328,9 @@ async function handle(command: WorkerCommand): Promise<unknown> {
       return start(command.options);
     case "down":
       fakes![command.platform].down(command.fault);
+      // An Azure outage takes the token endpoint down with the API: tokens
+      // (2 s) then expire, or fail to renew, in the middle of it.
+      if (command.platform === "sentinel") fakes!.entra.down(command.fault);
       return null;
     case "failNext":
       fakes![command.platform].failNext(...command.faults as Fault[]);
@@ -312,6 +345,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
         elasticsearch: receipt("elasticsearch"),
         datadog: receipt("datadog"),
         opensearch: receipt("opensearch"),
+        sentinel: receipt("sentinel"),
       };
     case "check":
       compact();
@@ -320,6 +354,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
         elasticsearch: check("elasticsearch", command.indexes),
         datadog: check("datadog", command.indexes),
         opensearch: check("opensearch", command.indexes),
+        sentinel: check("sentinel", command.indexes),
       };
     case "close":
       if (compactor !== undefined) clearInterval(compactor);
@@ -330,6 +365,8 @@ async function handle(command: WorkerCommand): Promise<unknown> {
           fakes.elasticsearch.close(),
           fakes.datadog.close(),
           fakes.opensearch.close(),
+          fakes.sentinel.close(),
+          fakes.entra.close(),
         ]);
       }
       return null;

@@ -394,3 +394,67 @@ Deno.test("serverConfig() refuses OpenSearch variables without a destination to 
   );
   assert.doesNotMatch(error.message, /pw-0123/);
 });
+
+Deno.test("serverConfig() builds a Sentinel destination from SIEM_SENTINEL_*", () => {
+  const config = serverConfig({
+    SIEM_SENTINEL_URL: "https://dce-1.westeurope-1.ingest.monitor.azure.com",
+    SIEM_SENTINEL_TENANT_ID: "contoso.onmicrosoft.com",
+    SIEM_SENTINEL_CLIENT_ID: "00000000-0000-0000-0000-000000000001",
+    SIEM_SENTINEL_CLIENT_SECRET: "app-secret-value",
+    SIEM_SENTINEL_DCR_ID: "dcr-0123456789abcdef0123456789abcdef",
+    SIEM_SENTINEL_STREAM: "Custom-Audit",
+    SIEM_SENTINEL_AUTHORITY_HOST: "https://login.microsoftonline.us",
+    SIEM_SENTINEL_SCOPE: "https://monitor.azure.us/.default",
+  });
+  assert.deepEqual(config.destinations, [{
+    platform: "sentinel",
+    endpoint: "https://dce-1.westeurope-1.ingest.monitor.azure.com",
+    sentinel: {
+      tenantId: "contoso.onmicrosoft.com",
+      clientId: "00000000-0000-0000-0000-000000000001",
+      clientSecret: "app-secret-value",
+      dcrImmutableId: "dcr-0123456789abcdef0123456789abcdef",
+      streamName: "Custom-Audit",
+      authorityHost: "https://login.microsoftonline.us",
+      scope: "https://monitor.azure.us/.default",
+    },
+  }]);
+  // The result is a valid destination config.
+  assert.equal(
+    parseSIEMConfig(config.destinations[0]!).sentinel?.streamName,
+    "Custom-Audit",
+  );
+});
+
+Deno.test("serverConfig() lets SIEM_SENTINEL_* complete the JSON destination named sentinel", () => {
+  const config = serverConfig({
+    SIEM_DESTINATIONS: JSON.stringify([{
+      platform: "sentinel",
+      endpoint: "https://dce-1.westeurope-1.ingest.monitor.azure.com",
+      compression: "gzip",
+      sentinel: {
+        tenantId: "contoso.onmicrosoft.com",
+        clientId: "00000000-0000-0000-0000-000000000001",
+        clientSecret: "",
+        dcrImmutableId: "dcr-0123456789abcdef0123456789abcdef",
+      },
+    }]),
+    SIEM_SENTINEL_CLIENT_SECRET: "from-the-environment",
+  });
+  assert.equal(config.destinations.length, 1);
+  const [sentinel] = config.destinations;
+  assert.equal(sentinel!.compression, "gzip");
+  assert.equal(sentinel!.sentinel?.clientSecret, "from-the-environment");
+  assert.equal(sentinel!.sentinel?.tenantId, "contoso.onmicrosoft.com");
+});
+
+Deno.test("serverConfig() refuses SIEM_SENTINEL_* without a destination to use them, never quoting the secret", () => {
+  assert.throws(
+    () => serverConfig({ SIEM_SENTINEL_CLIENT_SECRET: "secret-0123456789" }),
+    (error: Error) =>
+      error instanceof ServerConfigError &&
+      /SIEM_SENTINEL_CLIENT_SECRET, SIEM_SENTINEL_DCR_ID, SIEM_SENTINEL_STREAM, SIEM_SENTINEL_AUTHORITY_HOST or SIEM_SENTINEL_SCOPE is set but there is no sentinel destination: set SIEM_SENTINEL_URL too/
+        .test(error.message) &&
+      !error.message.includes("secret-0123456789"),
+  );
+});

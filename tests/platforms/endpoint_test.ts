@@ -13,6 +13,14 @@ import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
 
 const BULK = "/_bulk?filter_path=errors,items.*.status,items.*.error";
+const SENTINEL_SETTINGS = {
+  tenantId: "contoso.onmicrosoft.com",
+  clientId: "00000000-0000-0000-0000-000000000001",
+  clientSecret: "secret",
+  dcrImmutableId: "dcr-0123456789abcdef0123456789abcdef",
+};
+const STREAM =
+  "/dataCollectionRules/dcr-0123456789abcdef0123456789abcdef/streams/Custom-HarombeSecurity?api-version=2023-01-01";
 
 function urlOf(
   platform: SIEMPlatform,
@@ -23,6 +31,7 @@ function urlOf(
     platform,
     endpoint,
     ...(index === undefined ? {} : { index }),
+    ...(platform === "sentinel" ? { sentinel: SENTINEL_SETTINGS } : {}),
   }).url;
 }
 
@@ -112,6 +121,17 @@ const FORMS: Record<SIEMPlatform, [string, string][]> = {
       "https://os.test:9200/harombe-security/_bulk/",
       `https://os.test:9200/harombe-security${BULK}`,
     ],
+  ],
+  sentinel: [
+    [
+      "https://dce-1.westeurope-1.ingest.monitor.azure.com",
+      `https://dce-1.westeurope-1.ingest.monitor.azure.com${STREAM}`,
+    ],
+    [
+      "https://dce-1.westeurope-1.ingest.monitor.azure.com/",
+      `https://dce-1.westeurope-1.ingest.monitor.azure.com${STREAM}`,
+    ],
+    ["https://proxy.test/azure", `https://proxy.test/azure${STREAM}`],
   ],
 };
 

@@ -33,19 +33,39 @@ function parse(input: Record<string, unknown>): SIEMConfig {
 }
 
 const splunk = { platform: "splunk", endpoint: "https://splunk.example.com" };
+
+/** The least config of a platform: Sentinel needs its app and DCR. */
+function minimal(platform: SIEMPlatform): SIEMConfigInput {
+  return {
+    platform,
+    endpoint: "https://x.test",
+    ...(platform === "sentinel"
+      ? {
+        sentinel: {
+          tenantId: "contoso.onmicrosoft.com",
+          clientId: "00000000-0000-0000-0000-000000000001",
+          clientSecret: "secret",
+          dcrImmutableId: "dcr-0123456789abcdef0123456789abcdef",
+        },
+      }
+      : {}),
+  };
+}
 const elastic = { platform: "elasticsearch", endpoint: "https://es.test" };
 const datadog = { platform: "datadog", endpoint: "https://dd.test" };
 
-Deno.test("SIEMPlatform names the four platforms", () => {
+Deno.test("SIEMPlatform names the five platforms", () => {
   assert.equal(SIEMPlatform.Splunk, "splunk");
   assert.equal(SIEMPlatform.Elasticsearch, "elasticsearch");
   assert.equal(SIEMPlatform.Datadog, "datadog");
   assert.equal(SIEMPlatform.OpenSearch, "opensearch");
+  assert.equal(SIEMPlatform.Sentinel, "sentinel");
   assert.deepEqual(Object.keys(SIEMPlatform), [
     "Splunk",
     "Elasticsearch",
     "Datadog",
     "OpenSearch",
+    "Sentinel",
   ]);
 });
 
@@ -55,6 +75,7 @@ Deno.test("SIEM_PLATFORMS lists every platform in a fixed order and is frozen", 
     "elasticsearch",
     "datadog",
     "opensearch",
+    "sentinel",
   ]);
   assert.ok(Object.isFrozen(SIEM_PLATFORMS));
 });
@@ -94,7 +115,7 @@ Deno.test("parseSIEMConfig() fills every default", () => {
 
 Deno.test("parseSIEMConfig() names the destination after its platform by default", () => {
   for (const platform of SIEM_PLATFORMS) {
-    const config = parseSIEMConfig({ platform, endpoint: "https://x.test" });
+    const config = parseSIEMConfig(minimal(platform));
     assert.equal(config.name, platform);
   }
   assert.equal(
@@ -109,9 +130,10 @@ Deno.test("parseSIEMConfig() sets maxBatchBytes per platform from DEFAULT_MAX_BA
     elasticsearch: 5_000_000,
     datadog: 4_250_000,
     opensearch: 5_000_000,
+    sentinel: 1_000_000,
   });
   for (const platform of SIEM_PLATFORMS) {
-    const config = parseSIEMConfig({ platform, endpoint: "https://x.test" });
+    const config = parseSIEMConfig(minimal(platform));
     assert.equal(config.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES[platform]);
   }
 });

@@ -37,6 +37,8 @@ const SIEM_TOKENS: Record<SIEMPlatform, string> = {
   datadog: "dd-SECRET-a1b2c3d4e5f60718-key",
   // The Basic password (username OS_USER).
   opensearch: "os-SECRET-5e6f7a8b9c0d-password",
+  // The client secret (tests/security/sentinel_secrets_test.ts drives it).
+  sentinel: "az-SECRET~5e6f.7a8b_client-secret",
 };
 const OS_USER = "audit-writer";
 const INGEST_TOKEN = "ingest-SECRET-0123456789abcdef";
@@ -203,6 +205,10 @@ function echoAnswer(
     case "datadog":
       return json(status, {
         errors: [{ status: String(status), title: "Error", detail: text }],
+      });
+    case "sentinel":
+      return json(status, {
+        error: { code: "OperationFailed", message: text },
       });
   }
 }

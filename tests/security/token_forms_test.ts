@@ -32,6 +32,9 @@ const TOKENS: Record<SIEMPlatform, string> = {
   datadog: "dd/SECRET+a1b2c3d4/e5f60718=key",
   // The Basic password: sent as base64 of `audit:password`.
   opensearch: "os/SECRET+9e8d7c6b/pass=word&y",
+  // The client secret, sent only to the token endpoint
+  // (tests/security/sentinel_secrets_test.ts).
+  sentinel: "az/SECRET~9e8d.7c6b_client-secret",
 };
 const INGEST_TOKEN = "ingest-SECRET-0123456789abcdef";
 
@@ -134,6 +137,9 @@ function answer(
     case "datadog":
       json =
         `{"errors":[{"status":"${status}","title":"Error","detail":"${text}"}]}`;
+      break;
+    case "sentinel":
+      json = `{"error":{"code":"OperationFailed","message":"${text}"}}`;
       break;
   }
   return new Response(json, {

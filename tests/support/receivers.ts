@@ -20,6 +20,8 @@ export const TOKENS = {
   datadog: "dd-KEY-0a1b2c3d4e5f-secret",
   // The AWS secret access key of the OpenSearch destinations that sign (SigV4).
   opensearch: "os-AWS-SECRET/7c2e9b4d+0f1a-secret",
+  // The Entra client secret of the Sentinel destinations.
+  sentinel: "sentinel-SECRET~Q8r.5vX_9kLmN0pQrStUv",
 } as const;
 
 /** The three fakes, closed together. */

@@ -194,8 +194,10 @@ export interface IngestWorker {
 
 /**
  * Creates the Worker. Bindings: `INGEST_TOKENS`, `SIEM_DESTINATIONS` (a JSON
- * array) or `SIEM_SPLUNK_URL`/`SIEM_SPLUNK_TOKEN` and their Elasticsearch and
- * Datadog peers, `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` (see
+ * array) or `SIEM_SPLUNK_URL`/`SIEM_SPLUNK_TOKEN` and their Elasticsearch,
+ * Datadog and OpenSearch peers, or the `SIEM_SENTINEL_*` variables of a
+ * Microsoft Sentinel destination (`SIEM_SENTINEL_CLIENT_SECRET` is a
+ * secret), `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` (see
  * docs/configuration.md), `FLUSH_DEADLINE_MS` (without a queue); for the durable path the Queue producers `SIEM_QUEUE` and
  * `SIEM_DEAD_LETTERS`, and `SIEM_DEAD_LETTER_QUEUE`, `DEAD_LETTER_WEBHOOK`,
  * `DEAD_LETTER_WEBHOOK_TOKEN` (see the module documentation). Put tokens in

@@ -9,6 +9,7 @@ import { waitFor } from "../../support/fake_clock.ts";
 import { MemoryLogger } from "../../support/receivers.ts";
 import { bundle, ensureRuntimeTools, TOOLS } from "../runtime_tools.ts";
 import { serveWorker } from "./serve_worker.ts";
+import { SENTINEL, startSentinelFakes } from "../../support/sentinel.ts";
 
 const TOKEN = "worker-ingest-token-0123456789";
 
@@ -76,6 +77,73 @@ Deno.test("the Workers entry runs in workerd (Miniflare) and delivers every even
     assert.ok(
       hec.requests.every((r) => r.headers.get("content-encoding") === "gzip"),
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// Sentinel from the SIEM_SENTINEL_* bindings: the Entra token is fetched
+// and the rows gzipped by workerd's own fetch and CompressionStream.
+Deno.test("the Workers entry delivers to Sentinel from SIEM_SENTINEL_* bindings, with an Entra token, in workerd", async () => {
+  await ensureRuntimeTools();
+  await using fakes = startSentinelFakes();
+  const dir = await Deno.makeTempDir();
+  try {
+    await bundle(
+      "src/runtime/cloudflare/worker.ts",
+      "browser",
+      `${dir}/worker.js`,
+    );
+    const events = realisticEvents(250, 9);
+    await Deno.writeTextFile(
+      `${dir}/events.ndjson`,
+      events.map((event) => JSON.stringify(event)).join("\n"),
+    );
+    await Deno.writeTextFile(
+      `${dir}/bindings.json`,
+      JSON.stringify({
+        INGEST_TOKENS: TOKEN,
+        SIEM_SENTINEL_URL: fakes.sentinel.url,
+        SIEM_SENTINEL_TENANT_ID: SENTINEL.tenantId,
+        SIEM_SENTINEL_CLIENT_ID: SENTINEL.clientId,
+        SIEM_SENTINEL_CLIENT_SECRET: SENTINEL.clientSecret,
+        SIEM_SENTINEL_DCR_ID: SENTINEL.dcrImmutableId,
+        SIEM_SENTINEL_AUTHORITY_HOST: fakes.entra.url,
+        SIEM_DESTINATIONS: JSON.stringify([{
+          platform: "sentinel",
+          endpoint: "http://127.0.0.1:1",
+          compression: "gzip",
+        }]),
+      }),
+    );
+    const { code, stdout, stderr } = await new Deno.Command("node", {
+      args: [
+        new URL("./run_worker.mjs", import.meta.url).pathname,
+        TOOLS,
+        `${dir}/worker.js`,
+        `${dir}/bindings.json`,
+        `${dir}/events.ndjson`,
+        TOKEN,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const output = new TextDecoder().decode(stdout);
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    const results = JSON.parse(output);
+    assert.equal(results.stats.buffered, 0, output);
+    assert.equal(results.stats.eventsFailed, 0);
+    assert.deepEqual(
+      fakes.sentinel.rows.map((row) => row.event_id).sort(),
+      events.map((e) => e.event_id!).sort(),
+    );
+    assert.ok(
+      fakes.sentinel.requests.every((r) =>
+        r.headers.get("content-encoding") === "gzip"
+      ),
+    );
+    assert.ok(fakes.entra.issuedTokens >= 1);
+    assert.equal(output.includes(SENTINEL.clientSecret), false);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
