@@ -90,7 +90,7 @@ export interface TokenRequestOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { entraTokenUrl } from "@harombe/siem";
+ * import { entraTokenUrl } from "./entra_token.ts";
  *
  * assert.equal(
  *   entraTokenUrl("https://login.microsoftonline.com", "contoso.onmicrosoft.com"),
@@ -114,7 +114,7 @@ export function entraTokenUrl(authorityHost: string, tenantId: string): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { entraTokenForm } from "@harombe/siem";
+ * import { entraTokenForm } from "./entra_token.ts";
  *
  * assert.equal(
  *   entraTokenForm({
@@ -150,7 +150,7 @@ export function entraTokenForm(
  * @example A token is asked for once, then served from the cache
  * ```ts
  * import assert from "node:assert/strict";
- * import { EntraTokenCache } from "@harombe/siem";
+ * import { EntraTokenCache } from "@harombe/siem/exporters";
  *
  * let requests = 0;
  * const fakeFetch: typeof fetch = () => {
@@ -330,7 +330,7 @@ export class EntraTokenCache {
  * @example An invalid secret
  * ```ts
  * import assert from "node:assert/strict";
- * import { entraTokenFailure } from "@harombe/siem";
+ * import { entraTokenFailure } from "./entra_token.ts";
  *
  * const error = entraTokenFailure(
  *   401,

@@ -63,6 +63,11 @@ export {
   SENTINEL_DEFAULT_MAX_BATCH_BYTES,
   SENTINEL_MAX_REQUEST_BYTES,
 } from "./sentinel_config.ts";
+export {
+  EntraTokenCache,
+  EntraTokenError,
+  type TokenRequestOptions,
+} from "./entra_token.ts";
 export { createExporter } from "./create_exporter.ts";
 export { BodyWriter } from "./body_writer.ts";
 export { configSecrets } from "./siem_config.ts";

@@ -113,7 +113,8 @@ const CLOSE_BRACKET = 0x5d;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseSIEMConfig, SentinelExporter } from "@harombe/siem";
+ * import { parseSIEMConfig } from "@harombe/siem";
+ * import { SentinelExporter } from "@harombe/siem/exporters";
  *
  * const exporter = new SentinelExporter(parseSIEMConfig({
  *   platform: "sentinel",
