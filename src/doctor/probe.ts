@@ -69,8 +69,11 @@ export async function probe(
     controller.abort();
   }, ctx.stepTimeoutMs);
   try {
+    // Called unbound: workerd's fetch throws "Illegal invocation" when
+    // called as a method of another object.
+    const doFetch = ctx.fetch;
     // A redirect could carry the credential to another host: report it.
-    const response = await ctx.fetch(url, {
+    const response = await doFetch(url, {
       ...init,
       redirect: "manual",
       signal: controller.signal,

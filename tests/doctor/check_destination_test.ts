@@ -382,3 +382,27 @@ Deno.test("doctor: a wrong Datadog key behind a relay (no site in the host) is n
   assert.equal(step, "authentication");
   assert.match(message, /^Datadog refuses the API key \(HTTP 403\)/);
 });
+
+Deno.test("doctor: calls fetch as a plain function, as workerd requires (no 'Illegal invocation')", async () => {
+  await using hec = startFakeSplunk({ token: TOKEN });
+  // workerd's fetch throws "Illegal invocation" when called as a method of
+  // another object (`ctx.fetch(...)`); this stand-in does the same.
+  const methodCalls: unknown[] = [];
+  const workerdLikeFetch = function (
+    this: unknown,
+    input: string | URL | Request,
+    init?: RequestInit,
+  ): Promise<Response> {
+    if (this !== undefined && this !== globalThis) {
+      methodCalls.push(this);
+      return Promise.reject(new TypeError("Illegal invocation"));
+    }
+    return fetch(input, init);
+  };
+  const diagnosis = await checkDestination(
+    { platform: "splunk", endpoint: hec.url, token: TOKEN },
+    { fetch: workerdLikeFetch, sendTestEvent: true },
+  );
+  assert.equal(methodCalls.length, 0);
+  assert.equal(diagnosis.canDeliver, true, JSON.stringify(diagnosis));
+});
