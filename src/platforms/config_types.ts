@@ -5,6 +5,7 @@
  * @module
  */
 import type { SIEMPlatform } from "./platform.ts";
+import type { SIEMSchema } from "../schemas/siem_schema.ts";
 import type {
   AgedEventPolicy,
   Compression,
@@ -118,6 +119,13 @@ export interface SIEMConfigInput {
    * other platforms.
    */
   indexTemplate?: boolean | undefined;
+  /**
+   * The schema events are sent in; default `"native"` (the module's own
+   * shape). `"ecs"` for Elasticsearch and OpenSearch, `"cim"` for Splunk,
+   * `"datadog"` for Datadog, `"ocsf"` for every platform (see
+   * `schemasOf()`); a schema the platform cannot carry is refused.
+   */
+  schema?: SIEMSchema | undefined;
 }
 
 /** A validated destination configuration, every default filled. */
@@ -176,4 +184,6 @@ export interface SIEMConfig {
   agedEvents: AgedEventPolicy;
   /** Whether the index uses the module's index template (Elasticsearch and OpenSearch). */
   indexTemplate: boolean;
+  /** The schema events are sent in. */
+  schema: SIEMSchema;
 }
