@@ -40,6 +40,11 @@ function leaves(
   return out;
 }
 
+// The documented types are JSON's: string or number.
+function jsonType(value: unknown): string {
+  return typeof value;
+}
+
 function datadogProblems(log: Record<string, unknown>): string[] {
   const problems: string[] = [];
   for (const [key, value] of Object.entries(log)) {
@@ -48,7 +53,7 @@ function datadogProblems(log: Record<string, unknown>): string[] {
       const type = STANDARD[path];
       if (type === undefined) {
         problems.push(`${path} is not a standard attribute`);
-      } else if (typeof leaf !== type) {
+      } else if (jsonType(leaf) !== type) {
         problems.push(`${path} is not a ${type}`);
       }
     }
