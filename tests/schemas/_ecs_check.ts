@@ -14,6 +14,7 @@ interface FieldDefinition {
   type: string;
   normalize?: string[];
   object_type?: string;
+  multi_fields?: { name: string; type: string }[];
   allowed_values?: { name: string; expected_event_types?: string[] }[];
 }
 
@@ -129,5 +130,21 @@ export function ecsProblems(doc: Record<string, unknown>): string[] {
  * @returns Its type, or `undefined` when ECS has no such field.
  */
 export function ecsType(path: string): string | undefined {
+  // `labels.*`: custom keys of an object whose values have one type.
+  if (path.startsWith("labels.")) return FIELDS.labels?.object_type;
   return FIELDS[path]?.type;
+}
+
+/**
+ * The type of a field's multi-field (`user.name.text`).
+ *
+ * @param path The field's dotted name.
+ * @param name The multi-field's name.
+ * @returns Its type, or `undefined` when ECS declares none.
+ */
+export function ecsMultiFieldType(
+  path: string,
+  name: string,
+): string | undefined {
+  return FIELDS[path]?.multi_fields?.find((f) => f.name === name)?.type;
 }
