@@ -135,8 +135,8 @@ export class DatadogExporter extends Exporter {
         return;
       case "ocsf":
         // OCSF's own `status`, `message` and `time` would meet Datadog's
-        // reserved attributes: the event stays whole under `ocsf`, where
-        // Cloud SIEM's OCSF views read `@ocsf.*`.
+        // reserved attributes: the event stays whole under `ocsf`
+        // (searchable as `@ocsf.*`).
         writer.writeBytes(OCSF_KEY);
         break;
       default:
