@@ -48,6 +48,7 @@ export {
 } from "./src/events/siem_event.ts";
 export type { Schema, SchemaIssue, SchemaResult } from "./src/events/schema.ts";
 export { SIEM_PLATFORMS, SIEMPlatform } from "./src/platforms/platform.ts";
+export { SIEM_SCHEMAS, type SIEMSchema } from "./src/schemas/siem_schema.ts";
 export {
   type AgedEventPolicy,
   type AwsSigningConfig,

@@ -1,6 +1,7 @@
 /**
  * Formatting 1000 SIEM events to the exact request bytes of each platform,
- * beside the floor: one `JSON.stringify` + `TextEncoder` of the same events.
+ * beside the floor: one `JSON.stringify` + `TextEncoder` of the same events;
+ * and the same with `schema: "ecs"` and `"ocsf"` beside `"native"`.
  *
  * Run: deno task bench
  */
@@ -83,6 +84,36 @@ for (const exporter of exporters("gzip")) {
       sink += (await exporter.prepare(events)).body.length;
     },
   });
+}
+
+// The schemas (issue 14): ECS and OCSF on Elasticsearch, beside the native
+// document and the floor, in a group of their own. The mapping must not cost
+// more than the formatting it feeds: within 2x of the floor.
+{
+  const group = "format 1000 elasticsearch schemas";
+  Deno.bench({
+    name: "floor: JSON.stringify + TextEncoder (schemas group)",
+    group,
+    baseline: true,
+    fn(): void {
+      sink += encoder.encode(JSON.stringify(events)).length;
+    },
+  });
+  for (const schema of ["native", "ecs", "ocsf"] as const) {
+    const exporter = createExporter({
+      platform: "elasticsearch",
+      endpoint: "http://127.0.0.1:9200",
+      token: "k",
+      schema,
+    });
+    Deno.bench({
+      name: `elasticsearch schema ${schema}: request bytes of 1000 events`,
+      group,
+      async fn(): Promise<void> {
+        sink += (await exporter.prepare(events)).body.length;
+      },
+    });
+  }
 }
 
 globalThis.addEventListener("unload", () => {

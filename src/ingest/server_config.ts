@@ -12,6 +12,7 @@ import {
   hasSentinelEnv,
   sentinelFromEnv,
 } from "../platforms/sentinel_config.ts";
+import type { SIEMSchema } from "../schemas/siem_schema.ts";
 
 /** What an ingest server needs to start. */
 export interface ServerConfig {
@@ -108,6 +109,7 @@ const PLATFORM_VARIABLES = [
  * | `SIEM_ELASTICSEARCH_URL`, `SIEM_ELASTICSEARCH_TOKEN`, `SIEM_ELASTICSEARCH_INDEX` | one Elasticsearch destination |
  * | `SIEM_ELASTICSEARCH_INDEX_TEMPLATE` | `true` once `deno task setup-index` installed the template (its `indexTemplate`) |
  * | `SIEM_DATADOG_URL`, `SIEM_DATADOG_TOKEN` | one Datadog destination |
+ * | `SIEM_SPLUNK_SCHEMA`, `SIEM_ELASTICSEARCH_SCHEMA`, `SIEM_DATADOG_SCHEMA`, `SIEM_OPENSEARCH_SCHEMA` | the destination's `schema` (`native`, `ecs`, `ocsf`, `cim`, `datadog`; the platform must carry it) |
  * | `SIEM_OPENSEARCH_URL`, `SIEM_OPENSEARCH_USERNAME`, `SIEM_OPENSEARCH_PASSWORD`, `SIEM_OPENSEARCH_INDEX` | one OpenSearch destination (Basic auth) |
  * | `SIEM_OPENSEARCH_AWS_SERVICE` (`es` or `aoss`) with `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` | sign the OpenSearch destination's requests with SigV4 (Amazon OpenSearch Service, Serverless) |
  * | `SIEM_SENTINEL_URL`, `SIEM_SENTINEL_TENANT_ID`, `SIEM_SENTINEL_CLIENT_ID`, `SIEM_SENTINEL_CLIENT_SECRET`, `SIEM_SENTINEL_DCR_ID` | one Microsoft Sentinel destination: the DCE (or DCR logs ingestion endpoint), the app registration and the DCR's immutable ID |
@@ -152,6 +154,8 @@ export function serverConfig(
     const token = env[`${prefix}_${secret}`];
     const index = env[`${prefix}_INDEX`];
     const template = env[`${prefix}_INDEX_TEMPLATE`];
+    // Checked against the platform by the destination's own validation.
+    const schema = env[`${prefix}_SCHEMA`];
     if (template !== undefined && template !== "true" && template !== "false") {
       throw new ServerConfigError(
         `${prefix}_INDEX_TEMPLATE must be true or false: current value is ${
@@ -167,7 +171,7 @@ export function serverConfig(
       : undefined;
     if (
       !endpoint && !token && !index && !username && !awsService &&
-      template === undefined
+      template === undefined && !schema
     ) continue;
     // The variables complete (and override) the JSON destination that has the
     // platform's default name, so that per-destination options can live in
@@ -180,8 +184,8 @@ export function serverConfig(
       throw new ServerConfigError(
         `${
           platform === "opensearch"
-            ? `${prefix}_USERNAME, ${prefix}_PASSWORD, ${prefix}_INDEX, ${prefix}_INDEX_TEMPLATE or ${prefix}_AWS_SERVICE`
-            : `${prefix}_TOKEN, ${prefix}_INDEX or ${prefix}_INDEX_TEMPLATE`
+            ? `${prefix}_USERNAME, ${prefix}_PASSWORD, ${prefix}_INDEX, ${prefix}_INDEX_TEMPLATE, ${prefix}_SCHEMA or ${prefix}_AWS_SERVICE`
+            : `${prefix}_TOKEN, ${prefix}_INDEX, ${prefix}_INDEX_TEMPLATE or ${prefix}_SCHEMA`
         } is set but there is no ${platform} destination: set ${prefix}_URL too, or add one named "${platform}" to SIEM_DESTINATIONS`,
       );
     }
@@ -192,6 +196,7 @@ export function serverConfig(
     if (token) config.token = token;
     if (index) config.index = index;
     if (template !== undefined) config.indexTemplate = template === "true";
+    if (schema) config.schema = schema as SIEMSchema;
     if (username) config.username = username;
     if (awsService) config.aws = awsFromEnv(env, awsService, config.aws);
     if (at === -1) destinations.push(config);

@@ -21,6 +21,7 @@ import {
   refineSentinel,
   SentinelConfigSchema,
 } from "./sentinel_config.ts";
+import { schemasOf, SIEM_SCHEMAS } from "../schemas/siem_schema.ts";
 
 const int = (min: number, max: number) =>
   z.number({ error: "must be a number" }).int("must be a whole number")
@@ -152,12 +153,24 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     maxEventAgeMs: int(60_000, 10 * 365 * 86_400_000).optional(),
     agedEvents: z.enum(["dead_letter", "send_as_now"]).default("dead_letter"),
     indexTemplate: z.boolean().default(false),
+    schema: z.enum(SIEM_SCHEMAS, {
+      error: `must be one of ${SIEM_SCHEMAS.join(", ")}`,
+    }).default("native"),
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) =>
       ctx.addIssue({ code: "custom", path: [path], message });
     if (c.maxRetryDelayMs < c.retryDelayMs) {
       issue("maxRetryDelayMs", "must be at least retryDelayMs");
+    }
+    const schemas = schemasOf(c.platform);
+    if (!schemas.includes(c.schema)) {
+      issue(
+        "schema",
+        `${
+          JSON.stringify(c.schema)
+        } cannot be sent to ${c.platform}: use one of ${schemas.join(", ")}`,
+      );
     }
     if (c.maxBufferedEvents < c.batchSize) {
       issue("maxBufferedEvents", "must be at least batchSize");

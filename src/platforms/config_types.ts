@@ -6,6 +6,7 @@
  */
 import type { SIEMPlatform } from "./platform.ts";
 import type { SentinelConfig, SentinelConfigInput } from "./sentinel_config.ts";
+import type { SIEMSchema } from "../schemas/siem_schema.ts";
 import type {
   AgedEventPolicy,
   Compression,
@@ -121,6 +122,13 @@ export interface SIEMConfigInput {
    * other platforms.
    */
   indexTemplate?: boolean | undefined;
+  /**
+   * The schema events are sent in; default `"native"` (the module's own
+   * shape). `"ecs"` for Elasticsearch and OpenSearch, `"cim"` for Splunk,
+   * `"datadog"` for Datadog, `"ocsf"` for every platform (see
+   * `schemasOf()`); a schema the platform cannot carry is refused.
+   */
+  schema?: SIEMSchema | undefined;
 }
 
 /** A validated destination configuration, every default filled. */
@@ -181,4 +189,6 @@ export interface SIEMConfig {
   agedEvents: AgedEventPolicy;
   /** Whether the index uses the module's index template (Elasticsearch and OpenSearch). */
   indexTemplate: boolean;
+  /** The schema events are sent in. */
+  schema: SIEMSchema;
 }

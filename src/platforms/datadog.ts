@@ -41,6 +41,7 @@ export const DATADOG_MAX_EVENT_LEAD_MS = 2 * 3_600_000 - 5 * 60_000;
 
 const DDSOURCE_KEY = utf8('{"ddsource":');
 const AUDIT_KEY = utf8(',"audit":');
+const OCSF_KEY = utf8(',"ocsf":');
 const COLON_SPACE = utf8(": ");
 const ARROW = utf8(" -> ");
 const SPACE = 0x20;
@@ -64,7 +65,10 @@ const CLOSE_BRACKET = 0x5d;
  * under `audit`. Nesting keeps the event's own `status` and `source` apart
  * from Datadog's reserved attributes of those names
  * (https://docs.datadoghq.com/standard-attributes/): search it as
- * `@audit.actor`, `@audit.status` and so on.
+ * `@audit.actor`, `@audit.status` and so on. With `schema: "datadog"` the
+ * standard attributes (`usr`, `evt`, `duration`, `error`) sit at the top
+ * and the rest under `audit`; with `schema: "ocsf"` the OCSF event is under
+ * `ocsf`.
  *
  * @example
  * ```ts
@@ -112,7 +116,7 @@ export class DatadogExporter extends Exporter {
     writer: BodyWriter,
     event: SIEMEvent,
     index: number,
-    json: string = JSON.stringify(event),
+    json?: string,
   ): void {
     if (index > 0) writer.writeByte(COMMA);
     writer.writeBytes(DDSOURCE_KEY);
@@ -121,8 +125,24 @@ export class DatadogExporter extends Exporter {
     writeMessage(writer, event);
     writer.writeBytes(STATUS_TO_TIMESTAMP[event.severity] ?? unknownLevel());
     writer.writeJsonString(event.timestamp);
-    writer.writeBytes(AUDIT_KEY);
-    writer.writeString(json);
+    const document = this.documentJson(event, json);
+    switch (this.config.schema) {
+      case "datadog":
+        // The standard attributes sit at the log's top level, beside the
+        // reserved ones: the document's own brace closes the log.
+        writer.writeByte(COMMA);
+        writer.writeString(document.slice(1));
+        return;
+      case "ocsf":
+        // OCSF's own `status`, `message` and `time` would meet Datadog's
+        // reserved attributes: the event stays whole under `ocsf`
+        // (searchable as `@ocsf.*`).
+        writer.writeBytes(OCSF_KEY);
+        break;
+      default:
+        writer.writeBytes(AUDIT_KEY);
+    }
+    writer.writeString(document);
     writer.writeByte(CLOSE_BRACE);
   }
 

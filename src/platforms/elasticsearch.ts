@@ -17,6 +17,7 @@
  */
 import type { SIEMEvent } from "../events/siem_event.ts";
 import { type BodyWriter, utf8 } from "./body_writer.ts";
+import { writeBulkSource } from "./bulk_source.ts";
 import { Exporter } from "./exporter.ts";
 import { SIEMPlatform } from "./platform.ts";
 import {
@@ -31,9 +32,7 @@ import {
 } from "./verdict.ts";
 
 const CREATE_ID = utf8('{"create":{"_id":');
-const TIMESTAMP_KEY = utf8('}}\n{"@timestamp":');
-const COMMA = 0x2c;
-const NEWLINE = 0x0a;
+const CLOSE_ACTION = utf8("}}\n");
 
 /**
  * Sends batches to `{endpoint}/{index}/_bulk`, one `create` action per event
@@ -86,7 +85,9 @@ export class ElasticsearchExporter extends Exporter {
   /**
    * Writes the action line and the document line of one event, each ending
    * with a newline (so the body's last line does too). The document is the
-   * SIEM event with `@timestamp` first.
+   * SIEM event with `@timestamp` first (or its document in the destination's
+   * schema: ECS has its own `@timestamp`; OCSF gets one first, for data
+   * streams and time-based views).
    *
    * @param writer Where the body is written.
    * @param event The event.
@@ -97,15 +98,17 @@ export class ElasticsearchExporter extends Exporter {
     writer: BodyWriter,
     event: SIEMEvent,
     _index: number,
-    json: string = JSON.stringify(event),
+    json?: string,
   ): void {
     writer.writeBytes(CREATE_ID);
     writer.writeJsonString(event.event_id);
-    writer.writeBytes(TIMESTAMP_KEY);
-    writer.writeJsonString(event.timestamp);
-    writer.writeByte(COMMA);
-    writer.writeString(json.slice(1));
-    writer.writeByte(NEWLINE);
+    writer.writeBytes(CLOSE_ACTION);
+    writeBulkSource(
+      writer,
+      event,
+      this.documentJson(event, json),
+      this.config.schema,
+    );
   }
 
   /**

@@ -5,6 +5,7 @@
  * @module
  */
 import type { SIEMEvent } from "../events/siem_event.ts";
+import { mapEvent } from "../schemas/map_event.ts";
 import { BodyWriter } from "./body_writer.ts";
 import type { SIEMPlatform } from "./platform.ts";
 import { configSecrets, type SIEMConfig } from "./siem_config.ts";
@@ -135,6 +136,21 @@ export abstract class Exporter {
     _context?: SignContext,
   ): Promise<Record<string, string>> {
     return Promise.resolve(request.headers);
+  }
+
+  /**
+   * The JSON of the document an event is sent as: the SIEM event itself
+   * (`schema: "native"`), or its mapping in the destination's schema, which
+   * the platform's envelope then carries in place of the SIEM event.
+   *
+   * @param event The event.
+   * @param json `JSON.stringify(event)`, when the caller already has it.
+   * @returns The document's JSON.
+   */
+  protected documentJson(event: SIEMEvent, json?: string): string {
+    const schema = this.config.schema ?? "native";
+    if (schema === "native") return json ?? JSON.stringify(event);
+    return JSON.stringify(mapEvent(schema, event));
   }
 
   /**

@@ -34,6 +34,13 @@ export interface IndexTemplateOptions {
    */
   dataStream?: boolean | undefined;
   /**
+   * The schema the destination sends: `"native"` (default) maps the
+   * module's own fields; `"ecs"` maps the ECS fields the ECS documents carry,
+   * each with its ECS type, so that Elastic Security's rules and the SIEM
+   * app read them.
+   */
+  schema?: "native" | "ecs" | undefined;
+  /**
    * The template's priority; it must be higher than any other template
    * matching the same name (Elasticsearch's built-in `logs-*-*` has 100).
    * Default 200.
@@ -123,8 +130,60 @@ export function indexTemplate(options: IndexTemplateOptions): IndexTemplate {
     },
     _meta: { managed_by: "harombe-siem", version: INDEX_TEMPLATE_VERSION },
   };
+  if (options.schema === "ecs") {
+    template.template.mappings.properties = ecsProperties(engine, metadata);
+  }
   if (options.dataStream ?? true) template.data_stream = {};
   return template;
+}
+
+const object = (
+  properties: Record<string, Record<string, unknown>>,
+): Record<string, unknown> => ({ properties });
+
+// The fields an ECS document carries (see `toECS()`), each with its type in
+// ECS 9.4 (https://www.elastic.co/docs/reference/ecs/ecs-field-reference;
+// the tests compare them with the `@elastic/ecs` package's definitions).
+// OpenSearch has no match_only_text: text is its nearest type.
+function ecsProperties(
+  engine: SearchEngine,
+  metadata: Record<string, unknown>,
+): Record<string, Record<string, unknown>> {
+  const matchOnlyText = engine === "opensearch"
+    ? { type: "text" }
+    : { type: "match_only_text" };
+  return {
+    "@timestamp": { type: "date" },
+    ecs: object({ version: KEYWORD }),
+    event: object({
+      kind: KEYWORD,
+      category: KEYWORD,
+      type: KEYWORD,
+      code: KEYWORD,
+      action: KEYWORD,
+      outcome: KEYWORD,
+      id: KEYWORD,
+      provider: KEYWORD,
+      duration: { type: "long" },
+    }),
+    log: object({ level: KEYWORD }),
+    user: object({
+      name: { ...KEYWORD, fields: { text: matchOnlyText } },
+    }),
+    gen_ai: object({ tool: object({ name: KEYWORD }) }),
+    error: object({ message: matchOnlyText }),
+    trace: object({ id: KEYWORD }),
+    labels: object({
+      correlation_id: KEYWORD,
+      session_id: KEYWORD,
+      status: KEYWORD,
+    }),
+    harombe: object({
+      metadata,
+      original_timestamp: { type: "date" },
+      duration_ms: { type: "long" },
+    }),
+  };
 }
 
 /** The outcome of {@linkcode installIndexTemplate}. */
@@ -172,6 +231,7 @@ export async function installIndexTemplate(
   const name = `harombe-siem-${config.index}`;
   const body = new TextEncoder().encode(JSON.stringify(indexTemplate({
     engine: config.platform === "opensearch" ? "opensearch" : "elasticsearch",
+    schema: config.schema === "ecs" ? "ecs" : "native",
     ...options,
     index: config.index,
   })));

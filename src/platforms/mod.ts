@@ -69,6 +69,23 @@ export {
   type TokenRequestOptions,
 } from "./entra_token.ts";
 export { createExporter } from "./create_exporter.ts";
+export { schemasOf } from "../schemas/siem_schema.ts";
+export {
+  ECS_VERSION,
+  type ECSDocument,
+  type ECSEventType,
+  toECS,
+} from "../schemas/ecs.ts";
+export { OCSF_VERSION, type OCSFApiActivity, toOCSF } from "../schemas/ocsf.ts";
+export {
+  type CIMChangeAction,
+  type CIMChangeEvent,
+  toCIM,
+} from "../schemas/cim.ts";
+export {
+  type DatadogAttributes,
+  toDatadogAttributes,
+} from "../schemas/datadog_attributes.ts";
 export { BodyWriter } from "./body_writer.ts";
 export { configSecrets } from "./siem_config.ts";
 export {

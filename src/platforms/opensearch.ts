@@ -23,15 +23,14 @@
 import type { SIEMEvent } from "../events/siem_event.ts";
 import { signAwsRequest } from "./aws_sigv4.ts";
 import { type BodyWriter, utf8 } from "./body_writer.ts";
+import { writeBulkSource } from "./bulk_source.ts";
 import { ElasticsearchExporter } from "./elasticsearch.ts";
 import { Exporter, type UnsignedRequest } from "./exporter.ts";
 import { SIEMPlatform } from "./platform.ts";
 import type { SIEMConfig } from "./siem_config.ts";
 import type { ResponseVerdict } from "./verdict.ts";
 
-const CREATE_TIMESTAMP = utf8('{"create":{}}\n{"@timestamp":');
-const COMMA = 0x2c;
-const NEWLINE = 0x0a;
+const CREATE_ACTION = utf8('{"create":{}}\n');
 
 /**
  * Sends batches to `{endpoint}/{index}/_bulk`, one `create` action per
@@ -140,17 +139,19 @@ export class OpenSearchExporter extends Exporter {
     writer: BodyWriter,
     event: SIEMEvent,
     index: number,
-    json: string = JSON.stringify(event),
+    json?: string,
   ): void {
     if (this.config.aws?.service !== "aoss") {
       this.#bulk.writeEvent(writer, event, index, json);
       return;
     }
-    writer.writeBytes(CREATE_TIMESTAMP);
-    writer.writeJsonString(event.timestamp);
-    writer.writeByte(COMMA);
-    writer.writeString(json.slice(1));
-    writer.writeByte(NEWLINE);
+    writer.writeBytes(CREATE_ACTION);
+    writeBulkSource(
+      writer,
+      event,
+      this.documentJson(event, json),
+      this.config.schema,
+    );
   }
 
   /**

@@ -86,8 +86,9 @@ export class SplunkExporter extends Exporter {
 
   /**
    * Writes one HEC envelope: `time`, `host` (if configured), `source`,
-   * `sourcetype`, `index` and the SIEM event as `event`. Envelopes follow
-   * each other with nothing between them.
+   * `sourcetype`, `index` and the SIEM event as `event` (or its document in
+   * the destination's schema). Envelopes follow each other with nothing
+   * between them.
    *
    * @param writer Where the body is written.
    * @param event The event.
@@ -98,14 +99,14 @@ export class SplunkExporter extends Exporter {
     writer: BodyWriter,
     event: SIEMEvent,
     _index: number,
-    json: string = JSON.stringify(event),
+    json?: string,
   ): void {
     writer.writeBytes(TIME_KEY);
     // Milliseconds / 1000 prints as <sec>.<ms> with no exponent for any
     // date of years 0000-9999, as HEC requires.
     writer.writeString(String(Date.parse(event.timestamp) / 1000));
     writer.writeBytes(this.#envelopeFields(event.source));
-    writer.writeString(json);
+    writer.writeString(this.documentJson(event, json));
     writer.writeByte(CLOSE_BRACE);
   }
 

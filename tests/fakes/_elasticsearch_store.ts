@@ -11,7 +11,11 @@ import {
   checkIndexName,
   type ErrorCause,
 } from "./_elasticsearch_bulk.ts";
-import type { DynamicMapping } from "./_elasticsearch_mapping.ts";
+/** What parses a document for its index: a dynamic or a template's mapping. */
+export interface DocumentMapping {
+  /** The error Elasticsearch answers for the document, or `undefined`. */
+  apply(source: Record<string, unknown>, id: string): ErrorCause | undefined;
+}
 import { isIsoTimestamp, memberSpan } from "./_wire.ts";
 
 /** A document the fake stored. */
@@ -75,7 +79,8 @@ export class DocumentStore {
     position: number,
     pathIndex: string | undefined,
     select: ItemFaultSelector | undefined,
-    mappingFor: (index: string) => DynamicMapping | undefined = () => undefined,
+    mappingFor: (index: string) => DocumentMapping | undefined = () =>
+      undefined,
   ): Item {
     const index = op.index ?? pathIndex;
     const id = op.id ?? generateId();

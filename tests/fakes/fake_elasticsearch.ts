@@ -22,6 +22,7 @@ import {
   type StoredDocument,
 } from "./_elasticsearch_store.ts";
 import { DynamicMapping, matchesPatterns } from "./_elasticsearch_mapping.ts";
+import { TemplateMapping } from "./_elasticsearch_template_mapping.ts";
 import {
   checkIndexTemplate,
   type StoredTemplate,
@@ -87,7 +88,7 @@ export class FakeElasticsearch extends FakeReceiver {
   readonly #store = new DocumentStore();
   readonly #templates = new Map<string, StoredTemplate>();
   readonly #mappings = new Map<string, DynamicMapping>();
-  readonly #templated = new Set<string>();
+  readonly #templated = new Map<string, TemplateMapping>();
   readonly #dynamicMapping: boolean;
   #itemFaults: ItemFaultSelector | undefined;
 
@@ -208,8 +209,9 @@ export class FakeElasticsearch extends FakeReceiver {
     if (!Array.isArray(operations)) return failure(400, operations);
     const select = this.#itemFaults;
     this.#itemFaults = undefined;
-    const mappingFor = (index: string): DynamicMapping | undefined =>
-      this.#mappingFor(index);
+    const mappingFor = (
+      index: string,
+    ): DynamicMapping | TemplateMapping | undefined => this.#mappingFor(index);
     const items = operations.map((op, position) => ({
       [op.action]: this.#store.apply(
         op,
@@ -244,19 +246,24 @@ export class FakeElasticsearch extends FakeReceiver {
   }
 
   // A template applies when its index is created (the first write here):
-  // an index a template matches then has that template's mapping (the
-  // module's is dynamic: false with a flattened metadata, so it takes
-  // anything the fake checks); any other index maps dynamically, even after
-  // a template for it is installed.
-  #mappingFor(index: string): DynamicMapping | undefined {
+  // an index a template matches then has that template's mapping, and a
+  // document whose values disagree with a mapped field's type is refused
+  // (see `_elasticsearch_template_mapping.ts`); any other index maps
+  // dynamically, even after a template for it is installed.
+  #mappingFor(index: string): DynamicMapping | TemplateMapping | undefined {
     if (!this.#dynamicMapping) return undefined;
-    const existing = this.#mappings.get(index);
+    const existing = this.#mappings.get(index) ?? this.#templated.get(index);
     if (existing !== undefined) return existing;
-    if (this.#templated.has(index)) return undefined;
     for (const { body } of this.#templates.values()) {
       if (matchesPatterns(body.index_patterns, index)) {
-        this.#templated.add(index);
-        return undefined;
+        const template = body.template as
+          | { mappings?: { properties?: Record<string, never> } }
+          | undefined;
+        const mapping = new TemplateMapping(
+          template?.mappings?.properties ?? {},
+        );
+        this.#templated.set(index, mapping);
+        return mapping;
       }
     }
     const mapping = new DynamicMapping();

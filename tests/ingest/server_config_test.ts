@@ -301,7 +301,7 @@ Deno.test("serverConfig() refuses a platform token without a destination to use 
   );
   assert.match(
     error.message,
-    /SIEM_ELASTICSEARCH_TOKEN, SIEM_ELASTICSEARCH_INDEX or SIEM_ELASTICSEARCH_INDEX_TEMPLATE is set but there is no elasticsearch destination/,
+    /SIEM_ELASTICSEARCH_TOKEN, SIEM_ELASTICSEARCH_INDEX, SIEM_ELASTICSEARCH_INDEX_TEMPLATE or SIEM_ELASTICSEARCH_SCHEMA is set but there is no elasticsearch destination/,
   );
   assert.doesNotMatch(error.message, /key"/);
 });
@@ -390,7 +390,7 @@ Deno.test("serverConfig() refuses OpenSearch variables without a destination to 
   );
   assert.match(
     error.message,
-    /SIEM_OPENSEARCH_USERNAME, SIEM_OPENSEARCH_PASSWORD, SIEM_OPENSEARCH_INDEX, SIEM_OPENSEARCH_INDEX_TEMPLATE or SIEM_OPENSEARCH_AWS_SERVICE is set but there is no opensearch destination/,
+    /SIEM_OPENSEARCH_USERNAME, SIEM_OPENSEARCH_PASSWORD, SIEM_OPENSEARCH_INDEX, SIEM_OPENSEARCH_INDEX_TEMPLATE, SIEM_OPENSEARCH_SCHEMA or SIEM_OPENSEARCH_AWS_SERVICE is set but there is no opensearch destination/,
   );
   assert.doesNotMatch(error.message, /pw-0123/);
 });

@@ -109,6 +109,7 @@ Deno.test("parseSIEMConfig() fills every default", () => {
     allowInsecureHttp: false,
     agedEvents: "dead_letter",
     indexTemplate: false,
+    schema: "native",
   });
   assert.equal(DEFAULT_INDEX, "harombe-security");
 });

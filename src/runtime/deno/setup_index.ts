@@ -78,6 +78,7 @@ export async function setupIndexCommand(args: string[]): Promise<number> {
           engine: config.platform === "opensearch"
             ? "opensearch"
             : "elasticsearch",
+          schema: config.schema === "ecs" ? "ecs" : "native",
         })),
       );
       continue;

@@ -1,0 +1,91 @@
+/**
+ * The schemas end to end: one integrator sending to a strict fake of each
+ * platform, each destination in a schema of its own (Splunk CIM,
+ * Elasticsearch ECS with the ECS template installed, Datadog standard
+ * attributes, OpenSearch OCSF); each fake stores the mapped document.
+ */
+import assert from "node:assert/strict";
+import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
+import { parseAuditEvent } from "../../src/events/audit_event.ts";
+import { toSIEMEvent } from "../../src/events/siem_event.ts";
+import { installIndexTemplate } from "../../src/platforms/index_template.ts";
+import { parseSIEMConfig } from "../../src/platforms/siem_config.ts";
+import { toCIM } from "../../src/schemas/cim.ts";
+import { toDatadogAttributes } from "../../src/schemas/datadog_attributes.ts";
+import { toECS } from "../../src/schemas/ecs.ts";
+import { toOCSF } from "../../src/schemas/ocsf.ts";
+import { startFakeDatadog } from "../fakes/fake_datadog.ts";
+import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
+import { startFakeOpenSearch } from "../fakes/fake_opensearch.ts";
+import { startFakeSplunk } from "../fakes/fake_splunk.ts";
+
+const INPUT = {
+  event_id: "evt-42",
+  correlation_id: "req-42",
+  session_id: "sess-7",
+  timestamp: new Date().toISOString(),
+  event_type: "security_decision",
+  actor: "agent-7",
+  tool_name: "shell",
+  action: "deny_tool",
+  metadata: { rule: "no-rm", depth: { n: 1 } },
+  duration_ms: 3,
+  status: "denied",
+} as const;
+
+const wire = (doc: unknown): unknown => JSON.parse(JSON.stringify(doc));
+
+Deno.test("each platform's fake stores the event in the destination's schema, through the integrator", async () => {
+  await using splunk = startFakeSplunk({ token: "hec-token" });
+  await using es = startFakeElasticsearch({ apiKey: "es-key" });
+  await using datadog = startFakeDatadog({ apiKey: "dd-key" });
+  await using opensearch = startFakeOpenSearch();
+  const esConfig = {
+    platform: "elasticsearch",
+    endpoint: es.url,
+    token: "es-key",
+    index: "logs-audit-default",
+    schema: "ecs",
+    indexTemplate: true,
+  } as const;
+  const template = await installIndexTemplate(parseSIEMConfig(esConfig));
+  assert.equal(template.ok, true, template.error ?? "");
+  const integrator = new SIEMIntegrator([
+    {
+      platform: "splunk",
+      endpoint: splunk.url,
+      token: "hec-token",
+      schema: "cim",
+    },
+    esConfig,
+    {
+      platform: "datadog",
+      endpoint: datadog.url,
+      token: "dd-key",
+      schema: "datadog",
+    },
+    { platform: "opensearch", endpoint: opensearch.url, schema: "ocsf" },
+  ], { autoFlush: false });
+  const results = await integrator.exportEvents([INPUT]);
+  await integrator.stop({ timeoutMs: 2000 });
+  assert.deepEqual(
+    results.map((r) => r.success),
+    [true, true, true, true],
+    JSON.stringify(results),
+  );
+  const event = toSIEMEvent(parseAuditEvent(INPUT));
+  assert.deepEqual(splunk.events.map((e) => e.event), [wire(toCIM(event))]);
+  assert.deepEqual(es.documents.map((d) => d.source), [wire(toECS(event))]);
+  assert.deepEqual(
+    datadog.logs.map(({ usr, evt, duration, audit }) => ({
+      usr,
+      evt,
+      duration,
+      audit,
+    })),
+    [wire(toDatadogAttributes(event))],
+  );
+  assert.deepEqual(opensearch.documents.map((d) => d.source), [
+    wire({ "@timestamp": event.timestamp, ...toOCSF(event) }),
+  ]);
+});
