@@ -19,6 +19,7 @@ import { backoffDelayMs } from "./backoff.ts";
 import { type Clock, sleep } from "./clock.ts";
 import { DeadLetterOutbox } from "./dead_letter_outbox.ts";
 import { EventQueue } from "./event_queue.ts";
+import type { SettlementCallback } from "./settlement.ts";
 import { MAX_ISOLATIONS, SplitTree } from "./split_policy.ts";
 import type {
   DeadLetter,
@@ -55,16 +56,16 @@ export interface DestinationContext {
   autoFlush: boolean;
   /**
    * Told when buffered events leave for good, delivered or dead-lettered
-   * (not when the overflow policy refuses a new event): a durable spool
-   * deletes them from storage then.
+   * with the reason (not when the overflow policy refuses a new event): a
+   * durable spool deletes them from storage then.
    */
-  onSettled?:
-    | ((
-      destination: Destination,
-      events: SIEMEvent[],
-      outcome: "delivered" | "dead_lettered",
-    ) => void)
-    | undefined;
+  onSettled?: SettlementCallback | undefined;
+  /**
+   * Told of a new event the buffer refused (dead-lettered at once, never
+   * buffered, so not settled): a spool whose storage still holds it can
+   * give it up with its reason.
+   */
+  onRefused?: SettlementCallback | undefined;
 }
 
 interface Entry extends AcceptedEvent {
@@ -859,9 +860,8 @@ export class Destination {
     this.#retryAt = 0;
     this.#setupError = undefined;
     this.#context.onSettled?.(
-      this,
       entries.map((entry) => entry.event),
-      "delivered",
+      { outcome: "delivered" },
     );
   }
 
@@ -997,9 +997,15 @@ export class Destination {
       });
       this.#letters.send(letter);
     }
-    // A spool learns the events left for good after the callback has seen
-    // them and their reason.
-    if (settled) this.#context.onSettled?.(this, events, "dead_lettered");
+    // A spool learns the events left for good, and why, after the callback
+    // has seen them.
+    const settlement = {
+      outcome: "dead_lettered",
+      reason: letter.reason,
+      status,
+    } as const;
+    if (settled) this.#context.onSettled?.(events, settlement);
+    else this.#context.onRefused?.(events, settlement);
   }
 
   #redact(text: string): string {

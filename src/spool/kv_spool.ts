@@ -11,6 +11,11 @@ import { type SIEMEvent, toSIEMEvent } from "../events/siem_event.ts";
 import { type Clock, systemClock } from "../delivery/clock.ts";
 import { consoleLogger } from "../delivery/console_logger.ts";
 import { Destination } from "../delivery/destination.ts";
+import {
+  type SettledPart,
+  type Settlement,
+  SettlementLedger,
+} from "../delivery/settlement.ts";
 import type {
   DeadLetter,
   DestinationReport,
@@ -120,25 +125,14 @@ interface GroupToStore {
   parts: Uint8Array[];
 }
 
-/** What one batch settled of one loaded group. */
-interface BatchPart {
-  /** The positions in the group of its events that left the destination. */
-  positions: number[];
-  /** Those dead-lettered, by reason. */
-  dead: Map<string, { status: number | undefined; events: SIEMEvent[] }>;
-}
-
-/** An outbox group loaded into a destination's memory. */
+/**
+ * An outbox group loaded into a destination's memory (what of it remains
+ * to settle is in the spool's settlement ledger).
+ */
 interface Loaded {
   id: string;
   keys: KvKey[];
   firstVersionstamp: string;
-  remaining: number;
-  /**
-   * The positions in the group of its events settled so far (delivered or
-   * dead-lettered), as recorded batch by batch under its progress key.
-   */
-  settled: Set<number>;
   /** How many events the stored group has. */
   total: number;
   /**
@@ -235,11 +229,8 @@ export class KvSpool implements IngestSink {
   readonly #stopTimeoutMs: number;
   readonly #instanceId: string | undefined;
   readonly #lanes = new Map<string, Lane>();
-  readonly #owner = new WeakMap<SIEMEvent, Loaded>();
-  /** Each loaded event's position in its stored group. */
-  readonly #position = new WeakMap<SIEMEvent, number>();
-  readonly #deadReason = new WeakMap<SIEMEvent, string>();
-  readonly #deadStatus = new WeakMap<SIEMEvent, number | undefined>();
+  /** Each loaded event's group and position in it, and what settled. */
+  readonly #ledger = new SettlementLedger<Loaded>();
   #timer: unknown;
   #ticking: Promise<void> | undefined;
   #again = false;
@@ -305,7 +296,8 @@ export class KvSpool implements IngestSink {
         logger: this.#logger,
         autoFlush: true,
         onDeadLetter: (letter) => this.#noteDeadLetter(letter),
-        onSettled: (_, events, outcome) => this.#settled(lane, events, outcome),
+        onSettled: (events, settlement) =>
+          this.#settled(lane, events, settlement),
       });
       this.#lanes.set(config.name, lane);
     }
@@ -992,17 +984,16 @@ export class KvSpool implements IngestSink {
       );
       const settled = new Set(progress.value ?? []);
       const events: SIEMEvent[] = [];
+      const positions: number[] = [];
       stored.events.forEach((event, index) => {
         if (settled.has(index)) return;
-        this.#position.set(event, index);
         events.push(event);
+        positions.push(index);
       });
       const loaded: Loaded = {
         id: group.id,
         keys: group.keys,
         firstVersionstamp: group.firstVersionstamp,
-        remaining: events.length,
-        settled,
         total: stored.events.length,
         recorded: {
           positions: new Set(settled),
@@ -1011,13 +1002,17 @@ export class KvSpool implements IngestSink {
         at: stored.at,
         waiting: events,
       };
-      for (const event of events) this.#owner.set(event, loaded);
+      this.#ledger.track(loaded, events, positions);
       lane.loaded.set(group.id, loaded);
       lane.waiting += events.length;
       lane.cursor = group.keys[group.keys.length - 1];
       // Every event recorded but the group not deleted: delete it now.
       if (events.length === 0) {
-        this.#record(lane, loaded, { positions: [], dead: new Map() });
+        this.#record(lane, loaded, {
+          positions: [],
+          delivered: 0,
+          dead: new Map(),
+        });
       }
       this.#topUp(lane);
     }
@@ -1069,11 +1064,9 @@ export class KvSpool implements IngestSink {
     lane.refill = undefined;
   }
 
+  // The destination always has a callback, so that it never logs dead
+  // letters as lost for want of one: the spool stores them.
   #noteDeadLetter(letter: DeadLetter): void {
-    for (const event of letter.events) {
-      this.#deadReason.set(event, letter.reason);
-      this.#deadStatus.set(event, letter.status);
-    }
     if (this.#userDeadLetter) {
       Promise.resolve(this.#userDeadLetter(letter)).catch((error) =>
         this.#logger.error("dead-letter callback failed", {
@@ -1084,44 +1077,20 @@ export class KvSpool implements IngestSink {
   }
 
   // Events of one batch left a destination: their delivery (or dead
-  // letters) is recorded at once, one transaction per group they belong to,
-  // so that a crash resends at most the batches in flight. A group whose
-  // events have all settled is deleted; otherwise its progress key lists
-  // the positions settled, which a later load skips.
-  #settled(
-    lane: Lane,
-    events: SIEMEvent[],
-    outcome: "delivered" | "dead_lettered",
-  ): void {
-    const touched = new Map<Loaded, BatchPart>();
-    for (const event of events) {
-      const loaded = this.#owner.get(event);
-      if (!loaded) continue;
-      this.#owner.delete(event);
-      loaded.remaining--;
-      const position = this.#position.get(event);
-      if (position === undefined) continue;
-      loaded.settled.add(position);
-      const part: BatchPart = touched.get(loaded) ??
-        { positions: [], dead: new Map() };
-      part.positions.push(position);
-      if (outcome === "dead_lettered") {
-        const reason = this.#deadReason.get(event) ?? "dead-lettered";
-        const group = part.dead.get(reason) ??
-          { status: this.#deadStatus.get(event), events: [] };
-        group.events.push(event);
-        part.dead.set(reason, group);
-      }
-      touched.set(loaded, part);
-    }
-    for (const [loaded, part] of touched) this.#record(lane, loaded, part);
+  // letters, with their reason) is recorded at once, one transaction per
+  // group they belong to, so that a crash resends at most the batches in
+  // flight. A group whose events have all settled is deleted; otherwise its
+  // progress key lists the positions settled, which a later load skips.
+  #settled(lane: Lane, events: SIEMEvent[], settlement: Settlement): void {
+    const parts = this.#ledger.settle(events, settlement);
+    for (const [loaded, part] of parts) this.#record(lane, loaded, part);
     this.#refillSoon(lane);
   }
 
-  #record(lane: Lane, loaded: Loaded, part: BatchPart): void {
+  #record(lane: Lane, loaded: Loaded, part: SettledPart): void {
     const { id } = loaded;
     const progressKey = this.#key("progress", lane.name, id);
-    let gone = loaded.remaining === 0;
+    let gone = this.#ledger.remaining(loaded) === 0;
     const forget = (): void => {
       if (!gone) return;
       if (lane.feeding) lane.settledWhileFeeding.add(id);
@@ -1166,8 +1135,8 @@ export class KvSpool implements IngestSink {
         }
         const isFresh = new Set(fresh);
         for (const [reason, group] of part.dead) {
-          const events = group.events.filter((event) =>
-            isFresh.has(this.#position.get(event) ?? -1)
+          const events = group.events.filter((_, i) =>
+            isFresh.has(group.positions[i]!)
           );
           if (events.length === 0) continue;
           const stored: StoredGroup = {

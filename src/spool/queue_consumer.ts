@@ -11,6 +11,11 @@ import { type Clock, systemClock } from "../delivery/clock.ts";
 import { consoleLogger } from "../delivery/console_logger.ts";
 import { Destination } from "../delivery/destination.ts";
 import type { DeadLetter, Logger } from "../delivery/export_result.ts";
+import {
+  type DeadGroup,
+  type SettlementCallback,
+  SettlementLedger,
+} from "../delivery/settlement.ts";
 import { createExporter } from "../platforms/create_exporter.ts";
 import {
   parseSIEMConfig,
@@ -136,15 +141,13 @@ export interface DeadLetterForwardSummary {
   retried: number;
 }
 
-/** One message being consumed, and what became of its events. */
+/**
+ * One message being consumed; what became of its events is in the
+ * settlement ledger.
+ */
 interface Pending {
   message: MessageLike;
   destination: string;
-  /** Events neither delivered nor given up yet. */
-  remaining: number;
-  delivered: number;
-  /** Events given up, by reason. */
-  dead: Map<string, { status: number | undefined; events: SIEMEvent[] }>;
   /** Dead letters to store before the message is acked. */
   letters: QueueDeadLetterMessage[];
   /** Whether storing a dead letter failed. */
@@ -227,15 +230,13 @@ export async function consumeQueueBatch(
   const pending: Pending[] = [];
   const lanes = new Map<string, { config: SIEMConfig; entries: Pending[] }>();
   const events = new Map<Pending, SIEMEvent[]>();
+  const ledger = new SettlementLedger<Pending>();
   const at = (): string => new Date(clock.now()).toISOString();
 
   for (const message of batch.messages) {
     const item: Pending = {
       message,
       destination: "",
-      remaining: 0,
-      delivered: 0,
-      dead: new Map(),
       letters: [],
       lettersFailed: false,
     };
@@ -262,9 +263,9 @@ export async function consumeQueueBatch(
     }
     item.destination = read.config.name;
     // A copy of each event, so that every buffered object is this
-    // message's own (the settlement hooks find the message by object).
+    // message's own (the ledger finds the message by object).
     const copies = read.events.map((event) => ({ ...event }));
-    item.remaining = copies.length;
+    ledger.track(item, copies);
     events.set(item, copies);
     const lane = lanes.get(read.config.name) ??
       { config: read.config, entries: [] };
@@ -281,6 +282,7 @@ export async function consumeQueueBatch(
     await Promise.all(
       [...lanes.values()].map((lane) =>
         deliverLane(lane.config, lane.entries, events, {
+          ledger,
           options,
           logger,
           clock,
@@ -294,13 +296,14 @@ export async function consumeQueueBatch(
 
   // Dead letters of messages whose events have all left.
   for (const item of pending) {
-    summary.delivered += item.delivered;
-    if (item.remaining > 0) continue;
-    for (const [reason, group] of item.dead) {
+    const account = ledger.account(item);
+    summary.delivered += account.delivered;
+    if (account.remaining > 0) continue;
+    for (const group of deadLetterGroups(account.dead.values())) {
       item.letters.push({
         v: 1,
         destination: item.destination,
-        reason,
+        reason: group.reason,
         status: group.status,
         at: at(),
         events: group.events,
@@ -311,7 +314,7 @@ export async function consumeQueueBatch(
   }
   const letters: SizedMessage<{ owner: Pending; letter: unknown }>[] = [];
   for (const item of pending) {
-    if (item.remaining > 0) continue;
+    if (ledger.remaining(item) > 0) continue;
     for (const letter of item.letters) {
       letters.push({ body: { owner: item, letter }, bytes: jsonBytes(letter) });
     }
@@ -351,7 +354,7 @@ export async function consumeQueueBatch(
 
   const retried: string[] = [];
   for (const item of pending) {
-    if (item.remaining > 0 || item.lettersFailed) {
+    if (ledger.remaining(item) > 0 || item.lettersFailed) {
       const delaySeconds = clampDelay(retryDelay(item.message.attempts));
       item.message.retry({ delaySeconds });
       summary.retried++;
@@ -465,43 +468,22 @@ export async function forwardDeadLetterBatch(
   return summary;
 }
 
-// Sends one destination's events, then settles them on their messages.
+// Sends one destination's events; the ledger learns what settled.
 async function deliverLane(
   config: SIEMConfig,
   entries: Pending[],
   events: Map<Pending, SIEMEvent[]>,
   context: {
+    ledger: SettlementLedger<Pending>;
     options: QueueConsumerOptions;
     logger: Logger;
     clock: Clock;
     signal: AbortSignal;
   },
 ): Promise<void> {
-  const { options, logger, clock } = context;
-  const owner = new WeakMap<SIEMEvent, Pending>();
-  const why = new WeakMap<
-    SIEMEvent,
-    { reason: string; status: number | undefined }
-  >();
-  const settle = (
-    event: SIEMEvent,
-    outcome: "delivered" | "dead_lettered",
-  ): void => {
-    const item = owner.get(event);
-    if (!item) return;
-    owner.delete(event);
-    item.remaining--;
-    if (outcome === "delivered") {
-      item.delivered++;
-      return;
-    }
-    const cause = why.get(event) ??
-      { reason: "dead-lettered", status: undefined };
-    const reason = cause.reason.slice(0, MAX_REASON);
-    const group = item.dead.get(reason) ??
-      { status: cause.status, events: [] };
-    group.events.push(event);
-    item.dead.set(reason, group);
+  const { ledger, options, logger, clock } = context;
+  const settle: SettlementCallback = (settled, settlement) => {
+    ledger.settle(settled, settlement);
   };
   // The queue holds the events: bytes are not bounded here (the buffer's
   // event bound is, by feeding slices that fit).
@@ -513,24 +495,17 @@ async function deliverLane(
       random: options.random ?? Math.random,
       logger,
       autoFlush: false,
-      onDeadLetter: (letter) => {
-        for (const event of letter.events) {
-          why.set(event, { reason: letter.reason, status: letter.status });
-        }
-        return options.onDeadLetter?.(letter);
-      },
-      onSettled: (_, settled, outcome) => {
-        for (const event of settled) settle(event, outcome);
-      },
+      // Always a callback: the letters go to the dead-letter queue, so the
+      // destination does not log them as lost for want of one.
+      onDeadLetter: (letter) => options.onDeadLetter?.(letter),
+      onSettled: settle,
+      // A refused event was dead-lettered, not settled: its message gives
+      // it up with the reason.
+      onRefused: settle,
     },
   );
   const all: SIEMEvent[] = [];
-  for (const item of entries) {
-    for (const event of events.get(item) ?? []) {
-      owner.set(event, item);
-      all.push(event);
-    }
-  }
+  for (const item of entries) all.push(...events.get(item) ?? []);
   // The batch may hold more events than the destination's buffer takes: it
   // goes in as far as there is room, and is flushed, until all is sent. An
   // event the overflow policy refused would be dead-lettered (and its
@@ -539,13 +514,7 @@ async function deliverLane(
   try {
     while (next < all.length && !context.signal.aborted) {
       const end = Math.min(all.length, next + bufferRoom(destination));
-      for (; next < end; next++) {
-        const event = all[next]!;
-        // A refused event was dead-lettered, not settled.
-        if (!destination.enqueue(event, false)) {
-          settle(event, "dead_lettered");
-        }
-      }
+      for (; next < end; next++) destination.enqueue(all[next]!, false);
       const result = await destination.flush({ sleep: context.signal });
       if (result.eventsQueued > 0) break;
     }
@@ -567,6 +536,26 @@ async function deliverLane(
       error: String(error),
     });
   }
+}
+
+// The dead letters of a message: one per reason, cut to what a queue
+// message holds (reasons alike in their first MAX_REASON characters go in
+// one letter).
+function deadLetterGroups(
+  groups: Iterable<DeadGroup>,
+): { reason: string; status: number | undefined; events: SIEMEvent[] }[] {
+  const letters = new Map<
+    string,
+    { reason: string; status: number | undefined; events: SIEMEvent[] }
+  >();
+  for (const group of groups) {
+    const reason = group.reason.slice(0, MAX_REASON);
+    const letter = letters.get(reason) ??
+      { reason, status: group.status, events: [] };
+    letter.events.push(...group.events);
+    letters.set(reason, letter);
+  }
+  return [...letters.values()];
 }
 
 // Reads a message body: its destination's config and its events, or why it

@@ -73,6 +73,11 @@ const DOCTOR = t(
   "doctor/opensearch_test.ts",
 );
 const QUEUE = t("spool/queue_consumer_test.ts", "spool/queue_retry_test.ts");
+const SETTLEMENT = t(
+  "delivery/settlement_test.ts",
+  "spool/queue_consumer_test.ts",
+  "spool/kv_spool_test.ts",
+);
 
 /** Every mutation, in the order they are run. */
 export const MUTATIONS: readonly Mutation[] = [
@@ -628,8 +633,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "queue_consumer acks a message whose dead letters failed",
     file: "src/spool/queue_consumer.ts",
-    from: "if (item.remaining > 0 || item.lettersFailed) {",
-    to: "if (item.remaining > 0) {",
+    from: "if (ledger.remaining(item) > 0 || item.lettersFailed) {",
+    to: "if (ledger.remaining(item) > 0) {",
     tests: QUEUE,
   },
   {
@@ -656,8 +661,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "queue_consumer reason not cut",
     file: "src/spool/queue_consumer.ts",
-    from: "const reason = cause.reason.slice(0, MAX_REASON);",
-    to: "const reason = cause.reason;",
+    from: "const reason = group.reason.slice(0, MAX_REASON);",
+    to: "const reason = group.reason;",
     tests: QUEUE,
     equivalent:
       "no dead letter's reason reaches 2000 characters: every platform text in a reason is cut to 300 by excerpt(), and the rest are short fixed texts; the cut is a bound for a queue message, not reachable today",
@@ -1174,5 +1179,35 @@ export const MUTATIONS: readonly Mutation[] = [
       "runtime/deno/audit_db/timestamp_test.ts",
       "runtime/deno/audit_db/importer_test.ts",
     ),
+  },
+  // The settlement module (issue 17): the ledger that decides when a
+  // spool's group or a queue message is done, and the reason it carries.
+  {
+    name: "settlement ledger does not count an owner's events down",
+    file: "src/delivery/settlement.ts",
+    from: "      account.remaining--;\n",
+    to: "",
+    tests: SETTLEMENT,
+  },
+  {
+    name: "settlement ledger loses the dead-letter reason",
+    file: "src/delivery/settlement.ts",
+    from: "  const { reason, status } = settlement;",
+    to: '  const { status } = settlement;\n  const reason = "dead-lettered";',
+    tests: SETTLEMENT,
+  },
+  {
+    name: "settlement ledger settles an event twice",
+    file: "src/delivery/settlement.ts",
+    from: "      this.#events.delete(event);\n",
+    to: "",
+    tests: SETTLEMENT,
+  },
+  {
+    name: "destination settles a dead letter without its reason",
+    file: "src/delivery/destination.ts",
+    from: "      reason: letter.reason,\n      status,\n    } as const;",
+    to: '      reason: "dead-lettered",\n      status,\n    } as const;',
+    tests: SETTLEMENT,
   },
 ];
