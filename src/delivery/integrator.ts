@@ -45,6 +45,7 @@ import {
   emptyCounters,
   type IntegratorStats,
 } from "./stats.ts";
+import { assertNameFree } from "../platforms/destination_name.ts";
 
 /** Options of {@linkcode SIEMIntegrator}. */
 export interface SIEMIntegratorOptions {
@@ -167,7 +168,7 @@ export class SIEMIntegrator {
    * @param configs The destinations.
    * @param options Injected `fetch`, clock, dead-letter callback and more.
    * @throws {SIEMConfigError} When a config is invalid.
-   * @throws {Error} When two destinations share a name.
+   * @throws {SIEMConfigError} When two destinations share a name.
    */
   constructor(
     configs: readonly SIEMConfigInput[] = [],
@@ -381,15 +382,11 @@ export class SIEMIntegrator {
    *
    * @param config The destination's config.
    * @throws {SIEMConfigError} When the config is invalid.
-   * @throws {Error} When a destination of that name exists.
+   * @throws {SIEMConfigError} When a destination of that name exists.
    */
   addPlatform(config: SIEMConfigInput | SIEMConfig): void {
     const valid = parseSIEMConfig(config);
-    if (this.#destinations.has(valid.name)) {
-      throw new Error(
-        `Cannot add SIEM destination: the name "${valid.name}" is taken (set a different "name")`,
-      );
-    }
+    assertNameFree(this.#destinations, valid.name);
     const destination = new Destination(createExporter(valid), this.#context);
     if (this.#stopped) void destination.close(0);
     this.#destinations.set(valid.name, destination);

@@ -41,6 +41,7 @@ import {
 } from "./blob.ts";
 import { counterValue, type KvKey, type KvLike, U64 } from "./kv_like.ts";
 import { Lease } from "./lease.ts";
+import { assertNameFree } from "../platforms/destination_name.ts";
 
 /** Options of {@linkcode KvSpool}. */
 export interface KvSpoolOptions {
@@ -250,6 +251,7 @@ export class KvSpool implements IngestSink {
    * @param configs The destinations.
    * @param options Limits, lease timing, and injected clock and fetch.
    * @throws {SIEMConfigError} When a config is invalid.
+   * @throws {SIEMConfigError} When two destinations share a name.
    */
   constructor(
     kv: KvLike,
@@ -269,11 +271,7 @@ export class KvSpool implements IngestSink {
     this.#instanceId = options.instanceId;
     for (const input of configs) {
       const config = parseSIEMConfig(input);
-      if (this.#lanes.has(config.name)) {
-        throw new Error(
-          `Cannot add SIEM destination: the name "${config.name}" is taken (set a different "name")`,
-        );
-      }
+      assertNameFree(this.#lanes, config.name);
       const lane: Lane = {
         name: config.name,
         destination: undefined as unknown as Destination,

@@ -38,6 +38,7 @@ import {
   defaultDeadLetterRetryDelaySeconds,
   defaultRetryDelaySeconds,
 } from "./queue_retry.ts";
+import { assertNameFree } from "../platforms/destination_name.ts";
 
 export {
   defaultDeadLetterRetryDelaySeconds,
@@ -202,7 +203,7 @@ const MAX_REASON = 2000;
  * fetch, clock and logger.
  * @returns How many messages were acked and retried, and more.
  * @throws {SIEMConfigError} When a destination config is invalid.
- * @throws {Error} When two destinations share a name.
+ * @throws {SIEMConfigError} When two destinations share a name.
  */
 export async function consumeQueueBatch(
   batch: MessageBatchLike,
@@ -214,11 +215,7 @@ export async function consumeQueueBatch(
   const configs = new Map<string, SIEMConfig>();
   for (const input of options.destinations) {
     const config = parseSIEMConfig(input);
-    if (configs.has(config.name)) {
-      throw new Error(
-        `Cannot add SIEM destination: the name "${config.name}" is taken (set a different "name")`,
-      );
-    }
+    assertNameFree(configs, config.name);
     configs.set(config.name, config);
   }
   const summary: QueueBatchSummary = {

@@ -30,6 +30,7 @@ import {
   type QueueProducerLike,
   type SizedMessage,
 } from "./queue_like.ts";
+import { assertNameFree } from "../platforms/destination_name.ts";
 
 /** Options of {@linkcode QueueSink}. */
 export interface QueueSinkOptions {
@@ -126,7 +127,7 @@ export class QueueSink implements IngestSink {
    * @param configs The destinations (validated here when they are not yet).
    * @param options The `source`, logger and `Retry-After`.
    * @throws {SIEMConfigError} When a config is invalid.
-   * @throws {Error} When two destinations share a name.
+   * @throws {SIEMConfigError} When two destinations share a name.
    */
   constructor(
     producer: QueueProducerLike,
@@ -140,11 +141,7 @@ export class QueueSink implements IngestSink {
     const names = new Set<string>();
     for (const input of configs) {
       const config = parseSIEMConfig(input);
-      if (names.has(config.name)) {
-        throw new Error(
-          `Cannot add SIEM destination: the name "${config.name}" is taken (set a different "name")`,
-        );
-      }
+      assertNameFree(names, config.name);
       names.add(config.name);
       this.#lanes.push({
         config,
