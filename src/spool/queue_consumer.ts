@@ -2,7 +2,7 @@
  * The consumer half of the Cloudflare Queues spool: delivers a batch of
  * queue messages written by {@linkcode QueueSink} to their destinations,
  * then acks each message whose events all left for good and retries the
- * others; and forwards the messages of a dead-letter queue to a webhook.
+ * others.
  *
  * @module
  */
@@ -32,18 +32,11 @@ import {
   type SizedMessage,
 } from "./queue_like.ts";
 import { bufferRoom } from "./buffer_room.ts";
-import {
-  clampDelay,
-  DEFAULT_DEAD_LETTER_HOLD_SECONDS,
-  defaultDeadLetterRetryDelaySeconds,
-  defaultRetryDelaySeconds,
-} from "./queue_retry.ts";
+import { clampDelay, defaultRetryDelaySeconds } from "./queue_retry.ts";
+import { readQueueMessage } from "./queue_message.ts";
 import { assertNameFree } from "../platforms/destination_name.ts";
 
-export {
-  defaultDeadLetterRetryDelaySeconds,
-  defaultRetryDelaySeconds,
-} from "./queue_retry.ts";
+export { defaultRetryDelaySeconds } from "./queue_retry.ts";
 
 /** Options of {@linkcode consumeQueueBatch}. */
 export interface QueueConsumerOptions {
@@ -97,49 +90,10 @@ export interface QueueBatchSummary {
   delivered: number;
 }
 
-/** Options of {@linkcode forwardDeadLetterBatch}. */
-export interface DeadLetterForwardOptions {
-  /** The URL each dead letter is posted to as JSON; without it every message is retried. */
-  webhook?: string | undefined;
-  /** Sent as `Authorization: Bearer <token>` to the webhook, if set. */
-  token?: string | undefined;
-  /** The `fetch` to post with; default: the global one. */
-  fetch?: typeof fetch | undefined;
-  /** Where problems are written; default: the console. */
-  logger?: Logger | undefined;
-  /** The clock of `at`; default {@linkcode systemClock}. */
-  clock?: Clock | undefined;
-  /**
-   * The delay of a message retried because the webhook failed, from its
-   * `attempts`. The default, with the dead-letter queue's consumer at
-   * `max_retries: 100`, outlasts the longest retention (see
-   * {@linkcode defaultDeadLetterRetryDelaySeconds}).
-   *
-   * @default {(attempts) => Math.min(14400, 5 * 2 ** attempts)}
-   */
-  retryDelaySeconds?: ((attempts: number) => number) | undefined;
-  /**
-   * The delay of a message retried because no webhook is set, in seconds:
-   * long, so that it waits in the dead-letter queue (100 retries of 12 h
-   * outlast any retention).
-   *
-   * @default {43200}
-   */
-  holdDelaySeconds?: number | undefined;
-  /**
-   * How long one webhook request may take, in ms.
-   *
-   * @default {10000}
-   */
-  timeoutMs?: number | undefined;
-}
-
-/** What {@linkcode forwardDeadLetterBatch} did with a batch. */
-export interface DeadLetterForwardSummary {
-  /** Messages posted to the webhook and acked. */
-  acked: number;
-  /** Messages retried (no webhook, or it failed). */
-  retried: number;
+/** The messages of one destination in a batch. */
+interface DestinationMessages {
+  config: SIEMConfig;
+  messages: Pending[];
 }
 
 /**
@@ -225,7 +179,8 @@ export async function consumeQueueBatch(
     delivered: 0,
   };
   const pending: Pending[] = [];
-  const lanes = new Map<string, { config: SIEMConfig; entries: Pending[] }>();
+  // The messages of each destination, delivered through one destination.
+  const byDestination = new Map<string, DestinationMessages>();
   const events = new Map<Pending, SIEMEvent[]>();
   const ledger = new SettlementLedger<Pending>();
   const at = (): string => new Date(clock.now()).toISOString();
@@ -238,7 +193,7 @@ export async function consumeQueueBatch(
       lettersFailed: false,
     };
     pending.push(item);
-    const read = readMessage(message.body, configs);
+    const read = readQueueMessage(message.body, configs);
     if ("reason" in read) {
       logger.error("malformed queue message", {
         queue: batch.queue,
@@ -264,10 +219,10 @@ export async function consumeQueueBatch(
     const copies = read.events.map((event) => ({ ...event }));
     ledger.track(item, copies);
     events.set(item, copies);
-    const lane = lanes.get(read.config.name) ??
-      { config: read.config, entries: [] };
-    lane.entries.push(item);
-    lanes.set(read.config.name, lane);
+    const messages = byDestination.get(read.config.name) ??
+      { config: read.config, messages: [] };
+    messages.messages.push(item);
+    byDestination.set(read.config.name, messages);
   }
 
   const deadline = new AbortController();
@@ -277,8 +232,8 @@ export async function consumeQueueBatch(
   );
   try {
     await Promise.all(
-      [...lanes.values()].map((lane) =>
-        deliverLane(lane.config, lane.entries, events, {
+      [...byDestination.values()].map(({ config, messages }) =>
+        deliverMessages(config, messages, events, {
           ledger,
           options,
           logger,
@@ -370,103 +325,8 @@ export async function consumeQueueBatch(
   return summary;
 }
 
-/**
- * Forwards the messages of a dead-letter queue to a webhook: each message is
- * posted as JSON (a {@linkcode QueueDeadLetterMessage}: the letter as
- * stored, or an undelivered events message with the reason "not delivered
- * before the queue's retries ran out") and acked on a 2xx answer, retried
- * otherwise. Without a webhook, every message is retried after
- * `holdDelaySeconds`, so that it stays in the queue: nothing is
- * "delivered" again from a dead-letter queue.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { forwardDeadLetterBatch } from "@harombe/siem/cloudflare";
- *
- * const outcome: string[] = [];
- * const summary = await forwardDeadLetterBatch({
- *   queue: "siem-dlq",
- *   messages: [{
- *     id: "m-1",
- *     attempts: 1,
- *     body: { v: 1, destination: "splunk", events: [] },
- *     ack: () => void outcome.push("ack"),
- *     retry: () => void outcome.push("retry"),
- *   }],
- * }, { logger: { warn: () => {}, error: () => {} } });
- * assert.equal(summary.retried, 1);
- * assert.deepEqual(outcome, ["retry"]);
- * ```
- *
- * @param batch The batch of the dead-letter queue.
- * @param options The webhook, its token, and an injected fetch.
- * @returns How many messages were acked and retried.
- */
-export async function forwardDeadLetterBatch(
-  batch: MessageBatchLike,
-  options: DeadLetterForwardOptions,
-): Promise<DeadLetterForwardSummary> {
-  const logger = options.logger ?? consoleLogger;
-  const clock = options.clock ?? systemClock;
-  const retryDelay = options.retryDelaySeconds ??
-    defaultDeadLetterRetryDelaySeconds;
-  const summary: DeadLetterForwardSummary = { acked: 0, retried: 0 };
-  if (!options.webhook) {
-    const delaySeconds = clampDelay(
-      options.holdDelaySeconds ?? DEFAULT_DEAD_LETTER_HOLD_SECONDS,
-    );
-    for (const message of batch.messages) {
-      message.retry({ delaySeconds });
-      summary.retried++;
-    }
-    logger.warn("dead letters kept in their queue (no webhook set)", {
-      queue: batch.queue,
-      messages: batch.messages.length,
-    });
-    return summary;
-  }
-  const webhook = options.webhook;
-  const send = options.fetch ?? fetch;
-  const headers: Record<string, string> = {
-    "Content-Type": "application/json",
-  };
-  if (options.token) headers.Authorization = `Bearer ${options.token}`;
-  await Promise.all(batch.messages.map(async (message) => {
-    const letter = asDeadLetter(message, batch.queue, clock);
-    let ok = false;
-    let problem = "";
-    try {
-      const response = await send(webhook, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(letter),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
-      await response.body?.cancel();
-      ok = response.ok;
-      if (!ok) problem = `HTTP ${response.status}`;
-    } catch (error) {
-      problem = error instanceof Error ? error.name : "network error";
-    }
-    if (ok) {
-      message.ack();
-      summary.acked++;
-    } else {
-      message.retry({ delaySeconds: clampDelay(retryDelay(message.attempts)) });
-      summary.retried++;
-      logger.error("dead-letter webhook failed", {
-        queue: batch.queue,
-        messageId: message.id,
-        error: problem,
-      });
-    }
-  }));
-  return summary;
-}
-
 // Sends one destination's events; the ledger learns what settled.
-async function deliverLane(
+async function deliverMessages(
   config: SIEMConfig,
   entries: Pending[],
   events: Map<Pending, SIEMEvent[]>,
@@ -553,134 +413,4 @@ function deadLetterGroups(
     letters.set(reason, letter);
   }
   return [...letters.values()];
-}
-
-// Reads a message body: its destination's config and its events, or why it
-// cannot be delivered.
-function readMessage(
-  body: unknown,
-  configs: Map<string, SIEMConfig>,
-):
-  | { config: SIEMConfig; events: SIEMEvent[] }
-  | { reason: string; destination: string; events: SIEMEvent[] } {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return {
-      reason: "the message body is not an object",
-      destination: "",
-      events: [],
-    };
-  }
-  const record = body as Record<string, unknown>;
-  const destination = typeof record.destination === "string"
-    ? record.destination
-    : "";
-  if (record.v !== 1) {
-    return {
-      reason: `unknown message version ${
-        JSON.stringify(record.v) ?? "undefined"
-      } (expected 1)`,
-      destination,
-      events: [],
-    };
-  }
-  if (!Array.isArray(record.events)) {
-    return {
-      reason: "the message has no events array",
-      destination,
-      events: [],
-    };
-  }
-  const bad = record.events.findIndex((event) => !isSIEMEvent(event));
-  if (bad >= 0) {
-    return {
-      reason: `events[${bad}] is not a SIEM event`,
-      destination,
-      events: [],
-    };
-  }
-  const events = record.events as SIEMEvent[];
-  const config = configs.get(destination);
-  if (!config) {
-    return {
-      reason: destination === ""
-        ? "the message names no destination"
-        : `unknown destination "${destination.slice(0, 200)}"`,
-      destination,
-      events,
-    };
-  }
-  if (!config.enabled) {
-    return {
-      reason: `destination "${destination}" is disabled`,
-      destination,
-      events,
-    };
-  }
-  return { config, events };
-}
-
-// Whether a value has what the exporters read from a SIEM event.
-function isSIEMEvent(value: unknown): boolean {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return false;
-  }
-  const event = value as Record<string, unknown>;
-  for (
-    const field of [
-      "event_id",
-      "correlation_id",
-      "timestamp",
-      "event_type",
-      "actor",
-      "action",
-      "status",
-      "source",
-      "severity",
-    ]
-  ) {
-    if (typeof event[field] !== "string") return false;
-  }
-  return typeof event.metadata === "object" && event.metadata !== null &&
-    !Array.isArray(event.metadata) &&
-    !Number.isNaN(Date.parse(event.timestamp as string));
-}
-
-// The JSON posted for a message of a dead-letter queue.
-function asDeadLetter(
-  message: MessageLike,
-  queue: string,
-  clock: Clock,
-): QueueDeadLetterMessage {
-  const body = message.body;
-  if (typeof body === "object" && body !== null && !Array.isArray(body)) {
-    const record = body as Record<string, unknown>;
-    if (record.v === 1 && Array.isArray(record.events)) {
-      return {
-        ...(record as unknown as QueueDeadLetterMessage),
-        destination: typeof record.destination === "string"
-          ? record.destination
-          : "",
-        reason: typeof record.reason === "string"
-          ? record.reason
-          : "not delivered before the queue's retries ran out",
-        at: typeof record.at === "string"
-          ? record.at
-          : new Date(clock.now()).toISOString(),
-        queue: typeof record.queue === "string" ? record.queue : queue,
-        message_id: typeof record.message_id === "string"
-          ? record.message_id
-          : message.id,
-      };
-    }
-  }
-  return {
-    v: 1,
-    destination: "",
-    reason: "malformed message in the dead-letter queue",
-    at: new Date(clock.now()).toISOString(),
-    events: [],
-    queue,
-    message_id: message.id,
-    body,
-  };
 }

@@ -646,14 +646,14 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "queue_consumer message version not checked",
-    file: "src/spool/queue_consumer.ts",
+    file: "src/spool/queue_message.ts",
     from: "  if (record.v !== 1) {\n    return {\n      reason: `unknown",
     to: "  if (record.v === -1) {\n    return {\n      reason: `unknown",
     tests: QUEUE,
   },
   {
     name: "queue_consumer unparsable timestamp accepted",
-    file: "src/spool/queue_consumer.ts",
+    file: "src/spool/queue_message.ts",
     from: " &&\n    !Number.isNaN(Date.parse(event.timestamp as string));",
     to: ";",
     tests: QUEUE,
@@ -964,7 +964,7 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "set3 queue_consumer array metadata accepted",
-    file: "src/spool/queue_consumer.ts",
+    file: "src/spool/queue_message.ts",
     from: "    !Array.isArray(event.metadata) &&\n",
     to: "",
     tests: QUEUE,

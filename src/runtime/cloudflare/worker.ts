@@ -83,10 +83,8 @@ import {
   serverConfig,
   ServerConfigError,
 } from "../../ingest/server_config.ts";
-import {
-  consumeQueueBatch,
-  forwardDeadLetterBatch,
-} from "../../spool/queue_consumer.ts";
+import { consumeQueueBatch } from "../../spool/queue_consumer.ts";
+import { forwardDeadLetterBatch } from "../../spool/dead_letter_forward.ts";
 import {
   isQueueProducer,
   type MessageBatchLike,
@@ -99,14 +97,16 @@ import {
 
 export {
   consumeQueueBatch,
-  type DeadLetterForwardOptions,
-  type DeadLetterForwardSummary,
-  defaultDeadLetterRetryDelaySeconds,
   defaultRetryDelaySeconds,
-  forwardDeadLetterBatch,
   type QueueBatchSummary,
   type QueueConsumerOptions,
 } from "../../spool/queue_consumer.ts";
+export {
+  type DeadLetterForwardOptions,
+  type DeadLetterForwardSummary,
+  defaultDeadLetterRetryDelaySeconds,
+  forwardDeadLetterBatch,
+} from "../../spool/dead_letter_forward.ts";
 export {
   type MessageBatchLike,
   type MessageLike,
