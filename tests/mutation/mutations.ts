@@ -670,13 +670,13 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "kv_spool outbox full off by one",
     file: "src/spool/kv_spool.ts",
-    from: "if (lane.spooled + events.length > this.#maxSpooled) {",
-    to: "if (lane.spooled + events.length >= this.#maxSpooled) {",
+    from: "if (spooled.outboxCount + events.length > this.#maxSpooled) {",
+    to: "if (spooled.outboxCount + events.length >= this.#maxSpooled) {",
     tests: KV,
   },
   {
     name: "kv_spool settled group deletes only its first part",
-    file: "src/spool/kv_spool.ts",
+    file: "src/spool/spooled_destination.ts",
     from:
       "          for (const key of loaded.keys) op.delete(key);\n          op.delete(progressKey);",
     to:
@@ -685,7 +685,7 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "kv_spool loads past the buffer's bound",
-    file: "src/spool/kv_spool.ts",
+    file: "src/spool/spooled_destination.ts",
     from: `    return Math.min(
       destination.config.batchSize * 4 - destination.buffered,
       bufferRoom(destination),
@@ -695,16 +695,16 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "kv_spool incomplete group read",
-    file: "src/spool/kv_spool.ts",
+    file: "src/spool/kv_outbox.ts",
     from: "if (current.parts.length === current.total) {",
     to: "if (current.parts.length >= 1) {",
     tests: KV,
   },
   {
     name: "kv_spool settled count not subtracted",
-    file: "src/spool/kv_spool.ts",
-    from: "lane.spooled = Math.max(0, lane.spooled - fresh.length);",
-    to: "lane.spooled = Math.max(0, lane.spooled);",
+    file: "src/spool/spooled_destination.ts",
+    from: "this.outboxCount = Math.max(0, this.outboxCount - fresh.length);",
+    to: "this.outboxCount = Math.max(0, this.outboxCount);",
     tests: KV,
   },
   // Second fresh set, written after the first round's survivors were
@@ -779,8 +779,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "set2 queue message event limit off by one",
     file: "src/spool/queue_sink.ts",
-    from: "if (lane.envelopeBytes + size > max) {",
-    to: "if (lane.envelopeBytes + size >= max) {",
+    from: "if (target.envelopeBytes + size > max) {",
+    to: "if (target.envelopeBytes + size >= max) {",
     tests: t("spool/queue_sink_test.ts"),
   },
   {
@@ -1070,28 +1070,28 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "set4 kv_spool drain takes new leases",
-    file: "src/spool/kv_spool.ts",
-    from: "if (this.#draining && !lane.lease?.held) return false;",
+    file: "src/spool/kv_rounds.ts",
+    from: "if (this.draining && !spooled.lease?.held) return false;",
     to: "",
     tests: KV_ALL,
   },
   {
     name: "set4 kv_spool stop does not drain",
     file: "src/spool/kv_spool.ts",
-    from: "if (wasRunning) await this.#drainStored(deadlineAt);",
+    from: "if (wasRunning) await this.#drainBacklog(deadlineAt);",
     to: "",
     tests: KV_ALL,
   },
   {
     name: "set4 kv_spool group never done",
-    file: "src/spool/kv_spool.ts",
+    file: "src/spool/spooled_destination.ts",
     from: "const done = all.size >= loaded.total;",
     to: "const done = all.size > loaded.total;",
     tests: KV_ALL,
   },
   {
     name: "set4 kv_spool progress counts recorded positions again",
-    file: "src/spool/kv_spool.ts",
+    file: "src/spool/spooled_destination.ts",
     from: "const fresh = part.positions.filter((p) => !before.has(p));",
     to: "const fresh = part.positions;",
     tests: KV_ALL,
