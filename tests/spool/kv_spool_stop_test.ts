@@ -5,6 +5,7 @@ import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
 import { realisticEvents } from "../fixtures/events.ts";
 import { MemoryLogger, startReceivers } from "../support/receivers.ts";
+import { waitFor } from "../support/fake_clock.ts";
 
 // stop() with a healthy SIEM goes on delivering the stored backlog, far
 // beyond the few batches loaded in memory, until the deadline; what stays
@@ -98,7 +99,7 @@ Deno.test("KvSpool.stop() takes no lease freed while it drains: another instance
       flushIntervalMs: 60_000,
       maxRetries: 0,
     });
-    // Every Splunk request takes 100 ms: the drain lasts about a second.
+    // Every Splunk request takes 100 ms: the drain lasts a second or more.
     const slow: typeof fetch = async (input, init) => {
       if (
         String(input instanceof Request ? input.url : input).startsWith(
@@ -118,14 +119,15 @@ Deno.test("KvSpool.stop() takes no lease freed while it drains: another instance
     });
     const events = realisticEvents(100, 43).map((e) => parseAuditEvent(e));
     await spool.accept(events);
-    // Another instance holds Elasticsearch's lease, and lets it lapse
-    // 200 ms from now, while this one is still draining Splunk.
-    await kv.set(["harombe-siem", "lease", "elasticsearch"], {
-      owner: "other",
-      expiresAt: Date.now() + 200,
-    });
+    // Another instance holds Elasticsearch's lease, and gives it up while
+    // this one is draining Splunk.
+    const lease = ["harombe-siem", "lease", "elasticsearch"];
+    await kv.set(lease, { owner: "other", expiresAt: Date.now() + 60_000 });
     spool.start();
-    const report = await spool.stop({ timeoutMs: 30_000 });
+    const stopping = spool.stop({ timeoutMs: 30_000 });
+    await waitFor(() => siems.splunk.requests.length >= 1, 10_000, "drain");
+    await kv.delete(lease);
+    const report = await stopping;
     assert.equal(siems.splunk.events.length, 100);
     // A stopping instance renews what it holds and takes nothing new: the
     // lapsed lease is for the next instance, which delivers what is stored.
