@@ -19,7 +19,7 @@ import {
   type SIEMConfig,
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { systemClock } from "./clock.ts";
 import {
   BuffersFullError,
   exportValidated,
@@ -33,7 +33,6 @@ import { type AcceptedEvent, acceptEvent } from "./accepted_event.ts";
 import { Destination, type DestinationContext } from "./destination.ts";
 import { consoleLogger } from "./console_logger.ts";
 import type {
-  DeadLetter,
   DestinationReport,
   ExportResult,
   StopReport,
@@ -45,72 +44,20 @@ import {
   type DeliveryStats,
   emptyCounters,
 } from "./stats.ts";
+import { assertNameFree } from "../platforms/destination_name.ts";
+import {
+  type EnqueueReceipt,
+  IntegratorStoppedError,
+  type SIEMIntegratorOptions,
+  type StopOptions,
+} from "./integrator_options.ts";
 
-/** Options of {@linkcode SIEMIntegrator}. */
-export interface SIEMIntegratorOptions {
-  /** The `fetch` to send with; default: the global `fetch`. */
-  fetch?: typeof fetch | undefined;
-  /** The clock for timers, backoff and latency; default {@linkcode systemClock}. */
-  clock?: Clock | undefined;
-  /** Numbers in [0, 1) for the backoff jitter; default `Math.random`. */
-  random?: (() => number) | undefined;
-  /**
-   * Receives every event that leaves a destination for good without being
-   * delivered (refused by the platform for good, too large to send, or
-   * refused by the overflow policy), with the reason. Without it, such
-   * events are written to the logger by id.
-   */
-  onDeadLetter?: ((letter: DeadLetter) => void | Promise<void>) | undefined;
-  /** Where problems are written; default {@linkcode consoleLogger}. */
-  logger?: Logger | undefined;
-  /**
-   * Whether each destination's timer sends batches on its own when they are
-   * due. Turn it off on runtimes that forbid long-lived timers and call
-   * {@linkcode SIEMIntegrator.flushAll} instead.
-   *
-   * @default {true}
-   */
-  autoFlush?: boolean | undefined;
-  /**
-   * How long {@linkcode SIEMIntegrator.stop} may go on delivering, in ms.
-   *
-   * @default {30000}
-   */
-  stopTimeoutMs?: number | undefined;
-  /**
-   * The `source` written on every SIEM event.
-   *
-   * @default {"harombe"}
-   */
-  source?: string | undefined;
-}
-
-/** Options of {@linkcode SIEMIntegrator.stop}. */
-export interface StopOptions {
-  /** How long delivery may go on, in ms; default: the integrator's `stopTimeoutMs`. */
-  timeoutMs?: number | undefined;
-}
-
-/** What happened to one event given to {@linkcode SIEMIntegrator.exportEvent}. */
-export interface EnqueueReceipt {
-  /** The event's id (generated when the caller gave none). */
-  eventId: string;
-  /** Names of the destinations that buffered it. */
-  queued: string[];
-  /** Names of the destinations whose full buffer refused it (it was dead-lettered there). */
-  refused: string[];
-}
-
-/** Thrown by `exportEvent` and `exportEvents` after {@linkcode SIEMIntegrator.stop}. */
-export class IntegratorStoppedError extends Error {
-  /** Creates the error. */
-  constructor() {
-    super(
-      "Cannot accept events: the integrator is stopped (call start() to accept events again)",
-    );
-    this.name = "IntegratorStoppedError";
-  }
-}
+export {
+  type EnqueueReceipt,
+  IntegratorStoppedError,
+  type SIEMIntegratorOptions,
+  type StopOptions,
+} from "./integrator_options.ts";
 
 /**
  * Forwards audit events to any number of SIEM destinations.
@@ -167,7 +114,7 @@ export class SIEMIntegrator {
    * @param configs The destinations.
    * @param options Injected `fetch`, clock, dead-letter callback and more.
    * @throws {SIEMConfigError} When a config is invalid.
-   * @throws {Error} When two destinations share a name.
+   * @throws {SIEMConfigError} When two destinations share a name.
    */
   constructor(
     configs: readonly SIEMConfigInput[] = [],
@@ -397,15 +344,11 @@ export class SIEMIntegrator {
    *
    * @param config The destination's config.
    * @throws {SIEMConfigError} When the config is invalid.
-   * @throws {Error} When a destination of that name exists.
+   * @throws {SIEMConfigError} When a destination of that name exists.
    */
   addDestination(config: SIEMConfigInput | SIEMConfig): void {
     const valid = parseSIEMConfig(config);
-    if (this.#destinations.has(valid.name)) {
-      throw new Error(
-        `Cannot add SIEM destination: the name "${valid.name}" is taken (set a different "name")`,
-      );
-    }
+    assertNameFree(this.#destinations, valid.name);
     const destination = new Destination(createExporter(valid), this.#context);
     if (this.#stopped) void destination.close(0);
     this.#destinations.set(valid.name, destination);

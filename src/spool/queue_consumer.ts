@@ -2,7 +2,7 @@
  * The consumer half of the Cloudflare Queues spool: delivers a batch of
  * queue messages written by {@linkcode QueueSink} to their destinations,
  * then acks each message whose events all left for good and retries the
- * others; and forwards the messages of a dead-letter queue to a webhook.
+ * others.
  *
  * @module
  */
@@ -12,6 +12,11 @@ import { consoleLogger } from "../delivery/console_logger.ts";
 import { Destination } from "../delivery/destination.ts";
 import type { DeadLetter } from "../delivery/export_result.ts";
 import type { Logger } from "../delivery/logger.ts";
+import {
+  type DeadGroup,
+  type SettlementCallback,
+  SettlementLedger,
+} from "../delivery/settlement.ts";
 import { createExporter } from "../platforms/create_exporter.ts";
 import {
   parseSIEMConfig,
@@ -28,17 +33,11 @@ import {
   type SizedMessage,
 } from "./queue_like.ts";
 import { bufferRoom } from "./buffer_room.ts";
-import {
-  clampDelay,
-  DEFAULT_DEAD_LETTER_HOLD_SECONDS,
-  defaultDeadLetterRetryDelaySeconds,
-  defaultRetryDelaySeconds,
-} from "./queue_retry.ts";
+import { clampDelay, defaultRetryDelaySeconds } from "./queue_retry.ts";
+import { readQueueMessage } from "./queue_message.ts";
+import { assertNameFree } from "../platforms/destination_name.ts";
 
-export {
-  defaultDeadLetterRetryDelaySeconds,
-  defaultRetryDelaySeconds,
-} from "./queue_retry.ts";
+export { defaultRetryDelaySeconds } from "./queue_retry.ts";
 
 /** Options of {@linkcode consumeQueueBatch}. */
 export interface QueueConsumerOptions {
@@ -92,60 +91,19 @@ export interface QueueBatchSummary {
   delivered: number;
 }
 
-/** Options of {@linkcode forwardDeadLetterBatch}. */
-export interface DeadLetterForwardOptions {
-  /** The URL each dead letter is posted to as JSON; without it every message is retried. */
-  webhook?: string | undefined;
-  /** Sent as `Authorization: Bearer <token>` to the webhook, if set. */
-  token?: string | undefined;
-  /** The `fetch` to post with; default: the global one. */
-  fetch?: typeof fetch | undefined;
-  /** Where problems are written; default: the console. */
-  logger?: Logger | undefined;
-  /** The clock of `at`; default {@linkcode systemClock}. */
-  clock?: Clock | undefined;
-  /**
-   * The delay of a message retried because the webhook failed, from its
-   * `attempts`. The default, with the dead-letter queue's consumer at
-   * `max_retries: 100`, outlasts the longest retention (see
-   * {@linkcode defaultDeadLetterRetryDelaySeconds}).
-   *
-   * @default {(attempts) => Math.min(14400, 5 * 2 ** attempts)}
-   */
-  retryDelaySeconds?: ((attempts: number) => number) | undefined;
-  /**
-   * The delay of a message retried because no webhook is set, in seconds:
-   * long, so that it waits in the dead-letter queue (100 retries of 12 h
-   * outlast any retention).
-   *
-   * @default {43200}
-   */
-  holdDelaySeconds?: number | undefined;
-  /**
-   * How long one webhook request may take, in ms.
-   *
-   * @default {10000}
-   */
-  timeoutMs?: number | undefined;
+/** The messages of one destination in a batch. */
+interface DestinationMessages {
+  config: SIEMConfig;
+  messages: Pending[];
 }
 
-/** What {@linkcode forwardDeadLetterBatch} did with a batch. */
-export interface DeadLetterForwardSummary {
-  /** Messages posted to the webhook and acked. */
-  acked: number;
-  /** Messages retried (no webhook, or it failed). */
-  retried: number;
-}
-
-/** One message being consumed, and what became of its events. */
+/**
+ * One message being consumed; what became of its events is in the
+ * settlement ledger.
+ */
 interface Pending {
   message: MessageLike;
   destination: string;
-  /** Events neither delivered nor given up yet. */
-  remaining: number;
-  delivered: number;
-  /** Events given up, by reason. */
-  dead: Map<string, { status: number | undefined; events: SIEMEvent[] }>;
   /** Dead letters to store before the message is acked. */
   letters: QueueDeadLetterMessage[];
   /** Whether storing a dead letter failed. */
@@ -200,7 +158,7 @@ const MAX_REASON = 2000;
  * fetch, clock and logger.
  * @returns How many messages were acked and retried, and more.
  * @throws {SIEMConfigError} When a destination config is invalid.
- * @throws {Error} When two destinations share a name.
+ * @throws {SIEMConfigError} When two destinations share a name.
  */
 export async function consumeQueueBatch(
   batch: MessageBatchLike,
@@ -212,11 +170,7 @@ export async function consumeQueueBatch(
   const configs = new Map<string, SIEMConfig>();
   for (const input of options.destinations) {
     const config = parseSIEMConfig(input);
-    if (configs.has(config.name)) {
-      throw new Error(
-        `Cannot add SIEM destination: the name "${config.name}" is taken (set a different "name")`,
-      );
-    }
+    assertNameFree(configs, config.name);
     configs.set(config.name, config);
   }
   const summary: QueueBatchSummary = {
@@ -226,22 +180,21 @@ export async function consumeQueueBatch(
     delivered: 0,
   };
   const pending: Pending[] = [];
-  const lanes = new Map<string, { config: SIEMConfig; entries: Pending[] }>();
+  // The messages of each destination, delivered through one destination.
+  const byDestination = new Map<string, DestinationMessages>();
   const events = new Map<Pending, SIEMEvent[]>();
+  const ledger = new SettlementLedger<Pending>();
   const at = (): string => new Date(clock.now()).toISOString();
 
   for (const message of batch.messages) {
     const item: Pending = {
       message,
       destination: "",
-      remaining: 0,
-      delivered: 0,
-      dead: new Map(),
       letters: [],
       lettersFailed: false,
     };
     pending.push(item);
-    const read = readMessage(message.body, configs);
+    const read = readQueueMessage(message.body, configs);
     if ("reason" in read) {
       logger.error("malformed queue message", {
         queue: batch.queue,
@@ -263,14 +216,14 @@ export async function consumeQueueBatch(
     }
     item.destination = read.config.name;
     // A copy of each event, so that every buffered object is this
-    // message's own (the settlement hooks find the message by object).
+    // message's own (the ledger finds the message by object).
     const copies = read.events.map((event) => ({ ...event }));
-    item.remaining = copies.length;
+    ledger.track(item, copies);
     events.set(item, copies);
-    const lane = lanes.get(read.config.name) ??
-      { config: read.config, entries: [] };
-    lane.entries.push(item);
-    lanes.set(read.config.name, lane);
+    const messages = byDestination.get(read.config.name) ??
+      { config: read.config, messages: [] };
+    messages.messages.push(item);
+    byDestination.set(read.config.name, messages);
   }
 
   const deadline = new AbortController();
@@ -280,8 +233,9 @@ export async function consumeQueueBatch(
   );
   try {
     await Promise.all(
-      [...lanes.values()].map((lane) =>
-        deliverLane(lane.config, lane.entries, events, {
+      [...byDestination.values()].map(({ config, messages }) =>
+        deliverMessages(config, messages, events, {
+          ledger,
           options,
           logger,
           clock,
@@ -295,13 +249,14 @@ export async function consumeQueueBatch(
 
   // Dead letters of messages whose events have all left.
   for (const item of pending) {
-    summary.delivered += item.delivered;
-    if (item.remaining > 0) continue;
-    for (const [reason, group] of item.dead) {
+    const account = ledger.account(item);
+    summary.delivered += account.delivered;
+    if (account.remaining > 0) continue;
+    for (const group of deadLetterGroups(account.dead.values())) {
       item.letters.push({
         v: 1,
         destination: item.destination,
-        reason,
+        reason: group.reason,
         status: group.status,
         at: at(),
         events: group.events,
@@ -312,7 +267,7 @@ export async function consumeQueueBatch(
   }
   const letters: SizedMessage<{ owner: Pending; letter: unknown }>[] = [];
   for (const item of pending) {
-    if (item.remaining > 0) continue;
+    if (ledger.remaining(item) > 0) continue;
     for (const letter of item.letters) {
       letters.push({ body: { owner: item, letter }, bytes: jsonBytes(letter) });
     }
@@ -352,7 +307,7 @@ export async function consumeQueueBatch(
 
   const retried: string[] = [];
   for (const item of pending) {
-    if (item.remaining > 0 || item.lettersFailed) {
+    if (ledger.remaining(item) > 0 || item.lettersFailed) {
       const delaySeconds = clampDelay(retryDelay(item.message.attempts));
       item.message.retry({ delaySeconds });
       summary.retried++;
@@ -371,138 +326,22 @@ export async function consumeQueueBatch(
   return summary;
 }
 
-/**
- * Forwards the messages of a dead-letter queue to a webhook: each message is
- * posted as JSON (a {@linkcode QueueDeadLetterMessage}: the letter as
- * stored, or an undelivered events message with the reason "not delivered
- * before the queue's retries ran out") and acked on a 2xx answer, retried
- * otherwise. Without a webhook, every message is retried after
- * `holdDelaySeconds`, so that it stays in the queue: nothing is
- * "delivered" again from a dead-letter queue.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { forwardDeadLetterBatch } from "@harombe/siem/cloudflare";
- *
- * const outcome: string[] = [];
- * const summary = await forwardDeadLetterBatch({
- *   queue: "siem-dlq",
- *   messages: [{
- *     id: "m-1",
- *     attempts: 1,
- *     body: { v: 1, destination: "splunk", events: [] },
- *     ack: () => void outcome.push("ack"),
- *     retry: () => void outcome.push("retry"),
- *   }],
- * }, { logger: { warn: () => {}, error: () => {} } });
- * assert.equal(summary.retried, 1);
- * assert.deepEqual(outcome, ["retry"]);
- * ```
- *
- * @param batch The batch of the dead-letter queue.
- * @param options The webhook, its token, and an injected fetch.
- * @returns How many messages were acked and retried.
- */
-export async function forwardDeadLetterBatch(
-  batch: MessageBatchLike,
-  options: DeadLetterForwardOptions,
-): Promise<DeadLetterForwardSummary> {
-  const logger = options.logger ?? consoleLogger;
-  const clock = options.clock ?? systemClock;
-  const retryDelay = options.retryDelaySeconds ??
-    defaultDeadLetterRetryDelaySeconds;
-  const summary: DeadLetterForwardSummary = { acked: 0, retried: 0 };
-  if (!options.webhook) {
-    const delaySeconds = clampDelay(
-      options.holdDelaySeconds ?? DEFAULT_DEAD_LETTER_HOLD_SECONDS,
-    );
-    for (const message of batch.messages) {
-      message.retry({ delaySeconds });
-      summary.retried++;
-    }
-    logger.warn("dead letters kept in their queue (no webhook set)", {
-      queue: batch.queue,
-      messages: batch.messages.length,
-    });
-    return summary;
-  }
-  const webhook = options.webhook;
-  const send = options.fetch ?? fetch;
-  const headers: Record<string, string> = {
-    "Content-Type": "application/json",
-  };
-  if (options.token) headers.Authorization = `Bearer ${options.token}`;
-  await Promise.all(batch.messages.map(async (message) => {
-    const letter = asDeadLetter(message, batch.queue, clock);
-    let ok = false;
-    let problem = "";
-    try {
-      const response = await send(webhook, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(letter),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
-      await response.body?.cancel();
-      ok = response.ok;
-      if (!ok) problem = `HTTP ${response.status}`;
-    } catch (error) {
-      problem = error instanceof Error ? error.name : "network error";
-    }
-    if (ok) {
-      message.ack();
-      summary.acked++;
-    } else {
-      message.retry({ delaySeconds: clampDelay(retryDelay(message.attempts)) });
-      summary.retried++;
-      logger.error("dead-letter webhook failed", {
-        queue: batch.queue,
-        messageId: message.id,
-        error: problem,
-      });
-    }
-  }));
-  return summary;
-}
-
-// Sends one destination's events, then settles them on their messages.
-async function deliverLane(
+// Sends one destination's events; the ledger learns what settled.
+async function deliverMessages(
   config: SIEMConfig,
   entries: Pending[],
   events: Map<Pending, SIEMEvent[]>,
   context: {
+    ledger: SettlementLedger<Pending>;
     options: QueueConsumerOptions;
     logger: Logger;
     clock: Clock;
     signal: AbortSignal;
   },
 ): Promise<void> {
-  const { options, logger, clock } = context;
-  const owner = new WeakMap<SIEMEvent, Pending>();
-  const why = new WeakMap<
-    SIEMEvent,
-    { reason: string; status: number | undefined }
-  >();
-  const settle = (
-    event: SIEMEvent,
-    outcome: "delivered" | "dead_lettered",
-  ): void => {
-    const item = owner.get(event);
-    if (!item) return;
-    owner.delete(event);
-    item.remaining--;
-    if (outcome === "delivered") {
-      item.delivered++;
-      return;
-    }
-    const cause = why.get(event) ??
-      { reason: "dead-lettered", status: undefined };
-    const reason = cause.reason.slice(0, MAX_REASON);
-    const group = item.dead.get(reason) ??
-      { status: cause.status, events: [] };
-    group.events.push(event);
-    item.dead.set(reason, group);
+  const { ledger, options, logger, clock } = context;
+  const settle: SettlementCallback = (settled, settlement) => {
+    ledger.settle(settled, settlement);
   };
   // The queue holds the events: bytes are not bounded here (the buffer's
   // event bound is, by feeding slices that fit).
@@ -514,24 +353,17 @@ async function deliverLane(
       random: options.random ?? Math.random,
       logger,
       autoFlush: false,
-      onDeadLetter: (letter) => {
-        for (const event of letter.events) {
-          why.set(event, { reason: letter.reason, status: letter.status });
-        }
-        return options.onDeadLetter?.(letter);
-      },
-      onSettled: (_, settled, outcome) => {
-        for (const event of settled) settle(event, outcome);
-      },
+      // Always a callback: the letters go to the dead-letter queue, so the
+      // destination does not log them as lost for want of one.
+      onDeadLetter: (letter) => options.onDeadLetter?.(letter),
+      onSettled: settle,
+      // A refused event was dead-lettered, not settled: its message gives
+      // it up with the reason.
+      onRefused: settle,
     },
   );
   const all: SIEMEvent[] = [];
-  for (const item of entries) {
-    for (const event of events.get(item) ?? []) {
-      owner.set(event, item);
-      all.push(event);
-    }
-  }
+  for (const item of entries) all.push(...events.get(item) ?? []);
   // The batch may hold more events than the destination's buffer takes: it
   // goes in as far as there is room, and is flushed, until all is sent. An
   // event the overflow policy refused would be dead-lettered (and its
@@ -540,13 +372,7 @@ async function deliverLane(
   try {
     while (next < all.length && !context.signal.aborted) {
       const end = Math.min(all.length, next + bufferRoom(destination));
-      for (; next < end; next++) {
-        const event = all[next]!;
-        // A refused event was dead-lettered, not settled.
-        if (!destination.enqueue(event, false)) {
-          settle(event, "dead_lettered");
-        }
-      }
+      for (; next < end; next++) destination.enqueue(all[next]!, false);
       const result = await destination.flush({ sleep: context.signal });
       if (result.eventsQueued > 0) break;
     }
@@ -570,132 +396,22 @@ async function deliverLane(
   }
 }
 
-// Reads a message body: its destination's config and its events, or why it
-// cannot be delivered.
-function readMessage(
-  body: unknown,
-  configs: Map<string, SIEMConfig>,
-):
-  | { config: SIEMConfig; events: SIEMEvent[] }
-  | { reason: string; destination: string; events: SIEMEvent[] } {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return {
-      reason: "the message body is not an object",
-      destination: "",
-      events: [],
-    };
+// The dead letters of a message: one per reason, cut to what a queue
+// message holds (reasons alike in their first MAX_REASON characters go in
+// one letter).
+function deadLetterGroups(
+  groups: Iterable<DeadGroup>,
+): { reason: string; status: number | undefined; events: SIEMEvent[] }[] {
+  const letters = new Map<
+    string,
+    { reason: string; status: number | undefined; events: SIEMEvent[] }
+  >();
+  for (const group of groups) {
+    const reason = group.reason.slice(0, MAX_REASON);
+    const letter = letters.get(reason) ??
+      { reason, status: group.status, events: [] };
+    letter.events.push(...group.events);
+    letters.set(reason, letter);
   }
-  const record = body as Record<string, unknown>;
-  const destination = typeof record.destination === "string"
-    ? record.destination
-    : "";
-  if (record.v !== 1) {
-    return {
-      reason: `unknown message version ${
-        JSON.stringify(record.v) ?? "undefined"
-      } (expected 1)`,
-      destination,
-      events: [],
-    };
-  }
-  if (!Array.isArray(record.events)) {
-    return {
-      reason: "the message has no events array",
-      destination,
-      events: [],
-    };
-  }
-  const bad = record.events.findIndex((event) => !isSIEMEvent(event));
-  if (bad >= 0) {
-    return {
-      reason: `events[${bad}] is not a SIEM event`,
-      destination,
-      events: [],
-    };
-  }
-  const events = record.events as SIEMEvent[];
-  const config = configs.get(destination);
-  if (!config) {
-    return {
-      reason: destination === ""
-        ? "the message names no destination"
-        : `unknown destination "${destination.slice(0, 200)}"`,
-      destination,
-      events,
-    };
-  }
-  if (!config.enabled) {
-    return {
-      reason: `destination "${destination}" is disabled`,
-      destination,
-      events,
-    };
-  }
-  return { config, events };
-}
-
-// Whether a value has what the exporters read from a SIEM event.
-function isSIEMEvent(value: unknown): boolean {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return false;
-  }
-  const event = value as Record<string, unknown>;
-  for (
-    const field of [
-      "event_id",
-      "correlation_id",
-      "timestamp",
-      "event_type",
-      "actor",
-      "action",
-      "status",
-      "source",
-      "severity",
-    ]
-  ) {
-    if (typeof event[field] !== "string") return false;
-  }
-  return typeof event.metadata === "object" && event.metadata !== null &&
-    !Array.isArray(event.metadata) &&
-    !Number.isNaN(Date.parse(event.timestamp as string));
-}
-
-// The JSON posted for a message of a dead-letter queue.
-function asDeadLetter(
-  message: MessageLike,
-  queue: string,
-  clock: Clock,
-): QueueDeadLetterMessage {
-  const body = message.body;
-  if (typeof body === "object" && body !== null && !Array.isArray(body)) {
-    const record = body as Record<string, unknown>;
-    if (record.v === 1 && Array.isArray(record.events)) {
-      return {
-        ...(record as unknown as QueueDeadLetterMessage),
-        destination: typeof record.destination === "string"
-          ? record.destination
-          : "",
-        reason: typeof record.reason === "string"
-          ? record.reason
-          : "not delivered before the queue's retries ran out",
-        at: typeof record.at === "string"
-          ? record.at
-          : new Date(clock.now()).toISOString(),
-        queue: typeof record.queue === "string" ? record.queue : queue,
-        message_id: typeof record.message_id === "string"
-          ? record.message_id
-          : message.id,
-      };
-    }
-  }
-  return {
-    v: 1,
-    destination: "",
-    reason: "malformed message in the dead-letter queue",
-    at: new Date(clock.now()).toISOString(),
-    events: [],
-    queue,
-    message_id: message.id,
-    body,
-  };
+  return [...letters.values()];
 }

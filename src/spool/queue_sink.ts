@@ -30,6 +30,7 @@ import {
   type QueueProducerLike,
   type SizedMessage,
 } from "./queue_like.ts";
+import { assertNameFree } from "../platforms/destination_name.ts";
 
 /** Options of {@linkcode QueueSink}. */
 export interface QueueSinkOptions {
@@ -61,7 +62,8 @@ export interface QueueSinkStats extends DeliveryStats {
 /** What `capacity()` answers: the queue, not this isolate, holds the events. */
 const QUEUE_CAPACITY = 1_000_000_000;
 
-interface Lane {
+/** A destination as the sink writes to it: its messages' envelope and count. */
+interface QueueTarget {
   config: SIEMConfig;
   enqueued: number;
   /** The JSON size of `{"v":1,"destination":<name>,"events":[]}`. */
@@ -107,7 +109,7 @@ interface Lane {
  */
 export class QueueSink implements IngestSink {
   readonly #producer: QueueProducerLike;
-  readonly #lanes: Lane[] = [];
+  readonly #targets: QueueTarget[] = [];
   readonly #source: string | undefined;
   readonly #logger: Logger;
   readonly #retryAfter: number;
@@ -126,7 +128,7 @@ export class QueueSink implements IngestSink {
    * @param configs The destinations (validated here when they are not yet).
    * @param options The `source`, logger and `Retry-After`.
    * @throws {SIEMConfigError} When a config is invalid.
-   * @throws {Error} When two destinations share a name.
+   * @throws {SIEMConfigError} When two destinations share a name.
    */
   constructor(
     producer: QueueProducerLike,
@@ -140,13 +142,9 @@ export class QueueSink implements IngestSink {
     const names = new Set<string>();
     for (const input of configs) {
       const config = parseSIEMConfig(input);
-      if (names.has(config.name)) {
-        throw new Error(
-          `Cannot add SIEM destination: the name "${config.name}" is taken (set a different "name")`,
-        );
-      }
+      assertNameFree(names, config.name);
       names.add(config.name);
-      this.#lanes.push({
+      this.#targets.push({
         config,
         enqueued: 0,
         envelopeBytes: jsonBytes({
@@ -171,13 +169,13 @@ export class QueueSink implements IngestSink {
    * before the refusal stay: a client that retries may cause duplicates).
    */
   async accept(events: readonly AuditEvent[]): Promise<void> {
-    const lanes = this.#lanes.filter((lane) => lane.config.enabled);
-    if (lanes.length === 0) {
+    const targets = this.#targets.filter((target) => target.config.enabled);
+    if (targets.length === 0) {
       throw new IngestError(503, "overloaded", "no destination is enabled");
     }
     if (events.length === 0) return;
     const refused = metadataRefusals(
-      lanes.map((lane) => lane.config),
+      targets.map((target) => target.config),
       events,
     );
     if (refused.length > 0) throw refusedEventsError(refused);
@@ -187,8 +185,8 @@ export class QueueSink implements IngestSink {
     const siemEvents = events.map((event) => toSIEMEvent(event, options));
     const sizes = siemEvents.map((event) => jsonBytes(event));
     const messages: SizedMessage<QueueEventsMessage>[] = [];
-    for (const lane of lanes) {
-      messages.push(...this.#chunk(lane, siemEvents, sizes));
+    for (const target of targets) {
+      messages.push(...this.#chunk(target, siemEvents, sizes));
     }
     const batches = packBatches(messages);
     for (const batch of batches) {
@@ -216,8 +214,8 @@ export class QueueSink implements IngestSink {
       this.#batchesSent++;
       this.#messagesSent += batch.length;
       for (const { body } of batch) {
-        const lane = lanes.find((l) => l.config.name === body.destination);
-        if (lane) lane.enqueued += body.events.length;
+        const target = targets.find((l) => l.config.name === body.destination);
+        if (target) target.enqueued += body.events.length;
       }
     }
     this.#failures = 0;
@@ -226,7 +224,9 @@ export class QueueSink implements IngestSink {
 
   /** How many more events can be accepted: unbounded here (the queue holds them), 0 without an enabled destination. */
   capacity(): number {
-    return this.#lanes.some((lane) => lane.config.enabled) ? QUEUE_CAPACITY : 0;
+    return this.#targets.some((target) => target.config.enabled)
+      ? QUEUE_CAPACITY
+      : 0;
   }
 
   /**
@@ -239,14 +239,14 @@ export class QueueSink implements IngestSink {
   getStats(): QueueSinkStats {
     const totals = emptyCounters();
     const perPlatform: Record<string, DestinationStats> = {};
-    for (const lane of this.#lanes) {
-      const counters = { ...emptyCounters(), eventsReceived: lane.enqueued };
-      totals.eventsReceived += lane.enqueued;
-      const { enabled } = lane.config;
-      perPlatform[lane.config.name] = {
+    for (const target of this.#targets) {
+      const counters = { ...emptyCounters(), eventsReceived: target.enqueued };
+      totals.eventsReceived += target.enqueued;
+      const { enabled } = target.config;
+      perPlatform[target.config.name] = {
         ...counters,
-        name: lane.config.name,
-        platform: lane.config.platform,
+        name: target.config.name,
+        platform: target.config.platform,
         enabled,
         state: enabled ? "idle" : "disabled",
         buffered: 0,
@@ -283,30 +283,30 @@ export class QueueSink implements IngestSink {
   // Cuts one destination's events into messages of at most maxMessageBytes
   // of JSON (the envelope, the events and the commas between them).
   #chunk(
-    lane: Lane,
+    target: QueueTarget,
     events: SIEMEvent[],
     sizes: number[],
   ): SizedMessage<QueueEventsMessage>[] {
     const max = QUEUE_LIMITS.maxMessageBytes;
     const messages: SizedMessage<QueueEventsMessage>[] = [];
     let current: SIEMEvent[] = [];
-    let bytes = lane.envelopeBytes;
+    let bytes = target.envelopeBytes;
     const close = (): void => {
       messages.push({
-        body: { v: 1, destination: lane.config.name, events: current },
+        body: { v: 1, destination: target.config.name, events: current },
         bytes,
       });
       current = [];
-      bytes = lane.envelopeBytes;
+      bytes = target.envelopeBytes;
     };
     for (let i = 0; i < events.length; i++) {
       const size = sizes[i] as number;
-      if (lane.envelopeBytes + size > max) {
+      if (target.envelopeBytes + size > max) {
         throw new IngestError(
           413,
           "payload_too_large",
           `an event is larger than the ${
-            max - lane.envelopeBytes
+            max - target.envelopeBytes
           } bytes of JSON one queue message holds (event ${i})`,
         );
       }

@@ -73,6 +73,11 @@ const DOCTOR = t(
   "doctor/opensearch_test.ts",
 );
 const QUEUE = t("spool/queue_consumer_test.ts", "spool/queue_retry_test.ts");
+const SETTLEMENT = t(
+  "delivery/settlement_test.ts",
+  "spool/queue_consumer_test.ts",
+  "spool/kv_spool_test.ts",
+);
 
 /** Every mutation, in the order they are run. */
 export const MUTATIONS: readonly Mutation[] = [
@@ -96,14 +101,14 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "18.3 drop_oldest with the whole buffer in flight",
-    file: "src/delivery/destination.ts",
-    from: "        this.#inFlight >= config.maxBufferedEvents ||\n",
+    file: "src/delivery/destination_buffer.ts",
+    from: "      this.#inFlight >= config.maxBufferedEvents ||\n",
     to: "",
     tests: t("delivery/overflow_test.ts", "delivery/destination_test.ts"),
   },
   {
     name: "18.4 maxBatchBytes without the closing bracket",
-    file: "src/delivery/destination.ts",
+    file: "src/delivery/batch_builder.ts",
     from: "writer.length + closing > maxBatchBytes",
     to: "writer.length > maxBatchBytes",
     tests: DD,
@@ -247,7 +252,7 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "datadog separator counted in the per-log size",
-    file: "src/delivery/destination.ts",
+    file: "src/delivery/batch_builder.ts",
     from: "(entries.length > 0 ? exporter.separatorBytes : 0)",
     to: "0",
     tests: t("platforms/datadog_test.ts", "chaos/datadog_log_limit_test.ts"),
@@ -318,52 +323,52 @@ export const MUTATIONS: readonly Mutation[] = [
   // Fresh set: delivery.
   {
     name: "delivery buffer bound off by one",
-    file: "src/delivery/destination.ts",
-    from: "return this.buffered + count <= this.config.maxBufferedEvents &&",
-    to: "return this.buffered + count < this.config.maxBufferedEvents &&",
+    file: "src/delivery/destination_buffer.ts",
+    from: "return this.buffered + count <= config.maxBufferedEvents &&",
+    to: "return this.buffered + count < config.maxBufferedEvents &&",
     tests: DELIVERY,
   },
   {
     name: "delivery event larger than the buffer off by one",
-    file: "src/delivery/destination.ts",
+    file: "src/delivery/destination_buffer.ts",
     from: "if (bytes > config.maxBufferedBytes) {",
     to: "if (bytes >= config.maxBufferedBytes) {",
     tests: DELIVERY,
   },
   {
     name: "delivery one retry too many",
-    file: "src/delivery/destination.ts",
-    from: "if (attempt >= this.config.maxRetries) {",
-    to: "if (attempt > this.config.maxRetries) {",
+    file: "src/delivery/batch_delivery.ts",
+    from: "if (attempt >= this.#host.config.maxRetries) {",
+    to: "if (attempt > this.#host.config.maxRetries) {",
     tests: DELIVERY,
   },
   {
     name: "delivery isolations off by one",
-    file: "src/delivery/destination.ts",
+    file: "src/delivery/batch_delivery.ts",
     from: "isolated > MAX_ISOLATIONS",
     to: "isolated >= MAX_ISOLATIONS",
     tests: SPLIT,
   },
   {
     name: "delivery partial with nothing delivered resets failures",
-    file: "src/delivery/destination.ts",
+    file: "src/delivery/batch_delivery.ts",
     from: "if (delivered.length > 0) this.#delivered(delivered, tally);",
     to: "this.#delivered(delivered, tally);",
     tests: DELIVERY,
   },
   {
     name: "delivery answer index range off by one",
-    file: "src/delivery/destination.ts",
+    file: "src/delivery/checked_verdict.ts",
     from: "index < 0 || index >= size",
     to: "index < 0 || index > size",
     tests: SPLUNK,
   },
   {
     name: "delivery success keeps the backoff",
-    file: "src/delivery/destination.ts",
-    from: `    this.#failures = 0;
-    this.#retryAt = 0;`,
-    to: `    this.#failures = 0;`,
+    file: "src/delivery/batch_delivery.ts",
+    from: `    this.#state.consecutiveFailures = 0;
+    this.#state.retryAt = 0;`,
+    to: `    this.#state.consecutiveFailures = 0;`,
     tests: DELIVERY,
   },
   {
@@ -628,8 +633,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "queue_consumer acks a message whose dead letters failed",
     file: "src/spool/queue_consumer.ts",
-    from: "if (item.remaining > 0 || item.lettersFailed) {",
-    to: "if (item.remaining > 0) {",
+    from: "if (ledger.remaining(item) > 0 || item.lettersFailed) {",
+    to: "if (ledger.remaining(item) > 0) {",
     tests: QUEUE,
   },
   {
@@ -641,14 +646,14 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "queue_consumer message version not checked",
-    file: "src/spool/queue_consumer.ts",
+    file: "src/spool/queue_message.ts",
     from: "  if (record.v !== 1) {\n    return {\n      reason: `unknown",
     to: "  if (record.v === -1) {\n    return {\n      reason: `unknown",
     tests: QUEUE,
   },
   {
     name: "queue_consumer unparsable timestamp accepted",
-    file: "src/spool/queue_consumer.ts",
+    file: "src/spool/queue_message.ts",
     from: " &&\n    !Number.isNaN(Date.parse(event.timestamp as string));",
     to: ";",
     tests: QUEUE,
@@ -656,8 +661,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "queue_consumer reason not cut",
     file: "src/spool/queue_consumer.ts",
-    from: "const reason = cause.reason.slice(0, MAX_REASON);",
-    to: "const reason = cause.reason;",
+    from: "const reason = group.reason.slice(0, MAX_REASON);",
+    to: "const reason = group.reason;",
     tests: QUEUE,
     equivalent:
       "no dead letter's reason reaches 2000 characters: every platform text in a reason is cut to 300 by excerpt(), and the rest are short fixed texts; the cut is a bound for a queue message, not reachable today",
@@ -665,13 +670,13 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "kv_spool outbox full off by one",
     file: "src/spool/kv_spool.ts",
-    from: "if (lane.spooled + events.length > this.#maxSpooled) {",
-    to: "if (lane.spooled + events.length >= this.#maxSpooled) {",
+    from: "if (spooled.outboxCount + events.length > this.#maxSpooled) {",
+    to: "if (spooled.outboxCount + events.length >= this.#maxSpooled) {",
     tests: KV,
   },
   {
     name: "kv_spool settled group deletes only its first part",
-    file: "src/spool/kv_spool.ts",
+    file: "src/spool/spooled_destination.ts",
     from:
       "          for (const key of loaded.keys) op.delete(key);\n          op.delete(progressKey);",
     to:
@@ -680,7 +685,7 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "kv_spool loads past the buffer's bound",
-    file: "src/spool/kv_spool.ts",
+    file: "src/spool/spooled_destination.ts",
     from: `    return Math.min(
       destination.config.batchSize * 4 - destination.buffered,
       bufferRoom(destination),
@@ -690,16 +695,16 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "kv_spool incomplete group read",
-    file: "src/spool/kv_spool.ts",
+    file: "src/spool/kv_outbox.ts",
     from: "if (current.parts.length === current.total) {",
     to: "if (current.parts.length >= 1) {",
     tests: KV,
   },
   {
     name: "kv_spool settled count not subtracted",
-    file: "src/spool/kv_spool.ts",
-    from: "lane.spooled = Math.max(0, lane.spooled - fresh.length);",
-    to: "lane.spooled = Math.max(0, lane.spooled);",
+    file: "src/spool/spooled_destination.ts",
+    from: "this.outboxCount = Math.max(0, this.outboxCount - fresh.length);",
+    to: "this.outboxCount = Math.max(0, this.outboxCount);",
     tests: KV,
   },
   // Second fresh set, written after the first round's survivors were
@@ -774,8 +779,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "set2 queue message event limit off by one",
     file: "src/spool/queue_sink.ts",
-    from: "if (lane.envelopeBytes + size > max) {",
-    to: "if (lane.envelopeBytes + size >= max) {",
+    from: "if (target.envelopeBytes + size > max) {",
+    to: "if (target.envelopeBytes + size >= max) {",
     tests: t("spool/queue_sink_test.ts"),
   },
   {
@@ -826,13 +831,13 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "set2 a full batch waits for the timer",
     file: "src/delivery/destination.ts",
-    from: "sendWhenFull && this.#queue.length >= config.batchSize &&",
-    to: "sendWhenFull && this.#queue.length > config.batchSize &&",
+    from: "sendWhenFull && this.#buffer.queue.length >= config.batchSize &&",
+    to: "sendWhenFull && this.#buffer.queue.length > config.batchSize &&",
     tests: DELIVERY,
   },
   {
     name: "set2 room rounded up",
-    file: "src/delivery/destination.ts",
+    file: "src/delivery/destination_buffer.ts",
     from: "Math.floor((maxBufferedBytes - bytes) / (bytes / buffered)),",
     to: "Math.ceil((maxBufferedBytes - bytes) / (bytes / buffered)),",
     tests: DELIVERY,
@@ -959,7 +964,7 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "set3 queue_consumer array metadata accepted",
-    file: "src/spool/queue_consumer.ts",
+    file: "src/spool/queue_message.ts",
     from: "    !Array.isArray(event.metadata) &&\n",
     to: "",
     tests: QUEUE,
@@ -1051,42 +1056,42 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "set4 destination recent dead letters keep the oldest",
-    file: "src/delivery/destination.ts",
+    file: "src/delivery/dead_letter_report.ts",
     from: "      this.#recentDeadLetters.shift();",
     to: "      this.#recentDeadLetters.pop();",
     tests: t("delivery/destination_test.ts", "ingest/health_test.ts"),
   },
   {
     name: "set4 dead-letter log without callback names only a few events",
-    file: "src/delivery/destination.ts",
+    file: "src/delivery/dead_letter_report.ts",
     from: "(onDeadLetter ? events.slice(0, LOGGED_EVENT_IDS) : events)",
     to: "events.slice(0, LOGGED_EVENT_IDS)",
     tests: t("delivery/destination_test.ts"),
   },
   {
     name: "set4 kv_spool drain takes new leases",
-    file: "src/spool/kv_spool.ts",
-    from: "if (this.#draining && !lane.lease?.held) return false;",
+    file: "src/spool/kv_rounds.ts",
+    from: "if (this.draining && !spooled.lease?.held) return false;",
     to: "",
     tests: KV_ALL,
   },
   {
     name: "set4 kv_spool stop does not drain",
     file: "src/spool/kv_spool.ts",
-    from: "if (wasRunning) await this.#drainStored(deadlineAt);",
+    from: "if (wasRunning) await this.#drainBacklog(deadlineAt);",
     to: "",
     tests: KV_ALL,
   },
   {
     name: "set4 kv_spool group never done",
-    file: "src/spool/kv_spool.ts",
+    file: "src/spool/spooled_destination.ts",
     from: "const done = all.size >= loaded.total;",
     to: "const done = all.size > loaded.total;",
     tests: KV_ALL,
   },
   {
     name: "set4 kv_spool progress counts recorded positions again",
-    file: "src/spool/kv_spool.ts",
+    file: "src/spool/spooled_destination.ts",
     from: "const fresh = part.positions.filter((p) => !before.has(p));",
     to: "const fresh = part.positions;",
     tests: KV_ALL,
@@ -1350,5 +1355,35 @@ export const MUTATIONS: readonly Mutation[] = [
     from: "JSON.stringify({ destination: d.result.destination, event })",
     to: "JSON.stringify(event)",
     tests: t("runtime/deno/server_test.ts", "runtime/bun/server_test.ts"),
+  },
+  // The settlement module (issue 17): the ledger that decides when a
+  // spool's group or a queue message is done, and the reason it carries.
+  {
+    name: "settlement ledger does not count an owner's events down",
+    file: "src/delivery/settlement.ts",
+    from: "      account.remaining--;\n",
+    to: "",
+    tests: SETTLEMENT,
+  },
+  {
+    name: "settlement ledger loses the dead-letter reason",
+    file: "src/delivery/settlement.ts",
+    from: "  const { reason, status } = settlement;",
+    to: '  const { status } = settlement;\n  const reason = "dead-lettered";',
+    tests: SETTLEMENT,
+  },
+  {
+    name: "settlement ledger settles an event twice",
+    file: "src/delivery/settlement.ts",
+    from: "      this.#events.delete(event);\n",
+    to: "",
+    tests: SETTLEMENT,
+  },
+  {
+    name: "destination settles a dead letter without its reason",
+    file: "src/delivery/destination.ts",
+    from: "      reason: letter.reason,\n      status,\n    } as const;",
+    to: '      reason: "dead-lettered",\n      status,\n    } as const;',
+    tests: SETTLEMENT,
   },
 ];

@@ -4,7 +4,8 @@ import { KvSpool } from "../../src/spool/kv_spool.ts";
 import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
 import { realisticEvents } from "../fixtures/events.ts";
-import { MemoryLogger } from "../support/receivers.ts";
+import { MemoryLogger, startReceivers } from "../support/receivers.ts";
+import { waitFor } from "../support/fake_clock.ts";
 
 // stop() with a healthy SIEM goes on delivering the stored backlog, far
 // beyond the few batches loaded in memory, until the deadline; what stays
@@ -84,6 +85,54 @@ Deno.test("KvSpool.stop() counts what stays stored per destination when the dead
     // Nothing is counted as stored that the SIEM was not shown to lack.
     assert.ok(stored >= TOTAL - es.documents.length);
     assert.ok(es.documents.length > 400, `${es.documents.length} delivered`);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("KvSpool.stop() takes no lease freed while it drains: another instance's destination stays stored", async () => {
+  await using siems = startReceivers();
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const [splunk, elasticsearch] = siems.configs({
+      batchSize: 10,
+      flushIntervalMs: 60_000,
+      maxRetries: 0,
+    });
+    // Every Splunk request takes 100 ms: the drain lasts a second or more.
+    const slow: typeof fetch = async (input, init) => {
+      if (
+        String(input instanceof Request ? input.url : input).startsWith(
+          siems.splunk.url,
+        )
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return await fetch(input, init);
+    };
+    const spool = new KvSpool(kv, [splunk!, elasticsearch!], {
+      logger: new MemoryLogger(),
+      fetch: slow,
+      pollMs: 20,
+      leaseMs: 5000,
+      instanceId: "stopping",
+    });
+    const events = realisticEvents(100, 43).map((e) => parseAuditEvent(e));
+    await spool.accept(events);
+    // Another instance holds Elasticsearch's lease, and gives it up while
+    // this one is draining Splunk.
+    const lease = ["harombe-siem", "lease", "elasticsearch"];
+    await kv.set(lease, { owner: "other", expiresAt: Date.now() + 60_000 });
+    spool.start();
+    const stopping = spool.stop({ timeoutMs: 30_000 });
+    await waitFor(() => siems.splunk.requests.length >= 1, 10_000, "drain");
+    await kv.delete(lease);
+    const report = await stopping;
+    assert.equal(siems.splunk.events.length, 100);
+    // A stopping instance renews what it holds and takes nothing new: the
+    // lapsed lease is for the next instance, which delivers what is stored.
+    assert.equal(siems.elasticsearch.documents.length, 0);
+    assert.deepEqual(report.stored, { splunk: 0, elasticsearch: 100 });
   } finally {
     kv.close();
   }

@@ -529,3 +529,25 @@ Deno.test("KvSpool.accept() refuses with 400, naming the field, metadata an Elas
     await spool.stop();
   });
 });
+
+Deno.test("KvSpool counts settled events off its outbox count as it records them, before any poll reads the store", async () => {
+  await using siems = startReceivers();
+  await withKv(async (kv) => {
+    const spool = new KvSpool(kv, fast(siems.configs()), {
+      ...FAST,
+      maxSpooledEvents: 100,
+    });
+    await spool.accept(audit(12));
+    assert.equal(spool.getStats().perPlatform.splunk!.buffered, 12);
+    assert.equal(spool.capacity(), 88);
+    // Not started: no poll round reads the counts again after the flush;
+    // the spool's own count must come down as it records each batch.
+    await spool.flush();
+    assert.equal(siems.splunk.events.length, 12);
+    for (const name of ["splunk", "elasticsearch", "datadog"]) {
+      assert.equal(spool.getStats().perPlatform[name]!.buffered, 0, name);
+    }
+    assert.equal(spool.capacity(), 100);
+    await spool.stop();
+  });
+});

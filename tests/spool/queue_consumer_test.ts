@@ -7,7 +7,6 @@ import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import {
   consumeQueueBatch,
   defaultRetryDelaySeconds,
-  forwardDeadLetterBatch,
   type QueueConsumerOptions,
 } from "../../src/spool/queue_consumer.ts";
 import type {
@@ -302,67 +301,6 @@ Deno.test("a message for a disabled destination is dead-lettered, not sent", asy
   const stored = dead.bodies as QueueDeadLetterMessage[];
   assert.equal(stored[0]!.reason, 'destination "splunk" is disabled');
   assert.equal(stored[0]!.events.length, 2);
-});
-
-Deno.test("forwardDeadLetterBatch posts each dead letter to the webhook and acks it; retries when it fails or is not set", async () => {
-  const received: Array<{ auth: string | null; body: QueueDeadLetterMessage }> =
-    [];
-  let failing = false;
-  await using server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    onListen(): void {},
-  }, async (request) => {
-    const body = await request.json();
-    if (failing) return new Response("no", { status: 500 });
-    received.push({ auth: request.headers.get("authorization"), body });
-    return new Response(null, { status: 204 });
-  });
-  const webhook = `http://127.0.0.1:${server.addr.port}/dead`;
-  const event: QueueEventsMessage = {
-    v: 1,
-    destination: "splunk",
-    events: siemEvents(2),
-  };
-  const letter: QueueDeadLetterMessage = {
-    v: 1,
-    destination: "splunk",
-    reason: "HEC code 6: Invalid data format",
-    status: 400,
-    at: "2026-01-31T12:00:00.000Z",
-    events: event.events,
-  };
-  const batch = batchOf([event, letter, 42], "siem-dlq");
-  const summary = await forwardDeadLetterBatch(batch, {
-    webhook,
-    token: "hook-token",
-    logger: quiet,
-  });
-  assert.deepEqual(summary, { acked: 3, retried: 0 });
-  assert.equal(batch.acked.length, 3);
-  const byId = new Map(received.map((r) => [r.body.message_id, r]));
-  assert.equal(byId.get("m-0")!.auth, "Bearer hook-token");
-  assert.equal(
-    byId.get("m-0")!.body.reason,
-    "not delivered before the queue's retries ran out",
-  );
-  assert.equal(byId.get("m-0")!.body.queue, "siem-dlq");
-  assert.deepEqual(byId.get("m-0")!.body.events, event.events);
-  assert.equal(byId.get("m-1")!.body.reason, letter.reason);
-  assert.equal(byId.get("m-1")!.body.status, 400);
-  assert.equal(byId.get("m-2")!.body.body, 42);
-
-  failing = true;
-  const failed = batchOf([letter], "siem-dlq", 2);
-  assert.deepEqual(
-    await forwardDeadLetterBatch(failed, { webhook, logger: quiet }),
-    { acked: 0, retried: 1 },
-  );
-  assert.deepEqual(failed.messages[0]!.calls, [{ retry: 20 }]);
-
-  const held = batchOf([letter], "siem-dlq");
-  await forwardDeadLetterBatch(held, { logger: quiet });
-  assert.deepEqual(held.messages[0]!.calls, [{ retry: 43_200 }]);
 });
 
 // Issue 9.2 (consumer side): a batch holding more events than the

@@ -12,10 +12,8 @@
  */
 import assert from "node:assert/strict";
 import { parseAuditEvent } from "../../src/events/audit_event.ts";
-import {
-  consumeQueueBatch,
-  forwardDeadLetterBatch,
-} from "../../src/spool/queue_consumer.ts";
+import { consumeQueueBatch } from "../../src/spool/queue_consumer.ts";
+import { forwardDeadLetterBatch } from "../../src/spool/dead_letter_forward.ts";
 import { toSIEMEvent } from "../../src/events/siem_event.ts";
 import { clampDelay } from "../../src/spool/queue_retry.ts";
 import type { QueueEventsMessage } from "../../src/spool/queue_like.ts";

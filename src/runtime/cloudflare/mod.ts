@@ -24,14 +24,16 @@ export {
 export { WORKER_MAX_BUFFERED_BYTES } from "../../platforms/siem_config.ts";
 export {
   consumeQueueBatch,
-  type DeadLetterForwardOptions,
-  type DeadLetterForwardSummary,
-  defaultDeadLetterRetryDelaySeconds,
   defaultRetryDelaySeconds,
-  forwardDeadLetterBatch,
   type QueueBatchSummary,
   type QueueConsumerOptions,
 } from "../../spool/queue_consumer.ts";
+export {
+  type DeadLetterForwardOptions,
+  type DeadLetterForwardSummary,
+  defaultDeadLetterRetryDelaySeconds,
+  forwardDeadLetterBatch,
+} from "../../spool/dead_letter_forward.ts";
 export {
   type MessageBatchLike,
   type MessageLike,

@@ -83,10 +83,8 @@ import {
   serverConfig,
   ServerConfigError,
 } from "../../ingest/server_config.ts";
-import {
-  consumeQueueBatch,
-  forwardDeadLetterBatch,
-} from "../../spool/queue_consumer.ts";
+import { consumeQueueBatch } from "../../spool/queue_consumer.ts";
+import { forwardDeadLetterBatch } from "../../spool/dead_letter_forward.ts";
 import {
   isQueueProducer,
   type MessageBatchLike,

@@ -1,0 +1,410 @@
+/**
+ * One destination of the durable spool on the instance that delivers it:
+ * the in-memory destination it feeds from the outbox, what it has loaded,
+ * and the records of what settled.
+ *
+ * @module
+ */
+import type { SIEMEvent } from "../events/siem_event.ts";
+import type { Clock } from "../delivery/clock.ts";
+import { Destination } from "../delivery/destination.ts";
+import type { DeadLetter } from "../delivery/export_result.ts";
+import type { Logger } from "../delivery/logger.ts";
+import {
+  type SettledPart,
+  type Settlement,
+  SettlementLedger,
+} from "../delivery/settlement.ts";
+import { createExporter } from "../platforms/create_exporter.ts";
+import type { SIEMConfig } from "../platforms/siem_config.ts";
+import { fromParts, type StoredGroup, toParts } from "./blob.ts";
+import { bufferRoom } from "./buffer_room.ts";
+import { type KvKey, U64 } from "./kv_like.ts";
+import type { KvOutbox } from "./kv_outbox.ts";
+import type { Lease } from "./lease.ts";
+
+/**
+ * An outbox group loaded into a destination's memory (what of it remains
+ * to settle is in the settlement ledger).
+ */
+interface Loaded {
+  id: string;
+  keys: KvKey[];
+  firstVersionstamp: string;
+  /** How many events the stored group has. */
+  total: number;
+  /**
+   * The stored progress as last read or written by this instance: the
+   * positions and the versionstamp that must still be current (null:
+   * none stored).
+   */
+  recorded: {
+    positions: Set<number>;
+    /** Undefined when not known (the store did not say): read first. */
+    versionstamp: string | null | undefined;
+  };
+  /** When the group was accepted: its events keep their age when loaded. */
+  at: number;
+  /**
+   * Its events read from storage but not yet in the destination's buffer,
+   * which had no room for them: they go in as room frees up.
+   */
+  waiting: SIEMEvent[];
+}
+
+/** What a spooled destination needs from its spool. */
+export interface SpoolContext {
+  /** The storage. */
+  outbox: KvOutbox;
+  /** The `fetch` to send with. */
+  fetch: typeof fetch | undefined;
+  /** The clock. */
+  clock: Clock;
+  /** Numbers in [0, 1) for jitter. */
+  random: () => number;
+  /** Where problems are written. */
+  logger: Logger;
+  /** Told of every dead letter. */
+  onDeadLetter: (letter: DeadLetter) => void;
+  /** Whether the spool runs (refills and feeds follow settlements). */
+  running: () => boolean;
+}
+
+/**
+ * A destination of the durable spool: loads outbox groups into an
+ * in-memory destination while this instance holds its lease, and records
+ * each batch that settles (deleting a group once all its events have).
+ */
+export class SpooledDestination {
+  /** The destination's name. */
+  readonly name: string;
+  /** The in-memory destination it feeds. */
+  readonly destination: Destination;
+  /** Made on the first round (its owner id is random, and constructors make none). */
+  lease: Lease | undefined;
+  /** Events its outbox holds (from every instance), as last counted. */
+  outboxCount = 0;
+  /** Events its dead letters hold, as last counted. */
+  deadCount = 0;
+  /**
+   * Its records of delivered batches, written in order; one chain per
+   * destination, so that a slow store delays no other destination's.
+   */
+  writes: Promise<void> = Promise.resolve();
+  /** The feed under way, if any. */
+  feedRun: Promise<void> | undefined;
+  readonly #context: SpoolContext;
+  readonly #ledger = new SettlementLedger<Loaded>();
+  readonly #loaded = new Map<string, Loaded>();
+  #feeding = false;
+  /** Room freed up while a feed ran: it goes round once more. */
+  #feedAgain = false;
+  /** Events of loaded groups waiting for room in the destination's buffer. */
+  #waiting = 0;
+  /** The timer of a refill after a batch left the buffer. */
+  #refill: unknown;
+  /**
+   * Groups settled while a feed lists the outbox: a listing fetched before
+   * their deletion may still yield them, and they must not load again.
+   */
+  #settledWhileFeeding = new Set<string>();
+  /** The last key of the last group loaded: where the next feed reads on. */
+  #cursor: KvKey | undefined;
+
+  /**
+   * Makes the destination; reads nothing.
+   *
+   * @param config The destination's config.
+   * @param context The spool's storage, clock and callbacks.
+   */
+  constructor(config: SIEMConfig, context: SpoolContext) {
+    this.name = config.name;
+    this.#context = context;
+    // The spool bounds what it loads (a few batches) and storage holds the
+    // rest: the in-memory byte bound must never dead-letter stored events.
+    const loaded = { ...config, maxBufferedBytes: 2 ** 36 };
+    this.destination = new Destination(createExporter(loaded), {
+      fetch: context.fetch,
+      clock: context.clock,
+      random: context.random,
+      logger: context.logger,
+      autoFlush: true,
+      onDeadLetter: context.onDeadLetter,
+      onSettled: (events, settlement) => this.#settled(events, settlement),
+    });
+  }
+
+  /** Reads its outbox and dead-letter counts from the store. */
+  async refreshCounts(): Promise<void> {
+    const counts = await this.#context.outbox.counts(this.name);
+    this.outboxCount = counts.spooled;
+    this.deadCount = counts.deadStored;
+  }
+
+  /**
+   * Another instance has the lease now: forgets what was loaded (it is
+   * still stored, and the new holder sends it).
+   */
+  lose(): void {
+    this.#context.logger.warn("spool lease lost", { destination: this.name });
+    this.destination.clear();
+    this.#loaded.clear();
+    this.#waiting = 0;
+    this.cancelRefill();
+    this.#cursor = undefined;
+  }
+
+  /**
+   * Loads outbox groups until the destination holds a few batches, never
+   * more than its buffer takes: an event its overflow policy refused would
+   * be dead-lettered although it is stored (and its group never settled).
+   *
+   * @returns When the feed is done (errors are logged).
+   */
+  feed(): Promise<void> {
+    if (!this.destination.config.enabled) return Promise.resolve();
+    if (this.#feeding) {
+      this.#feedAgain = true;
+      return Promise.resolve();
+    }
+    this.#feeding = true;
+    this.#settledWhileFeeding.clear();
+    // Kept, so that stop() waits for it before the store may close.
+    const run = (async () => {
+      try {
+        do {
+          this.#feedAgain = false;
+          await this.#feedOnce();
+        } while (this.#feedAgain && this.lease?.held);
+      } finally {
+        this.#feeding = false;
+      }
+    })();
+    this.feedRun = run.catch((error) => {
+      this.#context.logger.error("spool could not load events", {
+        destination: this.name,
+        error: String(error),
+      });
+    });
+    return this.feedRun;
+  }
+
+  /** Cancels a refill planned after a batch left the buffer. */
+  cancelRefill(): void {
+    if (this.#refill !== undefined) {
+      this.#context.clock.clearTimeout(this.#refill);
+    }
+    this.#refill = undefined;
+  }
+
+  async #feedOnce(): Promise<void> {
+    const { outbox } = this.#context;
+    const { batchSize } = this.destination.config;
+    if (this.destination.buffered >= batchSize * 2) return;
+    // First the events of groups already loaded, in order.
+    this.#topUp();
+    if (this.#waiting > 0) return;
+    // Read on from the last group loaded, not from the first key again:
+    // the groups before it are loaded and still stored until settled.
+    if (this.#loaded.size === 0) this.#cursor = undefined;
+    for await (
+      const group of outbox.groups("outbox", this.name, Infinity, this.#cursor)
+    ) {
+      if (this.#room() <= 0 || !this.lease?.held) break;
+      if (
+        this.#loaded.has(group.id) || this.#settledWhileFeeding.has(group.id)
+      ) continue;
+      const stored = fromParts(group.parts);
+      // Batches of the group already delivered (recorded before a crash or
+      // a lost lease) are not sent again.
+      const progress = await outbox.retry(() =>
+        outbox.kv.get<number[]>(outbox.keys.progress(this.name, group.id))
+      );
+      const settled = new Set(progress.value ?? []);
+      const events: SIEMEvent[] = [];
+      const positions: number[] = [];
+      stored.events.forEach((event, index) => {
+        if (settled.has(index)) return;
+        events.push(event);
+        positions.push(index);
+      });
+      const loaded: Loaded = {
+        id: group.id,
+        keys: group.keys,
+        firstVersionstamp: group.firstVersionstamp,
+        total: stored.events.length,
+        recorded: {
+          positions: new Set(settled),
+          versionstamp: progress.versionstamp,
+        },
+        at: stored.at,
+        waiting: events,
+      };
+      this.#ledger.track(loaded, events, positions);
+      this.#loaded.set(group.id, loaded);
+      this.#waiting += events.length;
+      this.#cursor = group.keys[group.keys.length - 1];
+      // Every event recorded but the group not deleted: delete it now.
+      if (events.length === 0) {
+        this.#record(loaded, { positions: [], delivered: 0, dead: new Map() });
+      }
+      this.#topUp();
+    }
+  }
+
+  // Moves waiting events of loaded groups into the destination's buffer,
+  // oldest group first, as far as there is room.
+  #topUp(): void {
+    if (this.#waiting === 0) return;
+    let room = this.#room();
+    for (const loaded of this.#loaded.values()) {
+      if (room <= 0) break;
+      if (loaded.waiting.length === 0) continue;
+      const now = loaded.waiting.slice(0, room);
+      loaded.waiting = loaded.waiting.slice(now.length);
+      this.#waiting -= now.length;
+      room -= now.length;
+      for (const event of now) {
+        this.destination.enqueue(event, true, loaded.at);
+      }
+    }
+  }
+
+  // How many more events the destination should take now: up to four
+  // batches, and never past its buffer's bound.
+  #room(): number {
+    const { destination } = this;
+    return Math.min(
+      destination.config.batchSize * 4 - destination.buffered,
+      bufferRoom(destination),
+    );
+  }
+
+  // A batch left the buffer while events wait for room: load them once the
+  // destination's loop has let go of the batch (it still counts it as in
+  // flight while it reports the outcome).
+  #refillSoon(): void {
+    if (
+      !this.#context.running() || this.#waiting === 0 ||
+      this.#refill !== undefined
+    ) {
+      return;
+    }
+    this.#refill = this.#context.clock.setTimeout(() => {
+      this.#refill = undefined;
+      if (this.#context.running() && this.lease?.held) void this.feed();
+    }, 0);
+  }
+
+  // Events of one batch left the destination: their delivery (or dead
+  // letters, with their reason) is recorded at once, one transaction per
+  // group they belong to, so that a crash resends at most the batches in
+  // flight. A group whose events have all settled is deleted; otherwise its
+  // progress key lists the positions settled, which a later load skips.
+  #settled(events: SIEMEvent[], settlement: Settlement): void {
+    const parts = this.#ledger.settle(events, settlement);
+    for (const [loaded, part] of parts) this.#record(loaded, part);
+    this.#refillSoon();
+  }
+
+  #record(loaded: Loaded, part: SettledPart): void {
+    const { outbox, clock, logger } = this.#context;
+    const { id } = loaded;
+    const progressKey = outbox.keys.progress(this.name, id);
+    let gone = this.#ledger.remaining(loaded) === 0;
+    const forget = (): void => {
+      if (!gone) return;
+      if (this.#feeding) this.#settledWhileFeeding.add(id);
+      this.#loaded.delete(id);
+    };
+    this.writes = this.writes.then(async () => {
+      // The stored progress is merged, not overwritten, under a check of its
+      // versionstamp: an instance that lost its lease may record a batch it
+      // delivered while the new holder records others of the same group,
+      // and no event may be counted off twice.
+      // First from what this instance last read or wrote (no read in the
+      // normal case), then from the store when the check says it moved.
+      for (let attempt = 0;; attempt++) {
+        if (attempt > 0 || loaded.recorded.versionstamp === undefined) {
+          const progress = await outbox.retry(() =>
+            outbox.kv.get<number[]>(progressKey)
+          );
+          loaded.recorded = {
+            positions: new Set(progress.value ?? []),
+            versionstamp: progress.versionstamp,
+          };
+        }
+        const before = loaded.recorded.positions;
+        const stamp = loaded.recorded.versionstamp ?? null;
+        const fresh = part.positions.filter((p) => !before.has(p));
+        const all = new Set([...before, ...fresh]);
+        const done = all.size >= loaded.total;
+        const op = outbox.kv.atomic()
+          .check({
+            key: loaded.keys[0]!,
+            versionstamp: loaded.firstVersionstamp,
+          })
+          .check({ key: progressKey, versionstamp: stamp });
+        if (done) {
+          for (const key of loaded.keys) op.delete(key);
+          op.delete(progressKey);
+        } else {
+          op.set(progressKey, [...all]);
+        }
+        if (fresh.length > 0) {
+          op.sum(
+            outbox.keys.count("outbox", this.name),
+            U64 - BigInt(fresh.length),
+          );
+        }
+        const isFresh = new Set(fresh);
+        for (const [reason, group] of part.dead) {
+          const events = group.events.filter((_, i) =>
+            isFresh.has(group.positions[i]!)
+          );
+          if (events.length === 0) continue;
+          const stored: StoredGroup = {
+            at: clock.now(),
+            events,
+            reason,
+            status: group.status,
+          };
+          outbox.writeGroup(op, "dead", this.name, stored, toParts(stored));
+        }
+        const result = await outbox.retry(() => op.commit());
+        if (result.ok) {
+          loaded.recorded = {
+            positions: all,
+            versionstamp: done ? null : result.versionstamp,
+          };
+          this.outboxCount = Math.max(0, this.outboxCount - fresh.length);
+          if (done) gone = true;
+          break;
+        }
+        // The group is gone (settled by another instance), or its progress
+        // moved: read it again.
+        const first = await outbox.retry(() => outbox.kv.get(loaded.keys[0]!));
+        if (first.versionstamp !== loaded.firstVersionstamp || attempt >= 20) {
+          gone = true;
+          break;
+        }
+      }
+      forget();
+      if (!gone) return;
+      // Keep the destination fed while a backlog lasts, not once per poll.
+      const { batchSize } = this.destination.config;
+      if (
+        this.#context.running() && this.lease?.held &&
+        this.outboxCount > this.destination.buffered &&
+        this.destination.buffered < batchSize * 2
+      ) void this.feed();
+    }).catch((error) => {
+      gone = true;
+      forget();
+      logger.error("spool could not record delivered events", {
+        destination: this.name,
+        error: String(error),
+      });
+    });
+  }
+}
