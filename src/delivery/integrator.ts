@@ -37,7 +37,6 @@ import type {
   ExportResult,
   StopReport,
 } from "./export_result.ts";
-import type { Logger } from "./logger.ts";
 import {
   addCounters,
   type DeliveryCounters,
