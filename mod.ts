@@ -82,6 +82,22 @@ export {
   DATADOG_MAX_LOG_BYTES,
   DatadogExporter,
 } from "./src/platforms/datadog.ts";
+export { HttpExporter } from "./src/platforms/http.ts";
+export {
+  checkHttpConfig,
+  HTTP_DEFAULT_MAX_BATCH_BYTES,
+  type HttpConfigView,
+  type HttpFraming,
+  type HttpOptions,
+  type HttpOptionsInput,
+  type HttpPreset,
+  httpSecrets,
+  type ParsedHttpOptions,
+  resolveHttpOptions,
+  shownEndpoint,
+  SUMO_MAX_REQUEST_BYTES,
+  WELL_KNOWN_SECRET_HEADERS,
+} from "./src/platforms/http_config.ts";
 export { createExporter } from "./src/platforms/create_exporter.ts";
 export { BodyWriter } from "./src/platforms/body_writer.ts";
 export { type Clock, systemClock } from "./src/delivery/clock.ts";

@@ -5,6 +5,7 @@
  */
 import { DatadogExporter } from "./datadog.ts";
 import { ElasticsearchExporter } from "./elasticsearch.ts";
+import { HttpExporter } from "./http.ts";
 import type { Exporter } from "./exporter.ts";
 import { OpenSearchExporter } from "./opensearch.ts";
 import { SplunkExporter } from "./splunk.ts";
@@ -45,5 +46,7 @@ export function createExporter(config: SIEMConfig | SIEMConfigInput): Exporter {
       return new DatadogExporter(valid);
     case "opensearch":
       return new OpenSearchExporter(valid);
+    case "http":
+      return new HttpExporter(valid);
   }
 }

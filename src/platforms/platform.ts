@@ -29,9 +29,14 @@ export const SIEMPlatform = {
    * OpenSearch Service and Serverless (AWS SigV4).
    */
   OpenSearch: "opensearch",
+  /**
+   * A generic HTTP endpoint taking JSON arrays or NDJSON (webhooks, Cribl,
+   * Logstash and Vector HTTP inputs, SOAR tools), with a Sumo Logic preset.
+   */
+  Http: "http",
 } as const;
 
-/** One of the SIEM platform names: `"splunk" | "elasticsearch" | "datadog" | "opensearch"`. */
+/** One of the SIEM platform names: `"splunk" | "elasticsearch" | "datadog" | "opensearch" | "http"`. */
 export type SIEMPlatform = typeof SIEMPlatform[keyof typeof SIEMPlatform];
 
 /** Every platform name, in a fixed order. */
@@ -40,4 +45,5 @@ export const SIEM_PLATFORMS: readonly SIEMPlatform[] = Object.freeze([
   SIEMPlatform.Elasticsearch,
   SIEMPlatform.Datadog,
   SIEMPlatform.OpenSearch,
+  SIEMPlatform.Http,
 ]);

@@ -6,6 +6,15 @@
 import { z } from "zod";
 import type { Schema } from "../events/schema.ts";
 import { readEndpoint } from "./endpoint.ts";
+import {
+  checkHttpConfig,
+  HTTP_DEFAULT_MAX_BATCH_BYTES,
+  type HttpOptions,
+  type HttpOptionsInput,
+  HttpOptionsSchema,
+  httpSecrets,
+  resolveHttpOptions,
+} from "./http_config.ts";
 import { SIEM_PLATFORMS, type SIEMPlatform } from "./platform.ts";
 
 /** What happens to a new event when a destination's buffer is full. */
@@ -44,6 +53,7 @@ export const DEFAULT_MAX_BATCH_BYTES: Readonly<Record<SIEMPlatform, number>> =
     // Under the 10 MiB request limit of the smallest Amazon OpenSearch
     // Service instances (next-destinations §3.4).
     opensearch: 5_000_000,
+    http: HTTP_DEFAULT_MAX_BATCH_BYTES,
   });
 
 /**
@@ -174,6 +184,8 @@ export interface SIEMConfigInput {
    * other platforms.
    */
   indexTemplate?: boolean | undefined;
+  /** `platform: "http"`: headers, framing, the Sumo Logic preset (see {@linkcode HttpOptionsInput}). */
+  http?: HttpOptionsInput | undefined;
 }
 
 /** A validated destination configuration, every default filled. */
@@ -232,6 +244,8 @@ export interface SIEMConfig {
   agedEvents: AgedEventPolicy;
   /** Whether the index uses the module's index template (Elasticsearch and OpenSearch). */
   indexTemplate: boolean;
+  /** `platform: "http"`: its options, every default filled. */
+  http?: HttpOptions | undefined;
 }
 
 const int = (min: number, max: number) =>
@@ -363,6 +377,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     maxEventAgeMs: int(60_000, 10 * 365 * 86_400_000).optional(),
     agedEvents: z.enum(["dead_letter", "send_as_now"]).default("dead_letter"),
     indexTemplate: z.boolean().default(false),
+    http: HttpOptionsSchema.optional(),
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) =>
@@ -418,6 +433,10 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
         "must be set (the password) with username for OpenSearch Basic auth",
       );
     }
+    if (c.platform === "http") checkHttpConfig(c, issue);
+    else if (c.http !== undefined) {
+      issue("http", "is for http destinations only");
+    }
     if (c.platform === "splunk" && !SPLUNK_INDEX.test(c.index)) {
       issue(
         "index",
@@ -431,7 +450,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
       : undefined;
     if (endpoint && "problem" in endpoint) issue("endpoint", endpoint.problem);
     if (
-      url && url.protocol === "http:" &&
+      url && url.protocol === "http:" && c.platform !== "http" &&
       (c.token !== "" || c.aws !== undefined) &&
       !c.allowInsecureHttp &&
       !isLoopback(url.hostname)
@@ -444,12 +463,19 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
       );
     }
   })
-  .transform((c): SIEMConfig => ({
+  .transform(({ http, ...c }): SIEMConfig => ({
     ...c,
     name: c.name ?? c.platform,
     maxBatchBytes: c.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES[c.platform],
     ...(c.maxEventAgeMs === undefined && c.platform === "datadog"
       ? { maxEventAgeMs: DATADOG_MAX_EVENT_AGE_MS }
+      : {}),
+    ...(c.platform === "http"
+      ? {
+        http: resolveHttpOptions(http),
+        // Sumo Logic asks for compressed data (its HTTP Source page).
+        ...(http?.preset === "sumo_logic" ? { compression: "gzip" } : {}),
+      }
       : {}),
   }))
   .transform((c): SIEMConfig => {
@@ -560,5 +586,6 @@ export function configSecrets(config: SIEMConfig): string[] {
     config.token,
     config.aws?.secretAccessKey ?? "",
     config.aws?.sessionToken ?? "",
+    ...(config.http ? httpSecrets(config.endpoint, config.http) : []),
   ].filter((secret) => secret !== "");
 }

@@ -36,16 +36,18 @@ const splunk = { platform: "splunk", endpoint: "https://splunk.example.com" };
 const elastic = { platform: "elasticsearch", endpoint: "https://es.test" };
 const datadog = { platform: "datadog", endpoint: "https://dd.test" };
 
-Deno.test("SIEMPlatform names the four platforms", () => {
+Deno.test("SIEMPlatform names the five platforms", () => {
   assert.equal(SIEMPlatform.Splunk, "splunk");
   assert.equal(SIEMPlatform.Elasticsearch, "elasticsearch");
   assert.equal(SIEMPlatform.Datadog, "datadog");
   assert.equal(SIEMPlatform.OpenSearch, "opensearch");
+  assert.equal(SIEMPlatform.Http, "http");
   assert.deepEqual(Object.keys(SIEMPlatform), [
     "Splunk",
     "Elasticsearch",
     "Datadog",
     "OpenSearch",
+    "Http",
   ]);
 });
 
@@ -55,6 +57,7 @@ Deno.test("SIEM_PLATFORMS lists every platform in a fixed order and is frozen", 
     "elasticsearch",
     "datadog",
     "opensearch",
+    "http",
   ]);
   assert.ok(Object.isFrozen(SIEM_PLATFORMS));
 });
@@ -109,6 +112,7 @@ Deno.test("parseSIEMConfig() sets maxBatchBytes per platform from DEFAULT_MAX_BA
     elasticsearch: 5_000_000,
     datadog: 4_250_000,
     opensearch: 5_000_000,
+    http: 1_000_000,
   });
   for (const platform of SIEM_PLATFORMS) {
     const config = parseSIEMConfig({ platform, endpoint: "https://x.test" });

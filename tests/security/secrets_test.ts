@@ -33,6 +33,8 @@ const SIEM_TOKENS: Record<SIEMPlatform, string> = {
   datadog: "dd-SECRET-a1b2c3d4e5f60718-key",
   // The Basic password (username OS_USER).
   opensearch: "os-SECRET-5e6f7a8b9c0d-password",
+  // Sent as `Authorization: Bearer <token>`.
+  http: "http-SECRET-3c4d5e6f7a8b-bearer",
 };
 const OS_USER = "audit-writer";
 const INGEST_TOKEN = "ingest-SECRET-0123456789abcdef";
@@ -53,6 +55,7 @@ const PLATFORMS: readonly SIEMPlatform[] = [
   "elasticsearch",
   "datadog",
   "opensearch",
+  "http",
 ];
 
 function context(text: string, at: number): string {
@@ -200,6 +203,8 @@ function echoAnswer(
       return json(status, {
         errors: [{ status: String(status), title: "Error", detail: text }],
       });
+    case "http":
+      return json(status, { error: text });
   }
 }
 
@@ -273,8 +278,10 @@ for (const platform of PLATFORMS) {
         // The echo did reach the reasons, redacted. A 400 that names an
         // event (HEC) dead-letters it; one refusing every part alike keeps
         // the batch and reports it in the result and the log.
+        // A generic receiver's 400 dead-letters the batch: with a callback
+        // (JSON bodies here) the reason is in the dead letters.
         const reasons = status === 400
-          ? format === "json" && platform === "splunk"
+          ? format === "json" && (platform === "splunk" || platform === "http")
             ? outputs["dead letter reason"]!
             : `${outputs["ExportResult"]}\n${outputs["logger"]}`
           : outputs["ExportResult"]!;
@@ -475,7 +482,10 @@ for (const platform of PLATFORMS) {
   Deno.test(`${platform}: a config error never quotes the token (the token set next to each bad field)`, () => {
     const token = SIEM_TOKENS[platform];
     const variants: [string, SIEMConfigInput][] = [
-      ...BAD_FIELDS.map(([label, bad]): [string, SIEMConfigInput] => [
+      // A generic receiver's URL may have a query (a webhook's parameters).
+      ...BAD_FIELDS.filter(([label]) =>
+        platform !== "http" || label !== "endpoint with a query"
+      ).map(([label, bad]): [string, SIEMConfigInput] => [
         label,
         { ...configFor(platform, "https://siem.example.com"), ...bad },
       ]),

@@ -32,6 +32,8 @@ const TOKENS: Record<SIEMPlatform, string> = {
   datadog: "dd/SECRET+a1b2c3d4/e5f60718=key",
   // The Basic password: sent as base64 of `audit:password`.
   opensearch: "os/SECRET+9e8d7c6b/pass=word&y",
+  // Sent as `Authorization: Bearer <token>`.
+  http: "http/SECRET+5a4b3c2d/hook=tok&z",
 };
 const INGEST_TOKEN = "ingest-SECRET-0123456789abcdef";
 
@@ -135,6 +137,9 @@ function answer(
       json =
         `{"errors":[{"status":"${status}","title":"Error","detail":"${text}"}]}`;
       break;
+    case "http":
+      json = `{"error":"${text}"}`;
+      break;
   }
   return new Response(json, {
     status,
@@ -169,6 +174,7 @@ for (
     "elasticsearch",
     "datadog",
     "opensearch",
+    "http",
   ] as const
 ) {
   const forms = Object.entries(FORMS);
