@@ -35,3 +35,4 @@ export {
   ServerConfigError,
   type ServerConfigFile,
 } from "./server_config.ts";
+export { httpOptionsFromEnv } from "./http_env.ts";
