@@ -7,12 +7,13 @@
  */
 import type { Fault } from "../fakes/fake_receiver.ts";
 
-/** The four platforms, by the destination names the chaos runs use. */
+/** The five platforms, by the destination names the chaos runs use. */
 export type ChaosPlatform =
   | "splunk"
   | "elasticsearch"
   | "datadog"
-  | "opensearch";
+  | "opensearch"
+  | "http";
 
 /** The platforms, in a fixed order. */
 export const PLATFORMS: readonly ChaosPlatform[] = [
@@ -20,6 +21,7 @@ export const PLATFORMS: readonly ChaosPlatform[] = [
   "elasticsearch",
   "datadog",
   "opensearch",
+  "http",
 ];
 
 /**

@@ -325,6 +325,7 @@ export class ChaosFetch {
     elasticsearch: [],
     datadog: [],
     opensearch: [],
+    http: [],
   };
   /** Per platform: ids of events in requests whose answer the sender never read. */
   readonly ambiguous: Record<ChaosPlatform, Set<string>> = {
@@ -332,6 +333,7 @@ export class ChaosFetch {
     elasticsearch: new Set(),
     datadog: new Set(),
     opensearch: new Set(),
+    http: new Set(),
   };
   /** Client faults applied, by kind. */
   readonly appliedFaults: Record<string, number> = {};
@@ -341,6 +343,7 @@ export class ChaosFetch {
     elasticsearch: 0,
     datadog: 0,
     opensearch: 0,
+    http: 0,
   };
 
   constructor(urls: Record<ChaosPlatform, string>) {
@@ -426,6 +429,7 @@ class FaultInjector {
     elasticsearch: 0,
     datadog: 0,
     opensearch: 0,
+    http: 0,
   };
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #pending = new Set<Promise<void>>();
@@ -821,6 +825,15 @@ function destinationConfigs(
         service: "es",
         secretAccessKey: TOKENS.opensearch,
       },
+      ...FAST,
+      maxBufferedEvents: MAX_BUFFERED_EVENTS,
+    },
+    {
+      // A generic receiver (a Vector or Logstash HTTP input): NDJSON with
+      // an API key header; it stores whatever it is sent, resends included.
+      platform: "http",
+      endpoint: urls.http,
+      http: { framing: "ndjson", headers: { "X-API-Key": TOKENS.http } },
       ...FAST,
       maxBufferedEvents: MAX_BUFFERED_EVENTS,
     },

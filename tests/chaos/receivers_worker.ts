@@ -14,6 +14,7 @@
  */
 import type { Fault } from "../fakes/fake_receiver.ts";
 import { FakeDatadog } from "../fakes/fake_datadog.ts";
+import { FakeHttpReceiver } from "../fakes/fake_http_receiver.ts";
 import {
   FakeElasticsearch,
   type ItemFault,
@@ -156,6 +157,7 @@ let fakes:
     elasticsearch: ChaosElasticsearch;
     datadog: FakeDatadog;
     opensearch: FakeOpenSearch;
+    http: FakeHttpReceiver;
   }
   | undefined;
 let tallies: Record<ChaosPlatform, Tally> | undefined;
@@ -182,12 +184,20 @@ function start(options: WorkerStart): Record<ChaosPlatform, string> {
         service: "es",
       },
     }),
+    // Takes a body a little over the sender's 1 MB maxBatchBytes: only an
+    // injected 413 refuses one.
+    http: new FakeHttpReceiver({
+      framing: "ndjson",
+      requiredHeaders: { "x-api-key": options.tokens.http },
+      maxBodyBytes: 1_100_000,
+    }),
   };
   tallies = {
     splunk: new Tally(options.prefix, options.count),
     elasticsearch: new Tally(options.prefix, options.count),
     datadog: new Tally(options.prefix, options.count),
     opensearch: new Tally(options.prefix, options.count),
+    http: new Tally(options.prefix, options.count),
   };
   compactor = setInterval(compact, 100);
   return {
@@ -195,6 +205,7 @@ function start(options: WorkerStart): Record<ChaosPlatform, string> {
     elasticsearch: fakes.elasticsearch.url,
     datadog: fakes.datadog.url,
     opensearch: fakes.opensearch.url,
+    http: fakes.http.endpoint,
   };
 }
 
@@ -207,6 +218,7 @@ function compact(): void {
       "elasticsearch",
       "datadog",
       "opensearch",
+      "http",
     ] as const
   ) {
     const fake = fakes[platform];
@@ -217,6 +229,9 @@ function compact(): void {
     tallies.splunk.stored(
       String((envelope.event as { event_id?: unknown })?.event_id),
     );
+  }
+  for (const event of fakes.http.events.splice(0)) {
+    tallies.http.stored(String(event.event_id));
   }
   for (const log of fakes.datadog.logs.splice(0)) {
     if (log.truncated === true) tallies.datadog.truncated++;
@@ -312,6 +327,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
         elasticsearch: receipt("elasticsearch"),
         datadog: receipt("datadog"),
         opensearch: receipt("opensearch"),
+        http: receipt("http"),
       };
     case "check":
       compact();
@@ -320,6 +336,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
         elasticsearch: check("elasticsearch", command.indexes),
         datadog: check("datadog", command.indexes),
         opensearch: check("opensearch", command.indexes),
+        http: check("http", command.indexes),
       };
     case "close":
       if (compactor !== undefined) clearInterval(compactor);
@@ -330,6 +347,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
           fakes.elasticsearch.close(),
           fakes.datadog.close(),
           fakes.opensearch.close(),
+          fakes.http.close(),
         ]);
       }
       return null;

@@ -19,6 +19,8 @@ export const TOKENS = {
   datadog: "dd-KEY-0a1b2c3d4e5f-secret",
   // The AWS secret access key of the OpenSearch destinations that sign (SigV4).
   opensearch: "os-AWS-SECRET/7c2e9b4d+0f1a-secret",
+  // The X-API-Key of the generic HTTP destinations.
+  http: "http-KEY-5d6e7f8a9b0c-secret",
 } as const;
 
 /** The three fakes, closed together. */
