@@ -6,14 +6,16 @@
  * would deliver data, so the doctor asks with `HEAD` (no body, nothing
  * stored) carrying the destination's headers:
  * - any HTTP answer proves the connection (DNS, TCP, TLS);
- * - an HTML page from a host that should take JSON is a proxy's or a web
- *   site's, a 404 names no receiver: both fail the endpoint step;
  * - 401 or 403 is a refused credential (Sumo Logic answers 401 for a
  *   missing or invalid URL token,
  *   https://help.sumologic.com/docs/send-data/hosted-collectors/http-source/troubleshooting/);
- * - anything else (2xx, 405 for a POST-only route) leaves the credential
- *   unproven: only a test event, sent when asked, proves that a batch is
- *   taken.
+ * - 404 or 405 is only a warning: many receivers route POST alone, and a
+ *   web framework answers HEAD on such a route with its own 404 or 405
+ *   page;
+ * - any other HTML page (a 2xx, a 502) is a proxy's, a login portal's or a
+ *   web site's: it fails the endpoint step;
+ * - anything else leaves the credential unproven: only a test event, sent
+ *   when asked, proves that a batch is taken.
  *
  * Every message shows the URL's host only: its path may hold the token.
  *
@@ -22,7 +24,7 @@
 import { createExporter } from "../platforms/create_exporter.ts";
 import type { SIEMConfig } from "../platforms/siem_config.ts";
 import { describeAnswer, probe } from "./probe.ts";
-import { type DoctorCheck, fail, ok, skipped } from "./report.ts";
+import { type DoctorCheck, fail, ok, skipped, warn } from "./report.ts";
 import { sendTestEvent } from "./test_event.ts";
 
 /**
@@ -51,24 +53,29 @@ export async function checkHttp(
   const seen = describeAnswer(config.endpoint, answer);
   const type = answer.headers.get("content-type")?.split(";")[0]?.trim()
     .toLowerCase();
-  if (type === "text/html" || type === "application/xhtml+xml") {
+  const refused = answer.status === 401 || answer.status === 403;
+  const unrouted = answer.status === 404 || answer.status === 405;
+  if (
+    !refused && !unrouted &&
+    (type === "text/html" || type === "application/xhtml+xml")
+  ) {
     checks.push(fail(
       "platform",
       `${seen} is an HTML page, not ${receiver}'s answer: a proxy, a login page or a web site answers at this URL. Check the URL and any proxy in front of ${receiver}.`,
     ));
     return checks;
   }
-  if (answer.status === 404) {
-    checks.push(fail(
+  if (unrouted) {
+    checks.push(warn(
       "platform",
-      `${seen}: nothing takes events at this URL. Check its path${
+      `${seen} to HEAD: many receivers take POST alone, so this proves nothing; if the path is wrong, deliveries will fail with HTTP 404 (a setup error)${
         sumo ? " (copy the HTTP Source URL again from Sumo Logic)" : ""
-      }.`,
+      }. Run with --send-test-event to be sure.`,
     ));
-    return checks;
+  } else {
+    checks.push(ok("platform", `${seen} answers.`));
   }
-  checks.push(ok("platform", `${seen} answers.`));
-  if (answer.status === 401 || answer.status === 403) {
+  if (refused) {
     checks.push(fail(
       "authentication",
       sumo

@@ -123,7 +123,9 @@ const RESERVED_HEADERS = new Set([
   "connection",
 ]);
 const SUMO_VALUE = /^[\x20-\x7E]{1,256}$/;
-const SUMO_PATH = /^\/receiver\/v1\/http\/[A-Za-z0-9_=-]{8,}$/;
+// The code is base64-like ("a long string of letters and numbers");
+// `+` and `%` are let through in case a code is base64 or percent-encoded.
+const SUMO_PATH = /^\/receiver\/v1\/http\/[A-Za-z0-9_=+%.-]{8,}$/;
 
 /** The `http` options as parsed, before {@linkcode resolveHttpOptions} fills the rest. */
 export type ParsedHttpOptions = Omit<HttpOptions, "framing" | "secretUrl"> & {

@@ -110,6 +110,7 @@ export interface SIEMConfigInput {
    * taken too and cut back to its base: Splunk
    * `/services/collector[/event[/1.0]]`, Datadog `/api/v2/logs`,
    * Elasticsearch and OpenSearch `/_bulk` or `/{index}/_bulk` for the configured index.
+   * For `platform: "http"`, the receiver's full URL, query included.
    */
   endpoint: string;
   /** Unique name of the destination; default: the platform. */

@@ -33,7 +33,7 @@ test("http: batchSize and maxBatchBytes (measured before gzip) split batches bef
   }], { logger: quiet, autoFlush: false });
   const events = realisticEvents(60);
   const [result] = await integrator.exportEvents(events);
-  assert.equal(result!.success, true, result!.error);
+  assert.equal(result!.success, true, result!.error ?? "");
   assert.deepEqual(
     receiver.events.map((e) => e.event_id),
     events.map((e) => e.event_id),
@@ -90,7 +90,7 @@ test("http: 413 splits the batch until the halves fit", async () => {
   }], { logger: quiet, autoFlush: false });
   const events = realisticEvents(16);
   const [result] = await integrator.exportEvents(events);
-  assert.equal(result!.success, true, result!.error);
+  assert.equal(result!.success, true, result!.error ?? "");
   assert.equal(receiver.requests[0]!.status, 413);
   assert.deepEqual(
     receiver.events.map((e) => e.event_id).sort(),

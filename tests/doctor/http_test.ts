@@ -98,3 +98,51 @@ Deno.test("doctor: a Sumo Logic URL with a wrong code is named, and its token ap
   assert.equal(sumo.requests.at(-1)?.headers.get("content-encoding"), "gzip");
   assert.ok(!JSON.stringify(right).includes(SUMO_CODE.slice(0, 10)));
 });
+
+Deno.test("doctor: a receiver that answers HEAD with its framework's 404 page is only a warning; the test event proves the URL", async () => {
+  const shutdown = new AbortController();
+  const posted: string[] = [];
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    signal: shutdown.signal,
+    onListen(): void {},
+  }, async (request) => {
+    if (request.method !== "POST") {
+      return new Response(`<pre>Cannot ${request.method} /hook</pre>`, {
+        status: 404,
+        headers: { "content-type": "text/html" },
+      });
+    }
+    posted.push(await request.text());
+    return new Response(null, { status: 204 });
+  });
+  try {
+    const config = {
+      platform: "http" as const,
+      endpoint: `http://127.0.0.1:${server.addr.port}/hook`,
+    };
+    const diagnosis = await checkDestination(config);
+    assert.deepEqual(statuses(diagnosis), [
+      "connection:ok",
+      "platform:warn",
+      "authentication:skipped",
+    ]);
+    assert.equal(diagnosis.canDeliver, true);
+    assert.match(
+      diagnosis.checks[1]!.message,
+      /many receivers take POST alone/,
+    );
+    assert.equal(posted.length, 0);
+    const sent = await checkDestination(config, { sendTestEvent: true });
+    assert.deepEqual(statuses(sent), [
+      "connection:ok",
+      "platform:warn",
+      "test_event:ok",
+    ]);
+    assert.equal(posted.length, 1);
+  } finally {
+    shutdown.abort();
+    await server.finished;
+  }
+});
