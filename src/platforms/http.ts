@@ -233,12 +233,17 @@ export class HttpExporter extends Exporter {
 }
 
 /**
- * Whether an answer is an HTML page: an HTML content type, or a body that
- * opens like a document.
+ * Whether an answer is an HTML page: a body that opens like a document, or
+ * HTML markup under an HTML content type. The content type alone is not
+ * enough: web frameworks label a plain `ok` or an empty answer `text/html`
+ * (Flask, Express's `res.send("")`), and such a receiver did take the batch.
  */
 function isHtmlPage(headers: Headers, body: string): boolean {
+  if (/^\s*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(body)) {
+    return true;
+  }
   const type = headers.get("content-type")?.split(";")[0]?.trim()
     .toLowerCase();
-  if (type === "text/html" || type === "application/xhtml+xml") return true;
-  return /^\s*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(body);
+  return (type === "text/html" || type === "application/xhtml+xml") &&
+    /<(?:html|head|body|title|h1|center|div|p)[\s>]/i.test(body);
 }

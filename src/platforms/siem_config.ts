@@ -117,7 +117,8 @@ export interface SIEMConfigInput {
   name?: string | undefined;
   /**
    * Splunk HEC token, Elasticsearch API key (the `encoded` value), Datadog
-   * API key, or OpenSearch password (with `username`, for Basic auth).
+   * API key, OpenSearch password (with `username`, for Basic auth), or the
+   * http destination's bearer token (`Authorization: Bearer <token>`).
    */
   token?: string | undefined;
   /** OpenSearch user for Basic auth, `token` being the password. */

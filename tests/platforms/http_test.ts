@@ -202,6 +202,20 @@ Deno.test("HttpExporter.classify: 2xx delivered, an HTML page is not; 429/5xx re
     http.classify(200, h({ "content-type": "text/plain" }), "ok", 2, now),
     { kind: "delivered" },
   );
+  // Frameworks label a plain "ok" or an empty answer text/html: no page.
+  for (const body of ["ok", "", "Accepted 2 events"]) {
+    assert.deepEqual(
+      http.classify(
+        200,
+        h({ "content-type": "text/html; charset=utf-8" }),
+        body,
+        2,
+        now,
+      ),
+      { kind: "delivered" },
+      body,
+    );
+  }
   const page = http.classify(
     200,
     h({ "content-type": "text/html" }),
