@@ -99,6 +99,12 @@ export const WELL_KNOWN_SECRET_HEADERS: readonly string[] = Object.freeze([
   "x-splunk-token",
 ]);
 
+// Query parameters whose values are credentials whatever `secretUrl` says
+// (`?token=`, `?api_key=`, `?sig=`, Azure's `?sv=…&sig=`, `?code=` of
+// Azure Functions).
+const SECRET_PARAM =
+  /token|key|secret|sig|signature|code|auth|password|passwd|credential/i;
+
 /**
  * Sumo Logic takes at most 1 MB of uncompressed data per request
  * (https://help.sumologic.com/docs/send-data/hosted-collectors/http-source/logs-metrics/).
@@ -351,6 +357,11 @@ export function httpSecrets(endpoint: string, http: HttpOptions): string[] {
     const space = value.lastIndexOf(" ");
     if (space > 0) secrets.push(value.slice(space + 1));
   }
+  if (URL.canParse(endpoint)) {
+    for (const [name, value] of new URL(endpoint).searchParams) {
+      if (SECRET_PARAM.test(name) && value.length >= 4) secrets.push(value);
+    }
+  }
   if (http.secretUrl && URL.canParse(endpoint)) {
     const url = new URL(endpoint);
     const rest = `${url.pathname}${url.search}`;
@@ -366,7 +377,9 @@ export function httpSecrets(endpoint: string, http: HttpOptions): string[] {
 
 /**
  * The URL of a destination as it may be shown: for an http destination
- * whose URL is secret, its scheme and host only.
+ * whose URL is secret, its scheme and host only; for one whose query holds
+ * a credential parameter (`token`, `key`, `sig`…), its URL without the
+ * query.
  *
  * @example
  * ```ts
@@ -388,10 +401,15 @@ export function httpSecrets(endpoint: string, http: HttpOptions): string[] {
 export function shownEndpoint(
   config: { endpoint: string; http?: HttpOptions | undefined },
 ): string {
-  if (config.http?.secretUrl !== true || !URL.canParse(config.endpoint)) {
+  if (config.http === undefined || !URL.canParse(config.endpoint)) {
     return config.endpoint;
   }
-  return new URL(config.endpoint).origin;
+  const url = new URL(config.endpoint);
+  if (config.http.secretUrl) return url.origin;
+  const secretQuery = [...url.searchParams.keys()].some((name) =>
+    SECRET_PARAM.test(name)
+  );
+  return secretQuery ? `${url.origin}${url.pathname}` : config.endpoint;
 }
 
 function isLoopback(hostname: string): boolean {

@@ -5,6 +5,7 @@ import {
   type SIEMConfigInput,
 } from "../../src/platforms/siem_config.ts";
 import { createExporter } from "../../src/platforms/create_exporter.ts";
+import { httpSecrets, shownEndpoint } from "../../src/platforms/http_config.ts";
 import { goldenSIEMEvents } from "../fixtures/events.ts";
 import { startFakeHttpReceiver } from "../fakes/fake_http_receiver.ts";
 
@@ -400,4 +401,41 @@ Deno.test("the strict fake refuses what breaks its contract, and the exporter re
   assert.equal(tooLarge.status, 413);
   assert.equal(tooLarge.verdict.kind, "split");
   assert.equal(receiver.events.length, 0);
+});
+
+Deno.test("httpSecrets and shownEndpoint: credential query parameters are secrets even without secretUrl; a secret URL shows its origin only", () => {
+  const hook = parseSIEMConfig({
+    platform: "http",
+    endpoint:
+      "https://hooks.example.com/in?team=sec&api_key=qk-0123456789&sig=abcd%2Fefgh",
+  });
+  assert.deepEqual(
+    httpSecrets(hook.endpoint, hook.http!),
+    ["qk-0123456789", "abcd/efgh"],
+  );
+  assert.equal(shownEndpoint(hook), "https://hooks.example.com/in");
+  const plain = parseSIEMConfig({
+    platform: "http",
+    endpoint: "https://hooks.example.com/in?team=sec",
+  });
+  assert.deepEqual(httpSecrets(plain.endpoint, plain.http!), []);
+  assert.equal(shownEndpoint(plain), "https://hooks.example.com/in?team=sec");
+  const slack = parseSIEMConfig({
+    platform: "http",
+    endpoint: "https://hooks.slack.test/services/T0001/B0002/XXXXyyyyZZZZ0000",
+    http: { secretUrl: true },
+  });
+  assert.deepEqual(httpSecrets(slack.endpoint, slack.http!), [
+    "/services/T0001/B0002/XXXXyyyyZZZZ0000",
+    "services",
+    "XXXXyyyyZZZZ0000",
+  ]);
+  assert.equal(shownEndpoint(slack), "https://hooks.slack.test");
+  // Another platform's endpoint is shown as it is.
+  assert.equal(
+    shownEndpoint(
+      parseSIEMConfig({ platform: "splunk", endpoint: "https://s:8088" }),
+    ),
+    "https://s:8088",
+  );
 });

@@ -299,3 +299,29 @@ Deno.test("sumo_logic and secret headers: config errors and the doctor never quo
   }, { sendTestEvent: true });
   assertNoPiece(JSON.stringify(headers), API_KEY, "doctor");
 });
+
+Deno.test("http with a credential in its query (?api_key=): an answer echoing the URL leaks no piece of it", async () => {
+  const key = "qkey-SECRET-77aa88bb99cc";
+  await using receiver = startReceiver((url, headers) =>
+    new Response(JSON.stringify({ error: echo(url, headers) }), {
+      status: 400,
+      headers: { "content-type": "application/json" },
+    })
+  );
+  const logger = new MemoryLogger();
+  const letters: DeadLetter[] = [];
+  const integrator = new SIEMIntegrator([{
+    ...base(`${receiver.url}/hook?team=sec&api_key=${key}`),
+  } as SIEMConfigInput], {
+    autoFlush: false,
+    logger,
+    onDeadLetter: (letter) => void letters.push(letter),
+  });
+  const results = await integrator.exportEvents(events(2, "query"));
+  const outputs = await outputsOf(integrator, logger, letters, results);
+  for (const [where, text] of Object.entries(outputs)) {
+    assertNoPiece(text, key, where);
+  }
+  assert.match(outputs["dead letters"]!, /team=sec/);
+  assert.match(outputs["dead letters"]!, /\[redacted\]/);
+});
