@@ -69,6 +69,12 @@ export type {
   SentinelConfig,
   SentinelConfigInput,
 } from "./src/platforms/sentinel_config.ts";
+export type {
+  HttpFraming,
+  HttpOptions,
+  HttpOptionsInput,
+  HttpPreset,
+} from "./src/platforms/http_config.ts";
 export type { Clock } from "./src/delivery/clock.ts";
 export type { Logger } from "./src/delivery/logger.ts";
 export type {

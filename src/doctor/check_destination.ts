@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { shownEndpoint } from "../platforms/http_config.ts";
 import type { SIEMPlatform } from "../platforms/platform.ts";
 import {
   configSecrets,
@@ -13,6 +14,7 @@ import {
 } from "../platforms/siem_config.ts";
 import { checkDatadog } from "./datadog.ts";
 import { checkElasticsearch } from "./elasticsearch.ts";
+import { checkHttp } from "./http.ts";
 import { checkOpenSearch } from "./opensearch.ts";
 import type { ProbeContext } from "./probe.ts";
 import {
@@ -39,6 +41,7 @@ const DOCTORS: Record<SIEMPlatform, PlatformDoctor> = {
   datadog: checkDatadog,
   opensearch: checkOpenSearch,
   sentinel: checkSentinel,
+  http: checkHttp,
 };
 
 /**
@@ -89,7 +92,8 @@ export async function checkDestination(
   return {
     name: valid.name,
     platform: valid.platform,
-    endpoint: valid.endpoint,
+    // An http destination's URL path may hold its token.
+    endpoint: shownEndpoint(valid),
     canDeliver: checks.every((check) => check.status !== "fail"),
     checks,
   };

@@ -13,6 +13,7 @@ import {
   sentinelFromEnv,
 } from "../platforms/sentinel_config.ts";
 import type { SIEMSchema } from "../schemas/siem_schema.ts";
+import { httpOptionsFromEnv } from "./http_env.ts";
 
 /** What an ingest server needs to start. */
 export interface ServerConfig {
@@ -94,6 +95,7 @@ const PLATFORM_VARIABLES = [
   ["elasticsearch", "SIEM_ELASTICSEARCH", "TOKEN"],
   ["datadog", "SIEM_DATADOG", "TOKEN"],
   ["opensearch", "SIEM_OPENSEARCH", "PASSWORD"],
+  ["http", "SIEM_HTTP", "TOKEN"],
 ] as const;
 
 /**
@@ -114,6 +116,8 @@ const PLATFORM_VARIABLES = [
  * | `SIEM_OPENSEARCH_AWS_SERVICE` (`es` or `aoss`) with `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` | sign the OpenSearch destination's requests with SigV4 (Amazon OpenSearch Service, Serverless) |
  * | `SIEM_SENTINEL_URL`, `SIEM_SENTINEL_TENANT_ID`, `SIEM_SENTINEL_CLIENT_ID`, `SIEM_SENTINEL_CLIENT_SECRET`, `SIEM_SENTINEL_DCR_ID` | one Microsoft Sentinel destination: the DCE (or DCR logs ingestion endpoint), the app registration and the DCR's immutable ID |
  * | `SIEM_SENTINEL_STREAM`, `SIEM_SENTINEL_AUTHORITY_HOST`, `SIEM_SENTINEL_SCOPE` | its stream (default `Custom-HarombeSecurity`), Entra login host and token scope (national clouds) |
+ * | `SIEM_HTTP_URL`, `SIEM_HTTP_TOKEN` (sent as `Authorization: Bearer`) | one generic HTTP destination (webhook, Vector/Logstash HTTP input, Sumo Logic HTTP Source) |
+ * | `SIEM_HTTP_HEADERS` (JSON object), `SIEM_HTTP_SECRET_HEADERS`, `SIEM_HTTP_FRAMING`, `SIEM_HTTP_PRESET`, `SIEM_HTTP_SUMO_CATEGORY`, `SIEM_HTTP_SUMO_NAME`, `SIEM_HTTP_SUMO_HOST` | its `http` options |
  * | `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` | request limits |
  * | `DATA_DIR` | directory of the local NDJSON file (default `./data`) |
  * | `STOP_TIMEOUT_MS` | how long a graceful stop may deliver (default 30000) |
@@ -169,9 +173,15 @@ export function serverConfig(
     const awsService = platform === "opensearch"
       ? env[`${prefix}_AWS_SERVICE`]
       : undefined;
+    let http;
+    try {
+      http = platform === "http" ? httpOptionsFromEnv(env) : undefined;
+    } catch (error) {
+      throw new ServerConfigError((error as Error).message);
+    }
     if (
       !endpoint && !token && !index && !username && !awsService &&
-      template === undefined && !schema
+      template === undefined && !schema && http === undefined
     ) continue;
     // The variables complete (and override) the JSON destination that has the
     // platform's default name, so that per-destination options can live in
@@ -185,6 +195,8 @@ export function serverConfig(
         `${
           platform === "opensearch"
             ? `${prefix}_USERNAME, ${prefix}_PASSWORD, ${prefix}_INDEX, ${prefix}_INDEX_TEMPLATE, ${prefix}_SCHEMA or ${prefix}_AWS_SERVICE`
+            : platform === "http"
+            ? `${prefix}_TOKEN or another ${prefix}_ variable`
             : `${prefix}_TOKEN, ${prefix}_INDEX, ${prefix}_INDEX_TEMPLATE or ${prefix}_SCHEMA`
         } is set but there is no ${platform} destination: set ${prefix}_URL too, or add one named "${platform}" to SIEM_DESTINATIONS`,
       );
@@ -199,6 +211,13 @@ export function serverConfig(
     if (schema) config.schema = schema as SIEMSchema;
     if (username) config.username = username;
     if (awsService) config.aws = awsFromEnv(env, awsService, config.aws);
+    if (http) {
+      config.http = {
+        ...config.http,
+        ...http,
+        headers: { ...config.http?.headers, ...http.headers },
+      };
+    }
     if (at === -1) destinations.push(config);
     else destinations[at] = config;
   }

@@ -6,6 +6,7 @@
  */
 import type { SIEMPlatform } from "./platform.ts";
 import { SENTINEL_DEFAULT_MAX_BATCH_BYTES } from "./sentinel_config.ts";
+import { HTTP_DEFAULT_MAX_BATCH_BYTES } from "./http_config.ts";
 
 /** What happens to a new event when a destination's buffer is full. */
 export type OverflowPolicy = "reject" | "drop_oldest";
@@ -44,6 +45,7 @@ export const DEFAULT_MAX_BATCH_BYTES: Readonly<Record<SIEMPlatform, number>> =
     // Service instances (next-destinations §3.4).
     opensearch: 5_000_000,
     sentinel: SENTINEL_DEFAULT_MAX_BATCH_BYTES,
+    http: HTTP_DEFAULT_MAX_BATCH_BYTES,
   });
 
 /**

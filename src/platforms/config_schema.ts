@@ -22,6 +22,11 @@ import {
   SentinelConfigSchema,
 } from "./sentinel_config.ts";
 import { schemasOf, SIEM_SCHEMAS } from "../schemas/siem_schema.ts";
+import {
+  checkHttpConfig,
+  HttpOptionsSchema,
+  resolveHttpOptions,
+} from "./http_config.ts";
 
 const int = (min: number, max: number) =>
   z.number({ error: "must be a number" }).int("must be a whole number")
@@ -156,6 +161,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     schema: z.enum(SIEM_SCHEMAS, {
       error: `must be one of ${SIEM_SCHEMAS.join(", ")}`,
     }).default("native"),
+    http: HttpOptionsSchema.optional(),
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) =>
@@ -221,6 +227,10 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
       );
     }
     refineSentinel(c, issue);
+    if (c.platform === "http") checkHttpConfig(c, issue);
+    else if (c.http !== undefined) {
+      issue("http", "is for http destinations only");
+    }
     if (c.platform === "splunk" && !SPLUNK_INDEX.test(c.index)) {
       issue(
         "index",
@@ -234,7 +244,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
       : undefined;
     if (endpoint && "problem" in endpoint) issue("endpoint", endpoint.problem);
     if (
-      url && url.protocol === "http:" &&
+      url && url.protocol === "http:" && c.platform !== "http" &&
       (c.token !== "" || c.aws !== undefined || c.sentinel !== undefined) &&
       !c.allowInsecureHttp &&
       !isLoopback(url.hostname)
@@ -251,7 +261,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
       );
     }
   })
-  .transform((c): SIEMConfig => ({
+  .transform(({ http, ...c }): SIEMConfig => ({
     ...c,
     name: c.name ?? c.platform,
     maxBatchBytes: c.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES[c.platform],
@@ -259,6 +269,13 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
       ? { maxEventAgeMs: DATADOG_MAX_EVENT_AGE_MS }
       : {}),
     ...(c.sentinel ? { sentinel: normalizeSentinel(c.sentinel) } : {}),
+    ...(c.platform === "http"
+      ? {
+        http: resolveHttpOptions(http),
+        // Sumo Logic asks for compressed data (its HTTP Source page).
+        ...(http?.preset === "sumo_logic" ? { compression: "gzip" } : {}),
+      }
+      : {}),
   }))
   .transform((c): SIEMConfig => {
     const endpoint = readEndpoint(c.platform, c.endpoint, c.index);

@@ -5,6 +5,7 @@
  * @module
  */
 import type { SIEMPlatform } from "./platform.ts";
+import type { HttpOptions, HttpOptionsInput } from "./http_config.ts";
 import type { SentinelConfig, SentinelConfigInput } from "./sentinel_config.ts";
 import type { SIEMSchema } from "../schemas/siem_schema.ts";
 import type {
@@ -46,13 +47,15 @@ export interface SIEMConfigInput {
    * taken too and cut back to its base: Splunk
    * `/services/collector[/event[/1.0]]`, Datadog `/api/v2/logs`,
    * Elasticsearch and OpenSearch `/_bulk` or `/{index}/_bulk` for the configured index.
+   * For `platform: "http"`, the receiver's full URL, query included.
    */
   endpoint: string;
   /** Unique name of the destination; default: the platform. */
   name?: string | undefined;
   /**
    * Splunk HEC token, Elasticsearch API key (the `encoded` value), Datadog
-   * API key, or OpenSearch password (with `username`, for Basic auth).
+   * API key, OpenSearch password (with `username`, for Basic auth), or the
+   * http destination's bearer token (`Authorization: Bearer <token>`).
    */
   token?: string | undefined;
   /** OpenSearch user for Basic auth, `token` being the password. */
@@ -122,6 +125,8 @@ export interface SIEMConfigInput {
    * other platforms.
    */
   indexTemplate?: boolean | undefined;
+  /** `platform: "http"`: headers, framing, the Sumo Logic preset (see {@linkcode HttpOptionsInput}). */
+  http?: HttpOptionsInput | undefined;
   /**
    * The schema events are sent in; default `"native"` (the module's own
    * shape). `"ecs"` for Elasticsearch and OpenSearch, `"cim"` for Splunk,
@@ -189,6 +194,8 @@ export interface SIEMConfig {
   agedEvents: AgedEventPolicy;
   /** Whether the index uses the module's index template (Elasticsearch and OpenSearch). */
   indexTemplate: boolean;
+  /** `platform: "http"`: its options, every default filled. */
+  http?: HttpOptions | undefined;
   /** The schema events are sent in. */
   schema: SIEMSchema;
 }

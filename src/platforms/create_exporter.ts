@@ -5,6 +5,7 @@
  */
 import { DatadogExporter } from "./datadog.ts";
 import { ElasticsearchExporter } from "./elasticsearch.ts";
+import { HttpExporter } from "./http.ts";
 import type { Exporter } from "./exporter.ts";
 import { OpenSearchExporter } from "./opensearch.ts";
 import { SentinelExporter } from "./sentinel.ts";
@@ -48,5 +49,7 @@ export function createExporter(config: SIEMConfig | SIEMConfigInput): Exporter {
       return new OpenSearchExporter(valid);
     case "sentinel":
       return new SentinelExporter(valid);
+    case "http":
+      return new HttpExporter(valid);
   }
 }

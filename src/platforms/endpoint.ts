@@ -43,6 +43,9 @@ export function readEndpoint(
     return { problem: "must be an http or https URL" };
   }
   const url = new URL(endpoint);
+  // A generic HTTP receiver's URL is used whole, query included (checked
+  // by checkHttpConfig).
+  if (platform === "http") return { base: url.href };
   const path = url.pathname.replace(/\/+$/, "");
   const intake = intakePath(platform, path, index);
   const prefix = intake

@@ -68,6 +68,12 @@ export {
   EntraTokenError,
   type TokenRequestOptions,
 } from "./entra_token.ts";
+export { HttpExporter } from "./http.ts";
+export {
+  HTTP_DEFAULT_MAX_BATCH_BYTES,
+  SUMO_MAX_REQUEST_BYTES,
+  WELL_KNOWN_SECRET_HEADERS,
+} from "./http_config.ts";
 export { createExporter } from "./create_exporter.ts";
 export { schemasOf } from "../schemas/siem_schema.ts";
 export {

@@ -34,9 +34,14 @@ export const SIEMPlatform = {
    * (`/dataCollectionRules/{id}/streams/{stream}`), with Entra tokens.
    */
   Sentinel: "sentinel",
+  /**
+   * A generic HTTP endpoint taking JSON arrays or NDJSON (webhooks, Cribl,
+   * Logstash and Vector HTTP inputs, SOAR tools), with a Sumo Logic preset.
+   */
+  Http: "http",
 } as const;
 
-/** One of the SIEM platform names: `"splunk" | "elasticsearch" | "datadog" | "opensearch" | "sentinel"`. */
+/** One of the SIEM platform names: `"splunk" | "elasticsearch" | "datadog" | "opensearch" | "sentinel" | "http"`. */
 export type SIEMPlatform = typeof SIEMPlatform[keyof typeof SIEMPlatform];
 
 /** Every platform name, in a fixed order. */
@@ -46,4 +51,5 @@ export const SIEM_PLATFORMS: readonly SIEMPlatform[] = Object.freeze([
   SIEMPlatform.Datadog,
   SIEMPlatform.OpenSearch,
   SIEMPlatform.Sentinel,
+  SIEMPlatform.Http,
 ]);

@@ -10,6 +10,7 @@
 import { SIEMConfigSchema } from "./config_schema.ts";
 import { SIEMConfigError } from "./config_error.ts";
 import type { SIEMConfig, SIEMConfigInput } from "./config_types.ts";
+import { httpSecrets } from "./http_config.ts";
 
 export {
   type AgedEventPolicy,
@@ -72,7 +73,8 @@ export function parseSIEMConfig(input: SIEMConfigInput): SIEMConfig {
 /**
  * Every credential a destination config holds: the token (or OpenSearch
  * password), the AWS secret access key and session token, and the Sentinel
- * client secret. Each is
+ * client secret, and the http destination's secret headers and URL parts.
+ * Each is
  * redacted from the platform's answers, reasons and logs.
  *
  * @example
@@ -105,5 +107,6 @@ export function configSecrets(config: SIEMConfig): string[] {
     config.aws?.secretAccessKey ?? "",
     config.aws?.sessionToken ?? "",
     config.sentinel?.clientSecret ?? "",
+    ...(config.http ? httpSecrets(config.endpoint, config.http) : []),
   ].filter((secret) => secret !== "");
 }

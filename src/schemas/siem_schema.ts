@@ -53,6 +53,10 @@ export function schemasOf(platform: string): readonly SIEMSchema[] {
       return ["native", "ocsf", "cim"];
     case "datadog":
       return ["native", "ocsf", "datadog"];
+    case "http":
+      // A generic receiver: a Logstash or Vector input feeding
+      // Elasticsearch, a Security Lake or Cribl pipeline reading OCSF.
+      return ["native", "ecs", "ocsf"];
     default:
       return ["native"];
   }

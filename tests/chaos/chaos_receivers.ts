@@ -7,13 +7,14 @@
  */
 import type { Fault } from "../fakes/fake_receiver.ts";
 
-/** The four platforms, by the destination names the chaos runs use. */
+/** The six platforms, by the destination names the chaos runs use. */
 export type ChaosPlatform =
   | "splunk"
   | "elasticsearch"
   | "datadog"
   | "opensearch"
-  | "sentinel";
+  | "sentinel"
+  | "http";
 
 /** The platforms, in a fixed order. */
 export const PLATFORMS: readonly ChaosPlatform[] = [
@@ -22,6 +23,7 @@ export const PLATFORMS: readonly ChaosPlatform[] = [
   "datadog",
   "opensearch",
   "sentinel",
+  "http",
 ];
 
 /**

@@ -328,6 +328,7 @@ export class ChaosFetch {
     datadog: [],
     opensearch: [],
     sentinel: [],
+    http: [],
   };
   /** Per platform: ids of events in requests whose answer the sender never read. */
   readonly ambiguous: Record<ChaosPlatform, Set<string>> = {
@@ -336,6 +337,7 @@ export class ChaosFetch {
     datadog: new Set(),
     opensearch: new Set(),
     sentinel: new Set(),
+    http: new Set(),
   };
   /** Client faults applied, by kind. */
   readonly appliedFaults: Record<string, number> = {};
@@ -346,6 +348,7 @@ export class ChaosFetch {
     datadog: 0,
     opensearch: 0,
     sentinel: 0,
+    http: 0,
   };
 
   /**
@@ -444,6 +447,7 @@ class FaultInjector {
     datadog: 0,
     opensearch: 0,
     sentinel: 0,
+    http: 0,
   };
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #pending = new Set<Promise<void>>();
@@ -850,6 +854,15 @@ function destinationConfigs(urls: ChaosUrls): SIEMConfigInput[] {
         dcrImmutableId: CHAOS_SENTINEL.dcrImmutableId,
         authorityHost: urls.entra,
       },
+      ...FAST,
+      maxBufferedEvents: MAX_BUFFERED_EVENTS,
+    },
+    {
+      // A generic receiver (a Vector or Logstash HTTP input): NDJSON with
+      // an API key header; it stores whatever it is sent, resends included.
+      platform: "http",
+      endpoint: urls.http,
+      http: { framing: "ndjson", headers: { "X-API-Key": TOKENS.http } },
       ...FAST,
       maxBufferedEvents: MAX_BUFFERED_EVENTS,
     },

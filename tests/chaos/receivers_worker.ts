@@ -14,6 +14,7 @@
  */
 import type { Fault } from "../fakes/fake_receiver.ts";
 import { FakeDatadog } from "../fakes/fake_datadog.ts";
+import { FakeHttpReceiver } from "../fakes/fake_http_receiver.ts";
 import {
   FakeElasticsearch,
   type ItemFault,
@@ -163,6 +164,7 @@ let fakes:
     opensearch: FakeOpenSearch;
     sentinel: FakeSentinel;
     entra: FakeEntra;
+    http: FakeHttpReceiver;
   }
   | undefined;
 let tallies: Record<ChaosPlatform, Tally> | undefined;
@@ -202,6 +204,13 @@ function start(options: WorkerStart): ChaosUrls {
         service: "es",
       },
     }),
+    // Takes a body a little over the sender's 1 MB maxBatchBytes: only an
+    // injected 413 refuses one.
+    http: new FakeHttpReceiver({
+      framing: "ndjson",
+      requiredHeaders: { "x-api-key": options.tokens.http },
+      maxBodyBytes: 1_100_000,
+    }),
   };
   tallies = {
     splunk: new Tally(options.prefix, options.count),
@@ -209,6 +218,7 @@ function start(options: WorkerStart): ChaosUrls {
     datadog: new Tally(options.prefix, options.count),
     opensearch: new Tally(options.prefix, options.count),
     sentinel: new Tally(options.prefix, options.count),
+    http: new Tally(options.prefix, options.count),
   };
   compactor = setInterval(compact, 100);
   return {
@@ -218,6 +228,7 @@ function start(options: WorkerStart): ChaosUrls {
     elasticsearch: fakes.elasticsearch.url,
     datadog: fakes.datadog.url,
     opensearch: fakes.opensearch.url,
+    http: fakes.http.endpoint,
   };
 }
 
@@ -231,6 +242,7 @@ function compact(): void {
       "datadog",
       "opensearch",
       "sentinel",
+      "http",
     ] as const
   ) {
     const fake = fakes[platform];
@@ -246,6 +258,9 @@ function compact(): void {
   fakes.entra.requests.splice(0);
   for (const row of fakes.sentinel.rows.splice(0)) {
     tallies.sentinel.stored(String(row.event_id));
+  }
+  for (const event of fakes.http.events.splice(0)) {
+    tallies.http.stored(String(event.event_id));
   }
   for (const log of fakes.datadog.logs.splice(0)) {
     if (log.truncated === true) tallies.datadog.truncated++;
@@ -346,6 +361,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
         datadog: receipt("datadog"),
         opensearch: receipt("opensearch"),
         sentinel: receipt("sentinel"),
+        http: receipt("http"),
       };
     case "check":
       compact();
@@ -355,6 +371,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
         datadog: check("datadog", command.indexes),
         opensearch: check("opensearch", command.indexes),
         sentinel: check("sentinel", command.indexes),
+        http: check("http", command.indexes),
       };
     case "close":
       if (compactor !== undefined) clearInterval(compactor);
@@ -367,6 +384,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
           fakes.opensearch.close(),
           fakes.sentinel.close(),
           fakes.entra.close(),
+          fakes.http.close(),
         ]);
       }
       return null;

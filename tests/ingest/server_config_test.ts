@@ -458,3 +458,80 @@ Deno.test("serverConfig() refuses SIEM_SENTINEL_* without a destination to use t
       !error.message.includes("secret-0123456789"),
   );
 });
+
+Deno.test("serverConfig() builds an http destination from SIEM_HTTP_*: URL, bearer token, headers, framing", () => {
+  const config = serverConfig({
+    SIEM_HTTP_URL: "https://vector.example.com:8080/audit?source=siem",
+    SIEM_HTTP_TOKEN: "http-bearer-0123456789",
+    SIEM_HTTP_HEADERS: '{"X-Hook-Secret":"s-0123456789","X-Team":"sec"}',
+    SIEM_HTTP_SECRET_HEADERS: "X-Hook-Secret",
+    SIEM_HTTP_FRAMING: "ndjson",
+  });
+  assert.deepEqual(config.destinations, [{
+    platform: "http",
+    endpoint: "https://vector.example.com:8080/audit?source=siem",
+    token: "http-bearer-0123456789",
+    http: {
+      headers: { "X-Hook-Secret": "s-0123456789", "X-Team": "sec" },
+      secretHeaders: ["X-Hook-Secret"],
+      framing: "ndjson",
+    },
+  }]);
+  const valid = parseSIEMConfig(config.destinations[0]!);
+  assert.equal(valid.http?.framing, "ndjson");
+  assert.deepEqual(valid.http?.secretHeaders, ["x-hook-secret"]);
+});
+
+Deno.test("serverConfig() builds a Sumo Logic destination from SIEM_HTTP_URL and SIEM_HTTP_PRESET, and completes a JSON destination named http", () => {
+  const url =
+    "https://endpoint4.collection.us2.sumologic.com/receiver/v1/http/ZaVnC4dhaV3a8sT0kQ1bYw==";
+  const config = serverConfig({
+    SIEM_HTTP_URL: url,
+    SIEM_HTTP_PRESET: "sumo_logic",
+    SIEM_HTTP_SUMO_CATEGORY: "security/harombe",
+    SIEM_DESTINATIONS: JSON.stringify([{
+      platform: "http",
+      endpoint: "https://placeholder.example.com/",
+      batchSize: 200,
+      http: { sumoName: "edge" },
+    }]),
+  });
+  assert.deepEqual(config.destinations, [{
+    platform: "http",
+    endpoint: url,
+    batchSize: 200,
+    http: {
+      sumoName: "edge",
+      preset: "sumo_logic",
+      sumoCategory: "security/harombe",
+      headers: {},
+    },
+  }]);
+  const valid = parseSIEMConfig(config.destinations[0]!);
+  assert.equal(valid.compression, "gzip");
+  assert.equal(valid.http?.framing, "ndjson");
+});
+
+Deno.test("serverConfig() refuses SIEM_HTTP_HEADERS that is not a JSON object of strings, without quoting it", () => {
+  for (
+    const headers of [
+      '{"Authorization":"Bearer leak-0123456789"',
+      '["Authorization","Bearer leak-0123456789"]',
+      '{"Authorization":["Bearer leak-0123456789"]}',
+    ]
+  ) {
+    const error = configErrorOf(() =>
+      serverConfig({
+        SIEM_HTTP_URL: "https://hooks.example.com/in",
+        SIEM_HTTP_HEADERS: headers,
+      })
+    );
+    assert.match(error.message, /SIEM_HTTP_HEADERS must be a JSON object/);
+    assert.ok(!error.message.includes("leak-0123456789"), error.message);
+  }
+  assert.match(
+    configErrorOf(() => serverConfig({ SIEM_HTTP_TOKEN: "t-0123456789" }))
+      .message,
+    /no http destination: set SIEM_HTTP_URL too/,
+  );
+});

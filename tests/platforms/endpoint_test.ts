@@ -133,6 +133,15 @@ const FORMS: Record<SIEMPlatform, [string, string][]> = {
     ],
     ["https://proxy.test/azure", `https://proxy.test/azure${STREAM}`],
   ],
+  // A generic receiver's URL is used whole: path and query as given.
+  http: [
+    ["https://hooks.test/in?team=sec", "https://hooks.test/in?team=sec"],
+    ["https://hooks.test", "https://hooks.test/"],
+    [
+      "https://cribl.test:10080/cribl/_bulk",
+      "https://cribl.test:10080/cribl/_bulk",
+    ],
+  ],
 };
 
 for (const [platform, forms] of Object.entries(FORMS)) {

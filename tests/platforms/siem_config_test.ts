@@ -60,12 +60,14 @@ Deno.test("SIEMPlatform names the five platforms", () => {
   assert.equal(SIEMPlatform.Datadog, "datadog");
   assert.equal(SIEMPlatform.OpenSearch, "opensearch");
   assert.equal(SIEMPlatform.Sentinel, "sentinel");
+  assert.equal(SIEMPlatform.Http, "http");
   assert.deepEqual(Object.keys(SIEMPlatform), [
     "Splunk",
     "Elasticsearch",
     "Datadog",
     "OpenSearch",
     "Sentinel",
+    "Http",
   ]);
 });
 
@@ -76,6 +78,7 @@ Deno.test("SIEM_PLATFORMS lists every platform in a fixed order and is frozen", 
     "datadog",
     "opensearch",
     "sentinel",
+    "http",
   ]);
   assert.ok(Object.isFrozen(SIEM_PLATFORMS));
 });
@@ -132,6 +135,7 @@ Deno.test("parseSIEMConfig() sets maxBatchBytes per platform from DEFAULT_MAX_BA
     datadog: 4_250_000,
     opensearch: 5_000_000,
     sentinel: 1_000_000,
+    http: 1_000_000,
   });
   for (const platform of SIEM_PLATFORMS) {
     const config = parseSIEMConfig(minimal(platform));

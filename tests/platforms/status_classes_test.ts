@@ -22,9 +22,10 @@ import type { ResponseVerdict } from "../../src/platforms/verdict.ts";
 
 /**
  * The platforms whose status classes this file holds; Sentinel's (an Entra
- * token first, 400 split to isolate a row) are in `sentinel_test.ts`.
+ * token first, 400 split to isolate a row) are in `sentinel_test.ts`, the
+ * generic HTTP destination's (any other 4xx dead-lettered) in `http_test.ts`.
  */
-type Platform = Exclude<SIEMPlatform, "sentinel">;
+type Platform = Exclude<SIEMPlatform, "sentinel" | "http">;
 
 const JSON_HEADERS = { "content-type": "application/json; charset=UTF-8" };
 

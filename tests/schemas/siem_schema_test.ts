@@ -22,6 +22,7 @@ const CARRIED: Record<string, string[]> = {
   opensearch: ["native", "ecs", "ocsf"],
   datadog: ["native", "ocsf", "datadog"],
   sentinel: ["native"],
+  http: ["native", "ecs", "ocsf"],
 };
 
 /** A config of `platform` that parses: Sentinel needs its app registration. */
@@ -199,4 +200,24 @@ Deno.test("schema: Datadog's standard attributes at the top, OCSF under ocsf, th
     ...envelope,
     ocsf: JSON.parse(JSON.stringify(toOCSF(event))),
   });
+});
+
+Deno.test("schema: the generic HTTP destination sends each event as its ECS or OCSF document", () => {
+  for (
+    const [schema, doc] of [["ecs", toECS(event)], [
+      "ocsf",
+      toOCSF(event),
+    ]] as const
+  ) {
+    const body = createExporter({
+      platform: "http",
+      endpoint: "https://hooks.example.com/in",
+      schema,
+      http: { framing: "ndjson" },
+    }).formatBatch([event, event]);
+    assert.deepEqual(
+      body.split("\n").filter(Boolean).map((line) => JSON.parse(line)),
+      [doc, doc],
+    );
+  }
 });

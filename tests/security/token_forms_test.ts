@@ -35,6 +35,8 @@ const TOKENS: Record<SIEMPlatform, string> = {
   // The client secret, sent only to the token endpoint
   // (tests/security/sentinel_secrets_test.ts).
   sentinel: "az/SECRET~9e8d.7c6b_client-secret",
+  // Sent as `Authorization: Bearer <token>`.
+  http: "http/SECRET+5a4b3c2d/hook=tok&z",
 };
 const INGEST_TOKEN = "ingest-SECRET-0123456789abcdef";
 
@@ -141,6 +143,9 @@ function answer(
     case "sentinel":
       json = `{"error":{"code":"OperationFailed","message":"${text}"}}`;
       break;
+    case "http":
+      json = `{"error":"${text}"}`;
+      break;
   }
   return new Response(json, {
     status,
@@ -175,6 +180,7 @@ for (
     "elasticsearch",
     "datadog",
     "opensearch",
+    "http",
   ] as const
 ) {
   const forms = Object.entries(FORMS);

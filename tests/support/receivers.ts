@@ -22,6 +22,8 @@ export const TOKENS = {
   opensearch: "os-AWS-SECRET/7c2e9b4d+0f1a-secret",
   // The Entra client secret of the Sentinel destinations.
   sentinel: "sentinel-SECRET~Q8r.5vX_9kLmN0pQrStUv",
+  // The X-API-Key of the generic HTTP destinations.
+  http: "http-KEY-5d6e7f8a9b0c-secret",
 } as const;
 
 /** The three fakes, closed together. */

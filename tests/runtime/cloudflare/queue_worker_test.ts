@@ -8,6 +8,7 @@ import worker, {
 import { realisticEvents } from "../../fixtures/events.ts";
 import { startFakeElasticsearch } from "../../fakes/fake_elasticsearch.ts";
 import { startFakeSplunk } from "../../fakes/fake_splunk.ts";
+import { startFakeHttpReceiver } from "../../fakes/fake_http_receiver.ts";
 import { waitFor } from "../../support/fake_clock.ts";
 import { MemoryLogger } from "../../support/receivers.ts";
 import { bundle, ensureRuntimeTools } from "../runtime_tools.ts";
@@ -268,4 +269,62 @@ Deno.test("createWorker: queue() delivers the spool's queue and forwards a dead-
     DEAD_LETTER_WEBHOOK: undefined,
   }, context);
   assert.deepEqual(held.messages[0]!.calls, [{ retry: 43_200 }]);
+});
+
+Deno.test("createWorker: the queue path delivers to a Sumo Logic destination from SIEM_HTTP_*; a wrong URL token keeps the message for a retry and is never logged", async () => {
+  const code = "QueueSumoCode0123456789abcdefABCD==";
+  await using sumo = startFakeHttpReceiver({
+    sumo: true,
+    framing: "ndjson",
+    path: `/receiver/v1/http/${code}`,
+  });
+  const logger = new MemoryLogger();
+  const env = {
+    INGEST_TOKENS: TOKEN,
+    SIEM_HTTP_URL: sumo.endpoint,
+    SIEM_HTTP_PRESET: "sumo_logic",
+    SIEM_HTTP_SUMO_CATEGORY: "security/harombe",
+  };
+  const events = JSON.parse(JSON.stringify(realisticEvents(3)));
+  const queue = new FakeQueue();
+  const w = createWorker({ logger });
+  const response = await w.fetch(
+    new Request("http://worker/events", {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${TOKEN}`,
+        "Content-Type": "application/json",
+      },
+      body: JSON.stringify(events),
+    }),
+    { ...env, SIEM_QUEUE: queue },
+    context,
+  );
+  await response.body?.cancel();
+  const bodies = queue.bodies;
+  // Delivered, gzipped NDJSON with the category.
+  const again = queue.take("siem");
+  await w.queue(again, env, context);
+  assert.equal(again.acked.length, 1);
+  assert.deepEqual(
+    sumo.events.map((e) => e.event_id),
+    events.map((e: { event_id: string }) => e.event_id),
+  );
+  assert.equal(sumo.requests.at(-1)?.headers.get("content-encoding"), "gzip");
+  assert.equal(
+    sumo.requests.at(-1)?.headers.get("x-sumo-category"),
+    "security/harombe",
+  );
+  // A regenerated URL: 401, the message is kept for a retry, not dead-lettered.
+  // (A Worker reads its bindings once: a new one, as after a redeploy.)
+  const stale = batchOf(bodies, "siem", 1);
+  await createWorker({ logger }).queue(stale, {
+    ...env,
+    SIEM_HTTP_URL:
+      `${sumo.url}/receiver/v1/http/StaleSumoCode0123456789abcdef==`,
+  }, context);
+  assert.equal(stale.retried.length, 1);
+  const all = logger.lines.join("\n");
+  assert.ok(!all.includes(code.slice(0, 10)), all);
+  assert.ok(!all.includes("StaleSumoCode"), all);
 });

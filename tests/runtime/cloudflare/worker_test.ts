@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { realisticEvents } from "../../fixtures/events.ts";
 import { startFakeElasticsearch } from "../../fakes/fake_elasticsearch.ts";
 import { startFakeSplunk } from "../../fakes/fake_splunk.ts";
+import { startFakeHttpReceiver } from "../../fakes/fake_http_receiver.ts";
 import { createWorker } from "../../../src/runtime/cloudflare/worker.ts";
 import { ServerConfigError } from "../../../src/ingest/server_config.ts";
 import { statusPage } from "../../../src/ingest/status_page.ts";
@@ -17,6 +18,11 @@ Deno.test("the Workers entry runs in workerd (Miniflare) and delivers every even
   await ensureRuntimeTools();
   await using es = startFakeElasticsearch({ apiKey: "worker-es-key" });
   await using hec = startFakeSplunk({ token: "worker-hec-token" });
+  // The generic HTTP destination, set up by SIEM_HTTP_* alone.
+  await using hook = startFakeHttpReceiver({
+    framing: "ndjson",
+    requiredHeaders: { "x-api-key": "worker-hook-key-0123" },
+  });
   const dir = await Deno.makeTempDir();
   try {
     await bundle(
@@ -35,6 +41,11 @@ Deno.test("the Workers entry runs in workerd (Miniflare) and delivers every even
         INGEST_TOKENS: TOKEN,
         SIEM_ELASTICSEARCH_URL: es.url,
         SIEM_ELASTICSEARCH_TOKEN: "worker-es-key",
+        SIEM_HTTP_URL: hook.endpoint,
+        SIEM_HTTP_HEADERS: JSON.stringify({
+          "X-API-Key": "worker-hook-key-0123",
+        }),
+        SIEM_HTTP_FRAMING: "ndjson",
         SIEM_DESTINATIONS: JSON.stringify([{
           platform: "splunk",
           endpoint: hec.url,
@@ -74,6 +85,10 @@ Deno.test("the Workers entry runs in workerd (Miniflare) and delivers every even
       events.map((e) => e.event_id!).sort(),
     );
     assert.equal(hec.events.length, 250);
+    assert.deepEqual(
+      hook.events.map((e) => e.event_id).sort(),
+      events.map((e) => e.event_id!).sort(),
+    );
     assert.ok(
       hec.requests.every((r) => r.headers.get("content-encoding") === "gzip"),
     );

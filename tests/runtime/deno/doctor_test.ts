@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { startFakeElasticsearch } from "../../fakes/fake_elasticsearch.ts";
 import { startFakeSplunk } from "../../fakes/fake_splunk.ts";
+import { startFakeHttpReceiver } from "../../fakes/fake_http_receiver.ts";
 
 const CLI = new URL("../../../src/runtime/deno/doctor.ts", import.meta.url);
 const CONFIG = new URL("../../../deno.json", import.meta.url);
@@ -102,4 +103,27 @@ Deno.test("deno task doctor --timeout bounds each request; --send-test-event sen
   assert.equal(sent.code, 0, sent.out);
   assert.match(sent.out, /ok {3}test_event +A test event was delivered/);
   assert.equal(hec.events.length, 1);
+});
+
+Deno.test("deno task doctor checks a Sumo Logic destination from SIEM_HTTP_* and prints its host, never the URL's token", async () => {
+  const code = "CliSumoCode0123456789abcdefABCDEF==";
+  await using sumo = startFakeHttpReceiver({
+    sumo: true,
+    framing: "ndjson",
+    path: `/receiver/v1/http/${code}`,
+  });
+  const done = await cli({
+    SIEM_HTTP_URL: sumo.endpoint,
+    SIEM_HTTP_PRESET: "sumo_logic",
+    SIEM_HTTP_SUMO_CATEGORY: "security/harombe",
+  }, "--send-test-event");
+  assert.equal(done.code, 0, done.out);
+  assert.match(done.out, /^http \(http, http:\/\/127\.0\.0\.1:\d+\)$/m);
+  assert.equal(sumo.events.length, 1);
+  assert.equal(
+    sumo.requests.at(-1)?.headers.get("x-sumo-category"),
+    "security/harombe",
+  );
+  assert.ok(!done.out.includes(code.slice(0, 10)), done.out);
+  assert.ok(!done.out.includes("/receiver/v1/http"), done.out);
 });
