@@ -111,17 +111,22 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
   "./ingest": {
     values: [
       "DEAD_LETTER_WINDOW_MS",
+      "DEFAULT_PRODUCER",
       "IngestError",
       "METRICS_CONTENT_TYPE",
+      "ProducerTokens",
       "ServerConfigError",
+      "checkProducerTokens",
       "createIngestApp",
       "destinationHealth",
       "healthReport",
       "integratorSink",
+      "parseTokenList",
       "renderMetrics",
       "serverConfig",
     ],
     types: [
+      "CheckedToken",
       "DestinationHealth",
       "EventProblem",
       "HealthOptions",
@@ -134,8 +139,10 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       "IngestExecutionContext",
       "IngestRequestStats",
       "IngestSink",
+      "ProducerToken",
       "ServerConfig",
       "ServerConfigFile",
+      "TokenMatch",
     ],
   },
   "./deno": {

@@ -6,20 +6,25 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { type AuditEvent, AuditEventSchema } from "../events/audit_event.ts";
 import { consoleLogger } from "../delivery/console_logger.ts";
 import type { Logger } from "../delivery/logger.ts";
 import type { SIEMIntegrator } from "../delivery/integrator.ts";
 import { BuffersFullError } from "../delivery/internal.ts";
-import { bearerToken, digestAll, matchesAnyToken } from "./bearer_token.ts";
+import { bearerToken } from "./bearer_token.ts";
 import { DEAD_LETTER_WINDOW_MS, healthReport } from "./health.ts";
-import { type EventProblem, IngestError } from "./ingest_error.ts";
+import { IngestError } from "./ingest_error.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { bodyFormat, parseEvents } from "./parse_events.ts";
 import { readBody } from "./read_body.ts";
 import { type IngestRequestStats, requestCounter } from "./request_counts.ts";
 import { type IngestSink, integratorSink } from "./sink.ts";
+import {
+  DEFAULT_PRODUCER,
+  type ProducerToken,
+  ProducerTokens,
+} from "./producer_tokens.ts";
 import { statusPage } from "./status_page.ts";
+import { overloaded, validateEvents } from "./validate_events.ts";
 
 /** Options of {@linkcode createIngestApp}. */
 export interface IngestAppOptions {
@@ -28,10 +33,19 @@ export interface IngestAppOptions {
   /** Where accepted events go, for a sink other than the integrator (or give `integrator`). */
   sink?: IngestSink | undefined;
   /**
-   * Tokens accepted in `Authorization: Bearer <token>`; several allow
-   * rotation. Each must be 16 or more characters of `A-Z a-z 0-9 - . _ ~ + / =`.
+   * Tokens accepted in `Authorization: Bearer <token>`: named producers'
+   * tokens (or their SHA-256), or bare tokens (the producer `default`);
+   * several allow rotation. Each token must be 16 or more characters of
+   * `A-Z a-z 0-9 - . _ ~ + / =`. Give a {@linkcode ProducerTokens} to
+   * replace them while the app runs (a reload).
    */
-  tokens?: readonly string[] | undefined;
+  tokens?: readonly (string | ProducerToken)[] | ProducerTokens | undefined;
+  /**
+   * The clock for token validity (`notBefore`, `expiresAt`) and quotas.
+   *
+   * @default {Date}
+   */
+  clock?: { now(): number } | undefined;
   /**
    * Create the app without tokens: anyone who reaches it may post events.
    * Only for apps behind their own authentication.
@@ -139,9 +153,6 @@ export interface IngestAccepted {
   event_ids: string[];
 }
 
-const TOKEN = /^[A-Za-z0-9._~+/=-]{16,}$/;
-const MAX_LISTED_PROBLEMS = 100;
-
 /**
  * Creates the ingest app. Routes:
  * - `POST /events`: one event (JSON object), a JSON array of events, or
@@ -211,10 +222,12 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   const protectStats = options.protectStats ?? true;
   const logger = options.logger ?? consoleLogger;
 
-  // Hashed on the first request (no work at creation, as Workers require).
-  let tokenDigests: Promise<Uint8Array[]> | undefined;
-  const authenticate = async (c: Context): Promise<void> => {
-    if (tokens.length === 0) return;
+  const clock = options.clock ?? Date;
+
+  // Returns the producer's name. Tokens are hashed on the first request
+  // (no work at creation, as Workers require).
+  const authenticate = async (c: Context): Promise<string> => {
+    if (tokens.size === 0) return DEFAULT_PRODUCER;
     const token = bearerToken(c.req.header("authorization") ?? null);
     if (token === undefined) {
       throw new IngestError(
@@ -225,13 +238,29 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
         { "WWW-Authenticate": 'Bearer realm="harombe-siem"' },
       );
     }
-    if (!(await matchesAnyToken(token, tokenDigests ??= digestAll(tokens)))) {
+    const match = await tokens.match(token, clock.now());
+    if (match.kind === "unknown") {
       throw new IngestError(
         403,
         "forbidden",
         "the token is not accepted",
       );
     }
+    if (match.kind !== "accepted") {
+      throw new IngestError(
+        401,
+        match.kind === "expired" ? "token_expired" : "token_not_yet_valid",
+        match.kind === "expired"
+          ? `the token of producer "${match.name}" has expired`
+          : `the token of producer "${match.name}" is not valid yet`,
+        {},
+        {
+          "WWW-Authenticate":
+            'Bearer realm="harombe-siem", error="invalid_token"',
+        },
+      );
+    }
+    return match.name;
   };
 
   const requests = requestCounter();
@@ -268,7 +297,7 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
     if (sink.capacity() === 0) throw overloaded(0, 0, retryAfter);
     const body = await readBody(c.req.raw, maxBodyBytes);
     const raw = parseEvents(body, format, maxEvents);
-    const events = validate(raw);
+    const events = validateEvents(raw);
     const free = sink.capacity();
     if (free < events.length) throw overloaded(free, events.length, retryAfter);
     try {
@@ -339,22 +368,6 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   return app as unknown as IngestApp;
 }
 
-function overloaded(
-  free: number,
-  sent: number,
-  retryAfter: number,
-): IngestError {
-  return new IngestError(
-    503,
-    "overloaded",
-    free === 0
-      ? "the forwarder cannot take events now: its buffers are full or no destination is enabled"
-      : `the forwarder can take ${free} more events now, fewer than the ${sent} sent`,
-    {},
-    { "Retry-After": String(retryAfter) },
-  );
-}
-
 function chooseSink(options: IngestAppOptions): IngestSink {
   if (options.integrator && options.sink) {
     throw new TypeError(
@@ -368,20 +381,22 @@ function chooseSink(options: IngestAppOptions): IngestSink {
   );
 }
 
-function checkTokens(options: IngestAppOptions): readonly string[] {
-  const tokens = [...(options.tokens ?? [])];
-  if (tokens.length === 0 && !options.allowUnauthenticated) {
+function checkTokens(options: IngestAppOptions): ProducerTokens {
+  let tokens: ProducerTokens;
+  try {
+    tokens = options.tokens instanceof ProducerTokens
+      ? options.tokens
+      : new ProducerTokens(options.tokens ?? []);
+  } catch (error) {
+    throw new TypeError(
+      `Cannot create ingest app: ${(error as Error).message}`,
+    );
+  }
+  if (tokens.size === 0 && !options.allowUnauthenticated) {
     throw new TypeError(
       "Cannot create ingest app: no token given (set 'tokens', or 'allowUnauthenticated: true' behind your own authentication)",
     );
   }
-  tokens.forEach((token, index) => {
-    if (typeof token !== "string" || !TOKEN.test(token)) {
-      throw new TypeError(
-        `Cannot create ingest app: tokens[${index}] must be 16 or more characters of A-Z a-z 0-9 - . _ ~ + / =`,
-      );
-    }
-  });
   return tokens;
 }
 
@@ -397,43 +412,6 @@ function positive(
     );
   }
   return chosen;
-}
-
-function validate(raw: unknown[]): AuditEvent[] {
-  const events: AuditEvent[] = [];
-  const problems: EventProblem[] = [];
-  let count = 0;
-  for (let index = 0; index < raw.length; index++) {
-    const result = AuditEventSchema.safeParse(raw[index]);
-    if (result.success) {
-      events.push(result.data);
-      continue;
-    }
-    for (const issue of result.error.issues) {
-      count++;
-      if (problems.length < MAX_LISTED_PROBLEMS) {
-        problems.push({
-          index,
-          path: issue.path.map(String).join("."),
-          message: issue.message,
-        });
-      }
-    }
-  }
-  if (count > 0) {
-    const listed = count > problems.length
-      ? ` (the first ${problems.length} are listed)`
-      : "";
-    throw new IngestError(
-      400,
-      "invalid_events",
-      `${count} problem${
-        count === 1 ? "" : "s"
-      } in the events; none was accepted${listed}`,
-      { events: problems },
-    );
-  }
-  return events;
 }
 
 // On Workers the response ends the request's work unless the flush is handed

@@ -36,3 +36,12 @@ export {
   ServerConfigError,
   type ServerConfigFile,
 } from "./server_config.ts";
+export {
+  type CheckedToken,
+  checkProducerTokens,
+  DEFAULT_PRODUCER,
+  parseTokenList,
+  type ProducerToken,
+  ProducerTokens,
+  type TokenMatch,
+} from "./producer_tokens.ts";

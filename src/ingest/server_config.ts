@@ -12,13 +12,14 @@ import {
   hasSentinelEnv,
   sentinelFromEnv,
 } from "../platforms/sentinel_config.ts";
+import { parseTokenList, type ProducerToken } from "./producer_tokens.ts";
 
 /** What an ingest server needs to start. */
 export interface ServerConfig {
   /** The SIEM destinations; empty means the local NDJSON file. */
   destinations: SIEMConfigInput[];
-  /** Accepted ingest tokens. */
-  tokens: string[];
+  /** Accepted ingest tokens: bare, or named producers' (see `ProducerToken`). */
+  tokens: (string | ProducerToken)[];
   /** Serve without tokens (only behind other authentication). */
   allowUnauthenticated: boolean;
   /** Port to listen on. */
@@ -47,8 +48,8 @@ export interface ServerConfig {
 export interface ServerConfigFile {
   /** SIEM destinations, as in `SIEMConfigInput`. */
   destinations?: SIEMConfigInput[];
-  /** Accepted ingest tokens. */
-  ingestTokens?: string[];
+  /** Accepted ingest tokens: bare, or `{name, token|sha256, notBefore?, expiresAt?}`. */
+  ingestTokens?: (string | ProducerToken)[];
   /** Serve without tokens. */
   allowUnauthenticated?: boolean;
   /** Port to listen on. */
@@ -100,7 +101,7 @@ const PLATFORM_VARIABLES = [
  *
  * | variable | meaning |
  * | --- | --- |
- * | `INGEST_TOKENS` | comma-separated ingest tokens |
+ * | `INGEST_TOKENS` | comma-separated ingest tokens, `name:token` or bare (producer `default`) |
  * | `INGEST_ALLOW_UNAUTHENTICATED` | `true` to serve without tokens |
  * | `PORT`, `HOSTNAME` | where to listen (default 8080, 127.0.0.1) |
  * | `SIEM_DESTINATIONS` | a JSON array of destination configs (wins over the file's `destinations`) |
@@ -199,7 +200,7 @@ export function serverConfig(
   }
   sentinelDestination(env, destinations);
   const tokens = env.INGEST_TOKENS !== undefined
-    ? env.INGEST_TOKENS.split(",").map((t) => t.trim()).filter(Boolean)
+    ? parseTokenList(env.INGEST_TOKENS)
     : [...(file.ingestTokens ?? [])];
   return {
     destinations,
