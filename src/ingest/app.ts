@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
+import type { AuditEvent } from "../events/audit_event.ts";
 import { consoleLogger } from "../delivery/console_logger.ts";
 import type { Logger } from "../delivery/logger.ts";
 import type { SIEMIntegrator } from "../delivery/integrator.ts";
@@ -17,12 +18,18 @@ import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { bodyFormat, parseEvents } from "./parse_events.ts";
 import { readBody } from "./read_body.ts";
 import { type IngestRequestStats, requestCounter } from "./request_counts.ts";
-import { type IngestSink, integratorSink } from "./sink.ts";
+import type { IngestSink } from "./sink.ts";
+import { checkTokens, chooseSink, positive } from "./app_options.ts";
 import {
   DEFAULT_PRODUCER,
   type ProducerToken,
-  ProducerTokens,
+  type ProducerTokens,
 } from "./producer_tokens.ts";
+import {
+  producerLimiter,
+  type ProducerQuotas,
+  renderProducerMetrics,
+} from "./producer_quotas.ts";
 import { statusPage } from "./status_page.ts";
 import { overloaded, validateEvents } from "./validate_events.ts";
 
@@ -40,6 +47,14 @@ export interface IngestAppOptions {
    * replace them while the app runs (a reload).
    */
   tokens?: readonly (string | ProducerToken)[] | ProducerTokens | undefined;
+  /**
+   * Per-producer quotas by producer name (`"*"`: every producer not
+   * listed): events/s and bytes/s with bursts (429 with `Retry-After`
+   * past them) and `maxShare`, the part of the sink's capacity one
+   * producer's events may hold (503 past it). Kept in memory: per isolate
+   * on Workers.
+   */
+  quotas?: ProducerQuotas | undefined;
   /**
    * The clock for token validity (`notBefore`, `expiresAt`) and quotas.
    *
@@ -263,6 +278,34 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
     return match.name;
   };
 
+  const limits = producerLimiter(options.quotas ?? {}, retryAfter);
+  const acceptEvents = async (
+    c: Context,
+    producer: string,
+  ): Promise<AuditEvent[]> => {
+    const format = bodyFormat(c.req.header("content-type") ?? null);
+    // Over quota or full already: answer before reading the body.
+    limits.precheck(producer, clock.now());
+    if (sink.capacity() === 0) throw overloaded(0, 0, retryAfter);
+    const body = await readBody(c.req.raw, maxBodyBytes);
+    const events = validateEvents(parseEvents(body, format, maxEvents));
+    limits.take(producer, events.length, body.byteLength, clock.now());
+    const free = sink.capacity();
+    if (free < events.length) throw overloaded(free, events.length, retryAfter);
+    limits.checkShare(producer, events.length, free);
+    try {
+      await sink.accept(events);
+    } catch (error) {
+      // capacity() counts events of the average size: larger ones can
+      // still overflow a buffer's bytes, and then none was taken.
+      if (error instanceof BuffersFullError) {
+        throw overloaded(0, events.length, retryAfter);
+      }
+      throw error;
+    }
+    return events;
+  };
+
   const requests = requestCounter();
   const app = new Hono();
 
@@ -291,25 +334,15 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   });
 
   app.post("/events", async (c) => {
-    await authenticate(c);
-    const format = bodyFormat(c.req.header("content-type") ?? null);
-    // Full already: answer before reading and validating the body.
-    if (sink.capacity() === 0) throw overloaded(0, 0, retryAfter);
-    const body = await readBody(c.req.raw, maxBodyBytes);
-    const raw = parseEvents(body, format, maxEvents);
-    const events = validateEvents(raw);
-    const free = sink.capacity();
-    if (free < events.length) throw overloaded(free, events.length, retryAfter);
+    const producer = await authenticate(c);
+    let events: AuditEvent[];
     try {
-      await sink.accept(events);
+      events = await acceptEvents(c, producer);
     } catch (error) {
-      // capacity() counts events of the average size: larger ones can
-      // still overflow a buffer's bytes, and then none was taken.
-      if (error instanceof BuffersFullError) {
-        throw overloaded(0, events.length, retryAfter);
-      }
+      if (error instanceof IngestError) limits.refused(producer, error.status);
       throw error;
     }
+    limits.accepted(producer, events.length);
     scheduleFlush(c, sink, logger);
     const accepted: IngestAccepted = {
       accepted: events.length,
@@ -329,12 +362,14 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   app.get("/stats", async (c) => {
     if (protectStats) await authenticate(c);
     const ingest: IngestRequestStats = requests.snapshot();
-    return c.json({ ...sink.getStats(), ingest });
+    return c.json({ ...sink.getStats(), ingest, producers: limits.snapshot() });
   });
 
   app.get("/metrics", async (c) => {
     if (protectStats) await authenticate(c);
-    return c.body(renderMetrics(sink.getStats()), 200, {
+    const text = renderMetrics(sink.getStats()) +
+      renderProducerMetrics(limits.snapshot());
+    return c.body(text, 200, {
       "Content-Type": METRICS_CONTENT_TYPE,
     });
   });
@@ -366,52 +401,6 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   }
 
   return app as unknown as IngestApp;
-}
-
-function chooseSink(options: IngestAppOptions): IngestSink {
-  if (options.integrator && options.sink) {
-    throw new TypeError(
-      "Cannot create ingest app: give either 'integrator' or 'sink', not both",
-    );
-  }
-  if (options.integrator) return integratorSink(options.integrator);
-  if (options.sink) return options.sink;
-  throw new TypeError(
-    "Cannot create ingest app: give 'integrator' or 'sink' to deliver events",
-  );
-}
-
-function checkTokens(options: IngestAppOptions): ProducerTokens {
-  let tokens: ProducerTokens;
-  try {
-    tokens = options.tokens instanceof ProducerTokens
-      ? options.tokens
-      : new ProducerTokens(options.tokens ?? []);
-  } catch (error) {
-    throw new TypeError(
-      `Cannot create ingest app: ${(error as Error).message}`,
-    );
-  }
-  if (tokens.size === 0 && !options.allowUnauthenticated) {
-    throw new TypeError(
-      "Cannot create ingest app: no token given (set 'tokens', or 'allowUnauthenticated: true' behind your own authentication)",
-    );
-  }
-  return tokens;
-}
-
-function positive(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-): number {
-  const chosen = value ?? fallback;
-  if (!Number.isInteger(chosen) || chosen < 1) {
-    throw new RangeError(
-      `Cannot create ingest app: '${name}' must be a positive integer: current value is ${chosen}`,
-    );
-  }
-  return chosen;
 }
 
 // On Workers the response ends the request's work unless the flush is handed

@@ -45,3 +45,13 @@ export {
   ProducerTokens,
   type TokenMatch,
 } from "./producer_tokens.ts";
+export {
+  checkQuotas,
+  parseQuotas,
+  type ProducerLimiter,
+  producerLimiter,
+  type ProducerQuota,
+  type ProducerQuotas,
+  type ProducerStats,
+  renderProducerMetrics,
+} from "./producer_quotas.ts";

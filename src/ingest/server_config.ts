@@ -13,6 +13,7 @@ import {
   sentinelFromEnv,
 } from "../platforms/sentinel_config.ts";
 import { parseTokenList, type ProducerToken } from "./producer_tokens.ts";
+import { parseQuotas, type ProducerQuotas } from "./producer_quotas.ts";
 
 /** What an ingest server needs to start. */
 export interface ServerConfig {
@@ -22,6 +23,8 @@ export interface ServerConfig {
   tokens: (string | ProducerToken)[];
   /** Serve without tokens (only behind other authentication). */
   allowUnauthenticated: boolean;
+  /** Per-producer quotas (`"*"`: every producer not listed). */
+  quotas?: ProducerQuotas | undefined;
   /** Port to listen on. */
   port: number;
   /** Address to listen on. */
@@ -50,6 +53,8 @@ export interface ServerConfigFile {
   destinations?: SIEMConfigInput[];
   /** Accepted ingest tokens: bare, or `{name, token|sha256, notBefore?, expiresAt?}`. */
   ingestTokens?: (string | ProducerToken)[];
+  /** Per-producer quotas by name (`"*"`: the others). */
+  quotas?: ProducerQuotas;
   /** Serve without tokens. */
   allowUnauthenticated?: boolean;
   /** Port to listen on. */
@@ -102,6 +107,7 @@ const PLATFORM_VARIABLES = [
  * | variable | meaning |
  * | --- | --- |
  * | `INGEST_TOKENS` | comma-separated ingest tokens, `name:token` or bare (producer `default`) |
+ * | `INGEST_QUOTAS` | a JSON object of per-producer quotas by name (wins over the file's `quotas`) |
  * | `INGEST_ALLOW_UNAUTHENTICATED` | `true` to serve without tokens |
  * | `PORT`, `HOSTNAME` | where to listen (default 8080, 127.0.0.1) |
  * | `SIEM_DESTINATIONS` | a JSON array of destination configs (wins over the file's `destinations`) |
@@ -205,6 +211,7 @@ export function serverConfig(
   return {
     destinations,
     tokens,
+    quotas: env.INGEST_QUOTAS ? quotasFromEnv(env.INGEST_QUOTAS) : file.quotas,
     allowUnauthenticated: env.INGEST_ALLOW_UNAUTHENTICATED !== undefined
       ? env.INGEST_ALLOW_UNAUTHENTICATED === "true"
       : file.allowUnauthenticated === true,
@@ -285,6 +292,14 @@ function awsFromEnv(
   const sessionToken = env.AWS_SESSION_TOKEN || from?.sessionToken;
   if (sessionToken) aws.sessionToken = sessionToken;
   return aws;
+}
+
+function quotasFromEnv(text: string): ProducerQuotas {
+  try {
+    return parseQuotas(text);
+  } catch (error) {
+    throw new ServerConfigError((error as Error).message);
+  }
 }
 
 function spoolKind(value: string): "kv" | "memory" {

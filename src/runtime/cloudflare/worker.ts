@@ -259,6 +259,7 @@ export function createWorker(options: WorkerOptions = {}): IngestWorker {
               ),
             }),
           tokens: server.tokens,
+          quotas: server.quotas,
           allowUnauthenticated: server.allowUnauthenticated,
           maxBodyBytes: server.maxBodyBytes,
           maxEventsPerRequest: server.maxEventsPerRequest,

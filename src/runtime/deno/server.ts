@@ -80,6 +80,7 @@ export async function startServer(
   const app = createIngestApp({
     sink: sinks.sink,
     tokens: config.tokens,
+    quotas: config.quotas,
     allowUnauthenticated: config.allowUnauthenticated,
     maxBodyBytes: config.maxBodyBytes,
     maxEventsPerRequest: config.maxEventsPerRequest,
