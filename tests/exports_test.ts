@@ -125,6 +125,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       "parseQuotas",
       "parseTokenList",
       "producerLimiter",
+      "reloadTokens",
       "renderMetrics",
       "renderProducerMetrics",
       "serverConfig",

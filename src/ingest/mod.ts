@@ -55,3 +55,4 @@ export {
   type ProducerStats,
   renderProducerMetrics,
 } from "./producer_quotas.ts";
+export { reloadTokens } from "./token_reload.ts";

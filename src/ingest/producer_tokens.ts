@@ -228,7 +228,11 @@ async function digest(text: string): Promise<Uint8Array> {
 export class ProducerTokens {
   // The entries and their digests swap together, so that a reload during
   // a check never pairs one list's digests with the other's names.
-  #state: { entries: CheckedToken[]; digests?: Promise<Uint8Array[]> };
+  #state: {
+    entries: CheckedToken[];
+    source: string;
+    digests?: Promise<Uint8Array[]>;
+  };
 
   /**
    * Checks the tokens (hashing waits for the first request).
@@ -241,7 +245,10 @@ export class ProducerTokens {
     entries: readonly (string | ProducerToken)[],
     where: string = "tokens",
   ) {
-    this.#state = { entries: checkProducerTokens(entries, where) };
+    this.#state = {
+      entries: checkProducerTokens(entries, where),
+      source: JSON.stringify(entries),
+    };
   }
 
   /** How many tokens are configured. */
@@ -259,13 +266,18 @@ export class ProducerTokens {
    *
    * @param entries The new tokens.
    * @param where What to call the list in errors.
+   * @returns False when they are the tokens in use already.
    * @throws {TypeError} When an entry is malformed.
    */
   replace(
     entries: readonly (string | ProducerToken)[],
     where: string = "tokens",
-  ): void {
-    this.#state = { entries: checkProducerTokens(entries, where) };
+  ): boolean {
+    const checked = checkProducerTokens(entries, where);
+    const source = JSON.stringify(entries);
+    if (source === this.#state.source) return false;
+    this.#state = { entries: checked, source };
+    return true;
   }
 
   /**

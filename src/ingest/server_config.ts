@@ -25,6 +25,8 @@ export interface ServerConfig {
   allowUnauthenticated: boolean;
   /** Per-producer quotas (`"*"`: every producer not listed). */
   quotas?: ProducerQuotas | undefined;
+  /** How often the Deno and Bun servers re-read the tokens, in ms, if set. */
+  tokenReloadMs?: number | undefined;
   /** Port to listen on. */
   port: number;
   /** Address to listen on. */
@@ -55,6 +57,8 @@ export interface ServerConfigFile {
   ingestTokens?: (string | ProducerToken)[];
   /** Per-producer quotas by name (`"*"`: the others). */
   quotas?: ProducerQuotas;
+  /** How often to re-read the tokens, in ms. */
+  tokenReloadMs?: number;
   /** Serve without tokens. */
   allowUnauthenticated?: boolean;
   /** Port to listen on. */
@@ -107,6 +111,7 @@ const PLATFORM_VARIABLES = [
  * | variable | meaning |
  * | --- | --- |
  * | `INGEST_TOKENS` | comma-separated ingest tokens, `name:token` or bare (producer `default`) |
+ * | `INGEST_TOKENS_RELOAD_MS` | how often the Deno and Bun servers re-read the tokens from `SIEM_CONFIG_FILE` (also on SIGHUP) |
  * | `INGEST_QUOTAS` | a JSON object of per-producer quotas by name (wins over the file's `quotas`) |
  * | `INGEST_ALLOW_UNAUTHENTICATED` | `true` to serve without tokens |
  * | `PORT`, `HOSTNAME` | where to listen (default 8080, 127.0.0.1) |
@@ -212,6 +217,11 @@ export function serverConfig(
     destinations,
     tokens,
     quotas: env.INGEST_QUOTAS ? quotasFromEnv(env.INGEST_QUOTAS) : file.quotas,
+    tokenReloadMs: integer(
+      "INGEST_TOKENS_RELOAD_MS",
+      env.INGEST_TOKENS_RELOAD_MS,
+      file.tokenReloadMs,
+    ),
     allowUnauthenticated: env.INGEST_ALLOW_UNAUTHENTICATED !== undefined
       ? env.INGEST_ALLOW_UNAUTHENTICATED === "true"
       : file.allowUnauthenticated === true,
