@@ -6,20 +6,32 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { type AuditEvent, AuditEventSchema } from "../events/audit_event.ts";
+import type { AuditEvent } from "../events/audit_event.ts";
 import { consoleLogger } from "../delivery/console_logger.ts";
 import type { Logger } from "../delivery/logger.ts";
 import type { SIEMIntegrator } from "../delivery/integrator.ts";
 import { BuffersFullError } from "../delivery/internal.ts";
-import { bearerToken, digestAll, matchesAnyToken } from "./bearer_token.ts";
+import { bearerToken } from "./bearer_token.ts";
 import { DEAD_LETTER_WINDOW_MS, healthReport } from "./health.ts";
-import { type EventProblem, IngestError } from "./ingest_error.ts";
+import { IngestError } from "./ingest_error.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { bodyFormat, parseEvents } from "./parse_events.ts";
 import { readBody } from "./read_body.ts";
 import { type IngestRequestStats, requestCounter } from "./request_counts.ts";
-import { type IngestSink, integratorSink } from "./sink.ts";
+import type { IngestSink } from "./sink.ts";
+import { checkTokens, chooseSink, positive } from "./app_options.ts";
+import {
+  DEFAULT_PRODUCER,
+  type ProducerToken,
+  type ProducerTokens,
+} from "./producer_tokens.ts";
+import {
+  producerLimiter,
+  type ProducerQuotas,
+  renderProducerMetrics,
+} from "./producer_quotas.ts";
 import { statusPage } from "./status_page.ts";
+import { overloaded, validateEvents } from "./validate_events.ts";
 
 /** Options of {@linkcode createIngestApp}. */
 export interface IngestAppOptions {
@@ -28,10 +40,27 @@ export interface IngestAppOptions {
   /** Where accepted events go, for a sink other than the integrator (or give `integrator`). */
   sink?: IngestSink | undefined;
   /**
-   * Tokens accepted in `Authorization: Bearer <token>`; several allow
-   * rotation. Each must be 16 or more characters of `A-Z a-z 0-9 - . _ ~ + / =`.
+   * Tokens accepted in `Authorization: Bearer <token>`: named producers'
+   * tokens (or their SHA-256), or bare tokens (the producer `default`);
+   * several allow rotation. Each token must be 16 or more characters of
+   * `A-Z a-z 0-9 - . _ ~ + / =`. Give a {@linkcode ProducerTokens} to
+   * replace them while the app runs (a reload).
    */
-  tokens?: readonly string[] | undefined;
+  tokens?: readonly (string | ProducerToken)[] | ProducerTokens | undefined;
+  /**
+   * Per-producer quotas by producer name (`"*"`: every producer not
+   * listed): events/s and bytes/s with bursts (429 with `Retry-After`
+   * past them) and `maxShare`, the part of the sink's capacity one
+   * producer's events may hold (503 past it). Kept in memory: per isolate
+   * on Workers.
+   */
+  quotas?: ProducerQuotas | undefined;
+  /**
+   * The clock for token validity (`notBefore`, `expiresAt`) and quotas.
+   *
+   * @default {Date}
+   */
+  clock?: { now(): number } | undefined;
   /**
    * Create the app without tokens: anyone who reaches it may post events.
    * Only for apps behind their own authentication.
@@ -139,9 +168,6 @@ export interface IngestAccepted {
   event_ids: string[];
 }
 
-const TOKEN = /^[A-Za-z0-9._~+/=-]{16,}$/;
-const MAX_LISTED_PROBLEMS = 100;
-
 /**
  * Creates the ingest app. Routes:
  * - `POST /events`: one event (JSON object), a JSON array of events, or
@@ -211,10 +237,12 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   const protectStats = options.protectStats ?? true;
   const logger = options.logger ?? consoleLogger;
 
-  // Hashed on the first request (no work at creation, as Workers require).
-  let tokenDigests: Promise<Uint8Array[]> | undefined;
-  const authenticate = async (c: Context): Promise<void> => {
-    if (tokens.length === 0) return;
+  const clock = options.clock ?? Date;
+
+  // Returns the producer's name. Tokens are hashed on the first request
+  // (no work at creation, as Workers require).
+  const authenticate = async (c: Context): Promise<string> => {
+    if (tokens.size === 0) return DEFAULT_PRODUCER;
     const token = bearerToken(c.req.header("authorization") ?? null);
     if (token === undefined) {
       throw new IngestError(
@@ -225,13 +253,57 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
         { "WWW-Authenticate": 'Bearer realm="harombe-siem"' },
       );
     }
-    if (!(await matchesAnyToken(token, tokenDigests ??= digestAll(tokens)))) {
+    const match = await tokens.match(token, clock.now());
+    if (match.kind === "unknown") {
       throw new IngestError(
         403,
         "forbidden",
         "the token is not accepted",
       );
     }
+    if (match.kind !== "accepted") {
+      throw new IngestError(
+        401,
+        match.kind === "expired" ? "token_expired" : "token_not_yet_valid",
+        match.kind === "expired"
+          ? `the token of producer "${match.name}" has expired`
+          : `the token of producer "${match.name}" is not valid yet`,
+        {},
+        {
+          "WWW-Authenticate":
+            'Bearer realm="harombe-siem", error="invalid_token"',
+        },
+      );
+    }
+    return match.name;
+  };
+
+  const limits = producerLimiter(options.quotas ?? {}, retryAfter);
+  const acceptEvents = async (
+    c: Context,
+    producer: string,
+  ): Promise<AuditEvent[]> => {
+    const format = bodyFormat(c.req.header("content-type") ?? null);
+    // Over quota or full already: answer before reading the body.
+    limits.precheck(producer, clock.now());
+    if (sink.capacity() === 0) throw overloaded(0, 0, retryAfter);
+    const body = await readBody(c.req.raw, maxBodyBytes);
+    const events = validateEvents(parseEvents(body, format, maxEvents));
+    limits.take(producer, events.length, body.byteLength, clock.now());
+    const free = sink.capacity();
+    if (free < events.length) throw overloaded(free, events.length, retryAfter);
+    limits.checkShare(producer, events.length, free);
+    try {
+      await sink.accept(events);
+    } catch (error) {
+      // capacity() counts events of the average size: larger ones can
+      // still overflow a buffer's bytes, and then none was taken.
+      if (error instanceof BuffersFullError) {
+        throw overloaded(0, events.length, retryAfter);
+      }
+      throw error;
+    }
+    return events;
   };
 
   const requests = requestCounter();
@@ -262,25 +334,15 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   });
 
   app.post("/events", async (c) => {
-    await authenticate(c);
-    const format = bodyFormat(c.req.header("content-type") ?? null);
-    // Full already: answer before reading and validating the body.
-    if (sink.capacity() === 0) throw overloaded(0, 0, retryAfter);
-    const body = await readBody(c.req.raw, maxBodyBytes);
-    const raw = parseEvents(body, format, maxEvents);
-    const events = validate(raw);
-    const free = sink.capacity();
-    if (free < events.length) throw overloaded(free, events.length, retryAfter);
+    const producer = await authenticate(c);
+    let events: AuditEvent[];
     try {
-      await sink.accept(events);
+      events = await acceptEvents(c, producer);
     } catch (error) {
-      // capacity() counts events of the average size: larger ones can
-      // still overflow a buffer's bytes, and then none was taken.
-      if (error instanceof BuffersFullError) {
-        throw overloaded(0, events.length, retryAfter);
-      }
+      if (error instanceof IngestError) limits.refused(producer, error.status);
       throw error;
     }
+    limits.accepted(producer, events.length);
     scheduleFlush(c, sink, logger);
     const accepted: IngestAccepted = {
       accepted: events.length,
@@ -300,12 +362,14 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   app.get("/stats", async (c) => {
     if (protectStats) await authenticate(c);
     const ingest: IngestRequestStats = requests.snapshot();
-    return c.json({ ...sink.getStats(), ingest });
+    return c.json({ ...sink.getStats(), ingest, producers: limits.snapshot() });
   });
 
   app.get("/metrics", async (c) => {
     if (protectStats) await authenticate(c);
-    return c.body(renderMetrics(sink.getStats()), 200, {
+    const text = renderMetrics(sink.getStats()) +
+      renderProducerMetrics(limits.snapshot());
+    return c.body(text, 200, {
       "Content-Type": METRICS_CONTENT_TYPE,
     });
   });
@@ -337,103 +401,6 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   }
 
   return app as unknown as IngestApp;
-}
-
-function overloaded(
-  free: number,
-  sent: number,
-  retryAfter: number,
-): IngestError {
-  return new IngestError(
-    503,
-    "overloaded",
-    free === 0
-      ? "the forwarder cannot take events now: its buffers are full or no destination is enabled"
-      : `the forwarder can take ${free} more events now, fewer than the ${sent} sent`,
-    {},
-    { "Retry-After": String(retryAfter) },
-  );
-}
-
-function chooseSink(options: IngestAppOptions): IngestSink {
-  if (options.integrator && options.sink) {
-    throw new TypeError(
-      "Cannot create ingest app: give either 'integrator' or 'sink', not both",
-    );
-  }
-  if (options.integrator) return integratorSink(options.integrator);
-  if (options.sink) return options.sink;
-  throw new TypeError(
-    "Cannot create ingest app: give 'integrator' or 'sink' to deliver events",
-  );
-}
-
-function checkTokens(options: IngestAppOptions): readonly string[] {
-  const tokens = [...(options.tokens ?? [])];
-  if (tokens.length === 0 && !options.allowUnauthenticated) {
-    throw new TypeError(
-      "Cannot create ingest app: no token given (set 'tokens', or 'allowUnauthenticated: true' behind your own authentication)",
-    );
-  }
-  tokens.forEach((token, index) => {
-    if (typeof token !== "string" || !TOKEN.test(token)) {
-      throw new TypeError(
-        `Cannot create ingest app: tokens[${index}] must be 16 or more characters of A-Z a-z 0-9 - . _ ~ + / =`,
-      );
-    }
-  });
-  return tokens;
-}
-
-function positive(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-): number {
-  const chosen = value ?? fallback;
-  if (!Number.isInteger(chosen) || chosen < 1) {
-    throw new RangeError(
-      `Cannot create ingest app: '${name}' must be a positive integer: current value is ${chosen}`,
-    );
-  }
-  return chosen;
-}
-
-function validate(raw: unknown[]): AuditEvent[] {
-  const events: AuditEvent[] = [];
-  const problems: EventProblem[] = [];
-  let count = 0;
-  for (let index = 0; index < raw.length; index++) {
-    const result = AuditEventSchema.safeParse(raw[index]);
-    if (result.success) {
-      events.push(result.data);
-      continue;
-    }
-    for (const issue of result.error.issues) {
-      count++;
-      if (problems.length < MAX_LISTED_PROBLEMS) {
-        problems.push({
-          index,
-          path: issue.path.map(String).join("."),
-          message: issue.message,
-        });
-      }
-    }
-  }
-  if (count > 0) {
-    const listed = count > problems.length
-      ? ` (the first ${problems.length} are listed)`
-      : "";
-    throw new IngestError(
-      400,
-      "invalid_events",
-      `${count} problem${
-        count === 1 ? "" : "s"
-      } in the events; none was accepted${listed}`,
-      { events: problems },
-    );
-  }
-  return events;
 }
 
 // On Workers the response ends the request's work unless the flush is handed

@@ -8,6 +8,9 @@
 export type IngestErrorCode =
   | "unauthorized"
   | "forbidden"
+  | "token_expired"
+  | "token_not_yet_valid"
+  | "rate_limited"
   | "not_found"
   | "method_not_allowed"
   | "payload_too_large"

@@ -36,3 +36,23 @@ export {
   ServerConfigError,
   type ServerConfigFile,
 } from "./server_config.ts";
+export {
+  type CheckedToken,
+  checkProducerTokens,
+  DEFAULT_PRODUCER,
+  parseTokenList,
+  type ProducerToken,
+  ProducerTokens,
+  type TokenMatch,
+} from "./producer_tokens.ts";
+export {
+  checkQuotas,
+  parseQuotas,
+  type ProducerLimiter,
+  producerLimiter,
+  type ProducerQuota,
+  type ProducerQuotas,
+  type ProducerStats,
+  renderProducerMetrics,
+} from "./producer_quotas.ts";
+export { reloadTokens } from "./token_reload.ts";

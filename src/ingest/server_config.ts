@@ -14,15 +14,21 @@ import {
 } from "../platforms/sentinel_config.ts";
 import type { SIEMSchema } from "../schemas/siem_schema.ts";
 import { httpOptionsFromEnv } from "./http_env.ts";
+import { parseTokenList, type ProducerToken } from "./producer_tokens.ts";
+import { parseQuotas, type ProducerQuotas } from "./producer_quotas.ts";
 
 /** What an ingest server needs to start. */
 export interface ServerConfig {
   /** The SIEM destinations; empty means the local NDJSON file. */
   destinations: SIEMConfigInput[];
-  /** Accepted ingest tokens. */
-  tokens: string[];
+  /** Accepted ingest tokens: bare, or named producers' (see `ProducerToken`). */
+  tokens: (string | ProducerToken)[];
   /** Serve without tokens (only behind other authentication). */
   allowUnauthenticated: boolean;
+  /** Per-producer quotas (`"*"`: every producer not listed). */
+  quotas?: ProducerQuotas | undefined;
+  /** How often the Deno and Bun servers re-read the tokens, in ms, if set. */
+  tokenReloadMs?: number | undefined;
   /** Port to listen on. */
   port: number;
   /** Address to listen on. */
@@ -49,8 +55,12 @@ export interface ServerConfig {
 export interface ServerConfigFile {
   /** SIEM destinations, as in `SIEMConfigInput`. */
   destinations?: SIEMConfigInput[];
-  /** Accepted ingest tokens. */
-  ingestTokens?: string[];
+  /** Accepted ingest tokens: bare, or `{name, token|sha256, notBefore?, expiresAt?}`. */
+  ingestTokens?: (string | ProducerToken)[];
+  /** Per-producer quotas by name (`"*"`: the others). */
+  quotas?: ProducerQuotas;
+  /** How often to re-read the tokens, in ms. */
+  tokenReloadMs?: number;
   /** Serve without tokens. */
   allowUnauthenticated?: boolean;
   /** Port to listen on. */
@@ -103,7 +113,9 @@ const PLATFORM_VARIABLES = [
  *
  * | variable | meaning |
  * | --- | --- |
- * | `INGEST_TOKENS` | comma-separated ingest tokens |
+ * | `INGEST_TOKENS` | comma-separated ingest tokens, `name:token` or bare (producer `default`) |
+ * | `INGEST_TOKENS_RELOAD_MS` | how often the Deno and Bun servers re-read the tokens from `SIEM_CONFIG_FILE` (also on SIGHUP) |
+ * | `INGEST_QUOTAS` | a JSON object of per-producer quotas by name (wins over the file's `quotas`) |
  * | `INGEST_ALLOW_UNAUTHENTICATED` | `true` to serve without tokens |
  * | `PORT`, `HOSTNAME` | where to listen (default 8080, 127.0.0.1) |
  * | `SIEM_DESTINATIONS` | a JSON array of destination configs (wins over the file's `destinations`) |
@@ -223,11 +235,17 @@ export function serverConfig(
   }
   sentinelDestination(env, destinations);
   const tokens = env.INGEST_TOKENS !== undefined
-    ? env.INGEST_TOKENS.split(",").map((t) => t.trim()).filter(Boolean)
+    ? parseTokenList(env.INGEST_TOKENS)
     : [...(file.ingestTokens ?? [])];
   return {
     destinations,
     tokens,
+    quotas: env.INGEST_QUOTAS ? quotasFromEnv(env.INGEST_QUOTAS) : file.quotas,
+    tokenReloadMs: integer(
+      "INGEST_TOKENS_RELOAD_MS",
+      env.INGEST_TOKENS_RELOAD_MS,
+      file.tokenReloadMs,
+    ),
     allowUnauthenticated: env.INGEST_ALLOW_UNAUTHENTICATED !== undefined
       ? env.INGEST_ALLOW_UNAUTHENTICATED === "true"
       : file.allowUnauthenticated === true,
@@ -308,6 +326,14 @@ function awsFromEnv(
   const sessionToken = env.AWS_SESSION_TOKEN || from?.sessionToken;
   if (sessionToken) aws.sessionToken = sessionToken;
   return aws;
+}
+
+function quotasFromEnv(text: string): ProducerQuotas {
+  try {
+    return parseQuotas(text);
+  } catch (error) {
+    throw new ServerConfigError((error as Error).message);
+  }
 }
 
 function spoolKind(value: string): "kv" | "memory" {

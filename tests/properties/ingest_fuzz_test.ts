@@ -23,6 +23,9 @@ import { fcParams } from "./_fc_params.ts";
 const DOCUMENTED_CODES: Record<IngestErrorCode, true> = {
   unauthorized: true,
   forbidden: true,
+  token_expired: true,
+  token_not_yet_valid: true,
+  rate_limited: true,
   not_found: true,
   method_not_allowed: true,
   payload_too_large: true,
@@ -38,6 +41,9 @@ const DOCUMENTED_CODES: Record<IngestErrorCode, true> = {
 const STATUS_OF_CODE: Record<IngestErrorCode, number[]> = {
   unauthorized: [401],
   forbidden: [403],
+  token_expired: [401],
+  token_not_yet_valid: [401],
+  rate_limited: [429],
   not_found: [404],
   method_not_allowed: [405],
   payload_too_large: [413],

@@ -87,6 +87,7 @@ export function startBunServer(
   const app = createIngestApp({
     integrator,
     tokens: config.tokens,
+    quotas: config.quotas,
     allowUnauthenticated: config.allowUnauthenticated,
     maxBodyBytes: config.maxBodyBytes,
     maxEventsPerRequest: config.maxEventsPerRequest,

@@ -90,6 +90,13 @@ import {
   type MessageBatchLike,
 } from "../../spool/queue_like.ts";
 import { QueueSink } from "../../spool/queue_sink.ts";
+import { IngestError } from "../../ingest/ingest_error.ts";
+import type { ProducerTokens } from "../../ingest/producer_tokens.ts";
+import {
+  isKvNamespace,
+  type KvTokenSource,
+  kvTokenSource,
+} from "./kv_tokens.ts";
 import {
   DEFAULT_FLUSH_DEADLINE_MS,
   withFlushDeadline,
@@ -152,6 +159,15 @@ export interface WorkerOptions {
    * default: the `FLUSH_DEADLINE_MS` binding, else 25000.
    */
   flushDeadlineMs?: number | undefined;
+  /**
+   * The KV namespace binding whose entry `INGEST_TOKENS_KV_KEY` (default
+   * `ingest-tokens`) holds the tokens, read per request with a cache of
+   * `INGEST_TOKENS_CACHE_MS` (default 30000); when bound, it replaces
+   * `INGEST_TOKENS`. Default `INGEST_TOKENS_KV`.
+   */
+  tokensKvBinding?: string | undefined;
+  /** The clock of token validity, quotas and the KV cache; default `Date`. */
+  clock?: { now(): number } | undefined;
   /** The `fetch` to send with; default: the global one. */
   fetch?: typeof fetch | undefined;
   /** Where problems are written; default: the console. */
@@ -215,17 +231,46 @@ export interface IngestWorker {
 export function createWorker(options: WorkerOptions = {}): IngestWorker {
   const queueBinding = options.queueBinding ?? "SIEM_QUEUE";
   const deadLetterBinding = options.deadLetterBinding ?? "SIEM_DEAD_LETTERS";
+  const kvBinding = options.tokensKvBinding ?? "INGEST_TOKENS_KV";
+  const clock = options.clock ?? Date;
+  let kvTokens: KvTokenSource | undefined;
   let config: ServerConfig | undefined;
   let handler: IngestApp | undefined;
   // The configuration is read once per isolate: its env does not change.
   const configOf = (env: WorkerEnv): ServerConfig =>
     config ??= serverConfig(stringEnv(env));
   return {
-    fetch(
+    async fetch(
       request: Request,
       env: WorkerEnv,
       ctx: WorkerExecutionContext,
     ): Promise<Response> {
+      const kv = env?.[kvBinding];
+      let tokens: ProducerTokens | undefined;
+      if (isKvNamespace(kv)) {
+        const logger = options.logger ?? consoleLogger;
+        kvTokens ??= kvTokenSource({
+          key: stringEnv(env).INGEST_TOKENS_KV_KEY ?? "ingest-tokens",
+          cacheMs: cacheMs(stringEnv(env).INGEST_TOKENS_CACHE_MS),
+          clock,
+          log: (line) => logger.warn(line),
+        });
+        try {
+          tokens = await kvTokens.current(kv);
+        } catch (error) {
+          logger.error("cannot read the ingest tokens from KV", {
+            error: error instanceof Error ? error.message : String(error),
+          });
+          return Response.json(
+            new IngestError(
+              503,
+              "overloaded",
+              "the ingest tokens cannot be read now",
+            ).toBody(),
+            { status: 503, headers: { "Retry-After": "5" } },
+          );
+        }
+      }
       if (!handler) {
         const server = configOf(env);
         const producer = env?.[queueBinding];
@@ -256,15 +301,19 @@ export function createWorker(options: WorkerOptions = {}): IngestWorker {
                 options.logger ?? consoleLogger,
               ),
             }),
-          tokens: server.tokens,
+          tokens: tokens ?? server.tokens,
+          quotas: server.quotas,
+          clock,
           allowUnauthenticated: server.allowUnauthenticated,
           maxBodyBytes: server.maxBodyBytes,
           maxEventsPerRequest: server.maxEventsPerRequest,
           logger: options.logger,
         });
       }
-      return Promise.resolve(
-        handler.fetch(request, env, ctx as IngestExecutionContext),
+      return await handler.fetch(
+        request,
+        env,
+        ctx as IngestExecutionContext,
       );
     },
 
@@ -315,6 +364,13 @@ function flushDeadlineMs(option: number | undefined, env: StringEnv): number {
 }
 
 // The env's string bindings (vars and secrets).
+// INGEST_TOKENS_CACHE_MS, or 30 s: short enough for a revocation,
+// long enough that KV is read a few times a minute per isolate.
+function cacheMs(value: string | undefined): number {
+  const ms = Number(value ?? 30_000);
+  return Number.isFinite(ms) && ms >= 0 ? ms : 30_000;
+}
+
 function stringEnv(env: WorkerEnv): StringEnv {
   const strings: StringEnv = {};
   for (const [key, value] of Object.entries(env ?? {})) {

@@ -1,7 +1,8 @@
 // deno-lint-ignore-file no-console
 /**
  * `deno task start`: runs the ingest server until SIGINT or SIGTERM, then
- * stops gracefully (stop accepting, deliver what is buffered, exit).
+ * stops gracefully (stop accepting, deliver what is buffered, exit). On
+ * SIGHUP it re-reads its tokens.
  *
  * @module
  */
@@ -9,7 +10,10 @@ import { configFromDenoEnv, startServer } from "./server.ts";
 
 if (import.meta.main) {
   try {
-    const server = await startServer(await configFromDenoEnv());
+    // SIGHUP (and INGEST_TOKENS_RELOAD_MS) re-read the tokens.
+    const server = await startServer(await configFromDenoEnv(), {
+      reload: () => configFromDenoEnv(),
+    });
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       Deno.addSignalListener(signal, async () => {
         console.log(`received ${signal}: stopping`);

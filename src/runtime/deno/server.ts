@@ -15,9 +15,12 @@ import { createIngestApp } from "../../ingest/app.ts";
 import {
   type ServerConfig,
   serverConfig,
+  ServerConfigError,
   type ServerConfigFile,
 } from "../../ingest/server_config.ts";
 import { type IngestSink, integratorSink } from "../../ingest/sink.ts";
+import { ProducerTokens } from "../../ingest/producer_tokens.ts";
+import { reloadTokens } from "../../ingest/token_reload.ts";
 import { KvSpool } from "../../spool/kv_spool.ts";
 import { undeliveredNdjson, undeliveredPath } from "../undelivered_file.ts";
 import { ensureWritableDir } from "./data_dir.ts";
@@ -34,6 +37,11 @@ export interface IngestServer {
   /** The durable spool, when SIEMs are configured with `SPOOL=kv` (the default). */
   spool?: KvSpool | undefined;
   /**
+   * Re-reads the tokens (as on SIGHUP): false when they could not be
+   * used, and then the tokens in use stay and the log says why.
+   */
+  reloadTokens(): Promise<boolean>;
+  /**
    * Stops accepting requests, lets those in flight finish, delivers what is
    * buffered, and writes any event it could not deliver to
    * `<dataDir>/undelivered-<time>.ndjson` so that none is lost.
@@ -45,6 +53,12 @@ export interface IngestServer {
 export interface StartServerOptions {
   /** Where banner lines go; default `console.log`. */
   log?: ((line: string) => void) | undefined;
+  /**
+   * Re-reads the configuration, for reloading the tokens on SIGHUP and
+   * every `tokenReloadMs` (`deno task start`: {@linkcode configFromDenoEnv}).
+   * Without it, the tokens are the ones given at start.
+   */
+  reload?: (() => Promise<ServerConfig>) | undefined;
 }
 
 /**
@@ -77,9 +91,11 @@ export async function startServer(
     log,
   );
   const sinks = await chooseSink(config, logger);
+  const tokens = new ProducerTokens(config.tokens);
   const app = createIngestApp({
     sink: sinks.sink,
-    tokens: config.tokens,
+    tokens,
+    quotas: config.quotas,
     allowUnauthenticated: config.allowUnauthenticated,
     maxBodyBytes: config.maxBodyBytes,
     maxEventsPerRequest: config.maxEventsPerRequest,
@@ -128,9 +144,26 @@ export async function startServer(
       : "  WARNING: no ingest token: anyone who reaches this port may post events",
   );
 
+  const reload = options.reload;
+  const reloadNow = (): Promise<boolean> =>
+    reload
+      ? reloadTokens(tokens, async () => (await reload()).tokens, log)
+      : Promise.resolve(false);
+  const onHangup = (): void => void reloadNow();
+  // No reload when started without tokens: a reload never opens nor
+  // closes an unauthenticated ingest.
+  const reloading = reload !== undefined && tokens.size > 0;
+  if (reloading) Deno.addSignalListener("SIGHUP", onHangup);
+  const every = reloading && config.tokenReloadMs !== undefined &&
+      config.tokenReloadMs > 0
+    ? setInterval(onHangup, config.tokenReloadMs)
+    : undefined;
+
   let stopping: Promise<StopReport | undefined> | undefined;
   const shutdown = (): Promise<StopReport | undefined> =>
     stopping ??= (async () => {
+      if (reloading) Deno.removeSignalListener("SIGHUP", onHangup);
+      clearInterval(every);
       await server.shutdown();
       await logger.idle();
       if (spool) {
@@ -164,7 +197,14 @@ export async function startServer(
       }
       return report;
     })();
-  return { url, integrator, fileSink, spool, shutdown };
+  return {
+    url,
+    integrator,
+    fileSink,
+    spool,
+    reloadTokens: reloadNow,
+    shutdown,
+  };
 }
 
 interface Sinks {
@@ -249,8 +289,15 @@ export async function configFromDenoEnv(
 ): Promise<ServerConfig> {
   const env = Deno.env.toObject();
   const path = args[0] ?? env.SIEM_CONFIG_FILE;
-  const file = path
-    ? JSON.parse(await Deno.readTextFile(path)) as ServerConfigFile
-    : undefined;
+  let file: ServerConfigFile | undefined;
+  if (path) {
+    const text = await Deno.readTextFile(path);
+    try {
+      file = JSON.parse(text) as ServerConfigFile;
+    } catch {
+      // JSON.parse's message quotes the text, which may hold a token.
+      throw new ServerConfigError(`${path} is not valid JSON`);
+    }
+  }
   return serverConfig(env, file);
 }

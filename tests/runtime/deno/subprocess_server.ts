@@ -17,6 +17,8 @@ export interface ServerProcess {
   lines: string[];
   /** Sends a signal and waits for the exit code. */
   stop(signal: Deno.Signal): Promise<number>;
+  /** Sends a signal that does not stop it (SIGHUP). */
+  signal(signal: Deno.Signal): void;
 }
 
 /** The command that runs the server with the given environment (PORT 0 unless set). */
@@ -82,6 +84,9 @@ export async function startServerProcess(
   return {
     url,
     lines,
+    signal(signal: Deno.Signal): void {
+      child.kill(signal);
+    },
     async stop(signal: Deno.Signal): Promise<number> {
       child.kill(signal);
       const status = await child.status;
