@@ -13,6 +13,7 @@ import {
 } from "../platforms/siem_config.ts";
 import { checkDatadog } from "./datadog.ts";
 import { checkElasticsearch } from "./elasticsearch.ts";
+import { checkGoogleSecOps } from "./google_secops.ts";
 import { checkOpenSearch } from "./opensearch.ts";
 import type { ProbeContext } from "./probe.ts";
 import {
@@ -37,6 +38,7 @@ const DOCTORS: Record<SIEMPlatform, PlatformDoctor> = {
   elasticsearch: checkElasticsearch,
   datadog: checkDatadog,
   opensearch: checkOpenSearch,
+  google_secops: checkGoogleSecOps,
 };
 
 /**

@@ -6,6 +6,7 @@
  */
 import type {
   AwsSigningConfig,
+  GoogleSecOpsConfigInput,
   SIEMConfigInput,
 } from "../platforms/siem_config.ts";
 
@@ -106,6 +107,7 @@ const PLATFORM_VARIABLES = [
  * | `SIEM_DATADOG_URL`, `SIEM_DATADOG_TOKEN` | one Datadog destination |
  * | `SIEM_OPENSEARCH_URL`, `SIEM_OPENSEARCH_USERNAME`, `SIEM_OPENSEARCH_PASSWORD`, `SIEM_OPENSEARCH_INDEX` | one OpenSearch destination (Basic auth) |
  * | `SIEM_OPENSEARCH_AWS_SERVICE` (`es` or `aoss`) with `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` | sign the OpenSearch destination's requests with SigV4 (Amazon OpenSearch Service, Serverless) |
+ * | `SIEM_GOOGLE_SECOPS_CREDENTIALS` (the service-account key file's JSON), `SIEM_GOOGLE_SECOPS_PROJECT`, `SIEM_GOOGLE_SECOPS_LOCATION`, `SIEM_GOOGLE_SECOPS_INSTANCE`, `SIEM_GOOGLE_SECOPS_LOG_TYPE`, `SIEM_GOOGLE_SECOPS_NAMESPACE`, `SIEM_GOOGLE_SECOPS_LABELS` (`key=value,…`), `SIEM_GOOGLE_SECOPS_URL` (default `https://chronicle.<location>.rep.googleapis.com`) | one Google SecOps destination; `SIEM_GOOGLE_SECOPS_CREDENTIALS_FILE` names the key file instead (Deno server) |
  * | `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` | request limits |
  * | `DATA_DIR` | directory of the local NDJSON file (default `./data`) |
  * | `STOP_TIMEOUT_MS` | how long a graceful stop may deliver (default 30000) |
@@ -191,6 +193,7 @@ export function serverConfig(
     if (at === -1) destinations.push(config);
     else destinations[at] = config;
   }
+  googleSecOpsFromEnv(env, destinations);
   const tokens = env.INGEST_TOKENS !== undefined
     ? env.INGEST_TOKENS.split(",").map((t) => t.trim()).filter(Boolean)
     : [...(file.ingestTokens ?? [])];
@@ -231,6 +234,83 @@ export function serverConfig(
       file.spoolLeaseMs,
     ),
   };
+}
+
+const GOOGLE = "SIEM_GOOGLE_SECOPS";
+const GOOGLE_FIELDS = [
+  ["PROJECT", "project"],
+  ["LOCATION", "location"],
+  ["INSTANCE", "instance"],
+  ["LOG_TYPE", "logType"],
+  ["NAMESPACE", "namespace"],
+] as const;
+
+// One Google SecOps destination from SIEM_GOOGLE_SECOPS_*: completes (and
+// overrides) a JSON destination named google_secops, as for the other
+// platforms. The key's JSON is passed as it is; the config's validation
+// says what is wrong with it, never quoting it.
+function googleSecOpsFromEnv(
+  env: Record<string, string | undefined>,
+  destinations: SIEMConfigInput[],
+): void {
+  const set = Object.keys(env).filter((name) =>
+    name.startsWith(`${GOOGLE}_`) && env[name] !== undefined &&
+    env[name] !== ""
+  );
+  if (set.length === 0) return;
+  const at = destinations.findIndex((d) =>
+    d.platform === "google_secops" &&
+    (d.name ?? d.platform) === "google_secops"
+  );
+  const from = at === -1 ? undefined : destinations[at]!;
+  const base: Partial<GoogleSecOpsConfigInput> = { ...from?.googleSecOps };
+  const credentials = env[`${GOOGLE}_CREDENTIALS`];
+  if (credentials) base.credentials = credentials;
+  for (const [suffix, field] of GOOGLE_FIELDS) {
+    const value = env[`${GOOGLE}_${suffix}`];
+    if (value) base[field] = value;
+  }
+  const labels = env[`${GOOGLE}_LABELS`];
+  if (labels) base.labels = parseLabels(labels);
+  if (base.credentials === undefined) {
+    throw new ServerConfigError(
+      `${
+        set[0]
+      } is set but there is no service-account key: set ${GOOGLE}_CREDENTIALS (the key file's JSON) or ${GOOGLE}_CREDENTIALS_FILE, or add a destination named "google_secops" to SIEM_DESTINATIONS`,
+    );
+  }
+  const location = base.location ?? "";
+  const endpoint = env[`${GOOGLE}_URL`] || from?.endpoint ||
+    `https://chronicle.${location}.rep.googleapis.com`;
+  const config: SIEMConfigInput = {
+    ...(from ?? {}),
+    platform: "google_secops",
+    endpoint,
+    googleSecOps: {
+      project: "",
+      location: "",
+      instance: "",
+      logType: "",
+      ...base,
+    } as GoogleSecOpsConfigInput,
+  };
+  if (at === -1) destinations.push(config);
+  else destinations[at] = config;
+}
+
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(",")) {
+    if (pair.trim() === "") continue;
+    const eq = pair.indexOf("=");
+    if (eq <= 0) {
+      throw new ServerConfigError(
+        `${GOOGLE}_LABELS must be key=value pairs separated by commas`,
+      );
+    }
+    labels[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return labels;
 }
 
 // SigV4 credentials from the variables the AWS SDKs read, over what the

@@ -42,6 +42,9 @@ export const DEFAULT_MAX_BATCH_BYTES: Readonly<Record<SIEMPlatform, number>> =
     // Under the 10 MiB request limit of the smallest Amazon OpenSearch
     // Service instances (next-destinations §3.4).
     opensearch: 5_000_000,
+    // Under the 4 MB of a logs:import request, with Google's own margin
+    // (its ingestion scripts keep 3.95 MB; next-destinations §2.4).
+    google_secops: 3_900_000,
   });
 
 /**

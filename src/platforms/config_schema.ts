@@ -16,6 +16,10 @@ import {
   DEFAULT_MAX_BUFFERED_BYTES,
 } from "./config_defaults.ts";
 import type { SIEMConfig, SIEMConfigInput } from "./config_types.ts";
+import {
+  GOOGLE_SECOPS_MAX_REQUEST_BYTES,
+  GoogleSecOpsSchema,
+} from "./google_secops_config.ts";
 
 const int = (min: number, max: number) =>
   z.number({ error: "must be a number" }).int("must be a whole number")
@@ -120,6 +124,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
           "must be visible ASCII characters without spaces",
         ).optional(),
     }).optional(),
+    googleSecOps: GoogleSecOpsSchema.optional(),
     index: headerSafe.default(DEFAULT_INDEX),
     enabled: z.boolean().default(true),
     batchSize: int(1, 1000).default(50),
@@ -164,6 +169,31 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
         "maxBatchBytes",
         `must be at most ${DATADOG_MAX_REQUEST_BYTES} for Datadog`,
       );
+    }
+    if (c.platform === "google_secops") {
+      if (c.googleSecOps === undefined) {
+        issue(
+          "googleSecOps",
+          "must be set for google_secops (credentials, project, location, instance, logType)",
+        );
+      }
+      if (c.token !== "") {
+        issue(
+          "token",
+          "is not used by google_secops: the service-account key in googleSecOps.credentials signs in",
+        );
+      }
+      if (
+        c.maxBatchBytes !== undefined &&
+        c.maxBatchBytes > GOOGLE_SECOPS_MAX_REQUEST_BYTES
+      ) {
+        issue(
+          "maxBatchBytes",
+          `must be at most ${GOOGLE_SECOPS_MAX_REQUEST_BYTES} for Google SecOps`,
+        );
+      }
+    } else if (c.googleSecOps !== undefined) {
+      issue("googleSecOps", "is for google_secops destinations only");
     }
     if (
       (c.platform === "elasticsearch" || c.platform === "opensearch") &&
@@ -215,14 +245,19 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     if (endpoint && "problem" in endpoint) issue("endpoint", endpoint.problem);
     if (
       url && url.protocol === "http:" &&
-      (c.token !== "" || c.aws !== undefined) &&
+      (c.token !== "" || c.aws !== undefined ||
+        c.googleSecOps !== undefined) &&
       !c.allowInsecureHttp &&
       !isLoopback(url.hostname)
     ) {
       issue(
         "endpoint",
         `must use https when ${
-          c.aws ? "AWS credentials are" : "a token is"
+          c.aws
+            ? "AWS credentials are"
+            : c.googleSecOps
+            ? "a service-account key is"
+            : "a token is"
         } set (set allowInsecureHttp to send it over plain http)`,
       );
     }

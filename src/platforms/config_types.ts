@@ -10,6 +10,10 @@ import type {
   Compression,
   OverflowPolicy,
 } from "./config_defaults.ts";
+import type {
+  GoogleSecOpsConfig,
+  GoogleSecOpsConfigInput,
+} from "./google_secops_config.ts";
 
 /**
  * AWS Signature Version 4 for Amazon OpenSearch Service (`es`) and
@@ -57,6 +61,8 @@ export interface SIEMConfigInput {
   username?: string | undefined;
   /** OpenSearch on AWS: sign requests with SigV4 (no `token` or `username` then). */
   aws?: AwsSigningConfig | undefined;
+  /** Google SecOps: the service-account key and where the logs go (required for `google_secops`, refused otherwise). */
+  googleSecOps?: GoogleSecOpsConfigInput | undefined;
   /** Splunk index or Elasticsearch/OpenSearch index or data stream; default `"harombe-security"`. */
   index?: string | undefined;
   /** Whether events are sent to it; default true. */
@@ -134,6 +140,8 @@ export interface SIEMConfig {
   username?: string | undefined;
   /** OpenSearch on AWS: the SigV4 signing parameters and credentials. */
   aws?: AwsSigningConfig | undefined;
+  /** Google SecOps: the service-account key and where the logs go. */
+  googleSecOps?: GoogleSecOpsConfig | undefined;
   /** Splunk index or Elasticsearch/OpenSearch index or data stream. */
   index: string;
   /** Whether events are sent to it. */

@@ -6,6 +6,7 @@
 import { DatadogExporter } from "./datadog.ts";
 import { ElasticsearchExporter } from "./elasticsearch.ts";
 import type { Exporter } from "./exporter.ts";
+import { GoogleSecOpsExporter } from "./google_secops.ts";
 import { OpenSearchExporter } from "./opensearch.ts";
 import { SplunkExporter } from "./splunk.ts";
 import {
@@ -45,5 +46,7 @@ export function createExporter(config: SIEMConfig | SIEMConfigInput): Exporter {
       return new DatadogExporter(valid);
     case "opensearch":
       return new OpenSearchExporter(valid);
+    case "google_secops":
+      return new GoogleSecOpsExporter(valid);
   }
 }

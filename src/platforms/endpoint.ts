@@ -105,6 +105,16 @@ function intakePath(
           "must not be the v1 intake (/v1/input); events go to /api/v2/logs",
       };
     }
+    case "google_secops": {
+      // The exporter appends /v1beta/projects/…/logs:import itself.
+      const at = lower.search(/\/v1(?:alpha|beta)?\/projects\//);
+      if (at < 0) return undefined;
+      return {
+        path: path.slice(at),
+        problem:
+          "must be the Chronicle API host only (set project, location, instance and logType in googleSecOps)",
+      };
+    }
     case "elasticsearch":
     case "opensearch": {
       if (!path.endsWith("/_bulk")) return undefined;

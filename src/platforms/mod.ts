@@ -48,6 +48,11 @@ export {
   DATADOG_MAX_LOG_BYTES,
   DatadogExporter,
 } from "./datadog.ts";
+export {
+  GOOGLE_SECOPS_API_VERSION,
+  GoogleSecOpsExporter,
+  type GoogleSecOpsExporterOptions,
+} from "./google_secops.ts";
 export { createExporter } from "./create_exporter.ts";
 export { BodyWriter } from "./body_writer.ts";
 export { configSecrets } from "./siem_config.ts";

@@ -29,9 +29,14 @@ export const SIEMPlatform = {
    * OpenSearch Service and Serverless (AWS SigV4).
    */
   OpenSearch: "opensearch",
+  /**
+   * Google Security Operations (Chronicle API `logs:import`), with a
+   * service-account key.
+   */
+  GoogleSecOps: "google_secops",
 } as const;
 
-/** One of the SIEM platform names: `"splunk" | "elasticsearch" | "datadog" | "opensearch"`. */
+/** One of the SIEM platform names: `"splunk" | "elasticsearch" | "datadog" | "opensearch" | "google_secops"`. */
 export type SIEMPlatform = typeof SIEMPlatform[keyof typeof SIEMPlatform];
 
 /** Every platform name, in a fixed order. */
@@ -40,4 +45,5 @@ export const SIEM_PLATFORMS: readonly SIEMPlatform[] = Object.freeze([
   SIEMPlatform.Elasticsearch,
   SIEMPlatform.Datadog,
   SIEMPlatform.OpenSearch,
+  SIEMPlatform.GoogleSecOps,
 ]);

@@ -10,6 +10,7 @@
 import { SIEMConfigSchema } from "./config_schema.ts";
 import { SIEMConfigError } from "./config_error.ts";
 import type { SIEMConfig, SIEMConfigInput } from "./config_types.ts";
+import { pemBody } from "./google_secops_config.ts";
 
 export {
   type AgedEventPolicy,
@@ -27,6 +28,12 @@ export type {
   SIEMConfig,
   SIEMConfigInput,
 } from "./config_types.ts";
+export type {
+  GoogleSecOpsConfig,
+  GoogleSecOpsConfigInput,
+  GoogleServiceAccountCredentials,
+  GoogleServiceAccountKey,
+} from "./google_secops_config.ts";
 export { SIEMConfigSchema } from "./config_schema.ts";
 export { SIEMConfigError } from "./config_error.ts";
 
@@ -71,7 +78,8 @@ export function parseSIEMConfig(input: SIEMConfigInput): SIEMConfig {
 
 /**
  * Every credential a destination config holds: the token (or OpenSearch
- * password), and the AWS secret access key and session token. Each is
+ * password), the AWS secret access key and session token, and a Google
+ * service account's private key (as PEM and as bare base64). Each is
  * redacted from the platform's answers, reasons and logs.
  *
  * @example
@@ -103,5 +111,7 @@ export function configSecrets(config: SIEMConfig): string[] {
     config.token,
     config.aws?.secretAccessKey ?? "",
     config.aws?.sessionToken ?? "",
+    config.googleSecOps?.credentials.private_key ?? "",
+    pemBody(config.googleSecOps?.credentials.private_key ?? ""),
   ].filter((secret) => secret !== "");
 }

@@ -36,16 +36,41 @@ const splunk = { platform: "splunk", endpoint: "https://splunk.example.com" };
 const elastic = { platform: "elasticsearch", endpoint: "https://es.test" };
 const datadog = { platform: "datadog", endpoint: "https://dd.test" };
 
-Deno.test("SIEMPlatform names the four platforms", () => {
+// The least config of each platform: Google SecOps needs its googleSecOps.
+function minimal(platform: SIEMPlatform): SIEMConfigInput {
+  return {
+    platform,
+    endpoint: "https://x.test",
+    ...(platform === "google_secops"
+      ? {
+        googleSecOps: {
+          credentials: {
+            client_email: "w@p.iam.gserviceaccount.com",
+            private_key:
+              "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+          },
+          project: "test-project",
+          location: "us",
+          instance: "ebdc4bb9-878b-11e7-8455-10604b7cb5c1",
+          logType: "HAROMBE_AUDIT",
+        },
+      }
+      : {}),
+  };
+}
+
+Deno.test("SIEMPlatform names the five platforms", () => {
   assert.equal(SIEMPlatform.Splunk, "splunk");
   assert.equal(SIEMPlatform.Elasticsearch, "elasticsearch");
   assert.equal(SIEMPlatform.Datadog, "datadog");
   assert.equal(SIEMPlatform.OpenSearch, "opensearch");
+  assert.equal(SIEMPlatform.GoogleSecOps, "google_secops");
   assert.deepEqual(Object.keys(SIEMPlatform), [
     "Splunk",
     "Elasticsearch",
     "Datadog",
     "OpenSearch",
+    "GoogleSecOps",
   ]);
 });
 
@@ -55,6 +80,7 @@ Deno.test("SIEM_PLATFORMS lists every platform in a fixed order and is frozen", 
     "elasticsearch",
     "datadog",
     "opensearch",
+    "google_secops",
   ]);
   assert.ok(Object.isFrozen(SIEM_PLATFORMS));
 });
@@ -94,7 +120,7 @@ Deno.test("parseSIEMConfig() fills every default", () => {
 
 Deno.test("parseSIEMConfig() names the destination after its platform by default", () => {
   for (const platform of SIEM_PLATFORMS) {
-    const config = parseSIEMConfig({ platform, endpoint: "https://x.test" });
+    const config = parseSIEMConfig(minimal(platform));
     assert.equal(config.name, platform);
   }
   assert.equal(
@@ -109,9 +135,10 @@ Deno.test("parseSIEMConfig() sets maxBatchBytes per platform from DEFAULT_MAX_BA
     elasticsearch: 5_000_000,
     datadog: 4_250_000,
     opensearch: 5_000_000,
+    google_secops: 3_900_000,
   });
   for (const platform of SIEM_PLATFORMS) {
-    const config = parseSIEMConfig({ platform, endpoint: "https://x.test" });
+    const config = parseSIEMConfig(minimal(platform));
     assert.equal(config.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES[platform]);
   }
 });

@@ -23,7 +23,10 @@ import type { ResponseVerdict } from "../../src/platforms/verdict.ts";
 const JSON_HEADERS = { "content-type": "application/json; charset=UTF-8" };
 
 /** The platform's own error body for `status`. */
-function errorBody(platform: SIEMPlatform, status: number): string {
+// Google SecOps is classified in google_secops_test.ts (it needs a key, not a token).
+type TokenPlatform = Exclude<SIEMPlatform, "google_secops">;
+
+function errorBody(platform: TokenPlatform, status: number): string {
   switch (platform) {
     case "splunk":
       // Code 8, "Internal server error": no event named, no setup code.
@@ -61,7 +64,7 @@ function kindOf(verdict: ResponseVerdict): Expected | string {
   return verdict.setup === undefined ? "transient" : "setup";
 }
 
-const PLATFORMS: readonly SIEMPlatform[] = [
+const PLATFORMS: readonly TokenPlatform[] = [
   "splunk",
   "elasticsearch",
   "datadog",
