@@ -86,6 +86,11 @@ export interface FakeGoogleTokenOptions {
   lifetimeS?: number | undefined;
   /** The clock tokens expire on. Default `Date.now`. */
   now?: (() => number) | undefined;
+  /**
+   * How much earlier than `expires_in` says tokens really expire (clock
+   * skew, time in transit), in ms. Default 0.
+   */
+  skewMs?: number | undefined;
 }
 
 /** A running fake token endpoint. */
@@ -98,6 +103,7 @@ export class FakeGoogleToken extends FakeReceiver {
   #publicKey: CryptoKey | undefined;
   #lifetimeS: number;
   readonly #now: () => number;
+  readonly #skewMs: number;
   #count = 0;
 
   /** Starts the fake. */
@@ -107,6 +113,7 @@ export class FakeGoogleToken extends FakeReceiver {
     this.#publicKey = options.publicKey;
     this.#lifetimeS = options.lifetimeS ?? 3600;
     this.#now = options.now ?? Date.now;
+    this.#skewMs = options.skewMs ?? 0;
   }
 
   /** The token URL (`token_uri`). */
@@ -198,7 +205,10 @@ export class FakeGoogleToken extends FakeReceiver {
       );
     }
     const token = `ya29.fake-${++this.#count}-${crypto.randomUUID()}`;
-    this.issued.set(token, this.#now() + this.#lifetimeS * 1000);
+    this.issued.set(
+      token,
+      this.#now() + this.#lifetimeS * 1000 - this.#skewMs,
+    );
     return jsonResponse(200, {
       access_token: token,
       expires_in: this.#lifetimeS,

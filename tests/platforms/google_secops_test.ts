@@ -35,6 +35,7 @@ async function startGoogle(
   options: {
     now?: () => number;
     lifetimeS?: number;
+    skewMs?: number;
     maxPayloadBytes?: number;
   } = {},
 ): Promise<Google> {
@@ -42,6 +43,7 @@ async function startGoogle(
     email: EMAIL,
     now: options.now,
     lifetimeS: options.lifetimeS,
+    skewMs: options.skewMs,
   });
   const account = await makeServiceAccount(tokens.tokenUri, EMAIL);
   tokens.trust(account.publicKey);
@@ -440,6 +442,9 @@ Deno.test("google_secops refreshes the token before it expires mid-stream, losin
   await using google = await startGoogle({
     now: () => clock.now(),
     lifetimeS: 60,
+    // The token really dies 12 s before its expires_in says (skew, transit):
+    // only a refresh ahead of expiry keeps Chronicle from refusing it.
+    skewMs: 12_000,
   });
   await using integrator = new SIEMIntegrator([google.config()], {
     logger: new MemoryLogger(),
@@ -451,7 +456,8 @@ Deno.test("google_secops refreshes the token before it expires mid-stream, losin
       integrator.exportEvent(event);
     }
     await integrator.flushAll();
-    // 25 s per round: the 60 s token is refreshed after 48 s, before Chronicle would refuse it.
+    // 25 s per round: the 60 s token is refreshed after 48 s (at the round
+    // of 50 s), when Chronicle would refuse it from 48 s on.
     await clock.advance(25_000);
   }
   assert.equal(google.chronicle.unauthenticated, 0);
