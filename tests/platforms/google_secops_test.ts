@@ -446,7 +446,11 @@ Deno.test("google_secops refreshes the token before it expires mid-stream, losin
     // only a refresh ahead of expiry keeps Chronicle from refusing it.
     skewMs: 12_000,
   });
-  await using integrator = new SIEMIntegrator([google.config()], {
+  // No retries: a refused token shows at once (a retry would wait on the
+  // fake clock).
+  await using integrator = new SIEMIntegrator([
+    google.config({ maxRetries: 0 }),
+  ], {
     logger: new MemoryLogger(),
     autoFlush: false,
     clock,
