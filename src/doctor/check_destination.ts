@@ -15,6 +15,7 @@ import {
 import { checkDatadog } from "./datadog.ts";
 import { checkElasticsearch } from "./elasticsearch.ts";
 import { checkHttp } from "./http.ts";
+import { checkGoogleSecOps } from "./google_secops.ts";
 import { checkOpenSearch } from "./opensearch.ts";
 import type { ProbeContext } from "./probe.ts";
 import {
@@ -42,6 +43,7 @@ const DOCTORS: Record<SIEMPlatform, PlatformDoctor> = {
   opensearch: checkOpenSearch,
   sentinel: checkSentinel,
   http: checkHttp,
+  google_secops: checkGoogleSecOps,
 };
 
 /**

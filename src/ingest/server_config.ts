@@ -6,6 +6,7 @@
  */
 import type {
   AwsSigningConfig,
+  GoogleSecOpsConfigInput,
   SIEMConfigInput,
 } from "../platforms/siem_config.ts";
 import {
@@ -130,6 +131,7 @@ const PLATFORM_VARIABLES = [
  * | `SIEM_SENTINEL_STREAM`, `SIEM_SENTINEL_AUTHORITY_HOST`, `SIEM_SENTINEL_SCOPE` | its stream (default `Custom-HarombeSecurity`), Entra login host and token scope (national clouds) |
  * | `SIEM_HTTP_URL`, `SIEM_HTTP_TOKEN` (sent as `Authorization: Bearer`) | one generic HTTP destination (webhook, Vector/Logstash HTTP input, Sumo Logic HTTP Source) |
  * | `SIEM_HTTP_HEADERS` (JSON object), `SIEM_HTTP_SECRET_HEADERS`, `SIEM_HTTP_FRAMING`, `SIEM_HTTP_PRESET`, `SIEM_HTTP_SUMO_CATEGORY`, `SIEM_HTTP_SUMO_NAME`, `SIEM_HTTP_SUMO_HOST` | its `http` options |
+ * | `SIEM_GOOGLE_SECOPS_CREDENTIALS` (the service-account key file's JSON), `SIEM_GOOGLE_SECOPS_PROJECT`, `SIEM_GOOGLE_SECOPS_LOCATION`, `SIEM_GOOGLE_SECOPS_INSTANCE`, `SIEM_GOOGLE_SECOPS_LOG_TYPE`, `SIEM_GOOGLE_SECOPS_NAMESPACE`, `SIEM_GOOGLE_SECOPS_LABELS` (`key=value,…`), `SIEM_GOOGLE_SECOPS_URL` (default `https://chronicle.<location>.rep.googleapis.com`) | one Google SecOps destination; `SIEM_GOOGLE_SECOPS_CREDENTIALS_FILE` names the key file instead (Deno server) |
  * | `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` | request limits |
  * | `DATA_DIR` | directory of the local NDJSON file (default `./data`) |
  * | `STOP_TIMEOUT_MS` | how long a graceful stop may deliver (default 30000) |
@@ -234,6 +236,7 @@ export function serverConfig(
     else destinations[at] = config;
   }
   sentinelDestination(env, destinations);
+  googleSecOpsFromEnv(env, destinations);
   const tokens = env.INGEST_TOKENS !== undefined
     ? parseTokenList(env.INGEST_TOKENS)
     : [...(file.ingestTokens ?? [])];
@@ -307,6 +310,83 @@ function sentinelDestination(
   if (sentinel !== undefined) config.sentinel = sentinel;
   if (at === -1) destinations.push(config);
   else destinations[at] = config;
+}
+
+const GOOGLE = "SIEM_GOOGLE_SECOPS";
+const GOOGLE_FIELDS = [
+  ["PROJECT", "project"],
+  ["LOCATION", "location"],
+  ["INSTANCE", "instance"],
+  ["LOG_TYPE", "logType"],
+  ["NAMESPACE", "namespace"],
+] as const;
+
+// One Google SecOps destination from SIEM_GOOGLE_SECOPS_*: completes (and
+// overrides) a JSON destination named google_secops, as for the other
+// platforms. The key's JSON is passed as it is; the config's validation
+// says what is wrong with it, never quoting it.
+function googleSecOpsFromEnv(
+  env: Record<string, string | undefined>,
+  destinations: SIEMConfigInput[],
+): void {
+  const set = Object.keys(env).filter((name) =>
+    name.startsWith(`${GOOGLE}_`) && env[name] !== undefined &&
+    env[name] !== ""
+  );
+  if (set.length === 0) return;
+  const at = destinations.findIndex((d) =>
+    d.platform === "google_secops" &&
+    (d.name ?? d.platform) === "google_secops"
+  );
+  const from = at === -1 ? undefined : destinations[at]!;
+  const base: Partial<GoogleSecOpsConfigInput> = { ...from?.googleSecOps };
+  const credentials = env[`${GOOGLE}_CREDENTIALS`];
+  if (credentials) base.credentials = credentials;
+  for (const [suffix, field] of GOOGLE_FIELDS) {
+    const value = env[`${GOOGLE}_${suffix}`];
+    if (value) base[field] = value;
+  }
+  const labels = env[`${GOOGLE}_LABELS`];
+  if (labels) base.labels = parseLabels(labels);
+  if (base.credentials === undefined) {
+    throw new ServerConfigError(
+      `${
+        set[0]
+      } is set but there is no service-account key: set ${GOOGLE}_CREDENTIALS (the key file's JSON) or ${GOOGLE}_CREDENTIALS_FILE, or add a destination named "google_secops" to SIEM_DESTINATIONS`,
+    );
+  }
+  const location = base.location ?? "";
+  const endpoint = env[`${GOOGLE}_URL`] || from?.endpoint ||
+    `https://chronicle.${location}.rep.googleapis.com`;
+  const config: SIEMConfigInput = {
+    ...(from ?? {}),
+    platform: "google_secops",
+    endpoint,
+    googleSecOps: {
+      project: "",
+      location: "",
+      instance: "",
+      logType: "",
+      ...base,
+    } as GoogleSecOpsConfigInput,
+  };
+  if (at === -1) destinations.push(config);
+  else destinations[at] = config;
+}
+
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(",")) {
+    if (pair.trim() === "") continue;
+    const eq = pair.indexOf("=");
+    if (eq <= 0) {
+      throw new ServerConfigError(
+        `${GOOGLE}_LABELS must be key=value pairs separated by commas`,
+      );
+    }
+    labels[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return labels;
 }
 
 // SigV4 credentials from the variables the AWS SDKs read, over what the

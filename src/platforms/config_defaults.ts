@@ -46,6 +46,9 @@ export const DEFAULT_MAX_BATCH_BYTES: Readonly<Record<SIEMPlatform, number>> =
     opensearch: 5_000_000,
     sentinel: SENTINEL_DEFAULT_MAX_BATCH_BYTES,
     http: HTTP_DEFAULT_MAX_BATCH_BYTES,
+    // Under the 4 MB of a logs:import request, with Google's own margin
+    // (its ingestion scripts keep 3.95 MB; next-destinations §2.4).
+    google_secops: 3_900_000,
   });
 
 /**

@@ -27,6 +27,10 @@ import {
   HttpOptionsSchema,
   resolveHttpOptions,
 } from "./http_config.ts";
+import {
+  GOOGLE_SECOPS_MAX_REQUEST_BYTES,
+  GoogleSecOpsSchema,
+} from "./google_secops_config.ts";
 
 const int = (min: number, max: number) =>
   z.number({ error: "must be a number" }).int("must be a whole number")
@@ -132,6 +136,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
         ).optional(),
     }).optional(),
     sentinel: SentinelConfigSchema.optional(),
+    googleSecOps: GoogleSecOpsSchema.optional(),
     index: headerSafe.default(DEFAULT_INDEX),
     enabled: z.boolean().default(true),
     batchSize: int(1, 1000).default(50),
@@ -190,6 +195,31 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
         `must be at most ${DATADOG_MAX_REQUEST_BYTES} for Datadog`,
       );
     }
+    if (c.platform === "google_secops") {
+      if (c.googleSecOps === undefined) {
+        issue(
+          "googleSecOps",
+          "must be set for google_secops (credentials, project, location, instance, logType)",
+        );
+      }
+      if (c.token !== "") {
+        issue(
+          "token",
+          "is not used by google_secops: the service-account key in googleSecOps.credentials signs in",
+        );
+      }
+      if (
+        c.maxBatchBytes !== undefined &&
+        c.maxBatchBytes > GOOGLE_SECOPS_MAX_REQUEST_BYTES
+      ) {
+        issue(
+          "maxBatchBytes",
+          `must be at most ${GOOGLE_SECOPS_MAX_REQUEST_BYTES} for Google SecOps`,
+        );
+      }
+    } else if (c.googleSecOps !== undefined) {
+      issue("googleSecOps", "is for google_secops destinations only");
+    }
     if (
       (c.platform === "elasticsearch" || c.platform === "opensearch") &&
       !isEsIndex(c.index)
@@ -245,7 +275,8 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     if (endpoint && "problem" in endpoint) issue("endpoint", endpoint.problem);
     if (
       url && url.protocol === "http:" && c.platform !== "http" &&
-      (c.token !== "" || c.aws !== undefined || c.sentinel !== undefined) &&
+      (c.token !== "" || c.aws !== undefined || c.sentinel !== undefined ||
+        c.googleSecOps !== undefined) &&
       !c.allowInsecureHttp &&
       !isLoopback(url.hostname)
     ) {
@@ -256,6 +287,8 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
             ? "AWS credentials are"
             : c.sentinel
             ? "an Entra token is"
+            : c.googleSecOps
+            ? "a service-account key is"
             : "a token is"
         } set (set allowInsecureHttp to send it over plain http)`,
       );

@@ -13,6 +13,10 @@ import type {
   Compression,
   OverflowPolicy,
 } from "./config_defaults.ts";
+import type {
+  GoogleSecOpsConfig,
+  GoogleSecOpsConfigInput,
+} from "./google_secops_config.ts";
 
 /**
  * AWS Signature Version 4 for Amazon OpenSearch Service (`es`) and
@@ -64,6 +68,8 @@ export interface SIEMConfigInput {
   aws?: AwsSigningConfig | undefined;
   /** Sentinel: the Entra app registration, DCR and stream (no `token` then). */
   sentinel?: SentinelConfigInput | undefined;
+  /** Google SecOps: the service-account key and where the logs go (required for `google_secops`, refused otherwise). */
+  googleSecOps?: GoogleSecOpsConfigInput | undefined;
   /** Splunk index or Elasticsearch/OpenSearch index or data stream; default `"harombe-security"`. */
   index?: string | undefined;
   /** Whether events are sent to it; default true. */
@@ -152,6 +158,8 @@ export interface SIEMConfig {
   aws?: AwsSigningConfig | undefined;
   /** Sentinel: the Entra app registration, DCR and stream. */
   sentinel?: SentinelConfig | undefined;
+  /** Google SecOps: the service-account key and where the logs go. */
+  googleSecOps?: GoogleSecOpsConfig | undefined;
   /** Splunk index or Elasticsearch/OpenSearch index or data stream. */
   index: string;
   /** Whether events are sent to it. */

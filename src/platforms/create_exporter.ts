@@ -7,6 +7,7 @@ import { DatadogExporter } from "./datadog.ts";
 import { ElasticsearchExporter } from "./elasticsearch.ts";
 import { HttpExporter } from "./http.ts";
 import type { Exporter } from "./exporter.ts";
+import { GoogleSecOpsExporter } from "./google_secops.ts";
 import { OpenSearchExporter } from "./opensearch.ts";
 import { SentinelExporter } from "./sentinel.ts";
 import { SplunkExporter } from "./splunk.ts";
@@ -51,5 +52,7 @@ export function createExporter(config: SIEMConfig | SIEMConfigInput): Exporter {
       return new SentinelExporter(valid);
     case "http":
       return new HttpExporter(valid);
+    case "google_secops":
+      return new GoogleSecOpsExporter(valid);
   }
 }

@@ -119,6 +119,16 @@ function intakePath(
           "must be the data collection endpoint (or the DCR's logs ingestion endpoint) without /dataCollectionRules/...; set sentinel.dcrImmutableId and sentinel.streamName",
       };
     }
+    case "google_secops": {
+      // The exporter appends /v1beta/projects/…/logs:import itself.
+      const at = lower.search(/\/v1(?:alpha|beta)?\/projects\//);
+      if (at < 0) return undefined;
+      return {
+        path: path.slice(at),
+        problem:
+          "must be the Chronicle API host only (set project, location, instance and logType in googleSecOps)",
+      };
+    }
     case "elasticsearch":
     case "opensearch": {
       if (!path.endsWith("/_bulk")) return undefined;

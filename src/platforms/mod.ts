@@ -74,6 +74,11 @@ export {
   SUMO_MAX_REQUEST_BYTES,
   WELL_KNOWN_SECRET_HEADERS,
 } from "./http_config.ts";
+export {
+  GOOGLE_SECOPS_API_VERSION,
+  GoogleSecOpsExporter,
+  type GoogleSecOpsExporterOptions,
+} from "./google_secops.ts";
 export { createExporter } from "./create_exporter.ts";
 export { schemasOf } from "../schemas/siem_schema.ts";
 export {

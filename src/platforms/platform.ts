@@ -39,9 +39,14 @@ export const SIEMPlatform = {
    * Logstash and Vector HTTP inputs, SOAR tools), with a Sumo Logic preset.
    */
   Http: "http",
+  /**
+   * Google Security Operations (Chronicle API `logs:import`), with a
+   * service-account key.
+   */
+  GoogleSecOps: "google_secops",
 } as const;
 
-/** One of the SIEM platform names: `"splunk" | "elasticsearch" | "datadog" | "opensearch" | "sentinel" | "http"`. */
+/** One of the SIEM platform names: `"splunk" | "elasticsearch" | "datadog" | "opensearch" | "sentinel" | "http" | "google_secops"`. */
 export type SIEMPlatform = typeof SIEMPlatform[keyof typeof SIEMPlatform];
 
 /** Every platform name, in a fixed order. */
@@ -52,4 +57,5 @@ export const SIEM_PLATFORMS: readonly SIEMPlatform[] = Object.freeze([
   SIEMPlatform.OpenSearch,
   SIEMPlatform.Sentinel,
   SIEMPlatform.Http,
+  SIEMPlatform.GoogleSecOps,
 ]);

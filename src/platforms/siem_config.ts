@@ -11,6 +11,7 @@ import { SIEMConfigSchema } from "./config_schema.ts";
 import { SIEMConfigError } from "./config_error.ts";
 import type { SIEMConfig, SIEMConfigInput } from "./config_types.ts";
 import { httpSecrets } from "./http_config.ts";
+import { pemBody } from "./google_secops_config.ts";
 
 export {
   type AgedEventPolicy,
@@ -28,6 +29,12 @@ export type {
   SIEMConfig,
   SIEMConfigInput,
 } from "./config_types.ts";
+export type {
+  GoogleSecOpsConfig,
+  GoogleSecOpsConfigInput,
+  GoogleServiceAccountCredentials,
+  GoogleServiceAccountKey,
+} from "./google_secops_config.ts";
 export { SIEMConfigSchema } from "./config_schema.ts";
 export { SIEMConfigError } from "./config_error.ts";
 
@@ -72,9 +79,9 @@ export function parseSIEMConfig(input: SIEMConfigInput): SIEMConfig {
 
 /**
  * Every credential a destination config holds: the token (or OpenSearch
- * password), the AWS secret access key and session token, and the Sentinel
- * client secret, and the http destination's secret headers and URL parts.
- * Each is
+ * password), the AWS secret access key and session token, the Sentinel
+ * client secret, the http destination's secret headers and URL parts, and a
+ * Google service account's private key (as PEM and as bare base64). Each is
  * redacted from the platform's answers, reasons and logs.
  *
  * @example
@@ -108,5 +115,7 @@ export function configSecrets(config: SIEMConfig): string[] {
     config.aws?.sessionToken ?? "",
     config.sentinel?.clientSecret ?? "",
     ...(config.http ? httpSecrets(config.endpoint, config.http) : []),
+    config.googleSecOps?.credentials.private_key ?? "",
+    pemBody(config.googleSecOps?.credentials.private_key ?? ""),
   ].filter((secret) => secret !== "");
 }

@@ -30,8 +30,9 @@ export type SIEMSchema = typeof SIEM_SCHEMAS[number];
 /**
  * The schemas a platform can carry. A platform carries a schema only where
  * its exporter maps it: Sentinel's rows must match the columns its data
- * collection rule declares, so it carries the native shape only, and so does
- * a platform not listed here until its exporter maps another.
+ * collection rule declares, so it carries the native shape only; Google
+ * SecOps' log type parser reads the native shape; and so does a platform not
+ * listed here until its exporter maps another.
  *
  * @example
  * ```ts

@@ -45,7 +45,10 @@ function configError(input: SIEMConfigInput): SIEMConfigError {
   assert.fail(`parseSIEMConfig() accepted ${input.endpoint}`);
 }
 
-const FORMS: Record<SIEMPlatform, [string, string][]> = {
+const FORMS: Record<
+  Exclude<SIEMPlatform, "google_secops">,
+  [string, string][]
+> = {
   splunk: [
     ["https://hec.test:8088", "https://hec.test:8088/services/collector/event"],
     [

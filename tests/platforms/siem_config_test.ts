@@ -34,7 +34,7 @@ function parse(input: Record<string, unknown>): SIEMConfig {
 
 const splunk = { platform: "splunk", endpoint: "https://splunk.example.com" };
 
-/** The least config of a platform: Sentinel needs its app and DCR. */
+/** The least config of a platform: Sentinel needs its app and DCR, Google SecOps its key. */
 function minimal(platform: SIEMPlatform): SIEMConfigInput {
   return {
     platform,
@@ -48,19 +48,34 @@ function minimal(platform: SIEMPlatform): SIEMConfigInput {
           dcrImmutableId: "dcr-0123456789abcdef0123456789abcdef",
         },
       }
+      : platform === "google_secops"
+      ? {
+        googleSecOps: {
+          credentials: {
+            client_email: "w@p.iam.gserviceaccount.com",
+            private_key:
+              "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+          },
+          project: "test-project",
+          location: "us",
+          instance: "ebdc4bb9-878b-11e7-8455-10604b7cb5c1",
+          logType: "HAROMBE_AUDIT",
+        },
+      }
       : {}),
   };
 }
 const elastic = { platform: "elasticsearch", endpoint: "https://es.test" };
 const datadog = { platform: "datadog", endpoint: "https://dd.test" };
 
-Deno.test("SIEMPlatform names the five platforms", () => {
+Deno.test("SIEMPlatform names the seven platforms", () => {
   assert.equal(SIEMPlatform.Splunk, "splunk");
   assert.equal(SIEMPlatform.Elasticsearch, "elasticsearch");
   assert.equal(SIEMPlatform.Datadog, "datadog");
   assert.equal(SIEMPlatform.OpenSearch, "opensearch");
   assert.equal(SIEMPlatform.Sentinel, "sentinel");
   assert.equal(SIEMPlatform.Http, "http");
+  assert.equal(SIEMPlatform.GoogleSecOps, "google_secops");
   assert.deepEqual(Object.keys(SIEMPlatform), [
     "Splunk",
     "Elasticsearch",
@@ -68,6 +83,7 @@ Deno.test("SIEMPlatform names the five platforms", () => {
     "OpenSearch",
     "Sentinel",
     "Http",
+    "GoogleSecOps",
   ]);
 });
 
@@ -79,6 +95,7 @@ Deno.test("SIEM_PLATFORMS lists every platform in a fixed order and is frozen", 
     "opensearch",
     "sentinel",
     "http",
+    "google_secops",
   ]);
   assert.ok(Object.isFrozen(SIEM_PLATFORMS));
 });
@@ -136,6 +153,7 @@ Deno.test("parseSIEMConfig() sets maxBatchBytes per platform from DEFAULT_MAX_BA
     opensearch: 5_000_000,
     sentinel: 1_000_000,
     http: 1_000_000,
+    google_secops: 3_900_000,
   });
   for (const platform of SIEM_PLATFORMS) {
     const config = parseSIEMConfig(minimal(platform));

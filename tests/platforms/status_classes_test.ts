@@ -19,6 +19,7 @@ import assert from "node:assert/strict";
 import { createExporter } from "../../src/platforms/create_exporter.ts";
 import type { SIEMPlatform } from "../../src/platforms/platform.ts";
 import type { ResponseVerdict } from "../../src/platforms/verdict.ts";
+import type { Exporter } from "../../src/platforms/exporter.ts";
 
 /**
  * The platforms whose status classes this file holds; Sentinel's (an Entra
@@ -30,6 +31,10 @@ type Platform = Exclude<SIEMPlatform, "sentinel" | "http">;
 const JSON_HEADERS = { "content-type": "application/json; charset=UTF-8" };
 
 /** The platform's own error body for `status`. */
+// The platforms of the table; the success class below covers the ones
+// with a token.
+type TokenPlatform = Exclude<Platform, "google_secops">;
+
 function errorBody(platform: Platform, status: number): string {
   switch (platform) {
     case "splunk":
@@ -49,6 +54,11 @@ function errorBody(platform: Platform, status: number): string {
       return JSON.stringify({
         errors: [{ status: String(status), title: "Refused", detail: "x" }],
       });
+    case "google_secops":
+      // https://cloud.google.com/apis/design/errors
+      return JSON.stringify({
+        error: { code: status, message: "refused", status: "X" },
+      });
   }
 }
 
@@ -58,7 +68,9 @@ function expected(platform: Platform, status: number): Expected {
   if (status === 408 || status === 429) return "transient";
   if (status >= 500) return status === 501 ? "setup" : "transient";
   if (status === 413) return "split";
-  if (status === 400 && platform === "datadog") return "split";
+  if (
+    status === 400 && (platform === "datadog" || platform === "google_secops")
+  ) return "split";
   return "setup";
 }
 
@@ -73,16 +85,38 @@ const PLATFORMS: readonly Platform[] = [
   "elasticsearch",
   "datadog",
   "opensearch",
+  "google_secops",
 ];
+
+function tableExporter(platform: Platform): Exporter {
+  if (platform === "google_secops") {
+    return createExporter({
+      platform,
+      endpoint: "https://chronicle.us.rep.googleapis.com",
+      googleSecOps: {
+        credentials: {
+          client_email: "w@p.iam.gserviceaccount.com",
+          private_key:
+            "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+        },
+        project: "test-project",
+        location: "us",
+        instance: "ebdc4bb9-878b-11e7-8455-10604b7cb5c1",
+        logType: "HAROMBE_AUDIT",
+      },
+    });
+  }
+  return createExporter({
+    platform,
+    endpoint: "https://siem.example.com",
+    token: "token-0123456789",
+    ...(platform === "opensearch" ? { username: "u" } : {}),
+  });
+}
 
 for (const platform of PLATFORMS) {
   Deno.test(`${platform}: every status from 400 to 599 is transient, split or setup as its class says`, () => {
-    const exporter = createExporter({
-      platform,
-      endpoint: "https://siem.example.com",
-      token: "token-0123456789",
-      ...(platform === "opensearch" ? { username: "u" } : {}),
-    });
+    const exporter = tableExporter(platform);
     const wrong: string[] = [];
     for (let status = 400; status <= 599; status++) {
       const headers = new Headers({ ...JSON_HEADERS, "Retry-After": "3" });
@@ -111,7 +145,7 @@ for (const platform of PLATFORMS) {
 }
 
 Deno.test("the success class: what each platform answers for a stored batch is delivered, a 2xx from something else is not", () => {
-  const make = (platform: SIEMPlatform) =>
+  const make = (platform: TokenPlatform) =>
     createExporter({
       platform,
       endpoint: "https://siem.example.com",

@@ -23,10 +23,28 @@ const CARRIED: Record<string, string[]> = {
   datadog: ["native", "ocsf", "datadog"],
   sentinel: ["native"],
   http: ["native", "ecs", "ocsf"],
+  google_secops: ["native"],
 };
 
-/** A config of `platform` that parses: Sentinel needs its app registration. */
-function configOf(platform: string): Pick<SIEMConfigInput, "sentinel"> {
+/** A config of `platform` that parses: Sentinel needs its app registration, Google SecOps its key. */
+function configOf(
+  platform: string,
+): Pick<SIEMConfigInput, "sentinel" | "googleSecOps"> {
+  if (platform === "google_secops") {
+    return {
+      googleSecOps: {
+        credentials: {
+          client_email: "w@p.iam.gserviceaccount.com",
+          private_key:
+            "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+        },
+        project: "test-project",
+        location: "us",
+        instance: "ebdc4bb9-878b-11e7-8455-10604b7cb5c1",
+        logType: "HAROMBE_AUDIT",
+      },
+    };
+  }
   return platform === "sentinel"
     ? {
       sentinel: {

@@ -31,7 +31,10 @@ import { startFakeSplunk } from "../fakes/fake_splunk.ts";
 import { MemoryLogger } from "../support/receivers.ts";
 import { json, plain, startEchoReceiver } from "./_echo_receiver.ts";
 
-const SIEM_TOKENS: Record<SIEMPlatform, string> = {
+// The platforms with a token in the config; Google SecOps signs in with a
+// service-account key: its secrets are tested in google_secops_secrets_test.ts.
+type TokenPlatform = Exclude<SIEMPlatform, "google_secops">;
+const SIEM_TOKENS: Record<TokenPlatform, string> = {
   splunk: "hec-SECRET-7d3f9a2b-4c1e-token",
   elasticsearch: "ZXMtU0VDUkVUOnNlY3JldC1hcGkta2V5LTk5",
   datadog: "dd-SECRET-a1b2c3d4e5f60718-key",
@@ -56,7 +59,7 @@ const SECRETS = [
   INGEST_TOKEN,
   NEXT_INGEST_TOKEN,
 ];
-const PLATFORMS: readonly SIEMPlatform[] = [
+const PLATFORMS: readonly TokenPlatform[] = [
   "splunk",
   "elasticsearch",
   "datadog",
@@ -182,7 +185,7 @@ async function collectOutputs(
 type Format = "json" | "text";
 
 function echoAnswer(
-  platform: SIEMPlatform,
+  platform: TokenPlatform,
   status: number,
   format: Format,
   text: string,
@@ -219,7 +222,7 @@ function echoAnswer(
 }
 
 function configFor(
-  platform: SIEMPlatform,
+  platform: TokenPlatform,
   endpoint: string,
   extra: Partial<SIEMConfigInput> = {},
 ): SIEMConfigInput {

@@ -288,6 +288,12 @@ export async function configFromDenoEnv(
   args: readonly string[] = Deno.args,
 ): Promise<ServerConfig> {
   const env = Deno.env.toObject();
+  // The Google SecOps key may come as a file (a mounted secret) rather
+  // than as JSON in a variable.
+  const keyFile = env.SIEM_GOOGLE_SECOPS_CREDENTIALS_FILE;
+  if (keyFile && !env.SIEM_GOOGLE_SECOPS_CREDENTIALS) {
+    env.SIEM_GOOGLE_SECOPS_CREDENTIALS = await Deno.readTextFile(keyFile);
+  }
   const path = args[0] ?? env.SIEM_CONFIG_FILE;
   let file: ServerConfigFile | undefined;
   if (path) {

@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import { checkDestination } from "../../src/doctor/check_destination.ts";
+import type { DestinationDiagnosis } from "../../src/doctor/report.ts";
+import type {
+  GoogleServiceAccountKey,
+  SIEMConfigInput,
+} from "../../src/platforms/siem_config.ts";
+import {
+  type FakeGoogleToken,
+  makeServiceAccount,
+  startFakeGoogleToken,
+  type TestServiceAccount,
+} from "../fakes/fake_google_token.ts";
+import {
+  type FakeGoogleSecOps,
+  startFakeGoogleSecOps,
+} from "../fakes/fake_google_secops.ts";
+
+const EMAIL = "siem-writer@test-project.iam.gserviceaccount.com";
+const INSTANCE = "ebdc4bb9-878b-11e7-8455-10604b7cb5c1";
+
+interface Google extends AsyncDisposable {
+  tokens: FakeGoogleToken;
+  chronicle: FakeGoogleSecOps;
+  account: TestServiceAccount;
+  config(
+    logType?: string,
+    key?: GoogleServiceAccountKey,
+  ): SIEMConfigInput;
+}
+
+async function startGoogle(): Promise<Google> {
+  const tokens = startFakeGoogleToken({ email: EMAIL });
+  const account = await makeServiceAccount(tokens.tokenUri, EMAIL);
+  tokens.trust(account.publicKey);
+  const chronicle = startFakeGoogleSecOps({
+    tokens,
+    project: "test-project",
+    location: "eu",
+    instance: INSTANCE,
+    logTypes: ["HAROMBE_AUDIT"],
+  });
+  return {
+    tokens,
+    chronicle,
+    account,
+    config: (logType = "HAROMBE_AUDIT", key = account.key) => ({
+      platform: "google_secops",
+      endpoint: chronicle.url,
+      googleSecOps: {
+        credentials: key,
+        project: "test-project",
+        location: "eu",
+        instance: INSTANCE,
+        logType,
+      },
+    }),
+    async [Symbol.asyncDispose](): Promise<void> {
+      await chronicle.close();
+      await tokens.close();
+    },
+  };
+}
+
+function step(diagnosis: DestinationDiagnosis, name: string): string {
+  const check = diagnosis.checks.find((c) => c.step === name);
+  return check ? `${check.status}: ${check.message}` : "(none)";
+}
+
+Deno.test("checkDestination() google_secops: a working setup passes every step and sends no log", async () => {
+  await using google = await startGoogle();
+  const diagnosis = await checkDestination(google.config());
+  assert.equal(diagnosis.canDeliver, true);
+  assert.deepEqual(diagnosis.checks.map((c) => [c.step, c.status]), [
+    ["authentication", "ok"],
+    ["connection", "ok"],
+    ["platform", "ok"],
+    ["permission", "ok"],
+    ["test_event", "skipped"],
+  ]);
+  assert.equal(google.chronicle.logs.length, 0);
+});
+
+Deno.test("checkDestination() google_secops: with sendTestEvent, one log is imported", async () => {
+  await using google = await startGoogle();
+  const diagnosis = await checkDestination(google.config(), {
+    sendTestEvent: true,
+  });
+  assert.match(
+    step(diagnosis, "test_event"),
+    /^ok: A test event was delivered/,
+  );
+  assert.equal(google.chronicle.logs.length, 1);
+});
+
+Deno.test("checkDestination() google_secops: a key Google refuses is an authentication failure, in words", async () => {
+  await using google = await startGoogle();
+  const other = await makeServiceAccount(google.tokens.tokenUri, EMAIL);
+  google.tokens.trust(other.publicKey);
+  const diagnosis = await checkDestination(google.config());
+  assert.equal(diagnosis.canDeliver, false);
+  assert.match(
+    step(diagnosis, "authentication"),
+    /^fail: token endpoint answered HTTP 400: invalid_grant: Invalid JWT Signature\..*Google refused the service-account key/,
+  );
+  assert.equal(google.chronicle.requests.length, 0);
+});
+
+Deno.test("checkDestination() google_secops: a private key that cannot be read is an authentication failure", async () => {
+  await using google = await startGoogle();
+  const diagnosis = await checkDestination(google.config("HAROMBE_AUDIT", {
+    client_email: EMAIL,
+    private_key:
+      "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
+    token_uri: google.tokens.tokenUri,
+  }));
+  assert.match(
+    step(diagnosis, "authentication"),
+    /^fail: cannot read the service account's private key/,
+  );
+  assert.equal(google.tokens.requests.length, 0);
+});
+
+Deno.test("checkDestination() google_secops: a missing permission is a permission failure naming the role", async () => {
+  await using google = await startGoogle();
+  google.chronicle.permitted = false;
+  const diagnosis = await checkDestination(google.config());
+  assert.match(
+    step(diagnosis, "permission"),
+    /^fail: .* may not use instance .*Chronicle API Editor/,
+  );
+});
+
+Deno.test("checkDestination() google_secops: an unknown log type is named", async () => {
+  await using google = await startGoogle();
+  const diagnosis = await checkDestination(google.config("NOT_A_TYPE"));
+  assert.match(
+    step(diagnosis, "permission"),
+    /^fail: Chronicle does not know log type NOT_A_TYPE in instance/,
+  );
+});
+
+Deno.test("checkDestination() google_secops: an unreachable token endpoint is a connection failure", async () => {
+  await using google = await startGoogle();
+  const diagnosis = await checkDestination(google.config("HAROMBE_AUDIT", {
+    ...google.account.key,
+    token_uri: "http://127.0.0.1:1/token",
+  }));
+  assert.match(
+    step(diagnosis, "connection"),
+    /^fail: No access token from 127\.0\.0\.1:1: token request failed: network error/,
+  );
+});
