@@ -154,6 +154,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       "serverConfig",
     ],
     types: [
+      "AcceptOptions",
       "CheckedToken",
       "DestinationHealth",
       "EventProblem",
