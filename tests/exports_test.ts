@@ -161,6 +161,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       "serverConfig",
     ],
     types: [
+      "AcceptOptions",
       "CheckedToken",
       "DestinationHealth",
       "EventProblem",

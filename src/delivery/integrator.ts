@@ -214,12 +214,11 @@ export class SIEMIntegrator {
    *
    * @ignore
    * @param events Freshly validated events no caller holds.
+   * @param producer The named producer to stamp them with, if any.
    */
-  [exportValidated](events: readonly AuditEvent[]): void {
+  [exportValidated](events: readonly AuditEvent[], producer?: string): void {
     if (this.#stopped) throw new IntegratorStoppedError();
-    const options = this.#source === undefined
-      ? undefined
-      : { source: this.#source };
+    const options = { source: this.#source, producer };
     const refused = metadataRefusals(this.#enabledConfigs(), events);
     if (refused.length > 0) throw new RefusedEventsError(refused);
     const accepted = events.map((event) => {

@@ -24,6 +24,14 @@ export interface SIEMEvent extends AuditEvent {
   /** How serious the event is. */
   severity: Severity;
   /**
+   * The named producer whose ingest token the event came with: written by
+   * the ingest, never taken from the event as sent (an event that has its
+   * own `producer` key is refused as unknown; a claim inside `metadata`
+   * stays content). Absent for events of the implicit producer `default`
+   * (bare tokens, no tokens) and for events exported directly.
+   */
+  producer?: string | undefined;
+  /**
    * The original `timestamp`, when the event was sent with the current time
    * because it was older than its platform takes (`agedEvents:
    * "send_as_now"`).
@@ -38,7 +46,12 @@ export interface ToSIEMEventOptions {
    *
    * @default {"harombe"}
    */
-  source?: string;
+  source?: string | undefined;
+  /**
+   * The named producer the ingest authenticated the event's token as,
+   * written as `producer`; absent when not given.
+   */
+  producer?: string | undefined;
 }
 
 /**
@@ -104,7 +117,7 @@ export function toSIEMEvent(
   const timestamp = CANONICAL_TIMESTAMP.test(event.timestamp)
     ? event.timestamp
     : normalizeTimestamp(event.timestamp);
-  return {
+  const siemEvent: SIEMEvent = {
     event_id: event.event_id,
     correlation_id: event.correlation_id,
     session_id: event.session_id,
@@ -120,4 +133,7 @@ export function toSIEMEvent(
     source: options?.source ?? DEFAULT_SOURCE,
     severity: severityOf(event),
   };
+  // Only when stamped: an unstamped event's JSON stays as it always was.
+  if (options?.producer !== undefined) siemEvent.producer = options.producer;
+  return siemEvent;
 }

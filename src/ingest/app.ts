@@ -294,7 +294,12 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
     if (free < events.length) throw overloaded(free, events.length, retryAfter);
     limits.checkShare(producer, events.length, free);
     try {
-      await sink.accept(events);
+      // The implicit producer `default` (bare tokens, or none) is not
+      // stamped, so that its events' bytes are what they always were.
+      await sink.accept(
+        events,
+        producer === DEFAULT_PRODUCER ? undefined : { producer },
+      );
     } catch (error) {
       // capacity() counts events of the average size: larger ones can
       // still overflow a buffer's bytes, and then none was taken.

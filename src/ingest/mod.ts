@@ -13,7 +13,7 @@ export {
   type IngestAppOptions,
   type IngestExecutionContext,
 } from "./app.ts";
-export { type IngestSink, integratorSink } from "./sink.ts";
+export { type AcceptOptions, type IngestSink, integratorSink } from "./sink.ts";
 export type { IngestRequestStats } from "./request_counts.ts";
 export {
   type EventProblem,

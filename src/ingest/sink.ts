@@ -9,6 +9,16 @@ import { exportValidated, RefusedEventsError } from "../delivery/internal.ts";
 import { refusedEventsError } from "./ingest_error.ts";
 import type { DeliveryStats } from "../delivery/stats.ts";
 
+/** What the ingest app says about the events it hands to a sink. */
+export interface AcceptOptions {
+  /**
+   * The named producer the request's token belongs to, which the sink
+   * writes on every event as `producer` (the stamp a producer cannot set);
+   * absent for the implicit producer `default`, whose events stay unstamped.
+   */
+  producer?: string | undefined;
+}
+
 /**
  * Where the ingest app puts the events it accepts. The in-memory
  * {@linkcode SIEMIntegrator} is one (see {@linkcode integratorSink}); a
@@ -19,8 +29,13 @@ export interface IngestSink {
   /**
    * Takes validated events for delivery, all of them or none: it resolves
    * once they are held (durably, for a durable sink), and rejects otherwise.
+   * The events are stamped with `options.producer` before they are held,
+   * so that the stamp survives whatever storage the sink uses.
    */
-  accept(events: readonly AuditEvent[]): Promise<void>;
+  accept(
+    events: readonly AuditEvent[],
+    options?: AcceptOptions,
+  ): Promise<void>;
   /** How many more events can be accepted now without refusing any. */
   capacity(): number;
   /** Delivery statistics, for `/stats`, `/metrics` and `/health`. */
@@ -52,11 +67,14 @@ export interface IngestSink {
  */
 export function integratorSink(integrator: SIEMIntegrator): IngestSink {
   return {
-    accept(events: readonly AuditEvent[]): Promise<void> {
+    accept(
+      events: readonly AuditEvent[],
+      options?: AcceptOptions,
+    ): Promise<void> {
       // capacity() was checked by the caller in the same turn, so no
       // destination refuses these for lack of room; the app validated them.
       try {
-        integrator[exportValidated](events);
+        integrator[exportValidated](events, options?.producer);
       } catch (error) {
         if (error instanceof RefusedEventsError) {
           return Promise.reject(refusedEventsError(error.problems));

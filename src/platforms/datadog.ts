@@ -41,6 +41,7 @@ export const DATADOG_MAX_EVENT_LEAD_MS = 2 * 3_600_000 - 5 * 60_000;
 
 const DDSOURCE_KEY = utf8('{"ddsource":');
 const AUDIT_KEY = utf8(',"audit":');
+const PRODUCER_KEY = utf8(',"producer":');
 const OCSF_KEY = utf8(',"ocsf":');
 const COLON_SPACE = utf8(": ");
 const ARROW = utf8(" -> ");
@@ -61,8 +62,9 @@ const CLOSE_BRACKET = 0x5d;
  * (the event's `source`), `ddtags` (the configured tags and
  * `event_type:<type>`), `hostname` (if configured), `service`, a one-line
  * `message` (type, actor, action, tool and outcome), `status` (the event's
- * severity, a Datadog level name), `timestamp`, and the whole SIEM event
- * under `audit`. Nesting keeps the event's own `status` and `source` apart
+ * severity, a Datadog level name), `timestamp`, for an event of a named
+ * producer its stamp `producer` (also the tag `producer:<name>`), and the
+ * whole SIEM event under `audit`. Nesting keeps the event's own `status` and `source` apart
  * from Datadog's reserved attributes of those names
  * (https://docs.datadoghq.com/standard-attributes/): search it as
  * `@audit.actor`, `@audit.status` and so on. With `schema: "datadog"` the
@@ -121,10 +123,18 @@ export class DatadogExporter extends Exporter {
     if (index > 0) writer.writeByte(COMMA);
     writer.writeBytes(DDSOURCE_KEY);
     writer.writeJsonString(event.source);
-    writer.writeBytes(this.#tagsToMessage(event.event_type));
+    writer.writeBytes(this.#tagsToMessage(event.event_type, event.producer));
     writeMessage(writer, event);
     writer.writeBytes(STATUS_TO_TIMESTAMP[event.severity] ?? unknownLevel());
     writer.writeJsonString(event.timestamp);
+    if (event.producer !== undefined) {
+      // The stamp as a top-level attribute beside `audit`, written by the
+      // forwarder after the reserved ones: no document the producer shapes
+      // reaches the top level except the `datadog` schema's standard
+      // attributes, which hold no `producer`.
+      writer.writeBytes(PRODUCER_KEY);
+      writer.writeJsonString(event.producer);
+    }
     const document = this.documentJson(event, json);
     switch (this.config.schema) {
       case "datadog":
@@ -148,19 +158,24 @@ export class DatadogExporter extends Exporter {
 
   // From `ddtags` to the `message` key: the same for every event of one
   // type, so it is encoded once per type.
-  #tagsToMessage(eventType: string): Uint8Array {
-    let bytes = this.#tagsByType.get(eventType);
+  #tagsToMessage(eventType: string, producer?: string): Uint8Array {
+    const key = producer === undefined
+      ? eventType
+      : `${eventType}\n${producer}`;
+    let bytes = this.#tagsByType.get(key);
     if (bytes === undefined) {
-      const tags = [...this.config.tags, `event_type:${eventType}`].join(",");
+      const tags = [...this.config.tags, `event_type:${eventType}`];
+      // Also a tag, for facets and log pipelines that read tags only.
+      if (producer !== undefined) tags.push(`producer:${producer}`);
       const host = this.config.host === undefined
         ? ""
         : `,"hostname":${JSON.stringify(this.config.host)}`;
       bytes = utf8(
-        `,"ddtags":${JSON.stringify(tags)}${host},"service":${
+        `,"ddtags":${JSON.stringify(tags.join(","))}${host},"service":${
           JSON.stringify(this.config.service)
         },"message":`,
       );
-      this.#tagsByType.set(eventType, bytes);
+      this.#tagsByType.set(key, bytes);
     }
     return bytes;
   }

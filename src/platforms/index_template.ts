@@ -122,6 +122,8 @@ export function indexTemplate(options: IndexTemplateOptions): IndexTemplate {
           status: KEYWORD,
           source: KEYWORD,
           severity: KEYWORD,
+          // The ingest's stamp: the named producer whose token sent the event.
+          producer: KEYWORD,
           duration_ms: { type: "long" },
           error_message: { type: "text" },
           metadata,
@@ -177,6 +179,7 @@ function ecsProperties(
       correlation_id: KEYWORD,
       session_id: KEYWORD,
       status: KEYWORD,
+      producer: KEYWORD,
     }),
     harombe: object({
       metadata,

@@ -95,6 +95,7 @@ export const SENTINEL_COLUMNS: readonly SentinelColumn[] = Object.freeze(
     { name: "source", type: "string" },
     { name: "severity", type: "string" },
     { name: "original_timestamp", type: "datetime" },
+    { name: "producer", type: "string" },
   ] as const satisfies SentinelColumn[],
 );
 

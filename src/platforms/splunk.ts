@@ -29,6 +29,9 @@ import {
 
 const TIME_KEY = utf8('{"time":');
 const CLOSE_BRACE = 0x7d;
+const EVENT_KEY = utf8(',"event":');
+const FIELDS_KEY = utf8(',"fields":{"producer":');
+const FIELDS_TO_EVENT = utf8('},"event":');
 
 /** HEC's "No data" (an empty body), a fault of the payload. */
 const NO_DATA = 5;
@@ -86,8 +89,9 @@ export class SplunkExporter extends Exporter {
 
   /**
    * Writes one HEC envelope: `time`, `host` (if configured), `source`,
-   * `sourcetype`, `index` and the SIEM event as `event` (or its document in
-   * the destination's schema). Envelopes follow each other with nothing
+   * `sourcetype`, `index`, the producer's stamp as the indexed field
+   * `fields.producer` (only for an event of a named producer) and the SIEM
+   * event as `event` (or its document in the destination's schema). Envelopes follow each other with nothing
    * between them.
    *
    * @param writer Where the body is written.
@@ -106,6 +110,18 @@ export class SplunkExporter extends Exporter {
     // date of years 0000-9999, as HEC requires.
     writer.writeString(String(Date.parse(event.timestamp) / 1000));
     writer.writeBytes(this.#envelopeFields(event.source));
+    if (event.producer !== undefined) {
+      // The stamp as an indexed field of the envelope, beside (not inside)
+      // the event: HEC's `fields` is a flat object of string values indexed
+      // at index time, on /services/collector/event only
+      // (https://help.splunk.com/splunk-enterprise/get-data-in/collect-http-event-data/automate-indexed-field-extractions-with-http-event-collector).
+      // Searched as `producer::<name>`; the event's own content cannot set it.
+      writer.writeBytes(FIELDS_KEY);
+      writer.writeJsonString(event.producer);
+      writer.writeBytes(FIELDS_TO_EVENT);
+    } else {
+      writer.writeBytes(EVENT_KEY);
+    }
     writer.writeString(this.documentJson(event, json));
     writer.writeByte(CLOSE_BRACE);
   }
@@ -121,7 +137,7 @@ export class SplunkExporter extends Exporter {
       this.#fields = utf8(
         `${host},"source":${JSON.stringify(source)},"sourcetype":${
           JSON.stringify(this.config.sourcetype)
-        },"index":${JSON.stringify(this.config.index)},"event":`,
+        },"index":${JSON.stringify(this.config.index)}`,
       );
     }
     return this.#fields;

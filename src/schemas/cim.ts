@@ -55,6 +55,11 @@ export interface CIMChangeEvent {
   duration_ms?: number;
   /** The event's metadata, as JSON Splunk extracts at search time. */
   metadata: Record<string, unknown>;
+  /**
+   * The named producer the ingest stamped the event with (not a CIM field;
+   * HEC's envelope carries it as the indexed field `producer` too).
+   */
+  producer?: string;
 }
 
 const ACTIONS: Record<string, CIMChangeAction> = {
@@ -127,5 +132,6 @@ export function toCIM(event: SIEMEvent): CIMChangeEvent {
   if (event.original_timestamp !== undefined) {
     doc.original_timestamp = event.original_timestamp;
   }
+  if (event.producer !== undefined) doc.producer = event.producer;
   return doc;
 }

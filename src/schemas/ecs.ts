@@ -54,7 +54,13 @@ export interface ECSDocument {
   /** The correlation id, when it is a W3C trace id (32 hex digits). */
   trace?: { id: string };
   /** Ids and the raw status, which ECS has no field for (keywords). */
-  labels: { correlation_id: string; session_id?: string; status: string };
+  labels: {
+    correlation_id: string;
+    session_id?: string;
+    status: string;
+    /** The named producer the ingest stamped the event with. */
+    producer?: string;
+  };
   /**
    * What ECS has no field for, under a field set of the producer's own
    * name: ECS reserves no vendor names, and this one never meets a future
@@ -160,6 +166,10 @@ export function toECS(event: SIEMEvent): ECSDocument {
       doc.harombe.duration_ms = event.duration_ms;
     }
   }
+  // A label, not `agent.name`: ECS's agent is the shipper (this forwarder),
+  // and the producer is the authenticated sender, a keyword like the
+  // other labels.
+  if (event.producer !== undefined) doc.labels.producer = event.producer;
   if (event.tool_name !== undefined) {
     doc.gen_ai = { tool: { name: event.tool_name } };
   }

@@ -84,7 +84,11 @@ export interface OCSFApiActivity {
     response?: { error_message: string };
   };
   /** Where the activity came from: the producer named by `source`. */
-  src_endpoint: { name: string };
+  src_endpoint: {
+    name: string;
+    /** The named producer the ingest stamped the event with. */
+    svc_name?: string;
+  };
   /** security_control: 0 Unknown, 1 Allowed, 2 Denied. */
   action_id?: 0 | 1 | 2;
   /** The caption of `action_id`. */
@@ -180,6 +184,11 @@ export function toOCSF(event: SIEMEvent): OCSFApiActivity {
     src_endpoint: { name: event.source },
     unmapped: { event_type: event.event_type, metadata: event.metadata },
   };
+  // The authenticated service the event came from: `svc_name` of the
+  // source endpoint (OCSF 1.8 network_endpoint). `metadata.loggers` would
+  // describe the forwarders between source and destination, not the
+  // source itself.
+  if (event.producer !== undefined) doc.src_endpoint.svc_name = event.producer;
   if (event.error_message !== undefined) {
     doc.status_detail = event.error_message;
     doc.api.response = { error_message: event.error_message };

@@ -18,7 +18,7 @@ import type { Logger } from "../delivery/logger.ts";
 import { type DeliveryStats, emptyCounters } from "../delivery/stats.ts";
 import { IngestError, refusedEventsError } from "../ingest/ingest_error.ts";
 import { metadataRefusals } from "../platforms/elasticsearch_mapping.ts";
-import type { IngestSink } from "../ingest/sink.ts";
+import type { AcceptOptions, IngestSink } from "../ingest/sink.ts";
 import {
   parseSIEMConfig,
   type SIEMConfigInput,
@@ -201,7 +201,9 @@ export class KvSpool implements IngestSink {
    * times the number of destinations.
    *
    * @param events The events.
-   * @param extras Writes and checks committed in the same transaction.
+   * @param extras Writes and checks committed in the same transaction, and
+   * the named `producer` every event is stamped with (see
+   * {@linkcode AcceptOptions}).
    * @throws {IngestError} 503 when a destination's outbox is full, 413 when
    * one event is too large to store in one transaction, 400
    * (`invalid_events`, naming each field; nothing is stored) when an event's
@@ -213,7 +215,7 @@ export class KvSpool implements IngestSink {
    */
   async accept(
     events: readonly AuditEvent[],
-    extras?: SpoolCommitExtras,
+    extras?: SpoolCommitExtras & AcceptOptions,
   ): Promise<void> {
     if (this.#stopped) {
       throw new IngestError(503, "overloaded", "the spool is stopping", {}, {
@@ -242,11 +244,13 @@ export class KvSpool implements IngestSink {
       }
     }
     const groups = this.#outbox.group(
-      events.map((event) => toSIEMEvent(event)),
+      // Stamped before storing: the stored JSON carries the producer.
+      events.map((event) => toSIEMEvent(event, { producer: extras?.producer })),
     );
     const names = targets.map((spooled) => spooled.name);
-    if (extras) await this.#outbox.storeAtomically(names, groups, extras);
-    else await this.#outbox.store(names, groups);
+    if (extras?.checks !== undefined || extras?.sets !== undefined) {
+      await this.#outbox.storeAtomically(names, groups, extras);
+    } else await this.#outbox.store(names, groups);
     this.#accepted += events.length;
     for (const spooled of targets) spooled.outboxCount += events.length;
     if (this.#running) void this.#rounds.tick();

@@ -16,7 +16,7 @@ import {
 } from "../delivery/stats.ts";
 import { IngestError, refusedEventsError } from "../ingest/ingest_error.ts";
 import { metadataRefusals } from "../platforms/elasticsearch_mapping.ts";
-import type { IngestSink } from "../ingest/sink.ts";
+import type { AcceptOptions, IngestSink } from "../ingest/sink.ts";
 import {
   parseSIEMConfig,
   type SIEMConfig,
@@ -168,7 +168,10 @@ export class QueueSink implements IngestSink {
    * destination is enabled or the queue refuses a batch (batches stored
    * before the refusal stay: a client that retries may cause duplicates).
    */
-  async accept(events: readonly AuditEvent[]): Promise<void> {
+  async accept(
+    events: readonly AuditEvent[],
+    stamp?: AcceptOptions,
+  ): Promise<void> {
     const targets = this.#targets.filter((target) => target.config.enabled);
     if (targets.length === 0) {
       throw new IngestError(503, "overloaded", "no destination is enabled");
@@ -179,9 +182,9 @@ export class QueueSink implements IngestSink {
       events,
     );
     if (refused.length > 0) throw refusedEventsError(refused);
-    const options = this.#source === undefined
-      ? undefined
-      : { source: this.#source };
+    // Stamped before the message is written: the consumer sends the
+    // events as the message holds them.
+    const options = { source: this.#source, producer: stamp?.producer };
     const siemEvents = events.map((event) => toSIEMEvent(event, options));
     const sizes = siemEvents.map((event) => jsonBytes(event));
     const messages: SizedMessage<QueueEventsMessage>[] = [];

@@ -1286,8 +1286,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "set5 ingest accept not awaited",
     file: "src/ingest/app.ts",
-    from: "      await sink.accept(events);\n",
-    to: "      sink.accept(events);\n",
+    from: "      await sink.accept(\n        events,\n",
+    to: "      sink.accept(\n        events,\n",
     tests: INGEST,
   },
   {

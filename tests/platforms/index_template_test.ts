@@ -32,9 +32,27 @@ Deno.test("indexTemplate() maps metadata as one flattened field and the event's 
       "status",
       "source",
       "severity",
+      // The ingest's stamp, searched and aggregated by exact name.
+      "producer",
     ]
   ) {
     assert.equal(mappings.properties[field]?.type, "keyword", field);
+  }
+});
+
+Deno.test("indexTemplate() maps the producer's stamp as a keyword in ECS too (labels.producer)", () => {
+  for (const engine of ["elasticsearch", "opensearch"] as const) {
+    const { properties } = indexTemplate({
+      index: "logs-audit-default",
+      schema: "ecs",
+      engine,
+    }).template.mappings;
+    assert.equal(
+      // deno-lint-ignore no-explicit-any -- a mapping read as JSON
+      (properties.labels as any).properties.producer.type,
+      "keyword",
+      engine,
+    );
   }
 });
 

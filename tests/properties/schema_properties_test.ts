@@ -18,14 +18,18 @@ import { fcParams } from "./_fc_params.ts";
 
 const params = fcParams(300);
 
-// Any valid event, sometimes re-timed as `agedEvents: "send_as_now"` does.
+// Any valid event, sometimes stamped with a named producer (names as
+// producer_tokens.ts allows them), sometimes re-timed as `agedEvents:
+// "send_as_now"` does.
 const siemEvent: fc.Arbitrary<SIEMEvent> = fc.tuple(
   validAuditEvent(),
   fc.boolean(),
   fc.string(),
-).map(([c, aged, source]) => {
+  fc.option(fc.stringMatching(/^[A-Za-z0-9._-]{1,64}$/), { nil: undefined }),
+).map(([c, aged, source, producer]) => {
   const event = toSIEMEvent(parseAuditEvent(c.input), {
     source: source === "" ? "harombe" : source,
+    producer,
   });
   return aged
     ? {
@@ -67,6 +71,7 @@ const PLACES: Record<
     source: d.event.provider,
     severity: d.log.level,
     original_timestamp: d.harombe.original_timestamp,
+    producer: d.labels.producer,
   }),
   ocsf: (d) => ({
     event_id: d.metadata.uid,
@@ -86,6 +91,7 @@ const PLACES: Record<
       d.severity_id as 1 | 3 | 4
     ],
     original_timestamp: d.metadata.original_time,
+    producer: d.src_endpoint.svc_name,
   }),
   cim: (d) => ({
     event_id: d.event_id,
@@ -107,6 +113,7 @@ const PLACES: Record<
     source: d.vendor_product,
     severity: d.severity,
     original_timestamp: d.original_timestamp,
+    producer: d.producer,
   }),
   // The whole log: the envelope's reserved attributes carry time, source
   // and severity.
@@ -126,6 +133,11 @@ const PLACES: Record<
     source: d.ddsource,
     severity: d.status,
     original_timestamp: d.audit.original_timestamp,
+    // The stamp beside `audit`, and as a tag.
+    producer: d.producer === undefined ||
+        d.ddtags.split(",").includes(`producer:${d.producer}`)
+      ? d.producer
+      : "(no producer tag)",
   }),
 };
 
@@ -161,6 +173,7 @@ function expected(event: SIEMEvent): Record<string, unknown> {
       "source",
       "severity",
       "original_timestamp",
+      "producer",
     ] as const
   ) all[key] = event[key];
   // The SIEM gets the event as JSON: read it back the same way.

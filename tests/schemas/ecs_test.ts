@@ -137,3 +137,25 @@ Deno.test("ecsProblems(): the check refuses what ECS refuses", () => {
     /event\.type denied is not expected with event\.category file/,
   );
 });
+
+Deno.test("toECS(): a stamped event's producer is the keyword label labels.producer, within ECS; an unstamped one has none", () => {
+  const input = {
+    correlation_id: "req-1",
+    event_type: "request",
+    actor: "a",
+    action: "x",
+    status: "success",
+    metadata: { producer: "claimed" },
+  } as const;
+  const stamped = toECS(
+    toSIEMEvent(parseAuditEvent(input), { producer: "billing" }),
+  );
+  assert.equal(stamped.labels.producer, "billing");
+  assert.deepEqual(stamped.harombe.metadata, { producer: "claimed" });
+  assert.deepEqual(
+    ecsProblems(stamped as unknown as Record<string, unknown>),
+    [],
+  );
+  const plain = toECS(toSIEMEvent(parseAuditEvent(input)));
+  assert.equal("producer" in plain.labels, false);
+});

@@ -146,3 +146,17 @@ Deno.test("ocsfProblems(): the check refuses what OCSF 1.8.0 refuses", () => {
   assert.match(problems, /^time is not a long$/m);
   assert.match(problems, /^tool is not an attribute here$/m);
 });
+
+Deno.test("toOCSF(): a stamped event's producer is src_endpoint.svc_name, within OCSF 1.8.0; an unstamped one has none", () => {
+  const event = eventTable()[0]!.event;
+  const stamped = toOCSF({ ...event, producer: "billing" });
+  assert.deepEqual(stamped.src_endpoint, {
+    name: event.source,
+    svc_name: "billing",
+  });
+  assert.deepEqual(
+    ocsfProblems(stamped as unknown as Record<string, unknown>),
+    [],
+  );
+  assert.deepEqual(toOCSF(event).src_endpoint, { name: event.source });
+});

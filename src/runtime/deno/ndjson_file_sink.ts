@@ -7,7 +7,7 @@
 import type { AuditEvent } from "../../events/audit_event.ts";
 import { toSIEMEvent } from "../../events/siem_event.ts";
 import { type DeliveryStats, emptyCounters } from "../../delivery/stats.ts";
-import type { IngestSink } from "../../ingest/sink.ts";
+import type { AcceptOptions, IngestSink } from "../../ingest/sink.ts";
 
 /** The destination name the file sink reports in its statistics. */
 export const FILE_DESTINATION = "local-file";
@@ -57,11 +57,17 @@ export class NdjsonFileSink implements IngestSink {
    * Appends the events.
    *
    * @param events Validated events.
+   * @param options The named producer to stamp them with, if any.
    * @returns When the lines are written.
    */
-  accept(events: readonly AuditEvent[]): Promise<void> {
-    const text = events.map((event) => JSON.stringify(toSIEMEvent(event)))
-      .join("\n") + "\n";
+  accept(
+    events: readonly AuditEvent[],
+    options?: AcceptOptions,
+  ): Promise<void> {
+    const stamp = { producer: options?.producer };
+    const text =
+      events.map((event) => JSON.stringify(toSIEMEvent(event, stamp)))
+        .join("\n") + "\n";
     const write = this.#tail.then(async () => {
       await Deno.mkdir(this.dir, { recursive: true });
       await Deno.writeTextFile(this.pathFor(), text, { append: true });

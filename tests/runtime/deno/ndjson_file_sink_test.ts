@@ -209,3 +209,21 @@ Deno.test("NdjsonFileSink.getStats() counts failed appends in a row, for /health
     );
   });
 });
+
+Deno.test("NdjsonFileSink writes the producer's stamp the ingest gives, and nothing without one", async () => {
+  await withTempDir(async (dir) => {
+    const sink = new NdjsonFileSink(dir);
+    await sink.accept([event({ event_id: "stamped" })], {
+      producer: "billing",
+    });
+    await sink.accept([event({ event_id: "plain" })]);
+    const lines = (await linesOf(sink.pathFor())).map((line) =>
+      JSON.parse(line) as SIEMEvent
+    );
+    assert.deepEqual(
+      lines.map((line) => [line.event_id, line.producer]),
+      [["stamped", "billing"], ["plain", undefined]],
+    );
+    assert.equal(Object.hasOwn(lines[1]!, "producer"), false);
+  });
+});
