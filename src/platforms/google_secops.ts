@@ -120,6 +120,7 @@ export class GoogleSecOpsExporter extends Exporter {
   readonly #tokens: GoogleTokenSource;
   readonly #now: () => number;
   readonly #tail: Uint8Array;
+  readonly #producerTails = new Map<string, Uint8Array>();
   #collectionTime: string | undefined;
   #token: string | undefined;
 
@@ -143,7 +144,18 @@ export class GoogleSecOpsExporter extends Exporter {
       GOOGLE_SECOPS_SCOPE,
     );
     this.#now = options.now ?? Date.now;
-    const { namespace, labels } = this.secops;
+    this.#tail = this.#tailOf(undefined);
+  }
+
+  // The namespace and labels that close each Log. A producer's stamp is a
+  // label of its own (`producer`), set by the ingest from the token, beside
+  // the configured ones: Chronicle indexes ingestion labels, and the event
+  // cannot write one.
+  #tailOf(producer: string | undefined): Uint8Array {
+    const { namespace } = this.secops;
+    const labels: Record<string, string> = producer === undefined
+      ? this.secops.labels
+      : { ...this.secops.labels, producer };
     let tail = namespace === undefined
       ? ""
       : `,"environmentNamespace":${JSON.stringify(namespace)}`;
@@ -155,7 +167,7 @@ export class GoogleSecOpsExporter extends Exporter {
         ).join(",")
       }}`;
     }
-    this.#tail = utf8(tail + "}");
+    return utf8(tail + "}");
   }
 
   /** `{endpoint}/v1beta/projects/{project}/locations/{location}/instances/{instance}/logTypes/{logType}/logs:import`. */
@@ -305,7 +317,17 @@ export class GoogleSecOpsExporter extends Exporter {
         ? event.timestamp
         : collected,
     );
-    writer.writeBytes(this.#tail);
+    const producer = event.producer;
+    if (producer === undefined) {
+      writer.writeBytes(this.#tail);
+    } else {
+      let tail = this.#producerTails.get(producer);
+      if (tail === undefined) {
+        tail = this.#tailOf(producer);
+        this.#producerTails.set(producer, tail);
+      }
+      writer.writeBytes(tail);
+    }
   }
 
   /**

@@ -536,3 +536,24 @@ Deno.test("google_secops token endpoint 503 is retried as transient, not a setup
   const second = await exporter.send(goldenSIEMEvents());
   assert.equal(second.verdict.kind, "delivered");
 });
+
+Deno.test("GoogleSecOpsExporter stamps a named producer as the ingestion label producer, beside the configured labels, and in the event's data", () => {
+  const exporter = new GoogleSecOpsExporter(parseSIEMConfig(offlineConfig()), {
+    now: () => FIXED,
+  });
+  const [plain, other] = goldenSIEMEvents();
+  const stamped = { ...plain!, producer: "billing" };
+  const logs = JSON.parse(exporter.formatBatch([stamped, other!]))
+    .inlineSource.logs;
+  assert.deepEqual(logs[0].labels, {
+    env: { value: "prod" },
+    producer: { value: "billing" },
+    team: { value: "sec" },
+  });
+  assert.equal(JSON.parse(fromB64(logs[0].data)).producer, "billing");
+  // An event without a stamp keeps the configured labels only.
+  assert.deepEqual(logs[1].labels, {
+    env: { value: "prod" },
+    team: { value: "sec" },
+  });
+});
