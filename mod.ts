@@ -59,6 +59,8 @@ export {
   DEFAULT_MAX_BATCH_BYTES,
   DEFAULT_MAX_BUFFERED_BYTES,
   type OverflowPolicy,
+  type parsedBrand,
+  type ParsedSIEMConfig,
   parseSIEMConfig,
   type SIEMConfig,
   SIEMConfigError,

@@ -8,7 +8,8 @@ import type { AuditEvent, AuditEventInput } from "../events/audit_event.ts";
 import { type SIEMEvent, toSIEMEvent } from "../events/siem_event.ts";
 import { createExporter } from "../platforms/create_exporter.ts";
 import {
-  parseSIEMConfig,
+  type ParsedSIEMConfig,
+  parseOnce,
   type SIEMConfig,
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
@@ -107,7 +108,7 @@ export class SIEMIntegrator {
    * @throws {SIEMConfigError} When two destinations share a name.
    */
   constructor(
-    configs: readonly SIEMConfigInput[] = [],
+    configs: readonly (SIEMConfigInput | ParsedSIEMConfig)[] = [],
     options: SIEMIntegratorOptions = {},
   ) {
     this.#context = {
@@ -326,8 +327,8 @@ export class SIEMIntegrator {
    * @throws {SIEMConfigError} When the config is invalid.
    * @throws {SIEMConfigError} When a destination of that name exists.
    */
-  addDestination(config: SIEMConfigInput | SIEMConfig): void {
-    const valid = parseSIEMConfig(config);
+  addDestination(config: SIEMConfigInput | ParsedSIEMConfig): void {
+    const valid = parseOnce(config);
     assertNameFree(this.#destinations, valid.name);
     const destination = new Destination(createExporter(valid), this.#context);
     if (this.#stopped) void destination.close(0);
@@ -366,7 +367,7 @@ export class SIEMIntegrator {
    * @throws {Error} When a destination of that name exists.
    * @deprecated Use {@linkcode SIEMIntegrator.addDestination}; this alias goes in the next release.
    */
-  addPlatform(config: SIEMConfigInput | SIEMConfig): void {
+  addPlatform(config: SIEMConfigInput | ParsedSIEMConfig): void {
     this.addDestination(config);
   }
 
