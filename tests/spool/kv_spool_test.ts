@@ -8,12 +8,8 @@ import { KvSpool, type KvSpoolOptions } from "../../src/spool/kv_spool.ts";
 import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { realisticEvents } from "../fixtures/events.ts";
 import { unmappableMetadata } from "../fixtures/unmappable_metadata.ts";
-import {
-  clockTest,
-  FakeClock,
-  settle,
-  waitFor,
-} from "../support/fake_clock.ts";
+import { clockTest, FakeClock, waitFor } from "../support/fake_clock.ts";
+import { advanceBy, advanceUntil, stopOn } from "../support/fake_clock_io.ts";
 import {
   deadLetterSink,
   MemoryLogger,
@@ -53,52 +49,6 @@ function fast(configs: SIEMConfigInput[]): SIEMConfigInput[] {
     maxRetries: 1,
     ...config,
   }));
-}
-
-/**
- * Moves the fake clock in steps of `stepMs` until `check` holds, letting
- * the real I/O (the KV store, the receivers) run between steps.
- */
-async function advanceUntil(
-  clock: FakeClock,
-  check: () => boolean,
-  what: string,
-  stepMs = 10,
-  maxMs = 60_000,
-): Promise<void> {
-  for (let waited = 0; !check(); waited += stepMs) {
-    if (waited > maxMs) {
-      throw new Error(`${what} did not happen in ${maxMs} ms of fake time`);
-    }
-    await clock.advance(stepMs);
-    await settle();
-  }
-}
-
-/** Moves the fake clock by `ms` in steps, letting the real I/O run. */
-async function advanceBy(
-  clock: FakeClock,
-  ms: number,
-  stepMs = 10,
-): Promise<void> {
-  for (let moved = 0; moved < ms; moved += stepMs) {
-    await clock.advance(Math.min(stepMs, ms - moved));
-    await settle();
-  }
-}
-
-/** Stops a spool whose deadline is on the fake clock. */
-async function stopOn(
-  clock: FakeClock,
-  spool: KvSpool,
-  options?: { timeoutMs?: number },
-): Promise<void> {
-  let done = false;
-  const stopping = spool.stop(options).finally(() => {
-    done = true;
-  });
-  await advanceUntil(clock, () => done, "stop").catch(() => {});
-  await stopping;
 }
 
 Deno.test("KvSpool.accept() stores events before anything is sent; start() delivers them", async () => {
