@@ -63,6 +63,8 @@ export {
   type GoogleServiceAccountCredentials,
   type GoogleServiceAccountKey,
   type OverflowPolicy,
+  type parsedBrand,
+  type ParsedSIEMConfig,
   parseSIEMConfig,
   type SIEMConfig,
   SIEMConfigError,

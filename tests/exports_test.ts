@@ -58,6 +58,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       "IntegratorStats",
       "Logger",
       "OverflowPolicy",
+      "ParsedSIEMConfig",
       "RecentDeadLetter",
       "SIEMConfig",
       "SIEMConfigInput",

@@ -4,18 +4,12 @@
  *
  * @module
  */
-import {
-  type AuditEvent,
-  type AuditEventInput,
-  AuditEventSchema,
-  InvalidAuditEventError,
-  toIssues,
-} from "../events/audit_event.ts";
-import { copyJsonData } from "../events/json_data.ts";
+import type { AuditEvent, AuditEventInput } from "../events/audit_event.ts";
 import { type SIEMEvent, toSIEMEvent } from "../events/siem_event.ts";
 import { createExporter } from "../platforms/create_exporter.ts";
 import {
-  parseSIEMConfig,
+  type ParsedSIEMConfig,
+  parseOnce,
   type SIEMConfig,
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
@@ -25,10 +19,8 @@ import {
   exportValidated,
   RefusedEventsError,
 } from "./internal.ts";
-import {
-  metadataRefusal,
-  metadataRefusals,
-} from "../platforms/elasticsearch_mapping.ts";
+import { metadataRefusals } from "../platforms/elasticsearch_mapping.ts";
+import { normalizeEvent, normalizeEvents } from "./normalize_event.ts";
 import { type AcceptedEvent, acceptEvent } from "./accepted_event.ts";
 import { Destination, type DestinationContext } from "./destination.ts";
 import { consoleLogger } from "./console_logger.ts";
@@ -116,7 +108,7 @@ export class SIEMIntegrator {
    * @throws {SIEMConfigError} When two destinations share a name.
    */
   constructor(
-    configs: readonly SIEMConfigInput[] = [],
+    configs: readonly (SIEMConfigInput | ParsedSIEMConfig)[] = [],
     options: SIEMIntegratorOptions = {},
   ) {
     this.#context = {
@@ -257,21 +249,11 @@ export class SIEMIntegrator {
     events: readonly (AuditEventInput | AuditEvent)[],
   ): Promise<ExportResult[]> {
     if (this.#stopped) throw new IntegratorStoppedError();
-    const normalized = events.map((event, index) => {
-      try {
-        return this.#normalize(event);
-      } catch (error) {
-        if (error instanceof InvalidAuditEventError) {
-          throw new InvalidAuditEventError(
-            error.issues.map((issue) => ({
-              path: issue.path ? `${index}.${issue.path}` : String(index),
-              message: issue.message,
-            })),
-          );
-        }
-        throw error;
-      }
-    });
+    const normalized = normalizeEvents(
+      events,
+      this.#enabledConfigs(),
+      this.#source,
+    );
     for (const event of normalized) this.#enqueue(event, false);
     return await this.flushAll();
   }
@@ -344,8 +326,8 @@ export class SIEMIntegrator {
    * @throws {SIEMConfigError} When the config is invalid.
    * @throws {SIEMConfigError} When a destination of that name exists.
    */
-  addDestination(config: SIEMConfigInput | SIEMConfig): void {
-    const valid = parseSIEMConfig(config);
+  addDestination(config: SIEMConfigInput | ParsedSIEMConfig): void {
+    const valid = parseOnce(config);
     assertNameFree(this.#destinations, valid.name);
     const destination = new Destination(createExporter(valid), this.#context);
     if (this.#stopped) void destination.close(0);
@@ -384,7 +366,7 @@ export class SIEMIntegrator {
    * @throws {Error} When a destination of that name exists.
    * @deprecated Use {@linkcode SIEMIntegrator.addDestination}; this alias goes in the next release.
    */
-  addPlatform(config: SIEMConfigInput | SIEMConfig): void {
+  addPlatform(config: SIEMConfigInput | ParsedSIEMConfig): void {
     this.addDestination(config);
   }
 
@@ -405,21 +387,7 @@ export class SIEMIntegrator {
   }
 
   #normalize(event: AuditEventInput | AuditEvent): SIEMEvent {
-    const result = AuditEventSchema.safeParse(event);
-    if (!result.success) {
-      throw new InvalidAuditEventError(toIssues(result.error.issues));
-    }
-    // Refused here, naming the field, rather than dead-lettered by an
-    // Elasticsearch index after the caller has moved on.
-    const refusal = metadataRefusal(
-      this.#enabledConfigs(),
-      result.data.metadata,
-    );
-    if (refusal !== undefined) throw new InvalidAuditEventError([refusal]);
-    return toSIEMEvent(
-      { ...result.data, metadata: copyJsonData(result.data.metadata) },
-      this.#source === undefined ? undefined : { source: this.#source },
-    );
+    return normalizeEvent(event, this.#enabledConfigs(), this.#source);
   }
 
   #enqueue(

@@ -8,7 +8,7 @@ import { shownEndpoint } from "../platforms/http_config.ts";
 import type { SIEMPlatform } from "../platforms/platform.ts";
 import {
   configSecrets,
-  parseSIEMConfig,
+  parseOnce,
   type SIEMConfig,
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
@@ -80,7 +80,7 @@ export async function checkDestination(
   config: SIEMConfig | SIEMConfigInput,
   options: CheckDestinationOptions = {},
 ): Promise<DestinationDiagnosis> {
-  const valid = parseSIEMConfig(config);
+  const valid = parseOnce(config);
   const ctx: ProbeContext = {
     fetch: options.fetch ?? fetch,
     stepTimeoutMs: options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,

@@ -12,14 +12,14 @@ import { OpenSearchExporter } from "./opensearch.ts";
 import { SentinelExporter } from "./sentinel.ts";
 import { SplunkExporter } from "./splunk.ts";
 import {
-  parseSIEMConfig,
-  type SIEMConfig,
+  type ParsedSIEMConfig,
+  parseOnce,
   type SIEMConfigInput,
 } from "./siem_config.ts";
 
 /**
  * Creates the exporter for a destination's platform. The config is
- * validated first (a validated config passes through unchanged).
+ * validated first, unless {@linkcode parseSIEMConfig} made it.
  *
  * @example
  * ```ts
@@ -37,8 +37,10 @@ import {
  * @returns Its exporter.
  * @throws {SIEMConfigError} When the config is invalid.
  */
-export function createExporter(config: SIEMConfig | SIEMConfigInput): Exporter {
-  const valid = parseSIEMConfig(config);
+export function createExporter(
+  config: ParsedSIEMConfig | SIEMConfigInput,
+): Exporter {
+  const valid = parseOnce(config);
   switch (valid.platform) {
     case "splunk":
       return new SplunkExporter(valid);

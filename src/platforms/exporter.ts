@@ -10,78 +10,25 @@ import { BodyWriter } from "./body_writer.ts";
 import type { SIEMPlatform } from "./platform.ts";
 import { configSecrets, type SIEMConfig } from "./siem_config.ts";
 import { redactSecrets } from "./redact.ts";
+import { excerpt, networkErrorText, type ResponseVerdict } from "./verdict.ts";
+import { gzip, redactVerdict, setupOf } from "./exporter_post.ts";
 import {
-  type EventFailure,
-  excerpt,
-  networkErrorText,
-  type ResponseVerdict,
-} from "./verdict.ts";
+  type PostOptions,
+  type PostOutcome,
+  type PreparedBatch,
+  RequestAbortedError,
+  type SignContext,
+  type UnsignedRequest,
+} from "./exporter_request.ts";
 
-/** A batch turned into the exact bytes of one request. */
-export interface PreparedBatch {
-  /** The events, in the order of the body. */
-  events: readonly SIEMEvent[];
-  /** The request body as sent (gzip-compressed when the config says so). */
-  body: Uint8Array<ArrayBuffer>;
-  /** Size of the body before compression, in bytes. */
-  uncompressedBytes: number;
-}
-
-/** Options of {@linkcode Exporter.post}. */
-export interface PostOptions {
-  /** The `fetch` to use; default: the global one. */
-  fetch?: typeof fetch | undefined;
-  /** Aborts the request (for example when the integrator stops). */
-  signal?: AbortSignal | undefined;
-  /** The clock to time the request with; default `Date.now`. */
-  now?: (() => number) | undefined;
-}
-
-/** A request whose body is final, before {@linkcode Exporter.signRequest}. */
-export interface UnsignedRequest {
-  /** The HTTP method. */
-  method: string;
-  /** The URL the request goes to. */
-  url: string;
-  /** The headers, `Content-Encoding` included. */
-  headers: Record<string, string>;
-  /** The exact bytes sent (gzipped when compressed). */
-  body: Uint8Array<ArrayBuffer>;
-}
-
-/** What {@linkcode Exporter.signRequest} may use besides the request. */
-export interface SignContext {
-  /** The `fetch` of the post. */
-  fetch: typeof fetch;
-  /** Aborts the post. */
-  signal?: AbortSignal | undefined;
-}
-
-/** How one request went. */
-export interface PostOutcome {
-  /** What the answer means for each event of the batch. */
-  verdict: ResponseVerdict;
-  /** The HTTP status, or 0 when no answer came. */
-  status: number;
-  /** Time from sending to the end of the answer, in ms. */
-  latencyMs: number;
-}
-
-/**
- * Thrown by {@linkcode Exporter.post} when its `signal` aborts the request:
- * the batch was neither delivered nor failed.
- */
-export class RequestAbortedError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param cause The abort reason.
-   */
-  constructor(cause: unknown) {
-    super("Cannot finish request: it was aborted", { cause });
-    this.name = "RequestAbortedError";
-  }
-}
+export {
+  type PostOptions,
+  type PostOutcome,
+  type PreparedBatch,
+  RequestAbortedError,
+  type SignContext,
+  type UnsignedRequest,
+} from "./exporter_request.ts";
 
 const decoder = new TextDecoder();
 
@@ -433,49 +380,4 @@ export abstract class Exporter {
   ): Promise<PostOutcome> {
     return this.post(await this.prepare(events), options);
   }
-}
-
-// The setup hint a signing error carries (an Entra token refused for a
-// wrong secret), read by shape so that the base class needs no platform's
-// error type.
-function setupOf(error: unknown): string | undefined {
-  const setup = typeof error === "object" && error !== null
-    ? (error as { setup?: unknown }).setup
-    : undefined;
-  return typeof setup === "string" ? setup : undefined;
-}
-
-// The platform's reasons come from text redacted before it was parsed;
-// parsing can still turn an escape the redactor did not know back into the
-// credential, so every reason is redacted once more on the way out.
-function redactVerdict(
-  verdict: ResponseVerdict,
-  secrets: readonly string[],
-): ResponseVerdict {
-  switch (verdict.kind) {
-    case "delivered":
-      return verdict;
-    case "retry":
-    case "split":
-      return { ...verdict, reason: redactSecrets(verdict.reason, secrets) };
-    case "partial": {
-      const clean = (failure: EventFailure): EventFailure => ({
-        ...failure,
-        reason: redactSecrets(failure.reason, secrets),
-      });
-      return {
-        ...verdict,
-        retry: verdict.retry.map(clean),
-        rejected: verdict.rejected.map(clean),
-      };
-    }
-  }
-}
-
-async function gzip(
-  data: Uint8Array<ArrayBuffer>,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const stream = new Blob([data]).stream()
-    .pipeThrough(new CompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
 }

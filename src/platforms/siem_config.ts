@@ -39,6 +39,31 @@ export { SIEMConfigSchema } from "./config_schema.ts";
 export { SIEMConfigError } from "./config_error.ts";
 
 /**
+ * The brand of a {@linkcode ParsedSIEMConfig}. It exists only in the types
+ * (no value carries it), so no code can write a parsed config by hand.
+ *
+ * @ignore
+ */
+export declare const parsedBrand: unique symbol;
+
+/**
+ * A destination config that {@linkcode parseSIEMConfig} validated and
+ * filled: what the integrator, the spools and the exporters work on inside.
+ * The brand is the proof: an object literal, or a copy with a field
+ * changed, is not one and must be parsed first.
+ */
+export type ParsedSIEMConfig = SIEMConfig & { readonly [parsedBrand]: true };
+
+// The configs the parser returned, so that passing one inward again does
+// not parse it again (a brand exists only in the types).
+const parsedConfigs = new WeakSet<object>();
+
+function brand(config: SIEMConfig): ParsedSIEMConfig {
+  parsedConfigs.add(config);
+  return config as ParsedSIEMConfig;
+}
+
+/**
  * Validates a destination configuration and fills its defaults.
  *
  * @example A config error names the field and the rule
@@ -59,9 +84,9 @@ export { SIEMConfigError } from "./config_error.ts";
  * @returns The validated configuration.
  * @throws {SIEMConfigError} When a field is missing, unknown or breaks a rule.
  */
-export function parseSIEMConfig(input: SIEMConfigInput): SIEMConfig {
+export function parseSIEMConfig(input: SIEMConfigInput): ParsedSIEMConfig {
   const result = SIEMConfigSchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) return brand(result.data);
   const raw = input as unknown as Record<string, unknown> | null;
   const label = typeof raw?.name === "string"
     ? raw.name
@@ -75,6 +100,46 @@ export function parseSIEMConfig(input: SIEMConfigInput): SIEMConfig {
       message: issue.message,
     })),
   );
+}
+
+/**
+ * A config as the code inside works on it: the same object when
+ * {@linkcode parseSIEMConfig} made it, else the config parsed. The public
+ * constructors take what the caller wrote and parse only what is not parsed
+ * yet, so a config parsed at the edge is parsed once.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseOnce, parseSIEMConfig } from "./siem_config.ts";
+ *
+ * const parsed = parseSIEMConfig({ platform: "splunk", endpoint: "https://hec:8088" });
+ * assert.equal(parseOnce(parsed), parsed);
+ * ```
+ *
+ * @param config A config, parsed or as written.
+ * @returns The parsed config.
+ * @throws {SIEMConfigError} When a config not yet parsed is invalid.
+ */
+export function parseOnce(
+  config: ParsedSIEMConfig | SIEMConfigInput,
+): ParsedSIEMConfig {
+  return parsedConfigs.has(config)
+    ? config as ParsedSIEMConfig
+    : parseSIEMConfig(config);
+}
+
+/**
+ * The config of a destination whose events a store holds (a spool): its
+ * in-memory byte bound lifted to the schema's largest, so that the few
+ * batches it loads are never dead-lettered for the bound. Every other field
+ * is the parsed config's, so nothing needs validating again.
+ *
+ * @param config The parsed config.
+ * @returns A parsed copy with `maxBufferedBytes` at 2^36.
+ */
+export function withStoredBuffer(config: ParsedSIEMConfig): ParsedSIEMConfig {
+  return brand({ ...config, maxBufferedBytes: 2 ** 36 });
 }
 
 /**

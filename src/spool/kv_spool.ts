@@ -20,7 +20,8 @@ import { IngestError, refusedEventsError } from "../ingest/ingest_error.ts";
 import { metadataRefusals } from "../platforms/elasticsearch_mapping.ts";
 import type { AcceptOptions, IngestSink } from "../ingest/sink.ts";
 import {
-  parseSIEMConfig,
+  type ParsedSIEMConfig,
+  parseOnce,
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
 import { assertNameFree } from "../platforms/destination_name.ts";
@@ -101,7 +102,7 @@ export class KvSpool implements IngestSink {
    */
   constructor(
     kv: KvLike,
-    configs: readonly SIEMConfigInput[],
+    configs: readonly (SIEMConfigInput | ParsedSIEMConfig)[],
     options: KvSpoolOptions = {},
   ) {
     this.#clock = options.clock ?? systemClock;
@@ -147,7 +148,7 @@ export class KvSpool implements IngestSink {
       destinations: () => this.#enabled(),
     });
     for (const input of configs) {
-      const config = parseSIEMConfig(input);
+      const config = parseOnce(input);
       assertNameFree(this.#destinations, config.name);
       this.#destinations.set(
         config.name,

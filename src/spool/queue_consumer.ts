@@ -19,9 +19,10 @@ import {
 } from "../delivery/settlement.ts";
 import { createExporter } from "../platforms/create_exporter.ts";
 import {
-  parseSIEMConfig,
-  type SIEMConfig,
+  type ParsedSIEMConfig,
+  parseOnce,
   type SIEMConfigInput,
+  withStoredBuffer,
 } from "../platforms/siem_config.ts";
 import {
   jsonBytes,
@@ -42,7 +43,7 @@ export { defaultRetryDelaySeconds } from "./queue_retry.ts";
 /** Options of {@linkcode consumeQueueBatch}. */
 export interface QueueConsumerOptions {
   /** The destinations, by the names the messages carry (validated here when they are not yet). */
-  destinations: readonly (SIEMConfig | SIEMConfigInput)[];
+  destinations: readonly (ParsedSIEMConfig | SIEMConfigInput)[];
   /**
    * Where events refused for good, and malformed messages, are sent (a
    * Workers Queue binding). Without it, a message holding such events is
@@ -93,7 +94,7 @@ export interface QueueBatchSummary {
 
 /** The messages of one destination in a batch. */
 interface DestinationMessages {
-  config: SIEMConfig;
+  config: ParsedSIEMConfig;
   messages: Pending[];
 }
 
@@ -167,9 +168,9 @@ export async function consumeQueueBatch(
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? systemClock;
   const retryDelay = options.retryDelaySeconds ?? defaultRetryDelaySeconds;
-  const configs = new Map<string, SIEMConfig>();
+  const configs = new Map<string, ParsedSIEMConfig>();
   for (const input of options.destinations) {
-    const config = parseSIEMConfig(input);
+    const config = parseOnce(input);
     assertNameFree(configs, config.name);
     configs.set(config.name, config);
   }
@@ -328,7 +329,7 @@ export async function consumeQueueBatch(
 
 // Sends one destination's events; the ledger learns what settled.
 async function deliverMessages(
-  config: SIEMConfig,
+  config: ParsedSIEMConfig,
   entries: Pending[],
   events: Map<Pending, SIEMEvent[]>,
   context: {
@@ -346,7 +347,7 @@ async function deliverMessages(
   // The queue holds the events: bytes are not bounded here (the buffer's
   // event bound is, by feeding slices that fit).
   const destination = new Destination(
-    createExporter({ ...config, maxBufferedBytes: 2 ** 36 }),
+    createExporter(withStoredBuffer(config)),
     {
       fetch: options.fetch,
       clock,

@@ -26,11 +26,11 @@ import type { SIEMConfig } from "../platforms/siem_config.ts";
  * it cannot be delivered (with its destination's name and its events, when
  * they could be read).
  */
-export function readQueueMessage(
+export function readQueueMessage<Config extends SIEMConfig>(
   body: unknown,
-  configs: Map<string, SIEMConfig>,
+  configs: Map<string, Config>,
 ):
-  | { config: SIEMConfig; events: SIEMEvent[] }
+  | { config: Config; events: SIEMEvent[] }
   | { reason: string; destination: string; events: SIEMEvent[] } {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return {

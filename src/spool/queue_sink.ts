@@ -18,8 +18,8 @@ import { IngestError, refusedEventsError } from "../ingest/ingest_error.ts";
 import { metadataRefusals } from "../platforms/elasticsearch_mapping.ts";
 import type { AcceptOptions, IngestSink } from "../ingest/sink.ts";
 import {
-  parseSIEMConfig,
-  type SIEMConfig,
+  type ParsedSIEMConfig,
+  parseOnce,
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
 import {
@@ -64,7 +64,7 @@ const QUEUE_CAPACITY = 1_000_000_000;
 
 /** A destination as the sink writes to it: its messages' envelope and count. */
 interface QueueTarget {
-  config: SIEMConfig;
+  config: ParsedSIEMConfig;
   enqueued: number;
   /** The JSON size of `{"v":1,"destination":<name>,"events":[]}`. */
   envelopeBytes: number;
@@ -132,7 +132,7 @@ export class QueueSink implements IngestSink {
    */
   constructor(
     producer: QueueProducerLike,
-    configs: readonly (SIEMConfig | SIEMConfigInput)[],
+    configs: readonly (ParsedSIEMConfig | SIEMConfigInput)[],
     options: QueueSinkOptions = {},
   ) {
     this.#producer = producer;
@@ -141,7 +141,7 @@ export class QueueSink implements IngestSink {
     this.#retryAfter = options.retryAfterSeconds ?? 5;
     const names = new Set<string>();
     for (const input of configs) {
-      const config = parseSIEMConfig(input);
+      const config = parseOnce(input);
       assertNameFree(names, config.name);
       names.add(config.name);
       this.#targets.push({

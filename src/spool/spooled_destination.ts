@@ -16,7 +16,10 @@ import {
   SettlementLedger,
 } from "../delivery/settlement.ts";
 import { createExporter } from "../platforms/create_exporter.ts";
-import type { SIEMConfig } from "../platforms/siem_config.ts";
+import {
+  type ParsedSIEMConfig,
+  withStoredBuffer,
+} from "../platforms/siem_config.ts";
 import { fromParts, type StoredGroup, toParts } from "./blob.ts";
 import { bufferRoom } from "./buffer_room.ts";
 import { type KvKey, U64 } from "./kv_like.ts";
@@ -117,21 +120,23 @@ export class SpooledDestination {
    * @param config The destination's config.
    * @param context The spool's storage, clock and callbacks.
    */
-  constructor(config: SIEMConfig, context: SpoolContext) {
+  constructor(config: ParsedSIEMConfig, context: SpoolContext) {
     this.name = config.name;
     this.#context = context;
     // The spool bounds what it loads (a few batches) and storage holds the
     // rest: the in-memory byte bound must never dead-letter stored events.
-    const loaded = { ...config, maxBufferedBytes: 2 ** 36 };
-    this.destination = new Destination(createExporter(loaded), {
-      fetch: context.fetch,
-      clock: context.clock,
-      random: context.random,
-      logger: context.logger,
-      autoFlush: true,
-      onDeadLetter: context.onDeadLetter,
-      onSettled: (events, settlement) => this.#settled(events, settlement),
-    });
+    this.destination = new Destination(
+      createExporter(withStoredBuffer(config)),
+      {
+        fetch: context.fetch,
+        clock: context.clock,
+        random: context.random,
+        logger: context.logger,
+        autoFlush: true,
+        onDeadLetter: context.onDeadLetter,
+        onSettled: (events, settlement) => this.#settled(events, settlement),
+      },
+    );
   }
 
   /** Reads its outbox and dead-letter counts from the store. */

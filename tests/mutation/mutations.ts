@@ -552,21 +552,21 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "app option 0 accepted as positive",
-    file: "src/ingest/app.ts",
+    file: "src/ingest/app_options.ts",
     from: "if (!Number.isInteger(chosen) || chosen < 1) {",
     to: "if (!Number.isInteger(chosen) || chosen < 0) {",
     tests: INGEST,
   },
   {
     name: "app tokens of 15 characters",
-    file: "src/ingest/app.ts",
+    file: "src/ingest/producer_tokens.ts",
     from: "const TOKEN = /^[A-Za-z0-9._~+/=-]{16,}$/;",
     to: "const TOKEN = /^[A-Za-z0-9._~+/=-]{15,}$/;",
     tests: t("ingest/app_test.ts", "ingest/bearer_token_test.ts"),
   },
   {
     name: "app problems listed off by one",
-    file: "src/ingest/app.ts",
+    file: "src/ingest/validate_events.ts",
     from: "if (problems.length < MAX_LISTED_PROBLEMS) {",
     to: "if (problems.length <= MAX_LISTED_PROBLEMS) {",
     tests: INGEST,
@@ -1269,7 +1269,7 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "set5 ingest Retry-After in ms",
-    file: "src/ingest/app.ts",
+    file: "src/ingest/validate_events.ts",
     from: '{ "Retry-After": String(retryAfter) }',
     to: '{ "Retry-After": String(retryAfter * 1000) }',
     tests: INGEST,

@@ -4,7 +4,8 @@ import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { KvSpool } from "../../src/spool/kv_spool.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
 import { realisticEvents } from "../fixtures/events.ts";
-import { waitFor } from "../support/fake_clock.ts";
+import { clockTest, FakeClock } from "../support/fake_clock.ts";
+import { advanceUntil, stopOn } from "../support/fake_clock_io.ts";
 import { MemoryLogger } from "../support/receivers.ts";
 
 // Each batch's delivery is recorded as soon as its answer arrives, not when
@@ -17,148 +18,167 @@ function splunkIds(events: Array<Record<string, unknown>>): string[] {
   return events.map((env) => (env.event as { event_id: string }).event_id);
 }
 
-Deno.test("KvSpool records each delivered batch at once: the next instance resends none of them", async () => {
-  await using hec = startFakeSplunk({ token: TOKEN });
-  const config: SIEMConfigInput = {
-    platform: "splunk",
-    endpoint: hec.url,
-    token: TOKEN,
-    batchSize: 10,
-    flushIntervalMs: 100,
-    maxRetries: 0,
-  };
-  // The first instance delivers three batches, then its SIEM hangs (a
-  // request that never answers until aborted) and the instance stops at
-  // once, as if it died: its lease is free, the group half delivered.
-  let requests = 0;
-  const hangAfterThree: typeof fetch = async (input, init) => {
-    if (++requests <= 3) return await fetch(input, init);
-    const signal = init?.signal;
-    await new Promise((_, reject) => {
-      if (signal?.aborted) reject(signal.reason);
-      signal?.addEventListener("abort", () => reject(signal.reason), {
-        once: true,
+clockTest(
+  "KvSpool records each delivered batch at once: the next instance resends none of them",
+  async () => {
+    await using hec = startFakeSplunk({ token: TOKEN });
+    const config: SIEMConfigInput = {
+      platform: "splunk",
+      endpoint: hec.url,
+      token: TOKEN,
+      batchSize: 10,
+      flushIntervalMs: 100,
+      maxRetries: 0,
+    };
+    // The first instance delivers three batches, then its SIEM hangs (a
+    // request that never answers until aborted) and the instance stops at
+    // once, as if it died: its lease is free, the group half delivered.
+    let requests = 0;
+    const hangAfterThree: typeof fetch = async (input, init) => {
+      if (++requests <= 3) return await fetch(input, init);
+      const signal = init?.signal;
+      await new Promise((_, reject) => {
+        if (signal?.aborted) reject(signal.reason);
+        signal?.addEventListener("abort", () => reject(signal.reason), {
+          once: true,
+        });
       });
-    });
-    throw new Error("unreachable");
-  };
-  const kv = await Deno.openKv(":memory:");
-  try {
-    const events = realisticEvents(100, 51).map((e) => parseAuditEvent(e));
-    const first = new KvSpool(kv, [config], {
-      logger: new MemoryLogger(),
-      pollMs: 20,
-      fetch: hangAfterThree,
-    });
-    // One stored group: 100 small events are far under 60 KB.
-    await first.accept(events);
-    first.start();
-    await waitFor(() => requests >= 4, 5000, "three batches delivered");
-    await first.stop({ timeoutMs: 0 });
-    assert.equal(hec.events.length, 30);
-
-    const second = new KvSpool(kv, [config], {
-      logger: new MemoryLogger(),
-      pollMs: 20,
-    });
-    second.start();
-    // The events it had loaded are delivered, the group settled.
-    const stored = async (): Promise<number> => {
-      let n = 0;
-      for await (const _ of kv.list({ prefix: ["harombe-siem", "outbox"] })) {
-        n++;
-      }
-      return n;
+      throw new Error("unreachable");
     };
-    const deadline = Date.now() + 5000;
-    while (await stored() > 0) {
-      assert.ok(Date.now() < deadline, "the group is never settled");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    await second.stop();
-    const ids = splunkIds(hec.events);
-    assert.equal(ids.length - new Set(ids).size, 0, "duplicates");
-    assert.deepEqual(
-      [...new Set(ids)].sort(),
-      events.map((e) => e.event_id).sort(),
-    );
-    // Nothing is left behind: no outbox entry, no progress record.
-    const left = [];
-    for await (const entry of kv.list({ prefix: ["harombe-siem"] })) {
-      if (entry.key[1] === "outbox" || entry.key[1] === "progress") {
-        left.push(entry.key);
-      }
-    }
-    assert.deepEqual(left, []);
-  } finally {
-    kv.close();
-  }
-});
+    // Polls, flush intervals and stops run on a fake clock.
+    const clock = new FakeClock();
+    const kv = await Deno.openKv(":memory:");
+    try {
+      const events = realisticEvents(100, 51).map((e) => parseAuditEvent(e));
+      const first = new KvSpool(kv, [config], {
+        logger: new MemoryLogger(),
+        pollMs: 20,
+        clock,
+        fetch: hangAfterThree,
+      });
+      // One stored group: 100 small events are far under 60 KB.
+      await first.accept(events);
+      first.start();
+      await advanceUntil(clock, () => requests >= 4, "three batches delivered");
+      await stopOn(clock, first, { timeoutMs: 0 });
+      assert.equal(hec.events.length, 30);
 
-Deno.test("KvSpool counts off only batches not recorded already: a batch another instance recorded meanwhile is not subtracted twice", async () => {
-  await using hec = startFakeSplunk({ token: TOKEN });
-  const config: SIEMConfigInput = {
-    platform: "splunk",
-    endpoint: hec.url,
-    token: TOKEN,
-    batchSize: 10,
-    flushIntervalMs: 100,
-    maxRetries: 0,
-  };
-  // The first request is held until the test lets it go.
-  let requests = 0;
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => release = resolve);
-  const holdFirst: typeof fetch = async (input, init) => {
-    if (++requests === 1) await held;
-    return await fetch(input, init);
-  };
-  const kv = await Deno.openKv(":memory:");
-  try {
-    const events = realisticEvents(100, 51).map((e) => parseAuditEvent(e));
-    const logger = new MemoryLogger();
-    const spool = new KvSpool(kv, [config], {
-      logger,
-      pollMs: 20,
-      fetch: holdFirst,
-    });
-    await spool.accept(events);
-    spool.start();
-    await waitFor(() => requests >= 1, 5000, "the first batch sent");
-    // Meanwhile another instance (after a lease change) delivered and
-    // recorded the same first batch, positions 0-9, and counted it off.
-    const ids = new Set<string>();
-    for await (const entry of kv.list({ prefix: ["harombe-siem", "outbox"] })) {
-      ids.add(entry.key[4] as string);
-    }
-    // The first stored group (keys sort in accept order) holds the first
-    // batch.
-    const id = [...ids][0]!;
-    await kv.atomic()
-      .set(
-        ["harombe-siem", "progress", "splunk", id],
-        Array.from({ length: 10 }, (_, i) => i),
-      )
-      .sum(["harombe-siem", "count", "splunk"], (1n << 64n) - 10n)
-      .commit();
-    release();
-    // The events it had loaded are delivered, the group settled.
-    const stored = async (): Promise<number> => {
-      let n = 0;
-      for await (const _ of kv.list({ prefix: ["harombe-siem", "outbox"] })) {
-        n++;
+      const second = new KvSpool(kv, [config], {
+        logger: new MemoryLogger(),
+        pollMs: 20,
+        clock,
+      });
+      second.start();
+      // The events it had loaded are delivered, the group settled.
+      const stored = async (): Promise<number> => {
+        let n = 0;
+        for await (const _ of kv.list({ prefix: ["harombe-siem", "outbox"] })) {
+          n++;
+        }
+        return n;
+      };
+      await advanceUntil(
+        clock,
+        async () => await stored() === 0,
+        "the group settled",
+      );
+      await stopOn(clock, second);
+      const ids = splunkIds(hec.events);
+      assert.equal(ids.length - new Set(ids).size, 0, "duplicates");
+      assert.deepEqual(
+        [...new Set(ids)].sort(),
+        events.map((e) => e.event_id).sort(),
+      );
+      // Nothing is left behind: no outbox entry, no progress record.
+      const left = [];
+      for await (const entry of kv.list({ prefix: ["harombe-siem"] })) {
+        if (entry.key[1] === "outbox" || entry.key[1] === "progress") {
+          left.push(entry.key);
+        }
       }
-      return n;
-    };
-    const deadline = Date.now() + 5000;
-    while (await stored() > 0) {
-      assert.ok(Date.now() < deadline, "the group is never settled");
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(left, []);
+    } finally {
+      kv.close();
     }
-    await spool.stop();
-    const count = await kv.get<Deno.KvU64>(["harombe-siem", "count", "splunk"]);
-    assert.equal(count.value?.value, 0n);
-  } finally {
-    kv.close();
-  }
-});
+  },
+);
+
+clockTest(
+  "KvSpool counts off only batches not recorded already: a batch another instance recorded meanwhile is not subtracted twice",
+  async () => {
+    await using hec = startFakeSplunk({ token: TOKEN });
+    const config: SIEMConfigInput = {
+      platform: "splunk",
+      endpoint: hec.url,
+      token: TOKEN,
+      batchSize: 10,
+      flushIntervalMs: 100,
+      maxRetries: 0,
+    };
+    // The first request is held until the test lets it go.
+    let requests = 0;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => release = resolve);
+    const holdFirst: typeof fetch = async (input, init) => {
+      if (++requests === 1) await held;
+      return await fetch(input, init);
+    };
+    // Polls, flush intervals and stops run on a fake clock.
+    const clock = new FakeClock();
+    const kv = await Deno.openKv(":memory:");
+    try {
+      const events = realisticEvents(100, 51).map((e) => parseAuditEvent(e));
+      const logger = new MemoryLogger();
+      const spool = new KvSpool(kv, [config], {
+        logger,
+        pollMs: 20,
+        clock,
+        fetch: holdFirst,
+      });
+      await spool.accept(events);
+      spool.start();
+      await advanceUntil(clock, () => requests >= 1, "the first batch sent");
+      // Meanwhile another instance (after a lease change) delivered and
+      // recorded the same first batch, positions 0-9, and counted it off.
+      const ids = new Set<string>();
+      for await (
+        const entry of kv.list({ prefix: ["harombe-siem", "outbox"] })
+      ) {
+        ids.add(entry.key[4] as string);
+      }
+      // The first stored group (keys sort in accept order) holds the first
+      // batch.
+      const id = [...ids][0]!;
+      await kv.atomic()
+        .set(
+          ["harombe-siem", "progress", "splunk", id],
+          Array.from({ length: 10 }, (_, i) => i),
+        )
+        .sum(["harombe-siem", "count", "splunk"], (1n << 64n) - 10n)
+        .commit();
+      release();
+      // The events it had loaded are delivered, the group settled.
+      const stored = async (): Promise<number> => {
+        let n = 0;
+        for await (const _ of kv.list({ prefix: ["harombe-siem", "outbox"] })) {
+          n++;
+        }
+        return n;
+      };
+      await advanceUntil(
+        clock,
+        async () => await stored() === 0,
+        "the group settled",
+      );
+      await stopOn(clock, spool);
+      const count = await kv.get<Deno.KvU64>([
+        "harombe-siem",
+        "count",
+        "splunk",
+      ]);
+      assert.equal(count.value?.value, 0n);
+    } finally {
+      kv.close();
+    }
+  },
+);

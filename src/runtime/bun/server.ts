@@ -12,6 +12,7 @@
 import { SIEMIntegrator } from "../../delivery/integrator.ts";
 import { createIngestApp } from "../../ingest/app.ts";
 import { serverConfig } from "../../ingest/server_config.ts";
+import { parseOnce } from "../../platforms/siem_config.ts";
 import { undeliveredNdjson, undeliveredPath } from "../undelivered_file.ts";
 
 interface BunServer {
@@ -81,9 +82,11 @@ export function startBunServer(
       "Cannot start: no SIEM configured (set SIEM_DESTINATIONS or SIEM_SPLUNK_URL, SIEM_ELASTICSEARCH_URL, SIEM_DATADOG_URL, SIEM_OPENSEARCH_URL)",
     );
   }
-  const integrator = new SIEMIntegrator(config.destinations, {
-    stopTimeoutMs: config.stopTimeoutMs,
-  });
+  // Parsed here, once: the integrator takes them as they are.
+  const integrator = new SIEMIntegrator(
+    config.destinations.map((d) => parseOnce(d)),
+    { stopTimeoutMs: config.stopTimeoutMs },
+  );
   const app = createIngestApp({
     integrator,
     tokens: config.tokens,

@@ -70,7 +70,11 @@
  * @module
  */
 import { SIEMIntegrator } from "../../delivery/integrator.ts";
-import { WORKER_MAX_BUFFERED_BYTES } from "../../platforms/siem_config.ts";
+import {
+  type ParsedSIEMConfig,
+  parseOnce,
+  WORKER_MAX_BUFFERED_BYTES,
+} from "../../platforms/siem_config.ts";
 import type { Logger } from "../../delivery/logger.ts";
 import { consoleLogger } from "../../delivery/console_logger.ts";
 import {
@@ -239,6 +243,11 @@ export function createWorker(options: WorkerOptions = {}): IngestWorker {
   // The configuration is read once per isolate: its env does not change.
   const configOf = (env: WorkerEnv): ServerConfig =>
     config ??= serverConfig(stringEnv(env));
+  let destinations: ParsedSIEMConfig[] | undefined;
+  // Parsed once per isolate and passed inward parsed: the queue consumer
+  // runs on every batch.
+  const destinationsOf = (env: WorkerEnv): ParsedSIEMConfig[] =>
+    destinations ??= configOf(env).destinations.map((d) => parseOnce(d));
   return {
     async fetch(
       request: Request,
@@ -277,7 +286,7 @@ export function createWorker(options: WorkerOptions = {}): IngestWorker {
         handler = createIngestApp({
           ...(isQueueProducer(producer)
             ? {
-              sink: new QueueSink(producer, server.destinations, {
+              sink: new QueueSink(producer, destinationsOf(env), {
                 logger: options.logger,
               }),
             }
@@ -334,7 +343,7 @@ export function createWorker(options: WorkerOptions = {}): IngestWorker {
       }
       const deadLetters = env?.[deadLetterBinding];
       await consumeQueueBatch(batch, {
-        destinations: configOf(env).destinations,
+        destinations: destinationsOf(env),
         deadLetters: isQueueProducer(deadLetters) ? deadLetters : undefined,
         fetch: options.fetch,
         logger: options.logger,

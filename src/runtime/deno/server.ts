@@ -10,7 +10,10 @@ import { consoleLogger } from "../../delivery/console_logger.ts";
 import type { StopReport } from "../../delivery/export_result.ts";
 import type { Logger } from "../../delivery/logger.ts";
 import { diagnosingLogger } from "../../doctor/diagnosing_logger.ts";
-import { parseSIEMConfig } from "../../platforms/siem_config.ts";
+import {
+  type ParsedSIEMConfig,
+  parseOnce,
+} from "../../platforms/siem_config.ts";
 import { createIngestApp } from "../../ingest/app.ts";
 import {
   type ServerConfig,
@@ -83,14 +86,12 @@ export async function startServer(
 ): Promise<IngestServer> {
   const log = options.log ?? console.log;
   await checkWritableDirs(config);
+  // Parsed here, once: everything inward takes the parsed configs.
+  const destinations = config.destinations.map((d) => parseOnce(d));
   // The first failed delivery of each destination prints the doctor's
   // diagnosis (what works, what to fix) beside the delivery log.
-  const logger = diagnosingLogger(
-    config.destinations.map((d) => parseSIEMConfig(d)),
-    consoleLogger,
-    log,
-  );
-  const sinks = await chooseSink(config, logger);
+  const logger = diagnosingLogger(destinations, consoleLogger, log);
+  const sinks = await chooseSink(config, destinations, logger);
   const tokens = new ProducerTokens(config.tokens);
   const app = createIngestApp({
     sink: sinks.sink,
@@ -219,14 +220,15 @@ interface Sinks {
 // No SIEM: the local file. SIEMs: the durable KV spool, or memory if asked.
 async function chooseSink(
   config: ServerConfig,
+  destinations: readonly ParsedSIEMConfig[],
   logger: Logger,
 ): Promise<Sinks> {
-  if (config.destinations.length === 0) {
+  if (destinations.length === 0) {
     const fileSink = new NdjsonFileSink(config.dataDir);
     return { sink: fileSink, fileSink };
   }
   if (config.spool === "memory") {
-    const integrator = new SIEMIntegrator(config.destinations, {
+    const integrator = new SIEMIntegrator(destinations, {
       stopTimeoutMs: config.stopTimeoutMs,
       logger,
     });
@@ -234,7 +236,7 @@ async function chooseSink(
   }
   const kvPath = localSpoolPath(config);
   const kv = await Deno.openKv(kvPath);
-  const spool = new KvSpool(kv, config.destinations, {
+  const spool = new KvSpool(kv, destinations, {
     stopTimeoutMs: config.stopTimeoutMs,
     logger,
     maxSpooledEvents: config.maxSpooledEvents,
