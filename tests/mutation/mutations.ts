@@ -1222,8 +1222,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "set5 datadog hostname dropped",
     file: "src/platforms/datadog.ts",
-    from: '`,"ddtags":${JSON.stringify(tags)}${host},"service":${',
-    to: '`,"ddtags":${JSON.stringify(tags)},"service":${',
+    from: '`,"ddtags":${JSON.stringify(tags.join(","))}${host},"service":${',
+    to: '`,"ddtags":${JSON.stringify(tags.join(","))},"service":${',
     tests: DD,
   },
   {
