@@ -44,6 +44,7 @@ import {
   type GoogleSecOpsConfig,
 } from "./google_secops_config.ts";
 import { GoogleTokenError, GoogleTokenSource } from "./google_token.ts";
+import { logTail } from "./google_secops_log_tail.ts";
 import { SIEMPlatform } from "./platform.ts";
 import type { SIEMConfig } from "./siem_config.ts";
 import {
@@ -144,30 +145,7 @@ export class GoogleSecOpsExporter extends Exporter {
       GOOGLE_SECOPS_SCOPE,
     );
     this.#now = options.now ?? Date.now;
-    this.#tail = this.#tailOf(undefined);
-  }
-
-  // The namespace and labels that close each Log. A producer's stamp is a
-  // label of its own (`producer`), set by the ingest from the token, beside
-  // the configured ones: Chronicle indexes ingestion labels, and the event
-  // cannot write one.
-  #tailOf(producer: string | undefined): Uint8Array {
-    const { namespace } = this.secops;
-    const labels: Record<string, string> = producer === undefined
-      ? this.secops.labels
-      : { ...this.secops.labels, producer };
-    let tail = namespace === undefined
-      ? ""
-      : `,"environmentNamespace":${JSON.stringify(namespace)}`;
-    const keys = Object.keys(labels).sort();
-    if (keys.length > 0) {
-      tail += `,"labels":{${
-        keys.map((key) =>
-          `${JSON.stringify(key)}:{"value":${JSON.stringify(labels[key])}}`
-        ).join(",")
-      }}`;
-    }
-    return utf8(tail + "}");
+    this.#tail = logTail(this.secops, undefined);
   }
 
   /** `{endpoint}/v1beta/projects/{project}/locations/{location}/instances/{instance}/logTypes/{logType}/logs:import`. */
@@ -323,7 +301,7 @@ export class GoogleSecOpsExporter extends Exporter {
     } else {
       let tail = this.#producerTails.get(producer);
       if (tail === undefined) {
-        tail = this.#tailOf(producer);
+        tail = logTail(this.secops, producer);
         this.#producerTails.set(producer, tail);
       }
       writer.writeBytes(tail);
