@@ -122,17 +122,25 @@ const event = eventTable().find((c) => c.name === "security_decision/denied")!
   .event;
 
 Deno.test("schema: native keeps today's bytes on every platform", () => {
+  // Google SecOps dates each Log's collectionTime at the moment of
+  // formatting: two formattings may be a millisecond apart.
+  const undated = (body: string): string =>
+    body.replace(/"collectionTime":"[^"]*"/g, '"collectionTime":""');
   for (const platform of SIEM_PLATFORMS) {
     const endpoint = "https://siem.example.com";
     assert.equal(
-      createExporter({
-        platform,
-        endpoint,
-        schema: "native",
-        ...configOf(platform),
-      }).formatBatch([event]),
-      createExporter({ platform, endpoint, ...configOf(platform) })
-        .formatBatch([event]),
+      undated(
+        createExporter({
+          platform,
+          endpoint,
+          schema: "native",
+          ...configOf(platform),
+        }).formatBatch([event]),
+      ),
+      undated(
+        createExporter({ platform, endpoint, ...configOf(platform) })
+          .formatBatch([event]),
+      ),
     );
   }
 });
