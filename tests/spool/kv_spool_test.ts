@@ -566,6 +566,11 @@ Deno.test("KvSpool: a replayed dead-letter group of several events takes all of 
     );
     await spool.accept(events);
     spool.start();
+    // Stopped whatever the asserts say: a failing one leaks no timer into
+    // the next test.
+    await using _stop = {
+      [Symbol.asyncDispose]: async () => void await spool.stop(),
+    };
     const dead = (): number | undefined =>
       spool.getStats().perDestination.elasticsearch!.spool?.deadLettersStored;
     await waitFor(() => dead() === 3, 5000, "3 dead letters stored");
@@ -581,7 +586,6 @@ Deno.test("KvSpool: a replayed dead-letter group of several events takes all of 
     );
     await spool.flush();
     assert.equal(dead(), 0, "every replayed event is off the count");
-    await spool.stop();
   });
 });
 
@@ -602,6 +606,9 @@ Deno.test("KvSpool: an instance that lost its lease drops the events it had load
       instanceId: "first",
     });
     first.start();
+    await using _stop = {
+      [Symbol.asyncDispose]: async () => void await first.stop(),
+    };
     const events = audit(25);
     await first.accept(events);
     // The events are loaded and tried (the SIEM is down), then wait.
