@@ -1447,6 +1447,15 @@ export const MUTATIONS: readonly Mutation[] = [
     from: "      reason: letter.reason,\n      status,\n    });",
     to: "      reason,\n      status,\n    });",
     tests: [...SET6_DELIVERY, ...HEALTH],
+    equivalent:
+      "every reason reaches the report already redacted: the exporter redacts a SIEM's answer before classify() reads it, and network errors too; the other reasons (size, age, overflow) hold no secret. Replaced by the next one.",
+  },
+  {
+    name: "set6 dead letter dated by the system clock",
+    file: "src/delivery/dead_letter_report.ts",
+    from: "      at: new Date(clock.now()).toISOString(),\n",
+    to: "      at: new Date().toISOString(),\n",
+    tests: [...SET6_DELIVERY, ...HEALTH],
   },
   {
     name: "set6 send_as_now loses the original timestamp",
