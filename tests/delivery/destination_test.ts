@@ -901,7 +901,7 @@ Deno.test("Destination dates each dead letter by its clock: the letter and the r
   });
   integrator.exportEvent(realisticEvents(1)[0]!);
   await integrator.flushAll();
-  clock.advance(5 * 60_000);
+  await clock.advance(5 * 60_000);
   integrator.exportEvent(realisticEvents(1, 2)[0]!);
   await integrator.flushAll();
   assert.deepEqual(sink.letters.map((letter) => letter.at), [
