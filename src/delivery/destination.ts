@@ -299,9 +299,10 @@ export class Destination {
   }
 
   /**
-   * Drops the events waiting in the buffer (not a batch in flight), without
-   * settling them: a spool that lost its lease forgets what it loaded, since
-   * storage still holds it.
+   * Drops the events waiting in the buffer, without settling them, and
+   * those of a batch in flight when it comes back undelivered (a batch the
+   * SIEM accepts meanwhile is settled as usual): a spool that lost its lease
+   * forgets what it loaded, since storage still holds it.
    *
    * @returns The dropped events.
    */

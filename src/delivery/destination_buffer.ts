@@ -26,6 +26,7 @@ export class DestinationBuffer {
   readonly #config: () => SIEMConfig;
   #inFlight = 0;
   #inFlightBytes = 0;
+  #clears = 0;
 
   /**
    * Makes an empty buffer.
@@ -132,11 +133,21 @@ export class DestinationBuffer {
   }
 
   /**
-   * Drops the events waiting (not a batch in flight).
+   * How many times the buffer was cleared: a batch in flight across a
+   * clear is not put back (its events were given up with the others).
+   */
+  get clears(): number {
+    return this.#clears;
+  }
+
+  /**
+   * Drops the events waiting; a batch in flight is not put back when it
+   * comes back undelivered.
    *
    * @returns The dropped events.
    */
   clear(): SIEMEvent[] {
+    this.#clears++;
     const dropped: SIEMEvent[] = [];
     for (let entry = this.queue.shift(); entry; entry = this.queue.shift()) {
       dropped.push(entry.event);

@@ -50,6 +50,7 @@ export async function drainBuffer(
     }
     const batch = options.take();
     if (!batch) continue;
+    const clears = buffer.clears;
     buffer.startFlight(batch.entries.length, batch.bytes);
     let left: Entry[];
     try {
@@ -58,7 +59,9 @@ export async function drainBuffer(
       buffer.endFlight();
     }
     if (left.length > 0) {
-      queue.unshiftAll(left);
+      // Cleared meanwhile (a spool that lost its lease): the new lease
+      // holder sends these, from storage.
+      if (buffer.clears === clears) queue.unshiftAll(left);
       return;
     }
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DestinationBuffer } from "../../src/delivery/destination_buffer.ts";
-import { nextDue } from "../../src/delivery/drain_buffer.ts";
+import { drainBuffer, nextDue } from "../../src/delivery/drain_buffer.ts";
 import { acceptEvent } from "../../src/delivery/accepted_event.ts";
 import { parseAuditEvent } from "../../src/events/audit_event.ts";
 import { toSIEMEvent } from "../../src/events/siem_event.ts";
@@ -78,4 +78,52 @@ Deno.test("nextDue: a full batch is due at once, a partial one after flushInterv
   assert.equal(nextDue(target, config, 9000), 9000);
   fill(target, 1, 1200);
   assert.equal(nextDue(target, config, 0), 0);
+});
+
+Deno.test("drainBuffer: a batch in flight when the buffer is cleared is not put back when it comes back undelivered", async () => {
+  // A spool that lost its lease clears its destination while a batch is in
+  // flight: its events belong to the new lease holder, which sends them
+  // from storage; putting them back would send them twice.
+  const target = buffer({ maxBufferedEvents: 10 });
+  const ids = fill(target, 4);
+  const options = {
+    force: true,
+    config: { batchSize: 2, flushIntervalMs: 1000 },
+    now: () => 0,
+    retryAt: () => 0,
+  };
+  const sent: string[][] = [];
+  await drainBuffer(target, {
+    ...options,
+    take: () => {
+      const entries = [target.queue.shift()!, target.queue.shift()!];
+      return { entries, bytes: 0, body: new Uint8Array() };
+    },
+    deliver: (batch) => {
+      sent.push(batch.entries.map((entry) => entry.event.event_id));
+      assert.deepEqual(target.clear().map((event) => event.event_id), [
+        ids[2],
+        ids[3],
+      ]);
+      return Promise.resolve(batch.entries); // undelivered (the SIEM is down)
+    },
+  });
+  assert.deepEqual(sent, [[ids[0], ids[1]]]);
+  assert.equal(target.queue.length, 0, "the batch in flight is not put back");
+  assert.equal(target.buffered, 0);
+  // Without a clear, an undelivered batch goes back to the front.
+  const kept = buffer({ maxBufferedEvents: 10 });
+  const keptIds = fill(kept, 3);
+  await drainBuffer(kept, {
+    ...options,
+    take: () => {
+      const entries = [kept.queue.shift()!, kept.queue.shift()!];
+      return { entries, bytes: 0, body: new Uint8Array() };
+    },
+    deliver: (batch) => Promise.resolve(batch.entries),
+  });
+  assert.deepEqual(
+    kept.queue.toArray().map((entry) => entry.event.event_id),
+    keptIds,
+  );
 });

@@ -868,3 +868,50 @@ Deno.test("Destination without onDeadLetter logs every dead-lettered event id, a
   assert.equal(recent[0]!.events, 1);
   assert.equal(recent.at(-1)!.events, 3);
 });
+
+Deno.test("Destination dates each dead letter by its clock: the letter and the recent dead letters /health shows agree", async () => {
+  // The injected clock is the destination's time (tests, replays, a worker's
+  // request time): a letter dated by another clock falls outside /health's
+  // window of recent dead letters, or inside it forever.
+  const clock = new FakeClock(Date.parse("2026-01-31T12:00:00.000Z"));
+  const refuseAll: typeof fetch = async (_input, init) => {
+    const lines = new TextDecoder().decode(init?.body as Uint8Array)
+      .split("\n").filter(Boolean).length / 2;
+    const item = {
+      create: { status: 400, error: { type: "mapper_parsing_exception" } },
+    };
+    return await Promise.resolve(
+      Response.json({
+        errors: true,
+        items: Array.from({ length: lines }, () => item),
+      }),
+    );
+  };
+  const sink = deadLetterSink();
+  await using integrator = new SIEMIntegrator([{
+    platform: "elasticsearch",
+    endpoint: "http://127.0.0.1:9",
+    compression: "none",
+  }], {
+    fetch: refuseAll,
+    clock,
+    logger: new MemoryLogger(),
+    autoFlush: false,
+    onDeadLetter: sink.onDeadLetter,
+  });
+  integrator.exportEvent(realisticEvents(1)[0]!);
+  await integrator.flushAll();
+  await clock.advance(5 * 60_000);
+  integrator.exportEvent(realisticEvents(1, 2)[0]!);
+  await integrator.flushAll();
+  assert.deepEqual(sink.letters.map((letter) => letter.at), [
+    "2026-01-31T12:00:00.000Z",
+    "2026-01-31T12:05:00.000Z",
+  ]);
+  const recent = integrator.getStats().perDestination.elasticsearch!
+    .recentDeadLetters!;
+  assert.deepEqual(recent.map((letter) => letter.at), [
+    "2026-01-31T12:00:00.000Z",
+    "2026-01-31T12:05:00.000Z",
+  ]);
+});

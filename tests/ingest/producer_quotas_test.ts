@@ -172,6 +172,41 @@ Deno.test("quotas: a producer holding its maxShare of the buffers gets 503 while
   assert.equal(stats.producers.b.eventsAccepted, 50);
 });
 
+Deno.test("quotas: the bucket refills at its rate per second, pro rata: 100 ms at 10 events/s gives back one event", async () => {
+  const clock = new FakeClock(0);
+  const app = createIngestApp({
+    sink: boundedSink(100_000),
+    tokens: TOKENS,
+    clock,
+    quotas: { a: { eventsPerSecond: 10 } },
+  });
+  await using served = serveIngest(app);
+  const post = async (count: number, tag: string): Promise<number> => {
+    const answer = await served.post(A, events(count, tag));
+    return answer.status;
+  };
+  assert.equal(await post(10, "burst"), 202, "a full bucket takes its burst");
+  assert.equal(await post(1, "empty"), 429, "then the bucket is empty");
+  await clock.advance(100);
+  assert.equal(await post(2, "two"), 429, "100 ms refills one event, not two");
+  assert.equal(await post(1, "one"), 202, "100 ms refills one event");
+  await clock.advance(50);
+  assert.equal(await post(1, "half"), 429, "50 ms refills half an event");
+  await clock.advance(50);
+  assert.equal(await post(1, "whole"), 202);
+  // A long pause refills the burst, not more: a body above it passes on a
+  // full bucket (documented) and is paid for, 100 ms per event.
+  await clock.advance(10_000);
+  assert.equal(await post(11, "over"), 202);
+  await clock.advance(100);
+  assert.equal(await post(1, "paying"), 429, "the 11th event is paid for");
+  await clock.advance(100);
+  assert.equal(await post(1, "paid"), 202);
+  const stats = await (await served.get(A, "/stats")).json();
+  assert.equal(stats.producers.a.refusedByQuota, 4);
+  assert.equal(stats.producers.a.eventsAccepted, 24);
+});
+
 Deno.test("quotas: read from INGEST_QUOTAS or the file's quotas, and checked", () => {
   assert.deepEqual(
     serverConfig({ INGEST_QUOTAS: '{"*":{"eventsPerSecond":5}}' }).quotas,

@@ -80,6 +80,33 @@ const SETTLEMENT = t(
 );
 
 /** Every mutation, in the order they are run. */
+const SET6_DELIVERY = t(
+  "delivery/destination_test.ts",
+  "delivery/destination_buffer_test.ts",
+  "delivery/overflow_test.ts",
+  "delivery/http_delivery_test.ts",
+  "delivery/split_policy_test.ts",
+  "delivery/integrator_test.ts",
+);
+const SET6_KV = [
+  ...KV_ALL,
+  ...t("delivery/settlement_test.ts", "runtime/deno/dead_letters_test.ts"),
+];
+const SET6_SENTINEL = t(
+  "platforms/entra_token_test.ts",
+  "platforms/sentinel_test.ts",
+  "security/sentinel_secrets_test.ts",
+  "security/secrets_test.ts",
+  "doctor/sentinel_test.ts",
+);
+const SET6_SCHEMAS = t(
+  "schemas/ecs_test.ts",
+  "schemas/ocsf_test.ts",
+  "schemas/end_to_end_test.ts",
+  "schemas/siem_schema_test.ts",
+  "properties/schema_properties_test.ts",
+);
+
 export const MUTATIONS: readonly Mutation[] = [
   // Issue 18's five survivors, re-expressed against today's code.
   {
@@ -1385,5 +1412,171 @@ export const MUTATIONS: readonly Mutation[] = [
     from: "      reason: letter.reason,\n      status,\n    } as const;",
     to: '      reason: "dead-lettered",\n      status,\n    } as const;',
     tests: SETTLEMENT,
+  },
+  // Set 6 (2026-11-30): chosen by reading the restructured delivery and
+  // spool code (batch builder, buffer, drain, dead-letter report, KV outbox,
+  // spooled destination, dead-letter store, queue message, dead-letter
+  // forward) and the new Sentinel, Entra token, http, ECS/OCSF, producer
+  // token and quota code for what a real bug would look like; committed
+  // before it was run.
+  {
+    name: "set6 batch builder closing bytes not counted",
+    file: "src/delivery/batch_builder.ts",
+    from:
+      "if (entries.length > 0 && writer.length + closing > maxBatchBytes) {",
+    to: "if (entries.length > 0 && writer.length > maxBatchBytes) {",
+    tests: SET6_DELIVERY,
+  },
+  {
+    name: "set6 buffer room rounded up",
+    file: "src/delivery/destination_buffer.ts",
+    from: "Math.floor((maxBufferedBytes - bytes) / (bytes / buffered)),",
+    to: "Math.ceil((maxBufferedBytes - bytes) / (bytes / buffered)),",
+    tests: [...SET6_DELIVERY, ...KV_ALL],
+  },
+  {
+    name: "set6 drain waits out the interval with a full batch",
+    file: "src/delivery/drain_buffer.ts",
+    from: "queue.length < options.config.batchSize &&",
+    to: "queue.length <= options.config.batchSize &&",
+    tests: SET6_DELIVERY,
+  },
+  {
+    name: "set6 recent dead letters keep the unredacted reason",
+    file: "src/delivery/dead_letter_report.ts",
+    from: "      reason: letter.reason,\n      status,\n    });",
+    to: "      reason,\n      status,\n    });",
+    tests: [...SET6_DELIVERY, ...HEALTH],
+    equivalent:
+      "every reason reaches the report already redacted: the exporter redacts a SIEM's answer before classify() reads it, and network errors too; the other reasons (size, age, overflow) hold no secret. Replaced by the next one.",
+  },
+  {
+    name: "set6 dead letter dated by the system clock",
+    file: "src/delivery/dead_letter_report.ts",
+    from: "      at: new Date(clock.now()).toISOString(),\n",
+    to: "      at: new Date().toISOString(),\n",
+    tests: [...SET6_DELIVERY, ...HEALTH],
+  },
+  {
+    name: "set6 send_as_now loses the original timestamp",
+    file: "src/delivery/batch_builder.ts",
+    from: "    original_timestamp: entry.event.timestamp,\n",
+    to: "",
+    tests: [...SET6_DELIVERY, ...t("properties/schema_properties_test.ts")],
+  },
+  {
+    name: "set6 kv outbox commit size counts one destination",
+    file: "src/spool/kv_outbox.ts",
+    from: "      bytes += size * destinations.length;\n",
+    to: "      bytes += size;\n",
+    tests: SET6_KV,
+  },
+  {
+    name: "set6 spooled group done one event early",
+    file: "src/spool/spooled_destination.ts",
+    from: "const done = all.size >= loaded.total;",
+    to: "const done = all.size >= loaded.total - 1;",
+    tests: SET6_KV,
+  },
+  {
+    name: "set6 spooled dead letter stored without its reason",
+    file: "src/spool/spooled_destination.ts",
+    from: "            reason,\n            status: group.status,",
+    to:
+      '            reason: "dead-lettered",\n            status: group.status,',
+    tests: SET6_KV,
+  },
+  {
+    name: "set6 lost lease keeps its buffered events",
+    file: "src/spool/spooled_destination.ts",
+    from: "    this.destination.clear();\n    this.#loaded.clear();",
+    to: "    this.#loaded.clear();",
+    tests: SET6_KV,
+  },
+  {
+    name: "set6 dead-letter replay counts groups not events",
+    file: "src/spool/kv_dead_letters.ts",
+    from: "U64 - BigInt(stored.events.length),",
+    to: "U64 - 1n,",
+    tests: SET6_KV,
+  },
+  {
+    name: "set6 queue message first event not checked",
+    file: "src/spool/queue_message.ts",
+    from: "if (bad >= 0) {",
+    to: "if (bad > 0) {",
+    tests: [...QUEUE, ...t("spool/queue_sink_test.ts")],
+  },
+  {
+    name: "set6 dead-letter webhook 4xx acked",
+    file: "src/spool/dead_letter_forward.ts",
+    from: "      ok = response.ok;\n",
+    to: "      ok = response.status < 500;\n",
+    tests: t("spool/dead_letter_forward_test.ts", "spool/queue_retry_test.ts"),
+  },
+  {
+    name: "set6 entra token renewed after it expires",
+    file: "src/platforms/entra_token.ts",
+    from: "renewAt: options.nowMs + lifeMs -",
+    to: "renewAt: options.nowMs + lifeMs +",
+    tests: SET6_SENTINEL,
+  },
+  {
+    name: "set6 entra error answer not redacted",
+    file: "src/platforms/entra_token.ts",
+    from: "      text = redactSecrets(await response.text(), secrets);\n",
+    to: "      text = await response.text();\n",
+    tests: SET6_SENTINEL,
+  },
+  {
+    name: "set6 sentinel 401 keeps the cached token",
+    file: "src/platforms/sentinel.ts",
+    from: "      this.#tokens?.invalidate();\n",
+    to: "",
+    tests: SET6_SENTINEL,
+  },
+  {
+    name: "set6 http secret header names case-sensitive",
+    file: "src/platforms/http_config.ts",
+    from: ".filter(([name]) => secretNames.has(name.toLowerCase()))",
+    to: ".filter(([name]) => secretNames.has(name))",
+    tests: t(
+      "platforms/http_test.ts",
+      "security/http_secrets_test.ts",
+      "security/secrets_test.ts",
+      "ingest/server_config_test.ts",
+    ),
+  },
+  {
+    name: "set6 ecs duration in microseconds",
+    file: "src/schemas/ecs.ts",
+    from: "doc.event.duration = event.duration_ms * 1_000_000;",
+    to: "doc.event.duration = event.duration_ms * 1_000;",
+    tests: SET6_SCHEMAS,
+  },
+  {
+    name: "set6 ocsf time in seconds",
+    file: "src/schemas/ocsf.ts",
+    from: "    time: Date.parse(event.timestamp),\n",
+    to: "    time: Math.floor(Date.parse(event.timestamp) / 1000),\n",
+    tests: SET6_SCHEMAS,
+  },
+  {
+    name: "set6 quota bucket refilled per millisecond",
+    file: "src/ingest/producer_quotas.ts",
+    from: "const elapsed = Math.max(0, now - this.#at) / 1000;",
+    to: "const elapsed = Math.max(0, now - this.#at);",
+    tests: t("ingest/producer_quotas_test.ts", "ingest/app_test.ts"),
+  },
+  {
+    name: "set6 token reload keeps the old digests",
+    file: "src/ingest/producer_tokens.ts",
+    from: "    this.#state = { entries: checked, source };\n",
+    to: "    this.#state = { ...this.#state, entries: checked, source };\n",
+    tests: t(
+      "ingest/producer_tokens_test.ts",
+      "runtime/deno/token_reload_test.ts",
+      "ingest/server_config_test.ts",
+    ),
   },
 ];

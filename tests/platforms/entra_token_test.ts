@@ -118,3 +118,46 @@ Deno.test("entraTokenFailure() tells the tenant, the client id, the secret and a
   const proxy = entraTokenFailure(404, "<html>not found</html>", config);
   assert.match(proxy.setup!, /not Microsoft Entra's/);
 });
+
+Deno.test("EntraTokenCache never quotes the client secret, even when the token endpoint's error answer echoes the request", async () => {
+  // A gateway or debugging proxy in front of the token endpoint may answer
+  // an error with the form it received: the secret must not reach the
+  // error message (logged, kept as lastError, shown on /health).
+  await using fakes = startSentinelFakes();
+  await using echo = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen(): void {},
+  }, async (request) => {
+    const form = new URLSearchParams(await request.text());
+    return Response.json({
+      error: "invalid_request",
+      error_description: `AADSTS900144: received client_secret=${
+        form.get("client_secret")
+      }`,
+      error_codes: [900144],
+    }, { status: 400 });
+  });
+  const base = fakes.config();
+  const config = settings({
+    ...base,
+    sentinel: {
+      ...base.sentinel!,
+      authorityHost: `http://127.0.0.1:${echo.addr.port}`,
+    },
+  });
+  const secret = config.clientSecret;
+  const cache = new EntraTokenCache(config);
+  const error = await cache.get({ fetch, nowMs: 0, timeoutMs: 5000 }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  assert.ok(error instanceof EntraTokenError, String(error));
+  assert.equal(error.status, 400);
+  // The answer is read, the secret in it is not quoted.
+  assert.match(error.message, /AADSTS900144/);
+  assert.ok(
+    !error.message.includes(secret),
+    error.message,
+  );
+});

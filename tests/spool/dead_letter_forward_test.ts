@@ -79,3 +79,51 @@ Deno.test("forwardDeadLetterBatch posts each dead letter to the webhook and acks
   await forwardDeadLetterBatch(held, { logger: quiet });
   assert.deepEqual(held.messages[0]!.calls, [{ retry: 43_200 }]);
 });
+
+Deno.test("forwardDeadLetterBatch acks only on a 2xx: a webhook refusing the letter (401, 404, 422) keeps it in the queue", async () => {
+  // A rotated webhook token (401), a moved URL (404) or a receiver that
+  // refuses the JSON (422) has not taken the letter: acking would lose it.
+  let status = 401;
+  const seen: number[] = [];
+  await using server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen(): void {},
+  }, async (request) => {
+    await request.body?.cancel();
+    seen.push(status);
+    return new Response(`{"error":"refused"}`, {
+      status,
+      headers: { "Content-Type": "application/json" },
+    });
+  });
+  const webhook = `http://127.0.0.1:${server.addr.port}/dead`;
+  const letter: QueueDeadLetterMessage = {
+    v: 1,
+    destination: "splunk",
+    reason: "HEC code 6: Invalid data format",
+    status: 400,
+    at: "2026-01-31T12:00:00.000Z",
+    events: siemEvents(1),
+  };
+  for (const refused of [401, 404, 422]) {
+    status = refused;
+    const logger = new MemoryLogger();
+    const batch = batchOf([letter], "siem-dlq", 3);
+    assert.deepEqual(
+      await forwardDeadLetterBatch(batch, { webhook, token: "t", logger }),
+      { acked: 0, retried: 1 },
+      `HTTP ${refused}`,
+    );
+    assert.equal(batch.acked.length, 0, `HTTP ${refused} acked`);
+    assert.equal(batch.retried.length, 1, `HTTP ${refused} not retried`);
+    assert.ok(
+      logger.lines.some((line) =>
+        line.includes("dead-letter webhook failed") &&
+        line.includes(`HTTP ${refused}`)
+      ),
+      logger.lines.join("\n"),
+    );
+  }
+  assert.deepEqual(seen, [401, 404, 422]);
+});

@@ -563,3 +563,92 @@ Deno.test("KvSpool counts settled events off its outbox count as it records them
     await spool.stop();
   });
 });
+
+Deno.test("KvSpool: a replayed dead-letter group of several events takes all of them off the dead-letter count", async () => {
+  await using siems = startReceivers();
+  await withKv(async (kv) => {
+    const [, elasticsearch] = siems.configs();
+    const spool = new KvSpool(kv, fast([elasticsearch!]), FAST);
+    const events = audit(6);
+    // Three documents refused for one reason: one stored group of three.
+    siems.elasticsearch.failItemsNext(({ index }) =>
+      index % 2 === 1
+        ? { status: 400, type: "mapper_parsing_exception", reason: "bad" }
+        : undefined
+    );
+    await spool.accept(events);
+    spool.start();
+    // Stopped whatever the asserts say: a failing one leaks no timer into
+    // the next test.
+    await using _stop = {
+      [Symbol.asyncDispose]: async () => void await spool.stop(),
+    };
+    const dead = (): number | undefined =>
+      spool.getStats().perDestination.elasticsearch!.spool?.deadLettersStored;
+    await waitFor(() => dead() === 3, 5000, "3 dead letters stored");
+    const letters = [];
+    for await (const letter of spool.deadLetters()) letters.push(letter);
+    assert.equal(letters.length, 1, "one group");
+    assert.equal(letters[0]!.events.length, 3);
+    assert.equal(await spool.replayDeadLetters("elasticsearch"), 3);
+    await waitFor(
+      () => siems.elasticsearch.documents.length === 6,
+      5000,
+      "replayed",
+    );
+    await spool.flush();
+    assert.equal(dead(), 0, "every replayed event is off the count");
+  });
+});
+
+Deno.test("KvSpool: an instance that lost its lease drops the events it had loaded, so that only the new holder sends them", async () => {
+  await using siems = startReceivers();
+  siems.elasticsearch.down({ status: 503 });
+  await withKv(async (kv) => {
+    const [, elasticsearch] = siems.configs();
+    // One try, then a long backoff: the events wait in the buffer.
+    const config = {
+      ...elasticsearch!,
+      maxRetries: 0,
+      retryDelayMs: 60_000,
+      maxRetryDelayMs: 60_000,
+    };
+    const first = new KvSpool(kv, fast([config]), {
+      ...FAST,
+      instanceId: "first",
+    });
+    first.start();
+    await using _stop = {
+      [Symbol.asyncDispose]: async () => void await first.stop(),
+    };
+    const events = audit(25);
+    await first.accept(events);
+    // The events are loaded and tried (the SIEM is down), then wait.
+    await waitFor(
+      () =>
+        first.getStats().perDestination.elasticsearch!.state === "backing_off",
+      5000,
+      "backing off",
+    );
+    // The instance stalls past its lease and another takes it over.
+    await kv.set(["harombe-siem", "lease", "elasticsearch"], {
+      owner: "other",
+      expiresAt: Date.now() + 60_000,
+    });
+    await waitFor(
+      () =>
+        first.getStats().perDestination.elasticsearch!.spool?.leaseHeld ===
+          false,
+      5000,
+      "lease lost",
+    );
+    siems.elasticsearch.down(null);
+    // A flush sends what this instance holds: nothing, the events belong to
+    // the lease holder now (they stay stored for it).
+    await first.flush();
+    assert.equal(siems.elasticsearch.documents.length, 0);
+    assert.equal(first.getStats().perDestination.elasticsearch!.buffered, 25);
+    await first.stop();
+    assert.equal(siems.elasticsearch.documents.length, 0);
+  });
+});
