@@ -299,10 +299,9 @@ export class Destination {
   }
 
   /**
-   * Drops the events waiting in the buffer, without settling them, and
-   * those of a batch in flight when it comes back undelivered (a batch the
-   * SIEM accepts meanwhile is settled as usual): a spool that lost its lease
-   * forgets what it loaded, since storage still holds it.
+   * Drops the buffered events unsettled, and a batch in flight if it comes
+   * back undelivered (one the SIEM accepts is settled as usual): a spool that
+   * lost its lease forgets what it loaded, since storage still holds it.
    *
    * @returns The dropped events.
    */

@@ -75,7 +75,7 @@ Deno.test("quotas: producer A at 10x its events/s gets 429 with Retry-After; eve
     }
     const answer = await served.post(B, events(5, `b${second}`)); // within
     statuses.b.push(answer.status);
-    clock.advance(1000);
+    await clock.advance(1000);
   }
   assert.equal(statuses.a.filter((s) => s === 202).length, 10);
   assert.equal(statuses.a.filter((s) => s === 429).length, 90);
@@ -131,7 +131,7 @@ Deno.test("quotas: bytes/s with a burst: a body over the burst passes on a full 
   for (let i = 0; i < 5; i++) {
     assert.equal((await served.post(B, big)).status, 202);
   }
-  clock.advance(5000);
+  await clock.advance(5000);
   assert.equal((await served.post(A, events(1))).status, 202);
   assert.equal((await served.post(A, [{ actor: "" }])).status, 400);
   const stats = await (await served.get(A, "/stats")).json();
