@@ -22,9 +22,11 @@ import {
   excerpt,
   foreignAnswerHint,
   isTransientStatus,
+  jsonSuccessVerdict,
   looksLikeJsonObject,
   requestedDelayMs,
   type ResponseVerdict,
+  setupRetry,
   wrongPathHint,
 } from "./verdict.ts";
 
@@ -244,17 +246,9 @@ export class DatadogExporter extends Exporter {
     nowMs: number,
   ): ResponseVerdict {
     const json = looksLikeJsonObject(headers, body);
+    // The intake answers 202 `{}` (wire-specs §3.5).
     if (status >= 200 && status < 300) {
-      // The intake answers 202 `{}` (wire-specs §3.5); a 2xx page of
-      // another kind comes from something in front of it, and says nothing
-      // of the logs.
-      if (json || body.trim() === "") return { kind: "delivered" };
-      return {
-        kind: "retry",
-        status,
-        reason: `HTTP ${status}: ${excerpt(body)}`,
-        setup: foreignAnswerHint("Datadog", status, headers),
-      };
+      return jsonSuccessVerdict("Datadog", status, headers, body);
     }
     const errors = json ? describeErrors(body) : undefined;
     const reason = `HTTP ${status}: ${
@@ -262,13 +256,7 @@ export class DatadogExporter extends Exporter {
     }`;
     if (status === 413) return { kind: "split", reason, status };
     const retryAfterMs = requestedDelayMs(headers, nowMs);
-    const setup = (hint: string): ResponseVerdict => ({
-      kind: "retry",
-      reason,
-      status,
-      retryAfterMs,
-      setup: hint,
-    });
+    const setup = setupRetry(reason, status, retryAfterMs);
     if (status === 404 || status === 405) {
       return setup(wrongPathHint("Datadog", "/api/v2/logs"));
     }

@@ -28,6 +28,7 @@ import {
   looksLikeJsonObject,
   requestedDelayMs,
   type ResponseVerdict,
+  setupRetry,
   wrongPathHint,
 } from "./verdict.ts";
 
@@ -152,13 +153,7 @@ export class ElasticsearchExporter extends Exporter {
     }`;
     if (status === 413) return { kind: "split", reason, status };
     const retryAfterMs = requestedDelayMs(headers, nowMs);
-    const setup = (hint: string): ResponseVerdict => ({
-      kind: "retry",
-      reason,
-      status,
-      retryAfterMs,
-      setup: hint,
-    });
+    const setup = setupRetry(reason, status, retryAfterMs);
     if (isTransientStatus(status)) {
       return { kind: "retry", reason, status, retryAfterMs };
     }

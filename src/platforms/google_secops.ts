@@ -51,9 +51,11 @@ import {
   excerpt,
   foreignAnswerHint,
   isTransientStatus,
+  jsonSuccessVerdict,
   looksLikeJsonObject,
   requestedDelayMs,
   type ResponseVerdict,
+  setupRetry,
 } from "./verdict.ts";
 import { redactSecrets } from "./redact.ts";
 
@@ -346,13 +348,7 @@ export class GoogleSecOpsExporter extends Exporter {
   ): ResponseVerdict {
     const json = looksLikeJsonObject(headers, body);
     if (status >= 200 && status < 300) {
-      if (json || body.trim() === "") return { kind: "delivered" };
-      return {
-        kind: "retry",
-        status,
-        reason: `HTTP ${status}: ${excerpt(body)}`,
-        setup: foreignAnswerHint("Google SecOps", status, headers),
-      };
+      return jsonSuccessVerdict("Google SecOps", status, headers, body);
     }
     const error = json ? describeError(body) : undefined;
     const reason = `HTTP ${status}: ${
@@ -364,13 +360,7 @@ export class GoogleSecOpsExporter extends Exporter {
     if (isTransientStatus(status)) {
       return { kind: "retry", reason, status, retryAfterMs };
     }
-    const setup = (hint: string): ResponseVerdict => ({
-      kind: "retry",
-      reason,
-      status,
-      retryAfterMs,
-      setup: hint,
-    });
+    const setup = setupRetry(reason, status, retryAfterMs);
     if (error === undefined) {
       return setup(foreignAnswerHint("Google SecOps", status, headers));
     }

@@ -27,6 +27,7 @@ import {
   isTransientStatus,
   requestedDelayMs,
   type ResponseVerdict,
+  setupRetry,
 } from "./verdict.ts";
 
 const COMMA = 0x2c;
@@ -186,13 +187,7 @@ export class HttpExporter extends Exporter {
     if (status >= 200 && status < 300 && !page) return { kind: "delivered" };
     const reason = `HTTP ${status}: ${excerpt(body) || "(empty body)"}`;
     const retryAfterMs = requestedDelayMs(headers, nowMs);
-    const setup = (hint: string): ResponseVerdict => ({
-      kind: "retry",
-      reason,
-      status,
-      retryAfterMs,
-      setup: hint,
-    });
+    const setup = setupRetry(reason, status, retryAfterMs);
     if (page && !isTransientStatus(status)) {
       // An HTML page is a proxy's, a load balancer's or a login portal's:
       // it says nothing of the events, which are kept.

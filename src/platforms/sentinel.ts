@@ -41,9 +41,11 @@ import {
   excerpt,
   foreignAnswerHint,
   isTransientStatus,
+  jsonSuccessVerdict,
   looksLikeJsonObject,
   requestedDelayMs,
   type ResponseVerdict,
+  setupRetry,
 } from "./verdict.ts";
 
 /** The api-version of the Logs Ingestion API this exporter speaks. */
@@ -295,13 +297,7 @@ export class SentinelExporter extends Exporter {
   ): ResponseVerdict {
     const json = looksLikeJsonObject(headers, body);
     if (status >= 200 && status < 300) {
-      if (json || body.trim() === "") return { kind: "delivered" };
-      return {
-        kind: "retry",
-        status,
-        reason: `HTTP ${status}: ${excerpt(body)}`,
-        setup: foreignAnswerHint("Azure Monitor", status, headers),
-      };
+      return jsonSuccessVerdict("Azure Monitor", status, headers, body);
     }
     const error = json ? describeError(body) : undefined;
     const code = headers.get("x-ms-error-code");
@@ -313,13 +309,7 @@ export class SentinelExporter extends Exporter {
     if (isTransientStatus(status)) {
       return { kind: "retry", reason, status, retryAfterMs };
     }
-    const setup = (hint: string): ResponseVerdict => ({
-      kind: "retry",
-      reason,
-      status,
-      retryAfterMs,
-      setup: hint,
-    });
+    const setup = setupRetry(reason, status, retryAfterMs);
     if (status === 401) {
       // A token the API refuses is not asked for again: the next attempt
       // gets a new one (and a wrong audience shows as 401 again).

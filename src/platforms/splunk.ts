@@ -24,6 +24,7 @@ import {
   looksLikeJsonObject,
   requestedDelayMs,
   type ResponseVerdict,
+  setupRetry,
   wrongPathHint,
 } from "./verdict.ts";
 
@@ -179,13 +180,7 @@ export class SplunkExporter extends Exporter {
       : `HTTP ${status}: ${excerpt(body) || "(empty body)"}`;
     if (status === 413) return { kind: "split", reason, status };
     const retryAfterMs = requestedDelayMs(headers, nowMs);
-    const setup = (hint: string): ResponseVerdict => ({
-      kind: "retry",
-      reason,
-      status,
-      retryAfterMs,
-      setup: hint,
-    });
+    const setup = setupRetry(reason, status, retryAfterMs);
     if (status === 404 || status === 405) {
       return setup(wrongPathHint("HEC", "/services/collector/event"));
     }

@@ -124,6 +124,84 @@ export function foreignAnswerHint(
 }
 
 /**
+ * The verdict for a setup error: retried (the batch is kept) with a hint of
+ * what to fix, the same for every platform.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { setupRetry } from "./verdict.ts";
+ *
+ * const setup = setupRetry("HTTP 403: Forbidden", 403, undefined);
+ * assert.deepEqual(setup("check the key"), {
+ *   kind: "retry",
+ *   reason: "HTTP 403: Forbidden",
+ *   status: 403,
+ *   retryAfterMs: undefined,
+ *   setup: "check the key",
+ * });
+ * ```
+ *
+ * @param reason The answer, as a reason.
+ * @param status The HTTP status.
+ * @param retryAfterMs The wait the platform asked for, if any.
+ * @returns A function from a hint to the verdict.
+ */
+export function setupRetry(
+  reason: string,
+  status: number,
+  retryAfterMs: number | undefined,
+): (hint: string) => ResponseVerdict {
+  return (hint) => ({
+    kind: "retry",
+    reason,
+    status,
+    retryAfterMs,
+    setup: hint,
+  });
+}
+
+/**
+ * The verdict for a 2xx answer from an intake that answers with a JSON
+ * object or nothing: delivered; any other 2xx body (an HTML page) comes from
+ * something in front of the platform and says nothing of the events, so the
+ * batch is kept as a setup error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jsonSuccessVerdict } from "./verdict.ts";
+ *
+ * const json = new Headers({ "content-type": "application/json" });
+ * assert.deepEqual(jsonSuccessVerdict("Datadog", 202, json, "{}"), { kind: "delivered" });
+ * const html = new Headers({ "content-type": "text/html" });
+ * assert.equal(jsonSuccessVerdict("Datadog", 200, html, "<html>").kind, "retry");
+ * ```
+ *
+ * @param platform The platform's name, for the hint.
+ * @param status The HTTP status (2xx).
+ * @param headers The answer's headers.
+ * @param body The answer's body.
+ * @returns The verdict.
+ */
+export function jsonSuccessVerdict(
+  platform: string,
+  status: number,
+  headers: Headers,
+  body: string,
+): ResponseVerdict {
+  if (looksLikeJsonObject(headers, body) || body.trim() === "") {
+    return { kind: "delivered" };
+  }
+  return {
+    kind: "retry",
+    status,
+    reason: `HTTP ${status}: ${excerpt(body)}`,
+    setup: foreignAnswerHint(platform, status, headers),
+  };
+}
+
+/**
  * The hint for 404 or 405: the request reached a server, but not the
  * platform's intake.
  *
