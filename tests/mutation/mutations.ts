@@ -160,26 +160,10 @@ export const MUTATIONS: readonly Mutation[] = [
     file: "src/platforms/splunk.ts",
     from: `    if (status === 413) return { kind: "split", reason, status };
     const retryAfterMs = requestedDelayMs(headers, nowMs);
-    const setup = (hint: string): ResponseVerdict => ({
-      kind: "retry",
-      reason,
-      status,
-      retryAfterMs,
-      setup: hint,
-    });
-    if (status === 404 || status === 405) {
-      return setup(wrongPathHint("HEC"`,
+    const setup = setupRetry(reason, status, retryAfterMs);`,
     to: `    if (status === 413) return { kind: "retry", reason, status };
     const retryAfterMs = requestedDelayMs(headers, nowMs);
-    const setup = (hint: string): ResponseVerdict => ({
-      kind: "retry",
-      reason,
-      status,
-      retryAfterMs,
-      setup: hint,
-    });
-    if (status === 404 || status === 405) {
-      return setup(wrongPathHint("HEC"`,
+    const setup = setupRetry(reason, status, retryAfterMs);`,
     tests: SPLUNK,
   },
   {
@@ -286,9 +270,9 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "datadog empty 2xx body not delivered",
-    file: "src/platforms/datadog.ts",
-    from: 'if (json || body.trim() === "") return { kind: "delivered" };',
-    to: 'if (json) return { kind: "delivered" };',
+    file: "src/platforms/verdict.ts",
+    from: 'if (looksLikeJsonObject(headers, body) || body.trim() === "") {',
+    to: "if (looksLikeJsonObject(headers, body)) {",
     tests: DD,
   },
   {
