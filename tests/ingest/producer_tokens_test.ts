@@ -70,14 +70,14 @@ Deno.test("named producers: an expired or not-yet-valid token gets 401 with a cl
   assert.match(earlyBody, /"code":"token_not_yet_valid"/);
   assert.doesNotMatch(earlyBody, /billing-token/);
 
-  clock.advance(11 * 3600_000); // both valid: the rotation's overlap
+  await clock.advance(11 * 3600_000); // both valid: the rotation's overlap
   assert.equal((await served.post(BILLING, EVENT)).status, 202);
   assert.equal(
     (await served.post("billing-token-next-0123456789", EVENT)).status,
     202,
   );
 
-  clock.advance(2 * 3600_000); // the old one has expired
+  await clock.advance(2 * 3600_000); // the old one has expired
   const expired = await served.post(BILLING, EVENT);
   assert.equal(expired.status, 401);
   assert.match(

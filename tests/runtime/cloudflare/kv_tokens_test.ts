@@ -74,7 +74,7 @@ Deno.test("Workers: tokens from a KV binding are read per request with a 30 s ca
 
   await kv.put("ingest-tokens", JSON.stringify([{ name: "a", token: A }]));
   assert.equal(await post(B), 202); // still cached in this isolate
-  clock.advance(30_000);
+  await clock.advance(30_000);
   assert.equal(await post(B), 403);
   assert.equal(await post(A), 202);
   assert.equal(kv.reads, 2);
@@ -86,7 +86,7 @@ Deno.test("Workers: tokens from a KV binding are read per request with a 30 s ca
   );
 
   await kv.put("ingest-tokens", `[{"name":"a","token":"${A}"`);
-  clock.advance(30_000);
+  await clock.advance(30_000);
   assert.equal(await post(A), 202);
   const failure = logger.lines.find((l) => /reload failed/.test(l));
   assert.match(
