@@ -18,6 +18,8 @@ import type { ReceiverCounts, ReceiverLatencies } from "./peers/receiver.ts";
 export interface ReceiverProcess extends AsyncDisposable {
   /** Its base URL, e.g. `http://127.0.0.1:40123`. */
   url: string;
+  /** Its process id (for CPU accounting). */
+  pid: number;
   /** What it has counted since the last reset. */
   counts(): Promise<ReceiverCounts>;
   /** Zeroes its counts; `latency` also starts recording latencies. */
@@ -120,6 +122,7 @@ export async function startReceiver(): Promise<ReceiverProcess> {
   };
   return {
     url,
+    pid: child.pid,
     counts: (): Promise<ReceiverCounts> => get("/_bench/counts"),
     reset: async (latency = false): Promise<void> => {
       await get(`/_bench/reset${latency ? "?latency=1" : ""}`, {
