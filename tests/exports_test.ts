@@ -231,7 +231,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
     ],
   },
   "./bun": {
-    values: ["startBunServer"],
+    values: ["serveBun", "startBunServer"],
     types: ["BunIngestServer"],
   },
   "./spool": {

@@ -121,7 +121,7 @@ const PLATFORM_VARIABLES = [
  * | `SIEM_SENTINEL_STREAM`, `SIEM_SENTINEL_AUTHORITY_HOST`, `SIEM_SENTINEL_SCOPE` | its stream (default `Custom-HarombeSecurity`), Entra login host and token scope (national clouds) |
  * | `SIEM_HTTP_URL`, `SIEM_HTTP_TOKEN` (sent as `Authorization: Bearer`) | one generic HTTP destination (webhook, Vector/Logstash HTTP input, Sumo Logic HTTP Source) |
  * | `SIEM_HTTP_HEADERS` (JSON object), `SIEM_HTTP_SECRET_HEADERS`, `SIEM_HTTP_FRAMING`, `SIEM_HTTP_PRESET`, `SIEM_HTTP_SUMO_CATEGORY`, `SIEM_HTTP_SUMO_NAME`, `SIEM_HTTP_SUMO_HOST` | its `http` options |
- * | `SIEM_GOOGLE_SECOPS_CREDENTIALS` (the service-account key file's JSON), `SIEM_GOOGLE_SECOPS_PROJECT`, `SIEM_GOOGLE_SECOPS_LOCATION`, `SIEM_GOOGLE_SECOPS_INSTANCE`, `SIEM_GOOGLE_SECOPS_LOG_TYPE`, `SIEM_GOOGLE_SECOPS_NAMESPACE`, `SIEM_GOOGLE_SECOPS_LABELS` (`key=value,…`), `SIEM_GOOGLE_SECOPS_URL` (default `https://chronicle.<location>.rep.googleapis.com`) | one Google SecOps destination; `SIEM_GOOGLE_SECOPS_CREDENTIALS_FILE` names the key file instead (Deno server) |
+ * | `SIEM_GOOGLE_SECOPS_CREDENTIALS` (the service-account key file's JSON), `SIEM_GOOGLE_SECOPS_PROJECT`, `SIEM_GOOGLE_SECOPS_LOCATION`, `SIEM_GOOGLE_SECOPS_INSTANCE`, `SIEM_GOOGLE_SECOPS_LOG_TYPE`, `SIEM_GOOGLE_SECOPS_NAMESPACE`, `SIEM_GOOGLE_SECOPS_LABELS` (`key=value,…`), `SIEM_GOOGLE_SECOPS_URL` (default `https://chronicle.<location>.rep.googleapis.com`) | one Google SecOps destination; `SIEM_GOOGLE_SECOPS_CREDENTIALS_FILE` names the key file instead (Deno and Bun servers) |
  * | `MAX_BODY_BYTES`, `MAX_EVENTS_PER_REQUEST` | request limits |
  * | `DATA_DIR` | directory of the local NDJSON file (default `./data`) |
  * | `STOP_TIMEOUT_MS` | how long a graceful stop may deliver (default 30000) |

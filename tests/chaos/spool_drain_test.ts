@@ -21,35 +21,44 @@ import { parseAuditEvent } from "../../src/events/audit_event.ts";
 import { KvSpool } from "../../src/spool/kv_spool.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
 import { realisticEvents } from "../fixtures/events.ts";
-import { waitFor } from "../support/fake_clock.ts";
+import { clockTest, FakeClock } from "../support/fake_clock.ts";
+import { advanceUntil, stopOn } from "../support/fake_clock_io.ts";
 import { MemoryLogger, TOKENS } from "../support/receivers.ts";
 
-Deno.test("KvSpool drains a stored backlog as fast as a healthy SIEM takes it, not 4 batches per pollMs", async () => {
-  await using hec = startFakeSplunk({ token: TOKENS.splunk });
-  const kv = await Deno.openKv(":memory:");
-  try {
-    // A poll far longer than the test: only loading on demand can drain it.
-    const spool = new KvSpool(kv, [{
-      platform: "splunk",
-      endpoint: hec.url,
-      token: TOKENS.splunk,
-      flushIntervalMs: 100,
-    }], { logger: new MemoryLogger(), pollMs: 600_000 });
-    const events = realisticEvents(2000, 21).map((e) => parseAuditEvent(e));
-    // Stored before delivery starts, as after a restart or an outage.
-    await spool.accept(events);
-    spool.start();
+clockTest(
+  "KvSpool drains a stored backlog as fast as a healthy SIEM takes it, not 4 batches per pollMs",
+  async () => {
+    await using hec = startFakeSplunk({ token: TOKENS.splunk });
+    const kv = await Deno.openKv(":memory:");
+    // The spool's timers run on a fake clock that the wait below moves by at
+    // most 60 s: the 600 s poll never comes, only loading on demand can
+    // drain the backlog.
+    const clock = new FakeClock();
     try {
-      await waitFor(
-        () => hec.events.length >= events.length,
-        30_000,
-        "the backlog",
-      );
+      const spool = new KvSpool(kv, [{
+        platform: "splunk",
+        endpoint: hec.url,
+        token: TOKENS.splunk,
+        flushIntervalMs: 100,
+      }], { logger: new MemoryLogger(), pollMs: 600_000, clock });
+      const events = realisticEvents(2000, 21).map((e) => parseAuditEvent(e));
+      // Stored before delivery starts, as after a restart or an outage.
+      await spool.accept(events);
+      spool.start();
+      try {
+        await advanceUntil(
+          clock,
+          () => hec.events.length >= events.length,
+          "the backlog",
+          10,
+          60_000,
+        );
+      } finally {
+        await stopOn(clock, spool, { timeoutMs: 5000 });
+      }
+      assert.equal(hec.events.length, events.length);
     } finally {
-      await spool.stop({ timeoutMs: 5000 });
+      kv.close();
     }
-    assert.equal(hec.events.length, events.length);
-  } finally {
-    kv.close();
-  }
-});
+  },
+);

@@ -154,6 +154,10 @@ Deno.test("KvSpool reads each outbox group about once while it delivers a backlo
     }
     spool.start();
     try {
+      // Real time on purpose: what is measured is how often groups are
+      // read while polls (every second) and deliveries interleave as in
+      // production; a fake clock moved in steps would poll far more often
+      // per delivered batch than a server does.
       await waitFor(
         () => hec.events.length >= events.length,
         60_000,

@@ -1563,4 +1563,11 @@ export const MUTATIONS: readonly Mutation[] = [
       "ingest/server_config_test.ts",
     ),
   },
+  {
+    name: "bun server does not listen for SIGHUP",
+    file: "src/runtime/bun/server.ts",
+    from: '  if (reloading) process?.on("SIGHUP", onHangup);',
+    to: "",
+    tests: t("runtime/bun/token_reload_test.ts"),
+  },
 ];

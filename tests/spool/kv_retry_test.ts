@@ -20,6 +20,8 @@ clockTest(
     void result.then(() => done = true);
     // The first try failed: it waits 5 ms of the fake clock, not real time.
     assert.deepEqual(await clock.nextTimer(), 5);
+    // Real time on purpose: 20 ms pass and no retry comes, which the
+    // global setTimeout this replaced would have fired.
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(calls, 1);
     assert.equal(done, false);

@@ -8,7 +8,7 @@ import { KvSpool, type KvSpoolOptions } from "../../src/spool/kv_spool.ts";
 import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { realisticEvents } from "../fixtures/events.ts";
 import { unmappableMetadata } from "../fixtures/unmappable_metadata.ts";
-import { clockTest, FakeClock, waitFor } from "../support/fake_clock.ts";
+import { clockTest, FakeClock } from "../support/fake_clock.ts";
 import { advanceBy, advanceUntil, stopOn } from "../support/fake_clock_io.ts";
 import {
   deadLetterSink,
@@ -41,6 +41,9 @@ async function withKv(run: (kv: Deno.Kv) => Promise<void>): Promise<void> {
   }
 }
 
+// The spools run on a fake clock: their polls, leases, flush intervals and
+// retries move only as a test advances it, with the real I/O (the KV store,
+// the fake SIEMs) let run between its small steps (advanceUntil).
 function fast(configs: SIEMConfigInput[]): SIEMConfigInput[] {
   return configs.map((config) => ({
     flushIntervalMs: 100,
@@ -51,133 +54,155 @@ function fast(configs: SIEMConfigInput[]): SIEMConfigInput[] {
   }));
 }
 
-Deno.test("KvSpool.accept() stores events before anything is sent; start() delivers them", async () => {
-  await using siems = startReceivers();
-  await withKv(async (kv) => {
-    const spool = new KvSpool(kv, fast(siems.configs()), FAST);
-    const events = audit(30);
-    await spool.accept(events.slice(0, 10));
-    await spool.accept(events.slice(10));
-    assert.equal(siems.splunk.requests.length, 0);
-    const counted = await kv.get<Deno.KvU64>([
-      "harombe-siem",
-      "count",
-      "splunk",
-    ]);
-    assert.equal(counted.value?.value, 30n);
-    assert.equal(spool.getStats().perDestination.splunk!.buffered, 30);
-    spool.start();
-    await waitFor(
-      () =>
-        siems.splunk.events.length === 30 &&
-        siems.elasticsearch.documents.length === 30 &&
-        siems.datadog.logs.length === 30,
-      5000,
-      "delivery",
-    );
-    // Batching spans requests: one HEC request carried all 30 events.
-    assert.equal(siems.splunk.requests.length, 1);
-    await spool.stop();
-    const left = [];
-    for await (const entry of kv.list({ prefix: ["harombe-siem", "outbox"] })) {
-      left.push(entry.key);
-    }
-    assert.deepEqual(left, []);
-    const after = await kv.get<Deno.KvU64>(["harombe-siem", "count", "splunk"]);
-    assert.equal(after.value?.value, 0n);
-    assert.equal(spool.getStats().eventsFailed, 0);
-  });
-});
-
-Deno.test("KvSpool keeps each destination's events until it recovers, without delaying the others", async () => {
-  await using siems = startReceivers();
-  siems.elasticsearch.down({ status: 503 });
-  await withKv(async (kv) => {
-    const spool = new KvSpool(kv, fast(siems.configs()), FAST);
-    spool.start();
-    const events = audit(40);
-    await spool.accept(events);
-    await waitFor(
-      () =>
-        siems.splunk.events.length === 40 && siems.datadog.logs.length === 40,
-      5000,
-      "healthy destinations",
-    );
-    assert.equal(siems.elasticsearch.documents.length, 0);
-    assert.equal(spool.getStats().perDestination.elasticsearch!.buffered, 40);
-    siems.elasticsearch.down(null);
-    await waitFor(
-      () => siems.elasticsearch.documents.length === 40,
-      10_000,
-      "recovery",
-    );
-    await spool.stop();
-    assert.deepEqual(esIds(siems).sort(), events.map((e) => e.event_id).sort());
-    assert.equal(
-      siems.splunk.events.length,
-      40,
-      "no duplicate at the healthy ones",
-    );
-  });
-});
-
-Deno.test("KvSpool stores dead letters with their reason, lists and replays them", async () => {
-  await using siems = startReceivers();
-  const sink = deadLetterSink();
-  await withKv(async (kv) => {
-    const [, elasticsearch] = siems.configs();
-    const spool = new KvSpool(kv, fast([elasticsearch!]), {
-      ...FAST,
-      onDeadLetter: sink.onDeadLetter,
+clockTest(
+  "KvSpool.accept() stores events before anything is sent; start() delivers them",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const spool = new KvSpool(kv, fast(siems.configs()), { ...FAST, clock });
+      const events = audit(30);
+      await spool.accept(events.slice(0, 10));
+      await spool.accept(events.slice(10));
+      assert.equal(siems.splunk.requests.length, 0);
+      const counted = await kv.get<Deno.KvU64>([
+        "harombe-siem",
+        "count",
+        "splunk",
+      ]);
+      assert.equal(counted.value?.value, 30n);
+      assert.equal(spool.getStats().perDestination.splunk!.buffered, 30);
+      spool.start();
+      await advanceUntil(
+        clock,
+        () =>
+          siems.splunk.events.length === 30 &&
+          siems.elasticsearch.documents.length === 30 &&
+          siems.datadog.logs.length === 30,
+        "delivery",
+      );
+      // Batching spans requests: one HEC request carried all 30 events.
+      assert.equal(siems.splunk.requests.length, 1);
+      await stopOn(clock, spool);
+      const left = [];
+      for await (
+        const entry of kv.list({ prefix: ["harombe-siem", "outbox"] })
+      ) {
+        left.push(entry.key);
+      }
+      assert.deepEqual(left, []);
+      const after = await kv.get<Deno.KvU64>([
+        "harombe-siem",
+        "count",
+        "splunk",
+      ]);
+      assert.equal(after.value?.value, 0n);
+      assert.equal(spool.getStats().eventsFailed, 0);
     });
-    const events = audit(5);
-    siems.elasticsearch.failItemsNext(({ index }) =>
-      index === 2
-        ? {
-          status: 400,
-          type: "document_parsing_exception",
-          reason: "bad field",
-        }
-        : undefined
-    );
-    await spool.accept(events);
-    spool.start();
-    await waitFor(
-      () => siems.elasticsearch.documents.length === 4,
-      5000,
-      "4 delivered",
-    );
-    await waitFor(
-      () =>
-        spool.getStats().perDestination.elasticsearch!.spool
-          ?.deadLettersStored ===
-          1,
-      5000,
-      "dead letter stored",
-    );
-    const letters = [];
-    for await (const letter of spool.deadLetters()) letters.push(letter);
-    assert.equal(letters.length, 1);
-    assert.equal(letters[0]!.destination, "elasticsearch");
-    assert.equal(letters[0]!.events[0]!.event_id, events[2]!.event_id);
-    assert.equal(
-      letters[0]!.reason,
-      "item HTTP 400: document_parsing_exception: bad field",
-    );
-    assert.equal(sink.letters.length, 1);
-    // Fixed: replay sends it again.
-    assert.equal(await spool.replayDeadLetters("elasticsearch"), 1);
-    await waitFor(
-      () => siems.elasticsearch.documents.length === 5,
-      5000,
-      "replayed",
-    );
-    const none = [];
-    for await (const letter of spool.deadLetters()) none.push(letter);
-    assert.deepEqual(none, []);
-    await spool.stop();
-  });
-});
+  },
+);
+
+clockTest(
+  "KvSpool keeps each destination's events until it recovers, without delaying the others",
+  async () => {
+    await using siems = startReceivers();
+    siems.elasticsearch.down({ status: 503 });
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const spool = new KvSpool(kv, fast(siems.configs()), { ...FAST, clock });
+      spool.start();
+      const events = audit(40);
+      await spool.accept(events);
+      await advanceUntil(
+        clock,
+        () =>
+          siems.splunk.events.length === 40 && siems.datadog.logs.length === 40,
+        "healthy destinations",
+      );
+      assert.equal(siems.elasticsearch.documents.length, 0);
+      assert.equal(spool.getStats().perDestination.elasticsearch!.buffered, 40);
+      siems.elasticsearch.down(null);
+      await advanceUntil(
+        clock,
+        () => siems.elasticsearch.documents.length === 40,
+        "recovery",
+      );
+      await stopOn(clock, spool);
+      assert.deepEqual(
+        esIds(siems).sort(),
+        events.map((e) => e.event_id).sort(),
+      );
+      assert.equal(
+        siems.splunk.events.length,
+        40,
+        "no duplicate at the healthy ones",
+      );
+    });
+  },
+);
+
+clockTest(
+  "KvSpool stores dead letters with their reason, lists and replays them",
+  async () => {
+    await using siems = startReceivers();
+    const sink = deadLetterSink();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      const spool = new KvSpool(kv, fast([elasticsearch!]), {
+        ...FAST,
+        clock,
+        onDeadLetter: sink.onDeadLetter,
+      });
+      const events = audit(5);
+      siems.elasticsearch.failItemsNext(({ index }) =>
+        index === 2
+          ? {
+            status: 400,
+            type: "document_parsing_exception",
+            reason: "bad field",
+          }
+          : undefined
+      );
+      await spool.accept(events);
+      spool.start();
+      await advanceUntil(
+        clock,
+        () => siems.elasticsearch.documents.length === 4,
+        "4 delivered",
+      );
+      await advanceUntil(
+        clock,
+        () =>
+          spool.getStats().perDestination.elasticsearch!.spool
+            ?.deadLettersStored ===
+            1,
+        "dead letter stored",
+      );
+      const letters = [];
+      for await (const letter of spool.deadLetters()) letters.push(letter);
+      assert.equal(letters.length, 1);
+      assert.equal(letters[0]!.destination, "elasticsearch");
+      assert.equal(letters[0]!.events[0]!.event_id, events[2]!.event_id);
+      assert.equal(
+        letters[0]!.reason,
+        "item HTTP 400: document_parsing_exception: bad field",
+      );
+      assert.equal(sink.letters.length, 1);
+      // Fixed: replay sends it again.
+      assert.equal(await spool.replayDeadLetters("elasticsearch"), 1);
+      await advanceUntil(
+        clock,
+        () => siems.elasticsearch.documents.length === 5,
+        "replayed",
+      );
+      const none = [];
+      for await (const letter of spool.deadLetters()) none.push(letter);
+      assert.deepEqual(none, []);
+      await stopOn(clock, spool);
+    });
+  },
+);
 
 Deno.test("KvSpool refuses with 503 when an outbox is full, and 413 for an event too large to store", async () => {
   await withKv(async (kv) => {
@@ -215,37 +240,41 @@ Deno.test("KvSpool refuses with 503 when an outbox is full, and 413 for an event
   });
 });
 
-Deno.test("KvSpool stores an event larger than one value in parts and delivers it whole", async () => {
-  await using siems = startReceivers();
-  await withKv(async (kv) => {
-    const [, elasticsearch] = siems.configs();
-    const spool = new KvSpool(kv, fast([elasticsearch!]), FAST);
-    const big = parseAuditEvent({
-      ...realisticEvents(1)[0]!,
-      metadata: { blob: "é".repeat(150_000) },
+clockTest(
+  "KvSpool stores an event larger than one value in parts and delivers it whole",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      const spool = new KvSpool(kv, fast([elasticsearch!]), { ...FAST, clock });
+      const big = parseAuditEvent({
+        ...realisticEvents(1)[0]!,
+        metadata: { blob: "é".repeat(150_000) },
+      });
+      await spool.accept([big, ...audit(3, 3)]);
+      let parts = 0;
+      for await (const _ of kv.list({ prefix: ["harombe-siem", "outbox"] })) {
+        parts++;
+      }
+      assert.ok(parts >= 6, `${parts} parts`);
+      spool.start();
+      await advanceUntil(
+        clock,
+        () => siems.elasticsearch.documents.length === 4,
+        "delivery",
+      );
+      const stored = siems.elasticsearch.documents.find((d) =>
+        d.id === big.event_id
+      );
+      assert.equal(
+        (stored!.source.metadata as { blob: string }).blob,
+        "é".repeat(150_000),
+      );
+      await stopOn(clock, spool);
     });
-    await spool.accept([big, ...audit(3, 3)]);
-    let parts = 0;
-    for await (const _ of kv.list({ prefix: ["harombe-siem", "outbox"] })) {
-      parts++;
-    }
-    assert.ok(parts >= 6, `${parts} parts`);
-    spool.start();
-    await waitFor(
-      () => siems.elasticsearch.documents.length === 4,
-      5000,
-      "delivery",
-    );
-    const stored = siems.elasticsearch.documents.find((d) =>
-      d.id === big.event_id
-    );
-    assert.equal(
-      (stored!.source.metadata as { blob: string }).blob,
-      "é".repeat(150_000),
-    );
-    await spool.stop();
-  });
-});
+  },
+);
 
 clockTest(
   "KvSpool: another instance takes over the events of one that died, after its lease",
@@ -305,34 +334,38 @@ clockTest(
   },
 );
 
-Deno.test("KvSpool: two instances on one store deliver every event once in the normal case", async () => {
-  await using siems = startReceivers();
-  await withKv(async (kv) => {
-    const configs = fast(siems.configs());
-    const a = new KvSpool(kv, configs, { ...FAST, instanceId: "a" });
-    const b = new KvSpool(kv, configs, { ...FAST, instanceId: "b" });
-    a.start();
-    b.start();
-    const events = audit(200, 4);
-    for (let i = 0; i < 200; i += 20) {
-      await (i % 40 === 0 ? a : b).accept(events.slice(i, i + 20));
-    }
-    await waitFor(
-      () =>
-        siems.splunk.events.length >= 200 &&
-        siems.datadog.logs.length >= 200 &&
-        siems.elasticsearch.documents.length === 200,
-      10_000,
-      "delivery",
-    );
-    await Promise.all([a.stop(), b.stop()]);
-    assert.equal(siems.splunk.events.length, 200, "no duplicate at Splunk");
-    assert.equal(siems.datadog.logs.length, 200, "no duplicate at Datadog");
-    // Each destination was delivered by the one instance holding its lease.
-    const posts = siems.elasticsearch.requests.length;
-    assert.ok(posts >= 1);
-  });
-});
+clockTest(
+  "KvSpool: two instances on one store deliver every event once in the normal case",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const configs = fast(siems.configs());
+      const a = new KvSpool(kv, configs, { ...FAST, clock, instanceId: "a" });
+      const b = new KvSpool(kv, configs, { ...FAST, clock, instanceId: "b" });
+      a.start();
+      b.start();
+      const events = audit(200, 4);
+      for (let i = 0; i < 200; i += 20) {
+        await (i % 40 === 0 ? a : b).accept(events.slice(i, i + 20));
+      }
+      await advanceUntil(
+        clock,
+        () =>
+          siems.splunk.events.length >= 200 &&
+          siems.datadog.logs.length >= 200 &&
+          siems.elasticsearch.documents.length === 200,
+        "delivery",
+      );
+      await Promise.all([stopOn(clock, a), stopOn(clock, b)]);
+      assert.equal(siems.splunk.events.length, 200, "no duplicate at Splunk");
+      assert.equal(siems.datadog.logs.length, 200, "no duplicate at Datadog");
+      // Each destination was delivered by the one instance holding its lease.
+      const posts = siems.elasticsearch.requests.length;
+      assert.ok(posts >= 1);
+    });
+  },
+);
 
 // Issue 9.2: the spool loads from its outbox only what the destination's
 // buffer can take, so the in-memory overflow policy never refuses (and
@@ -343,88 +376,96 @@ for (
     [5000, 1000, 1000],
   ] as const
 ) {
-  Deno.test(`KvSpool with batchSize ${batchSize} and maxBufferedEvents ${maxBufferedEvents} delivers all ${count} stored events, none dead-lettered`, async () => {
+  clockTest(
+    `KvSpool with batchSize ${batchSize} and maxBufferedEvents ${maxBufferedEvents} delivers all ${count} stored events, none dead-lettered`,
+    async () => {
+      await using siems = startReceivers();
+      const sink = deadLetterSink();
+      const clock = new FakeClock();
+      await withKv(async (kv) => {
+        const [, elasticsearch] = siems.configs();
+        const spool = new KvSpool(
+          kv,
+          fast([{ ...elasticsearch!, batchSize, maxBufferedEvents }]),
+          { ...FAST, clock, onDeadLetter: sink.onDeadLetter },
+        );
+        const events = audit(count, 5);
+        for (let i = 0; i < count; i += 1000) {
+          await spool.accept(events.slice(i, i + 1000));
+        }
+        spool.start();
+        await advanceUntil(
+          clock,
+          () =>
+            siems.elasticsearch.documents.length === count ||
+            sink.letters.length > 0,
+          "delivery",
+        );
+        assert.deepEqual(
+          [...new Set(sink.letters.map((letter) => letter.reason))],
+          [],
+          "nothing dead-lettered",
+        );
+        await advanceUntil(
+          clock,
+          () => spool.getStats().perDestination.elasticsearch!.buffered === 0,
+          "outbox emptied",
+        );
+        await stopOn(clock, spool);
+        assert.deepEqual(
+          esIds(siems).sort(),
+          events.map((e) => e.event_id).sort(),
+        );
+        assert.equal(spool.getStats().eventsFailed, 0);
+        const left = [];
+        for await (
+          const entry of kv.list({ prefix: ["harombe-siem", "outbox"] })
+        ) left.push(entry.key);
+        assert.deepEqual(left, [], "outbox empty");
+        const counted = await kv.get<Deno.KvU64>([
+          "harombe-siem",
+          "count",
+          "elasticsearch",
+        ]);
+        assert.equal(counted.value?.value, 0n);
+      });
+    },
+  );
+}
+
+clockTest(
+  "KvSpool with a small buffer and a SIEM down keeps every stored event, none dead-lettered",
+  async () => {
     await using siems = startReceivers();
+    siems.elasticsearch.down({ status: 503 });
     const sink = deadLetterSink();
+    const clock = new FakeClock();
     await withKv(async (kv) => {
       const [, elasticsearch] = siems.configs();
       const spool = new KvSpool(
         kv,
-        fast([{ ...elasticsearch!, batchSize, maxBufferedEvents }]),
-        { ...FAST, onDeadLetter: sink.onDeadLetter },
+        fast([{ ...elasticsearch!, batchSize: 10, maxBufferedEvents: 10 }]),
+        { ...FAST, clock, onDeadLetter: sink.onDeadLetter },
       );
-      const events = audit(count, 5);
-      for (let i = 0; i < count; i += 1000) {
-        await spool.accept(events.slice(i, i + 1000));
-      }
+      await spool.accept(audit(100, 7));
       spool.start();
-      await waitFor(
-        () =>
-          siems.elasticsearch.documents.length === count ||
-          sink.letters.length > 0,
-        30_000,
-        "delivery",
+      await advanceUntil(
+        clock,
+        () => siems.elasticsearch.requests.length >= 2,
+        "attempts",
       );
-      assert.deepEqual(
-        [...new Set(sink.letters.map((letter) => letter.reason))],
-        [],
-        "nothing dead-lettered",
-      );
-      await waitFor(
-        () => spool.getStats().perDestination.elasticsearch!.buffered === 0,
-        10_000,
-        "outbox emptied",
-      );
-      await spool.stop();
-      assert.deepEqual(
-        esIds(siems).sort(),
-        events.map((e) => e.event_id).sort(),
-      );
+      await stopOn(clock, spool, { timeoutMs: 10 });
+      assert.deepEqual(sink.letters.map((l) => l.reason), []);
       assert.equal(spool.getStats().eventsFailed, 0);
-      const left = [];
-      for await (
-        const entry of kv.list({ prefix: ["harombe-siem", "outbox"] })
-      ) left.push(entry.key);
-      assert.deepEqual(left, [], "outbox empty");
       const counted = await kv.get<Deno.KvU64>([
         "harombe-siem",
         "count",
         "elasticsearch",
       ]);
-      assert.equal(counted.value?.value, 0n);
+      assert.equal(counted.value?.value, 100n, "all 100 still stored");
     });
-  });
-}
-
-Deno.test("KvSpool with a small buffer and a SIEM down keeps every stored event, none dead-lettered", async () => {
-  await using siems = startReceivers();
-  siems.elasticsearch.down({ status: 503 });
-  const sink = deadLetterSink();
-  await withKv(async (kv) => {
-    const [, elasticsearch] = siems.configs();
-    const spool = new KvSpool(
-      kv,
-      fast([{ ...elasticsearch!, batchSize: 10, maxBufferedEvents: 10 }]),
-      { ...FAST, onDeadLetter: sink.onDeadLetter },
-    );
-    await spool.accept(audit(100, 7));
-    spool.start();
-    await waitFor(
-      () => siems.elasticsearch.requests.length >= 2,
-      5000,
-      "attempts",
-    );
-    await spool.stop({ timeoutMs: 10 });
-    assert.deepEqual(sink.letters.map((l) => l.reason), []);
-    assert.equal(spool.getStats().eventsFailed, 0);
-    const counted = await kv.get<Deno.KvU64>([
-      "harombe-siem",
-      "count",
-      "elasticsearch",
-    ]);
-    assert.equal(counted.value?.value, 100n, "all 100 still stored");
-  });
-});
+  },
+);
 
 async function outboxCount(kv: Deno.Kv, destination: string): Promise<number> {
   const counted = await kv.get<Deno.KvU64>([
@@ -490,30 +531,37 @@ Deno.test("KvSpool.accept() with extras refuses, storing nothing, what does not 
   });
 });
 
-Deno.test("KvSpool delivers a destination's events in the order they were accepted, across groups", async () => {
-  await using siems = startReceivers();
-  await withKv(async (kv) => {
-    const [es] = fast(siems.configs()).filter((c) =>
-      c.platform === "elasticsearch"
-    );
-    const spool = new KvSpool(kv, [{ ...es!, batchSize: 500 }], FAST);
-    // About 1.5 MB: some 25 outbox groups from one accept, more from the next.
-    const events = audit(1500).map((event) => ({
-      ...event,
-      metadata: { padding: "x".repeat(1000) },
-    }));
-    await spool.accept(events.slice(0, 1000));
-    await spool.accept(events.slice(1000));
-    spool.start();
-    await waitFor(
-      () => siems.elasticsearch.documents.length === 1500,
-      10_000,
-      "delivery",
-    );
-    await spool.stop();
-    assert.deepEqual(esIds(siems), events.map((e) => e.event_id));
-  });
-});
+clockTest(
+  "KvSpool delivers a destination's events in the order they were accepted, across groups",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [es] = fast(siems.configs()).filter((c) =>
+        c.platform === "elasticsearch"
+      );
+      const spool = new KvSpool(kv, [{ ...es!, batchSize: 500 }], {
+        ...FAST,
+        clock,
+      });
+      // About 1.5 MB: some 25 outbox groups from one accept, more from the next.
+      const events = audit(1500).map((event) => ({
+        ...event,
+        metadata: { padding: "x".repeat(1000) },
+      }));
+      await spool.accept(events.slice(0, 1000));
+      await spool.accept(events.slice(1000));
+      spool.start();
+      await advanceUntil(
+        clock,
+        () => siems.elasticsearch.documents.length === 1500,
+        "delivery",
+      );
+      await stopOn(clock, spool);
+      assert.deepEqual(esIds(siems), events.map((e) => e.event_id));
+    });
+  },
+);
 
 Deno.test("KvSpool.accept() refuses with 400, naming the field, metadata an Elasticsearch destination without its template can never index", async () => {
   await withKv(async (kv) => {
@@ -564,91 +612,101 @@ Deno.test("KvSpool counts settled events off its outbox count as it records them
   });
 });
 
-Deno.test("KvSpool: a replayed dead-letter group of several events takes all of them off the dead-letter count", async () => {
-  await using siems = startReceivers();
-  await withKv(async (kv) => {
-    const [, elasticsearch] = siems.configs();
-    const spool = new KvSpool(kv, fast([elasticsearch!]), FAST);
-    const events = audit(6);
-    // Three documents refused for one reason: one stored group of three.
-    siems.elasticsearch.failItemsNext(({ index }) =>
-      index % 2 === 1
-        ? { status: 400, type: "mapper_parsing_exception", reason: "bad" }
-        : undefined
-    );
-    await spool.accept(events);
-    spool.start();
-    // Stopped whatever the asserts say: a failing one leaks no timer into
-    // the next test.
-    await using _stop = {
-      [Symbol.asyncDispose]: async () => void await spool.stop(),
-    };
-    const dead = (): number | undefined =>
-      spool.getStats().perDestination.elasticsearch!.spool?.deadLettersStored;
-    await waitFor(() => dead() === 3, 5000, "3 dead letters stored");
-    const letters = [];
-    for await (const letter of spool.deadLetters()) letters.push(letter);
-    assert.equal(letters.length, 1, "one group");
-    assert.equal(letters[0]!.events.length, 3);
-    assert.equal(await spool.replayDeadLetters("elasticsearch"), 3);
-    await waitFor(
-      () => siems.elasticsearch.documents.length === 6,
-      5000,
-      "replayed",
-    );
-    await spool.flush();
-    assert.equal(dead(), 0, "every replayed event is off the count");
-  });
-});
+clockTest(
+  "KvSpool: a replayed dead-letter group of several events takes all of them off the dead-letter count",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      const spool = new KvSpool(kv, fast([elasticsearch!]), { ...FAST, clock });
+      const events = audit(6);
+      // Three documents refused for one reason: one stored group of three.
+      siems.elasticsearch.failItemsNext(({ index }) =>
+        index % 2 === 1
+          ? { status: 400, type: "mapper_parsing_exception", reason: "bad" }
+          : undefined
+      );
+      await spool.accept(events);
+      spool.start();
+      // Stopped whatever the asserts say: a failing one leaks no timer into
+      // the next test.
+      await using _stop = {
+        [Symbol.asyncDispose]: async () => void await stopOn(clock, spool),
+      };
+      const dead = (): number | undefined =>
+        spool.getStats().perDestination.elasticsearch!.spool?.deadLettersStored;
+      await advanceUntil(clock, () => dead() === 3, "3 dead letters stored");
+      const letters = [];
+      for await (const letter of spool.deadLetters()) letters.push(letter);
+      assert.equal(letters.length, 1, "one group");
+      assert.equal(letters[0]!.events.length, 3);
+      assert.equal(await spool.replayDeadLetters("elasticsearch"), 3);
+      await advanceUntil(
+        clock,
+        () => siems.elasticsearch.documents.length === 6,
+        "replayed",
+      );
+      await spool.flush();
+      assert.equal(dead(), 0, "every replayed event is off the count");
+    });
+  },
+);
 
-Deno.test("KvSpool: an instance that lost its lease drops the events it had loaded, so that only the new holder sends them", async () => {
-  await using siems = startReceivers();
-  siems.elasticsearch.down({ status: 503 });
-  await withKv(async (kv) => {
-    const [, elasticsearch] = siems.configs();
-    // One try, then a long backoff: the events wait in the buffer.
-    const config = {
-      ...elasticsearch!,
-      maxRetries: 0,
-      retryDelayMs: 60_000,
-      maxRetryDelayMs: 60_000,
-    };
-    const first = new KvSpool(kv, fast([config]), {
-      ...FAST,
-      instanceId: "first",
+clockTest(
+  "KvSpool: an instance that lost its lease drops the events it had loaded, so that only the new holder sends them",
+  async () => {
+    await using siems = startReceivers();
+    siems.elasticsearch.down({ status: 503 });
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      // One try, then a long backoff: the events wait in the buffer.
+      const config = {
+        ...elasticsearch!,
+        maxRetries: 0,
+        retryDelayMs: 60_000,
+        maxRetryDelayMs: 60_000,
+      };
+      const first = new KvSpool(kv, fast([config]), {
+        ...FAST,
+        clock,
+        instanceId: "first",
+      });
+      first.start();
+      await using _stop = {
+        [Symbol.asyncDispose]: async () => void await stopOn(clock, first),
+      };
+      const events = audit(25);
+      await first.accept(events);
+      // The events are loaded and tried (the SIEM is down), then wait.
+      await advanceUntil(
+        clock,
+        () =>
+          first.getStats().perDestination.elasticsearch!.state ===
+            "backing_off",
+        "backing off",
+      );
+      // The instance stalls past its lease and another takes it over.
+      await kv.set(["harombe-siem", "lease", "elasticsearch"], {
+        owner: "other",
+        expiresAt: clock.now() + 60_000,
+      });
+      await advanceUntil(
+        clock,
+        () =>
+          first.getStats().perDestination.elasticsearch!.spool?.leaseHeld ===
+            false,
+        "lease lost",
+      );
+      siems.elasticsearch.down(null);
+      // A flush sends what this instance holds: nothing, the events belong to
+      // the lease holder now (they stay stored for it).
+      await first.flush();
+      assert.equal(siems.elasticsearch.documents.length, 0);
+      assert.equal(first.getStats().perDestination.elasticsearch!.buffered, 25);
+      await stopOn(clock, first);
+      assert.equal(siems.elasticsearch.documents.length, 0);
     });
-    first.start();
-    await using _stop = {
-      [Symbol.asyncDispose]: async () => void await first.stop(),
-    };
-    const events = audit(25);
-    await first.accept(events);
-    // The events are loaded and tried (the SIEM is down), then wait.
-    await waitFor(
-      () =>
-        first.getStats().perDestination.elasticsearch!.state === "backing_off",
-      5000,
-      "backing off",
-    );
-    // The instance stalls past its lease and another takes it over.
-    await kv.set(["harombe-siem", "lease", "elasticsearch"], {
-      owner: "other",
-      expiresAt: Date.now() + 60_000,
-    });
-    await waitFor(
-      () =>
-        first.getStats().perDestination.elasticsearch!.spool?.leaseHeld ===
-          false,
-      5000,
-      "lease lost",
-    );
-    siems.elasticsearch.down(null);
-    // A flush sends what this instance holds: nothing, the events belong to
-    // the lease holder now (they stay stored for it).
-    await first.flush();
-    assert.equal(siems.elasticsearch.documents.length, 0);
-    assert.equal(first.getStats().perDestination.elasticsearch!.buffered, 25);
-    await first.stop();
-    assert.equal(siems.elasticsearch.documents.length, 0);
-  });
-});
+  },
+);

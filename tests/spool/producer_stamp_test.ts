@@ -10,7 +10,8 @@ import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { consumeQueueBatch } from "../../src/spool/queue_consumer.ts";
 import { KvSpool } from "../../src/spool/kv_spool.ts";
 import { QueueSink } from "../../src/spool/queue_sink.ts";
-import { waitFor } from "../support/fake_clock.ts";
+import { clockTest, FakeClock } from "../support/fake_clock.ts";
+import { advanceUntil, stopOn } from "../support/fake_clock_io.ts";
 import { MemoryLogger, startReceivers } from "../support/receivers.ts";
 import { serveIngest } from "../support/serve_ingest.ts";
 import { FakeQueue } from "../runtime/cloudflare/fake_queue.ts";
@@ -86,36 +87,42 @@ function assertStamped(siems: ReturnType<typeof startReceivers>): void {
   );
 }
 
-Deno.test("KV spool: the stamp is stored with the event and delivered by another spool instance", async () => {
-  await using siems = startReceivers();
-  const kv = await Deno.openKv(":memory:");
-  try {
-    const configs = fast(siems.configs());
-    // This instance only stores: it never starts.
-    const storing = new KvSpool(kv, configs, { logger: quiet });
-    await post(createIngestApp({ sink: storing, tokens: TOKENS }));
-    assert.equal(siems.splunk.requests.length, 0);
-    const delivering = new KvSpool(kv, configs, {
-      logger: quiet,
-      leaseMs: 400,
-      pollMs: 30,
-      stopTimeoutMs: 2000,
-    });
-    delivering.start();
-    await waitFor(
-      () =>
-        siems.splunk.events.length === 2 &&
-        siems.elasticsearch.documents.length === 2 &&
-        siems.datadog.logs.length === 2,
-      5000,
-      "delivery from the spool",
-    );
-    await delivering.stop();
-    assertStamped(siems);
-  } finally {
-    kv.close();
-  }
-});
+// The delivering spool's polls and flush intervals run on a fake clock.
+clockTest(
+  "KV spool: the stamp is stored with the event and delivered by another spool instance",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    const kv = await Deno.openKv(":memory:");
+    try {
+      const configs = fast(siems.configs());
+      // This instance only stores: it never starts.
+      const storing = new KvSpool(kv, configs, { logger: quiet });
+      await post(createIngestApp({ sink: storing, tokens: TOKENS }));
+      assert.equal(siems.splunk.requests.length, 0);
+      const delivering = new KvSpool(kv, configs, {
+        logger: quiet,
+        leaseMs: 400,
+        pollMs: 30,
+        stopTimeoutMs: 2000,
+        clock,
+      });
+      delivering.start();
+      await advanceUntil(
+        clock,
+        () =>
+          siems.splunk.events.length === 2 &&
+          siems.elasticsearch.documents.length === 2 &&
+          siems.datadog.logs.length === 2,
+        "delivery from the spool",
+      );
+      await stopOn(clock, delivering);
+      assertStamped(siems);
+    } finally {
+      kv.close();
+    }
+  },
+);
 
 Deno.test("queue: the stamp travels in the message and the consumer delivers it", async () => {
   await using siems = startReceivers();

@@ -1,16 +1,17 @@
 /**
  * The Bun entry: `Bun.serve` around the ingest app, configured from
- * environment variables. Import from `@harombe/siem/bun` to start it from
- * your own file, or run `src/runtime/bun/server.ts` (bundled) with
- * `bun run`: it starts itself and stops gracefully on SIGINT/SIGTERM.
+ * environment variables and `SIEM_CONFIG_FILE`. Import from
+ * `@harombe/siem/bun` to start it from your own file, or run
+ * `src/runtime/bun/server.ts` (bundled) with `bun run`: it starts itself,
+ * re-reads its tokens on SIGHUP and stops gracefully on SIGINT/SIGTERM.
  *
  * @example
  * ```ts ignore
- * import { startBunServer } from "@harombe/siem/bun";
+ * import { serveBun } from "@harombe/siem/bun";
  *
- * startBunServer();
+ * await serveBun();
  * ```
  *
  * @module
  */
-export { type BunIngestServer, startBunServer } from "./server.ts";
+export { type BunIngestServer, serveBun, startBunServer } from "./server.ts";

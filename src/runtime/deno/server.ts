@@ -15,12 +15,8 @@ import {
   parseOnce,
 } from "../../platforms/siem_config.ts";
 import { createIngestApp } from "../../ingest/app.ts";
-import {
-  type ServerConfig,
-  serverConfig,
-  ServerConfigError,
-  type ServerConfigFile,
-} from "../../ingest/server_config.ts";
+import type { ServerConfig } from "../../ingest/server_config.ts";
+import { serverConfigWithFiles } from "../../ingest/server_config_files.ts";
 import { type IngestSink, integratorSink } from "../../ingest/sink.ts";
 import { ProducerTokens } from "../../ingest/producer_tokens.ts";
 import { reloadTokens } from "../../ingest/token_reload.ts";
@@ -290,22 +286,9 @@ export async function configFromDenoEnv(
   args: readonly string[] = Deno.args,
 ): Promise<ServerConfig> {
   const env = Deno.env.toObject();
-  // The Google SecOps key may come as a file (a mounted secret) rather
-  // than as JSON in a variable.
-  const keyFile = env.SIEM_GOOGLE_SECOPS_CREDENTIALS_FILE;
-  if (keyFile && !env.SIEM_GOOGLE_SECOPS_CREDENTIALS) {
-    env.SIEM_GOOGLE_SECOPS_CREDENTIALS = await Deno.readTextFile(keyFile);
-  }
-  const path = args[0] ?? env.SIEM_CONFIG_FILE;
-  let file: ServerConfigFile | undefined;
-  if (path) {
-    const text = await Deno.readTextFile(path);
-    try {
-      file = JSON.parse(text) as ServerConfigFile;
-    } catch {
-      // JSON.parse's message quotes the text, which may hold a token.
-      throw new ServerConfigError(`${path} is not valid JSON`);
-    }
-  }
-  return serverConfig(env, file);
+  return await serverConfigWithFiles(
+    env,
+    Deno.readTextFile,
+    args[0] ?? env.SIEM_CONFIG_FILE,
+  );
 }

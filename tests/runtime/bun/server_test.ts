@@ -4,58 +4,9 @@ import { startFakeDatadog } from "../../fakes/fake_datadog.ts";
 import { statusPage } from "../../../src/ingest/status_page.ts";
 import { waitFor } from "../../support/fake_clock.ts";
 import { bundle, ensureRuntimeTools, TOOLS } from "../runtime_tools.ts";
+import { startBun } from "./bun_process.ts";
 
 const TOKEN = "bun-ingest-token-0123456789";
-
-/** The Bun entry, bundled and run under Bun, with its banner read. */
-interface BunProcess {
-  url: string;
-  /** Sends a signal; resolves with the exit code and what went to stdout after the banner. */
-  stop(signal: Deno.Signal): Promise<{ code: number; output: string }>;
-}
-
-async function startBun(
-  dir: string,
-  env: Record<string, string>,
-): Promise<BunProcess> {
-  await bundle("src/runtime/bun/server.ts", "deno", `${dir}/server.js`);
-  const bun = new Deno.Command(`${TOOLS}/node_modules/.bin/bun`, {
-    args: ["run", `${dir}/server.js`],
-    env: { PORT: "0", INGEST_TOKENS: TOKEN, ...env },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = bun.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const errors = new Response(bun.stderr).text();
-  let banner = "";
-  while (!/listening on (\S+)/.test(banner)) {
-    const { done, value } = await output.read();
-    if (done) break;
-    banner += value;
-  }
-  const url = /listening on (\S+)/.exec(banner)?.[1];
-  if (!url) {
-    bun.kill("SIGKILL");
-    await bun.status;
-    throw new Error(`no banner: ${banner} ${await errors}`);
-  }
-  return {
-    url,
-    async stop(signal): Promise<{ code: number; output: string }> {
-      bun.kill(signal);
-      let rest = "";
-      while (true) {
-        const { done, value } = await output.read();
-        if (done) break;
-        rest += value;
-      }
-      const status = await bun.status;
-      await errors;
-      return { code: status.code, output: rest };
-    },
-  };
-}
 
 async function post(url: string, events: unknown[]): Promise<[number, number]> {
   const response = await fetch(`${url}/events`, {
@@ -75,6 +26,7 @@ Deno.test("the Bun entry serves the ingest app under Bun and delivers every even
   const dir = await Deno.makeTempDir();
   try {
     const bun = await startBun(dir, {
+      INGEST_TOKENS: TOKEN,
       SIEM_DESTINATIONS: JSON.stringify([{
         platform: "datadog",
         endpoint: datadog.url,
@@ -128,6 +80,7 @@ Deno.test("the Bun entry saves the events it could not deliver to an NDJSON file
   try {
     const dataDir = `${dir}/data/nested`;
     const bun = await startBun(dir, {
+      INGEST_TOKENS: TOKEN,
       DATA_DIR: dataDir,
       STOP_TIMEOUT_MS: "300",
       SIEM_DESTINATIONS: JSON.stringify([{
@@ -153,6 +106,71 @@ Deno.test("the Bun entry saves the events it could not deliver to an NDJSON file
       events.map((e) => ["datadog", e.event_id]),
     );
     assert.equal(datadog.logs.length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// startBunServer() is synchronous, so it reads no file: it starts from the
+// environment alone, and refuses a file variable rather than ignore the
+// tokens or key the file holds (serveBun() reads them).
+Deno.test("startBunServer() starts from the environment alone and refuses SIEM_CONFIG_FILE and SIEM_GOOGLE_SECOPS_CREDENTIALS_FILE", async () => {
+  await ensureRuntimeTools();
+  await using datadog = startFakeDatadog({ apiKey: "bun-dd-key" });
+  const dir = await Deno.makeTempDir();
+  try {
+    await bundle("src/runtime/bun/server.ts", "deno", `${dir}/server.js`);
+    const env = {
+      INGEST_TOKENS: TOKEN,
+      PORT: "0",
+      SIEM_DATADOG_URL: datadog.url,
+      SIEM_DATADOG_TOKEN: "bun-dd-key",
+    };
+    await Deno.writeTextFile(
+      `${dir}/sync.mjs`,
+      `import { startBunServer } from "./server.js";
+       const env = ${JSON.stringify(env)};
+       for (const name of ["SIEM_CONFIG_FILE", "SIEM_GOOGLE_SECOPS_CREDENTIALS_FILE"]) {
+         try {
+           startBunServer({ ...env, [name]: "${dir}/config.json" });
+           console.log("started with " + name);
+         } catch (error) {
+           console.log("refused: " + error.message);
+         }
+       }
+       const server = startBunServer(env);
+       const response = await fetch(server.url + "/events", {
+         method: "POST",
+         headers: { Authorization: "Bearer ${TOKEN}", "Content-Type": "application/json" },
+         body: JSON.stringify(${JSON.stringify(realisticEvents(2, 5))}),
+       });
+       console.log("status " + response.status);
+       console.log("reloaded " + await server.reloadTokens());
+       console.log("saved " + await server.shutdown());`,
+    );
+    const { code, stdout, stderr } = await new Deno.Command(
+      `${TOOLS}/node_modules/.bin/bun`,
+      {
+        args: ["run", `${dir}/sync.mjs`],
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      },
+    ).output();
+    const output = new TextDecoder().decode(stdout);
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    assert.deepEqual(
+      output.split("\n").filter((line) => !line.includes("listening on")),
+      [
+        "refused: Cannot start: SIEM_CONFIG_FILE is set but startBunServer() reads no file; use serveBun()",
+        "refused: Cannot start: SIEM_GOOGLE_SECOPS_CREDENTIALS_FILE is set but startBunServer() reads no file; use serveBun()",
+        "status 202",
+        "reloaded false",
+        "saved 0",
+        "",
+      ],
+    );
+    assert.equal(datadog.logs.length, 2);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
