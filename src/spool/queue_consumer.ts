@@ -33,7 +33,7 @@ import {
   type QueueProducerLike,
   type SizedMessage,
 } from "./queue_like.ts";
-import { bufferRoom } from "./buffer_room.ts";
+import { bufferRoom } from "../delivery/buffer_room.ts";
 import { clampDelay, defaultRetryDelaySeconds } from "./queue_retry.ts";
 import { readQueueMessage } from "./queue_message.ts";
 import { assertNameFree } from "../platforms/destination_name.ts";

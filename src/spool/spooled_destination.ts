@@ -21,7 +21,7 @@ import {
   withStoredBuffer,
 } from "../platforms/siem_config.ts";
 import { fromParts, type StoredGroup, toParts } from "./blob.ts";
-import { bufferRoom } from "./buffer_room.ts";
+import { bufferRoom } from "../delivery/buffer_room.ts";
 import { type KvKey, U64 } from "./kv_like.ts";
 import type { KvOutbox } from "./kv_outbox.ts";
 import type { Lease } from "./lease.ts";

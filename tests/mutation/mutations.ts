@@ -615,7 +615,7 @@ export const MUTATIONS: readonly Mutation[] = [
   // Fresh set: spool.
   {
     name: "buffer_room one more than the buffer holds",
-    file: "src/spool/buffer_room.ts",
+    file: "src/delivery/buffer_room.ts",
     from: "destination.config.maxBufferedEvents - destination.buffered,",
     to: "destination.config.maxBufferedEvents - destination.buffered + 1,",
     tests: t("spool/kv_spool_test.ts", "spool/queue_consumer_test.ts"),
