@@ -862,9 +862,12 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "set2 queue consumer feeds one past the buffer",
-    file: "src/spool/queue_consumer.ts",
-    from: "Math.min(all.length, next + bufferRoom(destination));",
-    to: "Math.min(all.length, next + bufferRoom(destination) + 1);",
+    // The queue consumer feeds without a window: one past the room.
+    file: "src/delivery/destination_set.ts",
+    from:
+      "      ? free\n      : Math.min(window - destination.buffered, free);",
+    to:
+      "      ? free + 1\n      : Math.min(window - destination.buffered, free);",
     tests: QUEUE,
   },
   {
