@@ -696,12 +696,10 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "kv_spool loads past the buffer's bound",
-    file: "src/spool/spooled_destination.ts",
-    from: `    return Math.min(
-      destination.config.batchSize * 4 - destination.buffered,
-      bufferRoom(destination),
-    );`,
-    to: `    return destination.config.batchSize * 4 - destination.buffered;`,
+    // The spool's window of four batches, without the buffer's bound.
+    file: "src/delivery/destination_set.ts",
+    from: "      : Math.min(window - destination.buffered, free);",
+    to: "      : window - destination.buffered;",
     tests: KV,
   },
   {
