@@ -1,5 +1,5 @@
 /**
- * What a destination needs from the integrator (or spool) that owns it.
+ * What a destination needs from the orchestrator that owns it (`DestinationSet`).
  *
  * @module
  */
@@ -8,7 +8,7 @@ import type { DeadLetter } from "./export_result.ts";
 import type { Logger } from "./logger.ts";
 import type { SettlementCallback } from "./settlement.ts";
 
-/** What delivery needs from the integrator. */
+/** What delivery needs from the orchestrator. */
 export interface DeliveryContext {
   /** The `fetch` to send with; default: the global one. */
   fetch?: typeof fetch | undefined;
@@ -26,7 +26,7 @@ export interface DeliveryContext {
   onSettled?: SettlementCallback | undefined;
 }
 
-/** What a destination needs from its integrator. */
+/** What a destination needs from its orchestrator. */
 export interface DestinationContext extends DeliveryContext {
   /** Receives every event that leaves for good without delivery. */
   onDeadLetter?: ((letter: DeadLetter) => void | Promise<void>) | undefined;

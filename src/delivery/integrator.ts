@@ -6,12 +6,10 @@
  */
 import type { AuditEvent, AuditEventInput } from "../events/audit_event.ts";
 import { type SIEMEvent, toSIEMEvent } from "../events/siem_event.ts";
-import { createExporter } from "../platforms/create_exporter.ts";
-import {
-  type ParsedSIEMConfig,
-  parseOnce,
-  type SIEMConfig,
-  type SIEMConfigInput,
+import type {
+  ParsedSIEMConfig,
+  SIEMConfig,
+  SIEMConfigInput,
 } from "../platforms/siem_config.ts";
 import { systemClock } from "./clock.ts";
 import {
@@ -22,20 +20,16 @@ import {
 import { metadataRefusals } from "../platforms/elasticsearch_mapping.ts";
 import { normalizeEvent, normalizeEvents } from "./normalize_event.ts";
 import { type AcceptedEvent, acceptEvent } from "./accepted_event.ts";
-import { Destination, type DestinationContext } from "./destination.ts";
+import type { Destination } from "./destination.ts";
+import { DestinationSet } from "./destination_set.ts";
+import { MemoryStorage } from "./memory_storage.ts";
 import { consoleLogger } from "./console_logger.ts";
 import type {
   DestinationReport,
   ExportResult,
   StopReport,
 } from "./export_result.ts";
-import {
-  addCounters,
-  type DeliveryCounters,
-  type DeliveryStats,
-  emptyCounters,
-} from "./stats.ts";
-import { assertNameFree } from "../platforms/destination_name.ts";
+import type { DeliveryStats } from "./stats.ts";
 import {
   type EnqueueReceipt,
   IntegratorStoppedError,
@@ -90,14 +84,13 @@ export {
  * ```
  */
 export class SIEMIntegrator {
-  #destinations = new Map<string, Destination>();
-  #context: DestinationContext;
+  // Memory mode: the one orchestrator over a storage that keeps nothing.
+  #storage = new MemoryStorage();
+  #set: DestinationSet;
   #stopTimeoutMs: number;
   #source: string | undefined;
   #stopped = false;
   #accepted = 0;
-  #retired: DeliveryCounters = emptyCounters();
-  #enabledList: Destination[] | undefined;
 
   /**
    * Creates the integrator and validates every destination config.
@@ -111,14 +104,14 @@ export class SIEMIntegrator {
     configs: readonly (SIEMConfigInput | ParsedSIEMConfig)[] = [],
     options: SIEMIntegratorOptions = {},
   ) {
-    this.#context = {
+    this.#set = new DestinationSet(this.#storage, {
       fetch: options.fetch,
       clock: options.clock ?? systemClock,
       random: options.random ?? Math.random,
       onDeadLetter: options.onDeadLetter,
       logger: options.logger ?? consoleLogger,
       autoFlush: options.autoFlush ?? true,
-    };
+    }, { stored: false });
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
     this.#source = options.source;
     for (const config of configs) this.addDestination(config);
@@ -126,7 +119,7 @@ export class SIEMIntegrator {
 
   /** The destinations' names, in the order they were added. */
   get destinations(): string[] {
-    return [...this.#destinations.keys()];
+    return this.#set.names;
   }
 
   /**
@@ -151,9 +144,7 @@ export class SIEMIntegrator {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    for (const destination of this.#destinations.values()) {
-      destination.reopen();
-    }
+    this.#set.reopen();
   }
 
   /**
@@ -167,9 +158,7 @@ export class SIEMIntegrator {
   async stop(options: StopOptions = {}): Promise<StopReport> {
     this.#stopped = true;
     const timeoutMs = options.timeoutMs ?? this.#stopTimeoutMs;
-    const destinations = await Promise.all(
-      [...this.#destinations.values()].map((d) => d.close(timeoutMs)),
-    );
+    const destinations = await this.#set.stop(timeoutMs);
     return {
       destinations,
       undeliveredCount: destinations.reduce(
@@ -272,9 +261,7 @@ export class SIEMIntegrator {
   ): Promise<ExportResult[]> {
     const { signal } = options;
     const signals = signal ? { sleep: signal, request: signal } : {};
-    return await Promise.all(
-      this.#enabled().map((destination) => destination.flush(signals)),
-    );
+    return await this.#set.flush(signals);
   }
 
   /**
@@ -300,15 +287,7 @@ export class SIEMIntegrator {
    * @returns A snapshot of the statistics.
    */
   getStats(): DeliveryStats {
-    const totals = emptyCounters();
-    addCounters(totals, this.#retired);
-    const perDestination: DeliveryStats["perDestination"] = {};
-    let buffered = 0;
-    for (const destination of this.#destinations.values()) {
-      destination.addTo(totals);
-      perDestination[destination.name] = destination.stats();
-      buffered += destination.buffered;
-    }
+    const { totals, perDestination, buffered } = this.#set.stats();
     // perPlatform: the former key, kept for dashboards reading `/stats`.
     return {
       ...totals,
@@ -327,12 +306,8 @@ export class SIEMIntegrator {
    * @throws {SIEMConfigError} When a destination of that name exists.
    */
   addDestination(config: SIEMConfigInput | ParsedSIEMConfig): void {
-    const valid = parseOnce(config);
-    assertNameFree(this.#destinations, valid.name);
-    const destination = new Destination(createExporter(valid), this.#context);
+    const destination = this.#set.add(config);
     if (this.#stopped) void destination.close(0);
-    this.#destinations.set(valid.name, destination);
-    this.#enabledList = undefined;
   }
 
   /**
@@ -347,15 +322,10 @@ export class SIEMIntegrator {
     name: string,
     options: StopOptions = {},
   ): Promise<DestinationReport | undefined> {
-    const destination = this.#destinations.get(name);
-    if (!destination) return undefined;
-    this.#destinations.delete(name);
-    this.#enabledList = undefined;
-    const report = await destination.close(
+    return await this.#set.remove(
+      name,
       options.timeoutMs ?? this.#stopTimeoutMs,
     );
-    destination.addTo(this.#retired);
-    return report;
   }
 
   /**
@@ -403,12 +373,15 @@ export class SIEMIntegrator {
       queued: [],
       refused: [],
     };
-    for (const destination of this.#enabled()) {
-      (destination.enqueue(event, sendWhenFull, undefined, serialized)
+    const enabled = this.#enabled();
+    this.#storage.store({
+      destinations: enabled.map((destination) => destination.name),
+      events: [{ event, serialized }],
+    });
+    for (const { name } of enabled) {
+      (this.#set.feed(name, { sendWhenFull }).refused === 0
         ? receipt.queued
-        : receipt.refused).push(
-          destination.name,
-        );
+        : receipt.refused).push(name);
     }
     return receipt;
   }
@@ -418,8 +391,6 @@ export class SIEMIntegrator {
   }
 
   #enabled(): Destination[] {
-    return this.#enabledList ??= [...this.#destinations.values()].filter((
-      destination,
-    ) => destination.config.enabled);
+    return this.#set.enabled();
   }
 }

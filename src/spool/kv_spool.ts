@@ -10,12 +10,10 @@ import type { AuditEvent } from "../events/audit_event.ts";
 import { toSIEMEvent } from "../events/siem_event.ts";
 import { type Clock, systemClock } from "../delivery/clock.ts";
 import { consoleLogger } from "../delivery/console_logger.ts";
-import type {
-  DeadLetter,
-  DestinationReport,
-} from "../delivery/export_result.ts";
+import type { DeadLetter } from "../delivery/export_result.ts";
+import { DestinationSet } from "../delivery/destination_set.ts";
 import type { Logger } from "../delivery/logger.ts";
-import { type DeliveryStats, emptyCounters } from "../delivery/stats.ts";
+import type { DeliveryStats } from "../delivery/stats.ts";
 import { IngestError, refusedEventsError } from "../ingest/ingest_error.ts";
 import { metadataRefusals } from "../platforms/elasticsearch_mapping.ts";
 import type { AcceptOptions, IngestSink } from "../ingest/sink.ts";
@@ -24,7 +22,6 @@ import {
   parseOnce,
   type SIEMConfigInput,
 } from "../platforms/siem_config.ts";
-import { assertNameFree } from "../platforms/destination_name.ts";
 import type { KvLike } from "./kv_like.ts";
 import { KvOutbox } from "./kv_outbox.ts";
 import {
@@ -41,6 +38,7 @@ import type {
 } from "./kv_spool_options.ts";
 import { LeaseRounds, refreshCounts } from "./kv_rounds.ts";
 import { SpooledDestination } from "./spooled_destination.ts";
+import { KvStorage } from "./kv_storage.ts";
 
 export type { StoredDeadLetter } from "./kv_dead_letters.ts";
 
@@ -84,6 +82,9 @@ export class KvSpool implements IngestSink {
   readonly #stopTimeoutMs: number;
   readonly #instanceId: string | undefined;
   readonly #destinations = new Map<string, SpooledDestination>();
+  // The one orchestrator, over the outboxes as its storage.
+  readonly #storage: KvStorage;
+  readonly #set: DestinationSet;
   readonly #rounds: LeaseRounds;
   #running = false;
   #stopped = false;
@@ -119,12 +120,13 @@ export class KvSpool implements IngestSink {
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
     this.#instanceId = options.instanceId;
     const userDeadLetter = options.onDeadLetter;
-    const context = {
-      outbox: this.#outbox,
+    this.#storage = new KvStorage(this.#outbox, this.#destinations);
+    this.#set = new DestinationSet(this.#storage, {
       fetch: options.fetch,
       clock: this.#clock,
       random,
       logger: this.#logger,
+      autoFlush: true,
       // Always a callback, so that a destination never logs dead letters as
       // lost for want of one: the spool stores them.
       onDeadLetter: (letter: DeadLetter): void => {
@@ -135,6 +137,12 @@ export class KvSpool implements IngestSink {
           })
         );
       },
+    }, { stored: true });
+    const context = {
+      outbox: this.#outbox,
+      deliveries: this.#set,
+      clock: this.#clock,
+      logger: this.#logger,
       running: () => this.#running,
     };
     this.#rounds = new LeaseRounds({
@@ -149,7 +157,9 @@ export class KvSpool implements IngestSink {
     });
     for (const input of configs) {
       const config = parseOnce(input);
-      assertNameFree(this.#destinations, config.name);
+      // The spool bounds what it loads (a few batches) and storage holds
+      // the rest: the orchestrator lifts the in-memory byte bound.
+      this.#set.add(config);
       this.#destinations.set(
         config.name,
         new SpooledDestination(config, context),
@@ -185,9 +195,7 @@ export class KvSpool implements IngestSink {
     this.#running = true;
     this.#stopped = false;
     this.#rounds.draining = false;
-    for (const spooled of this.#destinations.values()) {
-      spooled.destination.reopen();
-    }
+    this.#set.reopen();
     void this.#rounds.tick();
   }
 
@@ -244,14 +252,14 @@ export class KvSpool implements IngestSink {
         );
       }
     }
-    const groups = this.#outbox.group(
+    await this.#storage.store({
+      destinations: targets.map((spooled) => spooled.name),
       // Stamped before storing: the stored JSON carries the producer.
-      events.map((event) => toSIEMEvent(event, { producer: extras?.producer })),
-    );
-    const names = targets.map((spooled) => spooled.name);
-    if (extras?.checks !== undefined || extras?.sets !== undefined) {
-      await this.#outbox.storeAtomically(names, groups, extras);
-    } else await this.#outbox.store(names, groups);
+      events: events.map((event) =>
+        toSIEMEvent(event, { producer: extras?.producer })
+      ),
+      extras,
+    });
     this.#accepted += events.length;
     for (const spooled of targets) spooled.outboxCount += events.length;
     if (this.#running) void this.#rounds.tick();
@@ -270,9 +278,7 @@ export class KvSpool implements IngestSink {
   async flush(): Promise<unknown> {
     await this.#rounds.tick();
     await Promise.all(this.#all().map((spooled) => spooled.feedRun));
-    const results = await Promise.all(
-      this.#enabled().map((spooled) => spooled.destination.flush()),
-    );
+    const results = await this.#set.flush();
     await this.#allWrites();
     return results;
   }
@@ -282,12 +288,11 @@ export class KvSpool implements IngestSink {
    * events its outbox holds (from every instance).
    */
   getStats(): DeliveryStats {
-    const totals = emptyCounters();
+    const { totals, perDestination } = this.#set.stats();
     const perPlatform: DeliveryStats["perDestination"] = {};
     let buffered = 0;
     for (const spooled of this.#destinations.values()) {
-      spooled.destination.addTo(totals);
-      const stats = spooled.destination.stats();
+      const stats = perDestination[spooled.name]!;
       perPlatform[spooled.name] = {
         ...stats,
         buffered: Math.max(spooled.outboxCount, stats.buffered),
@@ -334,9 +339,7 @@ export class KvSpool implements IngestSink {
     await this.#rounds.ticking?.catch(() => {});
     await Promise.all(all.map((spooled) => spooled.feedRun));
     const left = Math.max(0, deadlineAt - this.#clock.now());
-    const reports: DestinationReport[] = await Promise.all(
-      all.map((spooled) => spooled.destination.close(left)),
-    );
+    const reports = await this.#set.stop(left);
     await this.#allWrites();
     const stored: Record<string, number> = {};
     try {

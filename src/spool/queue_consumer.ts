@@ -9,20 +9,14 @@
 import type { SIEMEvent } from "../events/siem_event.ts";
 import { type Clock, systemClock } from "../delivery/clock.ts";
 import { consoleLogger } from "../delivery/console_logger.ts";
-import { Destination } from "../delivery/destination.ts";
+import { DestinationSet } from "../delivery/destination_set.ts";
 import type { DeadLetter } from "../delivery/export_result.ts";
 import type { Logger } from "../delivery/logger.ts";
-import {
-  type DeadGroup,
-  type SettlementCallback,
-  SettlementLedger,
-} from "../delivery/settlement.ts";
-import { createExporter } from "../platforms/create_exporter.ts";
+import type { DeadGroup } from "../delivery/settlement.ts";
 import {
   type ParsedSIEMConfig,
   parseOnce,
   type SIEMConfigInput,
-  withStoredBuffer,
 } from "../platforms/siem_config.ts";
 import {
   jsonBytes,
@@ -33,7 +27,7 @@ import {
   type QueueProducerLike,
   type SizedMessage,
 } from "./queue_like.ts";
-import { bufferRoom } from "./buffer_room.ts";
+import { QueueStorage } from "./queue_storage.ts";
 import { clampDelay, defaultRetryDelaySeconds } from "./queue_retry.ts";
 import { readQueueMessage } from "./queue_message.ts";
 import { assertNameFree } from "../platforms/destination_name.ts";
@@ -90,12 +84,6 @@ export interface QueueBatchSummary {
   deadLettered: number;
   /** Events delivered. */
   delivered: number;
-}
-
-/** The messages of one destination in a batch. */
-interface DestinationMessages {
-  config: ParsedSIEMConfig;
-  messages: Pending[];
 }
 
 /**
@@ -181,10 +169,11 @@ export async function consumeQueueBatch(
     delivered: 0,
   };
   const pending: Pending[] = [];
-  // The messages of each destination, delivered through one destination.
-  const byDestination = new Map<string, DestinationMessages>();
-  const events = new Map<Pending, SIEMEvent[]>();
-  const ledger = new SettlementLedger<Pending>();
+  // The batch's messages are the storage; one destination each delivers
+  // the events of all its messages.
+  const storage = new QueueStorage<Pending>();
+  const ledger = storage.ledger;
+  const used = new Map<string, ParsedSIEMConfig>();
   const at = (): string => new Date(clock.now()).toISOString();
 
   for (const message of batch.messages) {
@@ -216,16 +205,27 @@ export async function consumeQueueBatch(
       continue;
     }
     item.destination = read.config.name;
-    // A copy of each event, so that every buffered object is this
-    // message's own (the ledger finds the message by object).
-    const copies = read.events.map((event) => ({ ...event }));
-    ledger.track(item, copies);
-    events.set(item, copies);
-    const messages = byDestination.get(read.config.name) ??
-      { config: read.config, messages: [] };
-    messages.messages.push(item);
-    byDestination.set(read.config.name, messages);
+    storage.store({
+      owner: item,
+      destination: read.config.name,
+      events: read.events,
+    });
+    used.set(read.config.name, read.config);
   }
+
+  // The queue holds the events: bytes are not bounded here (the buffer's
+  // event bound is, by feeding what fits), and only explicit flushes send.
+  const deliveries = new DestinationSet(storage, {
+    fetch: options.fetch,
+    clock,
+    random: options.random ?? Math.random,
+    logger,
+    autoFlush: false,
+    // Always a callback: the letters go to the dead-letter queue, so the
+    // destination does not log them as lost for want of one.
+    onDeadLetter: (letter) => options.onDeadLetter?.(letter),
+  }, { stored: true });
+  for (const config of used.values()) deliveries.add(config);
 
   const deadline = new AbortController();
   const handle = clock.setTimeout(
@@ -234,14 +234,8 @@ export async function consumeQueueBatch(
   );
   try {
     await Promise.all(
-      [...byDestination.values()].map(({ config, messages }) =>
-        deliverMessages(config, messages, events, {
-          ledger,
-          options,
-          logger,
-          clock,
-          signal: deadline.signal,
-        })
+      deliveries.names.map((name) =>
+        deliverMessages(name, deliveries, storage, logger, deadline.signal)
       ),
     );
   } finally {
@@ -327,62 +321,27 @@ export async function consumeQueueBatch(
   return summary;
 }
 
-// Sends one destination's events; the ledger learns what settled.
+// Sends one destination's events; the ledger learns what settled. The
+// batch may hold more events than the destination's buffer takes: they go
+// in as far as there is room, and are flushed, until all are sent. An event
+// the overflow policy refused would be dead-lettered (and its message
+// acked) although the queue holds it and could retry it.
 async function deliverMessages(
-  config: ParsedSIEMConfig,
-  entries: Pending[],
-  events: Map<Pending, SIEMEvent[]>,
-  context: {
-    ledger: SettlementLedger<Pending>;
-    options: QueueConsumerOptions;
-    logger: Logger;
-    clock: Clock;
-    signal: AbortSignal;
-  },
+  name: string,
+  deliveries: DestinationSet,
+  storage: QueueStorage<Pending>,
+  logger: Logger,
+  signal: AbortSignal,
 ): Promise<void> {
-  const { ledger, options, logger, clock } = context;
-  const settle: SettlementCallback = (settled, settlement) => {
-    ledger.settle(settled, settlement);
-  };
-  // The queue holds the events: bytes are not bounded here (the buffer's
-  // event bound is, by feeding slices that fit).
-  const destination = new Destination(
-    createExporter(withStoredBuffer(config)),
-    {
-      fetch: options.fetch,
-      clock,
-      random: options.random ?? Math.random,
-      logger,
-      autoFlush: false,
-      // Always a callback: the letters go to the dead-letter queue, so the
-      // destination does not log them as lost for want of one.
-      onDeadLetter: (letter) => options.onDeadLetter?.(letter),
-      onSettled: settle,
-      // A refused event was dead-lettered, not settled: its message gives
-      // it up with the reason.
-      onRefused: settle,
-    },
-  );
-  const all: SIEMEvent[] = [];
-  for (const item of entries) all.push(...events.get(item) ?? []);
-  // The batch may hold more events than the destination's buffer takes: it
-  // goes in as far as there is room, and is flushed, until all is sent. An
-  // event the overflow policy refused would be dead-lettered (and its
-  // message acked) although the queue holds it and could retry it.
-  let next = 0;
   try {
-    while (next < all.length && !context.signal.aborted) {
-      const end = Math.min(all.length, next + bufferRoom(destination));
-      for (; next < end; next++) destination.enqueue(all[next]!, false);
-      const result = await destination.flush({ sleep: context.signal });
-      if (result.eventsQueued > 0) break;
-    }
-    const undelivered = destination.buffered + all.length - next;
+    await deliveries.deliver(name, signal);
+    const destination = deliveries.get(name)!;
+    const undelivered = destination.buffered + storage.left(name);
     if (undelivered > 0) {
       logger.warn(
         "destination did not take every event; retried via the queue",
         {
-          destination: config.name,
+          destination: name,
           undelivered,
           error: destination.stats().lastError,
         },
@@ -391,7 +350,7 @@ async function deliverMessages(
   } catch (error) {
     // Whatever is still buffered belongs to messages that will be retried.
     logger.error("queue delivery failed", {
-      destination: config.name,
+      destination: name,
       error: String(error),
     });
   }

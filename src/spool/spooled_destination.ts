@@ -1,27 +1,23 @@
 /**
  * One destination of the durable spool on the instance that delivers it:
- * the in-memory destination it feeds from the outbox, what it has loaded,
- * and the records of what settled.
+ * the outbox groups it has loaded for the orchestrator's destination, and
+ * the records of what settled.
  *
  * @module
  */
 import type { SIEMEvent } from "../events/siem_event.ts";
 import type { Clock } from "../delivery/clock.ts";
-import { Destination } from "../delivery/destination.ts";
-import type { DeadLetter } from "../delivery/export_result.ts";
+import type { Destination } from "../delivery/destination.ts";
+import type { StoredEvent } from "../delivery/delivery_storage.ts";
+import type { DestinationSet } from "../delivery/destination_set.ts";
 import type { Logger } from "../delivery/logger.ts";
 import {
   type SettledPart,
   type Settlement,
   SettlementLedger,
 } from "../delivery/settlement.ts";
-import { createExporter } from "../platforms/create_exporter.ts";
-import {
-  type ParsedSIEMConfig,
-  withStoredBuffer,
-} from "../platforms/siem_config.ts";
+import type { ParsedSIEMConfig } from "../platforms/siem_config.ts";
 import { fromParts, type StoredGroup, toParts } from "./blob.ts";
-import { bufferRoom } from "./buffer_room.ts";
 import { type KvKey, U64 } from "./kv_like.ts";
 import type { KvOutbox } from "./kv_outbox.ts";
 import type { Lease } from "./lease.ts";
@@ -59,30 +55,25 @@ interface Loaded {
 export interface SpoolContext {
   /** The storage. */
   outbox: KvOutbox;
-  /** The `fetch` to send with. */
-  fetch: typeof fetch | undefined;
+  /** The orchestrator that owns the destination (and feeds it from here). */
+  deliveries: DestinationSet;
   /** The clock. */
   clock: Clock;
-  /** Numbers in [0, 1) for jitter. */
-  random: () => number;
   /** Where problems are written. */
   logger: Logger;
-  /** Told of every dead letter. */
-  onDeadLetter: (letter: DeadLetter) => void;
   /** Whether the spool runs (refills and feeds follow settlements). */
   running: () => boolean;
 }
 
 /**
- * A destination of the durable spool: loads outbox groups into an
- * in-memory destination while this instance holds its lease, and records
- * each batch that settles (deleting a group once all its events have).
+ * A destination of the durable spool: loads outbox groups while this
+ * instance holds its lease, hands their events to the orchestrator as its
+ * destination has room, and records each batch that settles (deleting a
+ * group once all its events have).
  */
 export class SpooledDestination {
   /** The destination's name. */
   readonly name: string;
-  /** The in-memory destination it feeds. */
-  readonly destination: Destination;
   /** Made on the first round (its owner id is random, and constructors make none). */
   lease: Lease | undefined;
   /** Events its outbox holds (from every instance), as last counted. */
@@ -115,28 +106,19 @@ export class SpooledDestination {
   #cursor: KvKey | undefined;
 
   /**
-   * Makes the destination; reads nothing.
+   * Makes the destination's storage side; reads nothing.
    *
-   * @param config The destination's config.
-   * @param context The spool's storage, clock and callbacks.
+   * @param config The destination's config (the orchestrator has it too).
+   * @param context The spool's storage, orchestrator, clock and callbacks.
    */
   constructor(config: ParsedSIEMConfig, context: SpoolContext) {
     this.name = config.name;
     this.#context = context;
-    // The spool bounds what it loads (a few batches) and storage holds the
-    // rest: the in-memory byte bound must never dead-letter stored events.
-    this.destination = new Destination(
-      createExporter(withStoredBuffer(config)),
-      {
-        fetch: context.fetch,
-        clock: context.clock,
-        random: context.random,
-        logger: context.logger,
-        autoFlush: true,
-        onDeadLetter: context.onDeadLetter,
-        onSettled: (events, settlement) => this.#settled(events, settlement),
-      },
-    );
+  }
+
+  /** The orchestrator's destination it feeds. */
+  get destination(): Destination {
+    return this.#context.deliveries.get(this.name)!;
   }
 
   /** Reads its outbox and dead-letter counts from the store. */
@@ -257,11 +239,16 @@ export class SpooledDestination {
     }
   }
 
-  // Moves waiting events of loaded groups into the destination's buffer,
-  // oldest group first, as far as there is room.
-  #topUp(): void {
-    if (this.#waiting === 0) return;
-    let room = this.#room();
+  /**
+   * Hands out waiting events of loaded groups, oldest group first; each
+   * keeps its group's age.
+   *
+   * @param room The most to hand out.
+   * @returns The events.
+   */
+  handOut(room: number): StoredEvent[] {
+    const out: StoredEvent[] = [];
+    if (this.#waiting === 0) return out;
     for (const loaded of this.#loaded.values()) {
       if (room <= 0) break;
       if (loaded.waiting.length === 0) continue;
@@ -269,20 +256,25 @@ export class SpooledDestination {
       loaded.waiting = loaded.waiting.slice(now.length);
       this.#waiting -= now.length;
       room -= now.length;
-      for (const event of now) {
-        this.destination.enqueue(event, true, loaded.at);
-      }
+      for (const event of now) out.push({ event, at: loaded.at });
     }
+    return out;
+  }
+
+  // The orchestrator moves waiting events into the destination's buffer.
+  #topUp(): void {
+    if (this.#waiting === 0) return;
+    this.#context.deliveries.feed(this.name, { window: this.#window() });
   }
 
   // How many more events the destination should take now: up to four
   // batches, and never past its buffer's bound.
   #room(): number {
-    const { destination } = this;
-    return Math.min(
-      destination.config.batchSize * 4 - destination.buffered,
-      bufferRoom(destination),
-    );
+    return this.#context.deliveries.room(this.name, this.#window());
+  }
+
+  #window(): number {
+    return this.destination.config.batchSize * 4;
   }
 
   // A batch left the buffer while events wait for room: load them once the
@@ -301,12 +293,17 @@ export class SpooledDestination {
     }, 0);
   }
 
-  // Events of one batch left the destination: their delivery (or dead
-  // letters, with their reason) is recorded at once, one transaction per
-  // group they belong to, so that a crash resends at most the batches in
-  // flight. A group whose events have all settled is deleted; otherwise its
-  // progress key lists the positions settled, which a later load skips.
-  #settled(events: SIEMEvent[], settlement: Settlement): void {
+  /**
+   * Events of one batch left the destination: their delivery (or dead
+   * letters, with their reason) is recorded at once, one transaction per
+   * group they belong to, so that a crash resends at most the batches in
+   * flight. A group whose events have all settled is deleted; otherwise its
+   * progress key lists the positions settled, which a later load skips.
+   *
+   * @param events The events.
+   * @param settlement How they left.
+   */
+  settled(events: SIEMEvent[], settlement: Settlement): void {
     const parts = this.#ledger.settle(events, settlement);
     for (const [loaded, part] of parts) this.#record(loaded, part);
     this.#refillSoon();

@@ -615,7 +615,7 @@ export const MUTATIONS: readonly Mutation[] = [
   // Fresh set: spool.
   {
     name: "buffer_room one more than the buffer holds",
-    file: "src/spool/buffer_room.ts",
+    file: "src/delivery/buffer_room.ts",
     from: "destination.config.maxBufferedEvents - destination.buffered,",
     to: "destination.config.maxBufferedEvents - destination.buffered + 1,",
     tests: t("spool/kv_spool_test.ts", "spool/queue_consumer_test.ts"),
@@ -696,12 +696,10 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "kv_spool loads past the buffer's bound",
-    file: "src/spool/spooled_destination.ts",
-    from: `    return Math.min(
-      destination.config.batchSize * 4 - destination.buffered,
-      bufferRoom(destination),
-    );`,
-    to: `    return destination.config.batchSize * 4 - destination.buffered;`,
+    // The spool's window of four batches, without the buffer's bound.
+    file: "src/delivery/destination_set.ts",
+    from: "      : Math.min(window - destination.buffered, free);",
+    to: "      : window - destination.buffered;",
     tests: KV,
   },
   {
@@ -862,9 +860,12 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "set2 queue consumer feeds one past the buffer",
-    file: "src/spool/queue_consumer.ts",
-    from: "Math.min(all.length, next + bufferRoom(destination));",
-    to: "Math.min(all.length, next + bufferRoom(destination) + 1);",
+    // The queue consumer feeds without a window: one past the room.
+    file: "src/delivery/destination_set.ts",
+    from:
+      "      ? free\n      : Math.min(window - destination.buffered, free);",
+    to:
+      "      ? free + 1\n      : Math.min(window - destination.buffered, free);",
     tests: QUEUE,
   },
   {

@@ -1,15 +1,16 @@
 /**
- * The room left in a destination's in-memory buffer, as the spools see it.
+ * The room left in a destination's in-memory buffer, as a storage-backed
+ * orchestrator sees it.
  *
  * @module
  */
-import type { Destination } from "../delivery/destination.ts";
+import type { Destination } from "./destination.ts";
 
 /**
  * How many more events a destination's buffer takes before its overflow
- * policy refuses one. A spool loads stored events only into this room: an
- * event refused by the policy would be dead-lettered although it is stored
- * and could simply wait its turn.
+ * policy refuses one. Events that a storage holds are fed only into this
+ * room: an event refused by the policy would be dead-lettered although it
+ * is stored and could simply wait its turn.
  *
  * @example
  * ```ts ignore
