@@ -107,6 +107,12 @@ const SET6_SCHEMAS = t(
   "properties/schema_properties_test.ts",
 );
 
+const SET7_DELIVERY_STATS = t("delivery/", "ingest/");
+const SET7_QUEUE = t("spool/", "runtime/cloudflare/");
+const SET7_PLATFORMS = t("platforms/", "delivery/");
+const SET7_SCHEMAS = t("schemas/", "platforms/", "properties/");
+const SET7_EVENTS = t("events/", "properties/", "ingest/");
+
 export const MUTATIONS: readonly Mutation[] = [
   // Issue 18's five survivors, re-expressed against today's code.
   {
@@ -1570,5 +1576,296 @@ export const MUTATIONS: readonly Mutation[] = [
     from: '  if (reloading) process?.on("SIGHUP", onHangup);',
     to: "",
     tests: t("runtime/bun/token_reload_test.ts"),
+  },
+  // Set 7: written blind (from src/ and the docs, without reading the tests),
+  // committed before any run.
+  {
+    name: "set7 removed destination's counters leave the totals",
+    file: "src/delivery/destination_set.ts",
+    from:
+      "    const report = await destination.close(timeoutMs);\n    destination.addTo(this.#retired);\n",
+    to: "    const report = await destination.close(timeoutMs);\n",
+    tests: SET7_DELIVERY_STATS,
+  },
+  {
+    name: "set7 totals leave out eventsFailed",
+    file: "src/delivery/stats.ts",
+    from: "  into.eventsFailed += from.eventsFailed;\n",
+    to: "",
+    tests: SET7_DELIVERY_STATS,
+  },
+  {
+    name: "set7 flush reports success with events still buffered",
+    file: "src/delivery/destination.ts",
+    from: "success: tally.failed === 0 && this.buffered === 0,",
+    to: "success: tally.failed === 0,",
+    tests: t("delivery/", "spool/"),
+  },
+  {
+    name: "set7 close() leaves out dead letters the callback never took",
+    file: "src/delivery/destination.ts",
+    from:
+      "          ...this.#buffer.queue.toArray().map((entry) => entry.event),\n          ...refused,\n",
+    to:
+      "          ...this.#buffer.queue.toArray().map((entry) => entry.event),\n",
+    tests: t("delivery/"),
+  },
+  {
+    name: "set7 lastError not redacted",
+    file: "src/delivery/batch_delivery.ts",
+    from: "const clean = this.#host.redact(reason);",
+    to: "const clean = reason;",
+    tests: t("delivery/", "security/"),
+  },
+  {
+    name: "set7 partly accepted request counted as a failed export",
+    file: "src/delivery/batch_delivery.ts",
+    from: 'if (verdict.kind === "delivered" || verdict.kind === "partial") {',
+    to: 'if (verdict.kind === "delivered") {',
+    tests: t("delivery/", "platforms/"),
+  },
+  {
+    name: "set7 setupError kept after a delivery succeeds",
+    file: "src/delivery/batch_delivery.ts",
+    from:
+      "    this.#state.retryAt = 0;\n    this.#state.setupError = undefined;\n",
+    to: "    this.#state.retryAt = 0;\n",
+    tests: SET7_DELIVERY_STATS,
+  },
+  {
+    name: "set7 dead-letter outbox close() forgets letters being offered",
+    file: "src/delivery/dead_letter_outbox.ts",
+    from: "return [...this.#kept, ...this.#offering].flatMap",
+    to: "return [...this.#kept].flatMap",
+    tests: t("delivery/"),
+  },
+  {
+    name: "set7 ledger ignores the stored positions",
+    file: "src/delivery/settlement.ts",
+    from: "position: positions?.[index] ?? index,",
+    to: "position: index,",
+    tests: t("delivery/", "spool/", "chaos/"),
+  },
+  {
+    name: "set7 queue summary counts dead-letter batches, not letters",
+    file: "src/spool/queue_consumer.ts",
+    from: "          summary.deadLettered += group.length;\n",
+    to: "          summary.deadLettered++;\n",
+    tests: SET7_QUEUE,
+  },
+  {
+    name: "set7 queue dead letter without its status",
+    file: "src/spool/queue_consumer.ts",
+    from: "        reason: group.reason,\n        status: group.status,\n",
+    to: "        reason: group.reason,\n",
+    tests: SET7_QUEUE,
+  },
+  {
+    name: "set7 dead-letter webhook without its bearer token",
+    file: "src/spool/dead_letter_forward.ts",
+    from:
+      "  if (options.token) headers.Authorization = `Bearer ${options.token}`;\n",
+    to: "",
+    tests: SET7_QUEUE,
+  },
+  {
+    name: "set7 purge by id purges every dead letter",
+    file: "src/spool/kv_dead_letters.ts",
+    from:
+      "      if (id !== undefined && group.id !== id) continue;\n      const events = fromParts(group.parts).events.length;\n",
+    to: "      const events = fromParts(group.parts).events.length;\n",
+    tests: t("spool/", "runtime/deno/"),
+  },
+  {
+    name: "set7 kv spool stats show only the loaded events as buffered",
+    file: "src/spool/kv_spool.ts",
+    from: "buffered: Math.max(spooled.outboxCount, stats.buffered),",
+    to: "buffered: stats.buffered,",
+    tests: t("spool/", "ingest/"),
+  },
+  {
+    name: "set7 kv spool full: Retry-After in ms",
+    file: "src/spool/kv_spool.ts",
+    from: '{ "Retry-After": String(Math.ceil(this.#pollMs / 1000) * 5) },',
+    to: '{ "Retry-After": String(this.#pollMs * 5) },',
+    tests: t("spool/", "ingest/"),
+  },
+  {
+    name: "set7 events loaded from the spool lose their age",
+    file: "src/spool/spooled_destination.ts",
+    from: "for (const event of now) out.push({ event, at: loaded.at });",
+    to: "for (const event of now) out.push({ event });",
+    tests: t("spool/", "chaos/"),
+  },
+  {
+    name: "set7 splunk envelope not rebuilt for another source",
+    file: "src/platforms/splunk.ts",
+    from: "if (source !== this.#source || this.#fields === undefined) {",
+    to: "if (this.#fields === undefined) {",
+    tests: SET7_PLATFORMS,
+  },
+  {
+    name: "set7 splunk envelope without the index",
+    file: "src/platforms/splunk.ts",
+    from: '        },"index":${JSON.stringify(this.config.index)}`,\n',
+    to: "        }`,\n",
+    tests: SET7_PLATFORMS,
+  },
+  {
+    name: "set7 datadog tags cached by event type only (producer lost)",
+    file: "src/platforms/datadog.ts",
+    from:
+      "    const key = producer === undefined\n      ? eventType\n      : `${eventType}\\n${producer}`;\n",
+    to: "    const key = eventType;\n",
+    tests: SET7_PLATFORMS,
+  },
+  {
+    name: "set7 datadog warnings sent as info",
+    file: "src/platforms/datadog.ts",
+    from: `warning: utf8(',"status":"warning","timestamp":'),`,
+    to: `warning: utf8(',"status":"info","timestamp":'),`,
+    tests: SET7_PLATFORMS,
+  },
+  {
+    name: "set7 sentinel 400 a setup error instead of split",
+    file: "src/platforms/sentinel.ts",
+    from: 'if (status === 400) return { kind: "split", reason, status };',
+    to:
+      'if (status === 400) return setup("check the rows against the stream");',
+    tests: t("platforms/", "delivery/", "doctor/"),
+  },
+  {
+    name: "set7 google secops collectionTime takes the earlier time",
+    file: "src/platforms/google_secops.ts",
+    from: "Date.parse(event.timestamp) > Date.parse(collected)",
+    to: "Date.parse(event.timestamp) < Date.parse(collected)",
+    tests: t("platforms/", "chaos/"),
+  },
+  {
+    name: "set7 http X-Sumo-Name not sent",
+    file: "src/platforms/http.ts",
+    from: '    if (http.sumoName) headers["X-Sumo-Name"] = http.sumoName;\n',
+    to: "",
+    tests: SET7_PLATFORMS,
+  },
+  {
+    name: "set7 http 400 kept as a setup error instead of dead-lettered",
+    file: "src/platforms/http.ts",
+    from: "if (status >= 400 && status < 500) {",
+    to: "if (status > 400 && status < 500) {",
+    tests: SET7_PLATFORMS,
+  },
+  {
+    name: "set7 outcome words compared case-sensitively",
+    file: "src/schemas/outcome.ts",
+    from: "const word = event.status.toLowerCase();",
+    to: "const word = event.status;",
+    tests: SET7_SCHEMAS,
+  },
+  {
+    name: "set7 datadog duration in microseconds",
+    file: "src/schemas/datadog_attributes.ts",
+    from: "attributes.duration = event.duration_ms * 1_000_000;",
+    to: "attributes.duration = event.duration_ms * 1_000;",
+    tests: SET7_SCHEMAS,
+  },
+  {
+    name: "set7 cim action from the raw action name",
+    file: "src/schemas/cim.ts",
+    from: 'action: ACTIONS[operationKindOf(event.action)] ?? "read",',
+    to: 'action: ACTIONS[event.action] ?? "read",',
+    tests: SET7_SCHEMAS,
+  },
+  {
+    name: "set7 ingest unknown token answers 401",
+    file: "src/ingest/app.ts",
+    from: '        403,\n        "forbidden",\n',
+    to: '        401,\n        "forbidden",\n',
+    tests: t("ingest/", "security/"),
+  },
+  {
+    name: "set7 ingest protectStats off by default",
+    file: "src/ingest/app.ts",
+    from: "const protectStats = options.protectStats ?? true;",
+    to: "const protectStats = options.protectStats ?? false;",
+    tests: t("ingest/", "security/"),
+  },
+  {
+    name: "set7 ingest exact fit refused as overloaded",
+    file: "src/ingest/app.ts",
+    from: "if (free < events.length) throw overloaded(",
+    to: "if (free <= events.length) throw overloaded(",
+    tests: t("ingest/", "delivery/"),
+  },
+  {
+    name: 'set7 quota "*" ignored',
+    file: "src/ingest/producer_quotas.ts",
+    from: 'const quota = quotas[name] ?? quotas["*"] ?? {};',
+    to: "const quota = quotas[name] ?? {};",
+    tests: t("ingest/"),
+  },
+  {
+    name: "set7 ingest request counts: 400 counted as accepted",
+    file: "src/ingest/request_counts.ts",
+    from: "else if (status >= 400) counts.refused++;",
+    to: "else if (status > 400) counts.refused++;",
+    tests: t("ingest/"),
+  },
+  {
+    name: "set7 fast path fraction padded on the wrong side",
+    file: "src/events/audit_event_fast_parse.ts",
+    from: 'const millis = ((fraction ?? "") + "000").slice(0, 3);',
+    to: 'const millis = (fraction ?? "").padStart(3, "0").slice(0, 3);',
+    tests: SET7_EVENTS,
+  },
+  {
+    name: "set7 fast path accepts 1969",
+    file: "src/events/audit_event_fast_parse.ts",
+    from: "year < 1970 || month < 1",
+    to: "year < 1969 || month < 1",
+    tests: SET7_EVENTS,
+  },
+  {
+    name: "set7 metadata Infinity accepted",
+    file: "src/events/json_data.ts",
+    from: "return Number.isFinite(value)",
+    to: "return !Number.isNaN(value)",
+    tests: SET7_EVENTS,
+  },
+  {
+    name: "set7 hono metadata callback overrides the route and status",
+    file: "src/producers/hono_middleware.ts",
+    from: "metadata = { ...extra, ...metadata };",
+    to: "metadata = { ...metadata, ...extra };",
+    tests: t("producers/", "security/"),
+  },
+  {
+    name: "set7 logtape actor keeps the category prefix",
+    file: "src/producers/logtape_sink.ts",
+    from: 'const below = record.category.slice(prefix.length).join(".");',
+    to: 'const below = record.category.join(".");',
+    tests: t("producers/"),
+  },
+  {
+    name: "set7 doctor answer text not redacted",
+    file: "src/doctor/probe.ts",
+    from: "const text = redactSecrets(await response.text(), ctx.secrets);",
+    to: "const text = await response.text();",
+    tests: t("doctor/", "security/"),
+  },
+  {
+    name: "set7 worker overrides a destination's own maxBufferedBytes",
+    file: "src/runtime/cloudflare/worker.ts",
+    from:
+      "maxBufferedBytes: destination.maxBufferedBytes ??\n                      WORKER_MAX_BUFFERED_BYTES,",
+    to: "maxBufferedBytes: WORKER_MAX_BUFFERED_BYTES,",
+    tests: t("runtime/cloudflare/", "ingest/"),
+  },
+  {
+    name: "set7 worker flush deadline of 30000 ms accepted",
+    file: "src/runtime/cloudflare/worker.ts",
+    from: "value < 1 || value >= 30_000",
+    to: "value < 1 || value > 30_000",
+    tests: t("runtime/cloudflare/", "ingest/"),
   },
 ];
