@@ -14,6 +14,7 @@ import type { IngestSink } from "../../src/ingest/sink.ts";
 import { realisticEvents } from "../fixtures/events.ts";
 import { memorySink } from "../support/memory_sink.ts";
 import { MemoryLogger } from "../support/receivers.ts";
+import { destination, integratorStats } from "../support/stats.ts";
 
 const TOKEN = "ingest-token-0123456789abcdef";
 const BILLING = "billing-token-0123456789abcdef";
@@ -346,4 +347,88 @@ Deno.test("refusedEventsError() counts every problem, lists the first 100, and s
     hundred.message,
     "100 problems in the events; none was accepted",
   );
+});
+
+/** An app over a sink whose statistics the test sets. */
+function statsApp(
+  stats: () => DeliveryStats,
+  options: Partial<Parameters<typeof createIngestApp>[0]> = {},
+): IngestApp {
+  const sink: IngestSink = { ...memorySink(), getStats: stats };
+  return createIngestApp({ sink, tokens: [TOKEN], ...options });
+}
+
+Deno.test("GET /health answers 200 when degraded and 503 only when failing; failingAfter and deadLetterWindowMs reach the report", async () => {
+  let stats = integratorStats([
+    destination({ name: "a" }),
+    destination({ name: "b", state: "backing_off", consecutiveFailures: 2 }),
+  ]);
+  const health = async (
+    target: IngestApp,
+  ): Promise<[number, Record<string, unknown>]> => {
+    const answer = await target.request("/health");
+    return [answer.status, await answer.json()];
+  };
+  const byDefault = statsApp(() => stats);
+  const [degraded, body] = await health(byDefault);
+  assert.equal(degraded, 200);
+  assert.equal(body.status, "degraded");
+  assert.equal(body.capacity, 100_000);
+  assert.deepEqual(body.destinations, {
+    a: {
+      status: "delivering",
+      buffered: 0,
+      consecutiveFailures: 0,
+      deadLettered: 0,
+    },
+    b: {
+      status: "backing_off",
+      buffered: 0,
+      consecutiveFailures: 2,
+      deadLettered: 0,
+    },
+  });
+  // failingAfter 2: b fails, a delivers: still degraded, still 200.
+  const strict = statsApp(() => stats, { failingAfter: 2 });
+  const [status, strictBody] = await health(strict);
+  assert.equal(status, 200);
+  assert.equal(
+    (strictBody.destinations as Record<string, { status: string }>).b!
+      .status,
+    "failing",
+  );
+  stats = integratorStats([
+    destination({ name: "b", state: "backing_off", consecutiveFailures: 2 }),
+  ]);
+  assert.equal((await health(strict))[0], 503);
+  assert.equal((await health(byDefault))[0], 200);
+
+  // A dead letter 10 minutes ago: degraded within the default 15 minutes,
+  // ok with a window of 5.
+  const tenMinutesAgo = new Date(Date.now() - 10 * 60_000).toISOString();
+  stats = integratorStats([
+    destination({
+      name: "a",
+      eventsFailed: 3,
+      recentDeadLetters: [
+        { at: tenMinutesAgo, events: 3, reason: "refused", status: 400 },
+      ],
+    }),
+  ]);
+  const [withLetters, lettersBody] = await health(byDefault);
+  assert.equal(withLetters, 200);
+  assert.equal(lettersBody.status, "degraded");
+  assert.deepEqual(
+    (lettersBody.destinations as Record<string, unknown>).a,
+    {
+      status: "delivering",
+      buffered: 0,
+      consecutiveFailures: 0,
+      deadLettered: 3,
+      recentDeadLetters: { events: 3, lastAt: tenMinutesAgo, lastStatus: 400 },
+    },
+  );
+  const short = statsApp(() => stats, { deadLetterWindowMs: 5 * 60_000 });
+  const [, shortBody] = await health(short);
+  assert.equal(shortBody.status, "ok");
 });
