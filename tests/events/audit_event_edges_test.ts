@@ -1,0 +1,96 @@
+/**
+ * Audit event validation where the common tests do not go: metadata that
+ * throws when read, holes in arrays, `AuditEventSchema.parse()` on the slow
+ * path, and the checked JSON parser's depth limit through arrays.
+ */
+import assert from "node:assert/strict";
+import {
+  AuditEventSchema,
+  InvalidAuditEventError,
+  parseAuditEvent,
+} from "../../src/events/audit_event.ts";
+import { findNonJsonValue } from "../../src/events/json_data.ts";
+import {
+  MAX_CHECKED_DEPTH,
+  parseJsonText,
+} from "../../src/events/json_text.ts";
+
+function minimal(): Record<string, unknown> {
+  return {
+    correlation_id: "req-1",
+    event_type: "tool_call",
+    actor: "agent-7",
+    action: "read_file",
+    status: "success",
+  };
+}
+
+Deno.test("parseAuditEvent() refuses metadata that throws when its keys are read, naming metadata", () => {
+  const metadata = new Proxy({}, {
+    ownKeys(): never {
+      throw new Error("no keys for you");
+    },
+  });
+  assert.throws(
+    () => parseAuditEvent({ ...minimal(), metadata }),
+    (error: unknown) =>
+      error instanceof InvalidAuditEventError &&
+      error.issues.length === 1 &&
+      error.issues[0]!.path === "metadata" &&
+      error.issues[0]!.message === "must be plain JSON data (reading it threw)",
+  );
+  const result = AuditEventSchema.safeParse({ ...minimal(), metadata });
+  assert.equal(result.success, false);
+});
+
+Deno.test("parseAuditEvent() refuses an array with a hole in metadata (JSON would write null where there was nothing)", () => {
+  // deno-lint-ignore no-sparse-arrays
+  const holes = [1, , 3];
+  assert.deepEqual(findNonJsonValue({ list: holes }), {
+    path: ["list", 1],
+    reason: "must be JSON data, got undefined",
+  });
+  assert.throws(
+    () => parseAuditEvent({ ...minimal(), metadata: { list: holes } }),
+    (error: unknown) =>
+      error instanceof InvalidAuditEventError &&
+      error.issues[0]!.path === "metadata.list.1",
+  );
+});
+
+Deno.test("AuditEventSchema.parse() takes the slow path for a Date timestamp and gives the same event; it throws for an invalid one", () => {
+  const event = AuditEventSchema.parse({
+    ...minimal(),
+    event_id: "e-1",
+    timestamp: new Date(Date.UTC(2026, 0, 31, 12, 0, 0, 5)),
+    tool_name: null,
+    severity: "error",
+  });
+  assert.deepEqual(event, {
+    ...minimal(),
+    event_id: "e-1",
+    timestamp: "2026-01-31T12:00:00.005Z",
+    metadata: {},
+  });
+  assert.throws(() => AuditEventSchema.parse({ ...minimal(), actor: "" }));
+});
+
+Deno.test("parseJsonText() refuses arrays nested deeper than MAX_CHECKED_DEPTH when the text has an escaped key, and reads that depth exactly", () => {
+  const nested = (depth: number): string =>
+    '{"\\u0061":' + "[".repeat(depth - 1) + "0" + "]".repeat(depth - 1) + "}";
+  const deepest = parseJsonText(nested(MAX_CHECKED_DEPTH)) as {
+    a: unknown;
+  };
+  let level: unknown = deepest.a;
+  let depth = 1;
+  while (Array.isArray(level)) {
+    level = level[0];
+    depth++;
+  }
+  assert.equal(depth, MAX_CHECKED_DEPTH);
+  assert.throws(
+    () => parseJsonText(nested(MAX_CHECKED_DEPTH + 1)),
+    (error: unknown) =>
+      error instanceof SyntaxError && /nested too deeply/.test(error.message),
+  );
+});
