@@ -1,0 +1,136 @@
+/**
+ * The producers where the main tests do not go: JSON-safe copies of
+ * booleans and unreadable values, the Hono middleware's option functions
+ * that throw, and LogTape records with nothing to name them by.
+ */
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import type { AuditEventInput } from "../../src/events/audit_event.ts";
+import { toJsonSafe } from "../../src/producers/json_safe.ts";
+import { siemAudit } from "../../src/producers/hono.ts";
+import { auditSink } from "../../src/producers/logtape_sink.ts";
+
+function recorder(): {
+  events: AuditEventInput[];
+  exportEvent(event: AuditEventInput): void;
+} {
+  const events: AuditEventInput[] = [];
+  return { events, exportEvent: (event) => void events.push(event) };
+}
+
+Deno.test("toJsonSafe() keeps booleans, writes bigints and non-finite numbers as text, and an unreadable object as [unreadable]", () => {
+  const unreadable = new Proxy({}, {
+    ownKeys(): never {
+      throw new Error("no");
+    },
+  });
+  assert.deepEqual(
+    toJsonSafe({
+      yes: true,
+      no: false,
+      list: [true, false],
+      big: -5n,
+      inf: -Infinity,
+      unreadable,
+    }),
+    {
+      yes: true,
+      no: false,
+      list: [true, false],
+      big: "-5",
+      inf: "-Infinity",
+      unreadable: "[unreadable]",
+    },
+  );
+  assert.equal(toJsonSafe(false), false);
+  assert.equal(toJsonSafe(undefined), undefined);
+  assert.equal(toJsonSafe(() => 1), undefined);
+});
+
+Deno.test("siemAudit(): a sessionId or metadata option that throws goes to onError; the event is still recorded without it", async () => {
+  const target = recorder();
+  const errors: unknown[] = [];
+  const app = new Hono();
+  app.use(siemAudit({
+    integrator: target,
+    sessionId: () => {
+      throw new Error("no session store");
+    },
+    metadata: () => {
+      throw new TypeError("bad metadata");
+    },
+    onError: (error) => void errors.push(error),
+  }));
+  app.get("/a", (c) => c.text("a"));
+  assert.equal((await app.request("/a")).status, 200);
+  assert.equal(target.events.length, 1);
+  assert.equal(target.events[0]!.session_id, undefined);
+  assert.deepEqual(target.events[0]!.metadata, {
+    method: "GET",
+    route: "/a",
+    path: "/a",
+    http_status: 200,
+  });
+  assert.deepEqual(
+    errors.map((e) => (e as Error).message),
+    ["no session store", "bad metadata"],
+  );
+});
+
+Deno.test("siemAudit(): an empty session id is left out; a metadata answer that is not an object adds nothing", async () => {
+  const target = recorder();
+  const app = new Hono();
+  app.use(siemAudit({
+    integrator: target,
+    sessionId: () => "",
+    metadata: () => "text" as never,
+  }));
+  app.get("/a", (c) => c.text("a"));
+  await app.request("/a");
+  assert.equal("session_id" in target.events[0]!, false);
+  assert.deepEqual(Object.keys(target.events[0]!.metadata!), [
+    "method",
+    "route",
+    "path",
+    "http_status",
+  ]);
+});
+
+Deno.test("siemAudit(): with recordRequests, a request answered by an app.all() handler names that route", async () => {
+  const target = recorder();
+  const app = new Hono();
+  app.use(siemAudit({ integrator: target, recordRequests: true }));
+  app.all("/any/:id", (c) => c.text("any"));
+  await app.request("/any/7", { method: "PATCH" });
+  assert.deepEqual(
+    target.events.map((e) => [e.event_type, e.action, e.status]),
+    [
+      ["request", "PATCH /any/:id", "pending"],
+      ["response", "PATCH /any/:id", "success"],
+    ],
+  );
+});
+
+Deno.test("auditSink(): a record with no category below an empty prefix and an empty template is actor unknown, action log; a value JSON cannot hold is written as text", () => {
+  const events: AuditEventInput[] = [];
+  const sink = auditSink({
+    integrator: { exportEvent: (event) => void events.push(event) },
+    category: [],
+  });
+  const fn = function named(): void {};
+  sink({
+    category: [],
+    level: "warning",
+    message: ["value ", fn, ""],
+    rawMessage: "",
+    timestamp: Date.UTC(2026, 0, 31),
+    properties: {},
+  });
+  assert.equal(events.length, 1);
+  assert.equal(events[0]!.actor, "unknown");
+  assert.equal(events[0]!.action, "log");
+  // A warning is no failure.
+  assert.equal(events[0]!.status, "success");
+  assert.equal(events[0]!.metadata?.message, `value ${String(fn)}`);
+  assert.equal(events[0]!.timestamp, "2026-01-31T00:00:00.000Z");
+});
