@@ -13,6 +13,7 @@ import { refusedEventsError } from "../../src/ingest/ingest_error.ts";
 import type { IngestSink } from "../../src/ingest/sink.ts";
 import { realisticEvents } from "../fixtures/events.ts";
 import { memorySink } from "../support/memory_sink.ts";
+import { serveIngest } from "../support/serve_ingest.ts";
 import { MemoryLogger } from "../support/receivers.ts";
 import { destination, integratorStats } from "../support/stats.ts";
 
@@ -431,4 +432,73 @@ Deno.test("GET /health answers 200 when degraded and 503 only when failing; fail
   const short = statsApp(() => stats, { deadLetterWindowMs: 5 * 60_000 });
   const [, shortBody] = await health(short);
   assert.equal(shortBody.status, "ok");
+});
+
+Deno.test("POST /events: a producer over its quota gets 429 before its body is read, whatever the body holds", async () => {
+  const stats = offlineIntegrator().getStats();
+  const ingest = createIngestApp({
+    sink: { ...memorySink(), getStats: () => stats },
+    tokens: [{ name: "billing", token: BILLING }],
+    quotas: { billing: { eventsPerSecond: 1 } },
+    maxBodyBytes: 200,
+    clock: { now: () => 0 },
+  });
+  const one = JSON.stringify({
+    correlation_id: "c",
+    event_type: "request",
+    actor: "a",
+    action: "b",
+    status: "s",
+  });
+  assert.equal((await request(ingest, one, {}, BILLING)).status, 202);
+  let pulled = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller): void {
+      pulled++;
+      controller.enqueue(new TextEncoder().encode("not json at all"));
+      controller.close();
+    },
+  }, { highWaterMark: 0 });
+  const answer = await ingest.request("/events", {
+    method: "POST",
+    body,
+    headers: {
+      "Content-Type": "application/json",
+      Authorization: `Bearer ${BILLING}`,
+    },
+  });
+  assert.equal(answer.status, 429);
+  assert.equal(answer.headers.get("retry-after"), "1");
+  assert.equal(pulled, 0);
+  const answered = await (await ingest.request("/stats", {
+    headers: { Authorization: `Bearer ${BILLING}` },
+  })).json();
+  assert.equal(answered.producers.billing.refusedByQuota, 1);
+  assert.equal(answered.producers.billing.refusedInvalid, 0);
+});
+
+Deno.test("POST /events over HTTP: a declared Content-Length of exactly maxBodyBytes is read; one byte more is 413 unread", async () => {
+  const sink = memorySink();
+  await using served = serveIngest(
+    createIngestApp({ sink, tokens: [TOKEN], maxBodyBytes: 2048 }),
+  );
+  const send = (text: string) =>
+    fetch(`${served.url}/events`, {
+      method: "POST",
+      body: text,
+      headers: {
+        "Content-Type": "application/json",
+        Authorization: `Bearer ${TOKEN}`,
+      },
+    });
+  const exact = await send(eventOfBytes(2048));
+  assert.equal(exact.status, 202);
+  await exact.body?.cancel();
+  const over = await send(eventOfBytes(2049));
+  assert.equal(over.status, 413);
+  assert.equal(
+    (await over.json()).error.message,
+    "body is larger than 2048 bytes",
+  );
+  assert.equal(sink.events.length, 1);
 });
