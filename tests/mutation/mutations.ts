@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { SET7I } from "./set7i.ts";
 
 /** One bug-like change. */
 export interface Mutation {
@@ -1563,4 +1564,5 @@ export const MUTATIONS: readonly Mutation[] = [
       "ingest/server_config_test.ts",
     ),
   },
+  ...SET7I,
 ];
