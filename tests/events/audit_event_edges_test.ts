@@ -94,3 +94,42 @@ Deno.test("parseJsonText() refuses arrays nested deeper than MAX_CHECKED_DEPTH w
       error instanceof SyntaxError && /nested too deeply/.test(error.message),
   );
 });
+
+Deno.test("a timestamp without an offset is UTC on both paths, whatever the host's time zone", async () => {
+  // The host's zone is read once per process: a child with TZ set.
+  const module = new URL("../../src/events/audit_event.ts", import.meta.url)
+    .href;
+  const script = `
+    import { parseAuditEvent } from ${JSON.stringify(module)};
+    const event = {
+      correlation_id: "c", event_type: "request", actor: "a", action: "b",
+      status: "s", timestamp: "2026-01-31T12:00:00",
+    };
+    // The fast path, and zod (an event without Object.prototype).
+    const slow = Object.assign(Object.create(null), event);
+    console.log(JSON.stringify([
+      parseAuditEvent(event).timestamp,
+      parseAuditEvent(slow).timestamp,
+      parseAuditEvent({ ...event, timestamp: "2026-01-31T12:00:00.123456" })
+        .timestamp,
+      parseAuditEvent(Object.assign(Object.create(null), {
+        ...event, timestamp: "2026-01-31T12:00:00.123456",
+      })).timestamp,
+    ]));
+  `;
+  for (const zone of ["Asia/Kolkata", "America/New_York"]) {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-check", "--no-lock", script],
+      env: { TZ: zone },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), [
+      "2026-01-31T12:00:00.000Z",
+      "2026-01-31T12:00:00.000Z",
+      "2026-01-31T12:00:00.123Z",
+      "2026-01-31T12:00:00.123Z",
+    ], zone);
+  }
+});
