@@ -133,3 +133,21 @@ Deno.test("a timestamp without an offset is UTC on both paths, whatever the host
     ], zone);
   }
 });
+
+Deno.test("metadata may nest 64 levels deep, as docs/events.md promises, and not 65", () => {
+  const nested = (levels: number): Record<string, unknown> => {
+    let value: Record<string, unknown> = {};
+    for (let i = 1; i < levels; i++) value = { d: value };
+    return value;
+  };
+  // The event's metadata object is the first level.
+  assert.doesNotThrow(() =>
+    parseAuditEvent({ ...minimal(), metadata: nested(64) })
+  );
+  assert.throws(
+    () => parseAuditEvent({ ...minimal(), metadata: nested(65) }),
+    (error: unknown) =>
+      error instanceof InvalidAuditEventError &&
+      error.issues[0]!.message === "nests deeper than 64 levels",
+  );
+});

@@ -409,3 +409,39 @@ Deno.test("renderProducerMetrics() writes each producer's count under its own ou
   );
   assert.equal(renderProducerMetrics({}), "");
 });
+
+Deno.test("quotas: bytes/s counts the decoded body, not the gzip bytes on the wire", async () => {
+  const app = createIngestApp({
+    sink: boundedSink(100_000),
+    tokens: TOKENS,
+    clock: { now: () => 0 },
+    quotas: { a: { bytesPerSecond: 4000 } },
+  });
+  await using served = serveIngest(app);
+  // About 3000 bytes decoded, a few hundred compressed.
+  const text = JSON.stringify(events(20, "gz"));
+  const decoded = new TextEncoder().encode(text).length;
+  assert.ok(decoded > 2000 && decoded <= 4000, String(decoded));
+  const compressed = new Uint8Array(
+    await new Response(
+      new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer(),
+  );
+  assert.ok(compressed.length * 2 < 4000 - decoded);
+  const post = async (): Promise<number> => {
+    const answer = await fetch(`${served.url}/events`, {
+      method: "POST",
+      body: compressed,
+      headers: {
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+        Authorization: `Bearer ${A}`,
+      },
+    });
+    await answer.body?.cancel();
+    return answer.status;
+  };
+  assert.equal(await post(), 202);
+  // The second would fit if only the compressed bytes were paid for.
+  assert.equal(await post(), 429);
+});

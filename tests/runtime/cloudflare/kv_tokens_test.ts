@@ -242,6 +242,15 @@ Deno.test("Workers: INGEST_TOKENS_KV_KEY and INGEST_TOKENS_CACHE_MS choose the e
   assert.equal((await post(other, defaults)).status, 202);
   assert.equal(reads.length, 2);
 
+  // 0: no cache, the entry is read on every request.
+  const uncached = createWorker({ clock, logger: new MemoryLogger() });
+  const everyTime = { ...env, INGEST_TOKENS_CACHE_MS: "0" };
+  reads.length = 0;
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await post(uncached, everyTime)).status, 202);
+  }
+  assert.equal(reads.length, 3);
+
   const logger = new MemoryLogger();
   const down = createWorker({ clock, logger });
   const answer = await post(down, { INGEST_TOKENS_KV: kv });
