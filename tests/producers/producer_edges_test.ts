@@ -134,3 +134,90 @@ Deno.test("auditSink(): a record with no category below an empty prefix and an e
   assert.equal(events[0]!.metadata?.message, `value ${String(fn)}`);
   assert.equal(events[0]!.timestamp, "2026-01-31T00:00:00.000Z");
 });
+
+Deno.test("siemAudit(): a correlation header of exactly 200 characters is used, 201 is not", async () => {
+  const target = recorder();
+  const app = new Hono();
+  app.use(siemAudit({ integrator: target }));
+  app.get("/", (c) => c.text("ok"));
+  const longest = "r".repeat(200);
+  await app.request("/", { headers: { "x-request-id": longest } });
+  await app.request("/", { headers: { "x-request-id": longest + "r" } });
+  assert.equal(target.events[0]!.correlation_id, longest);
+  assert.notEqual(target.events[1]!.correlation_id, longest + "r");
+  assert.equal(target.events[1]!.correlation_id.length, 36);
+});
+
+Deno.test("siemAudit() refuses to record any credential header, in any case, as a header or as the correlation header", () => {
+  for (
+    const name of [
+      "Authorization",
+      "proxy-authorization",
+      "Proxy-Authorization",
+      "COOKIE",
+      "Set-Cookie",
+    ]
+  ) {
+    for (
+      const options of [
+        { recordHeaders: ["user-agent", name] },
+        { correlationHeader: name },
+      ]
+    ) {
+      assert.throws(
+        () => siemAudit({ integrator: recorder(), ...options }),
+        (error: unknown) =>
+          error instanceof TypeError &&
+          error.message.includes(
+            `the ${name.toLowerCase()} header is never recorded`,
+          ),
+        name,
+      );
+    }
+  }
+});
+
+Deno.test("siemAudit(): an actor function that answers an empty string gives anonymous; one that throws gives unknown", async () => {
+  const target = recorder();
+  const errors: unknown[] = [];
+  const app = new Hono();
+  let throws = false;
+  app.use(siemAudit({
+    integrator: target,
+    actor: () => {
+      if (throws) throw new Error("no user store");
+      return "";
+    },
+    onError: (error) => void errors.push(error),
+  }));
+  app.get("/", (c) => c.text("ok"));
+  await app.request("/");
+  throws = true;
+  await app.request("/");
+  assert.deepEqual(target.events.map((e) => e.actor), ["anonymous", "unknown"]);
+  assert.equal(errors.length, 1);
+});
+
+Deno.test("auditSink(): the actor is the category below the prefix joined with dots", () => {
+  const events: AuditEventInput[] = [];
+  const sink = auditSink({
+    integrator: { exportEvent: (event) => void events.push(event) },
+  });
+  sink({
+    category: ["audit", "billing", "refunds"],
+    level: "info",
+    message: ["m"],
+    rawMessage: "m",
+    timestamp: 0,
+    properties: {},
+  });
+  sink({
+    category: ["audit"],
+    level: "info",
+    message: ["m"],
+    rawMessage: "m",
+    timestamp: 0,
+    properties: {},
+  });
+  assert.deepEqual(events.map((e) => e.actor), ["billing.refunds", "audit"]);
+});
