@@ -502,3 +502,23 @@ Deno.test("POST /events over HTTP: a declared Content-Length of exactly maxBodyB
   );
   assert.equal(sink.events.length, 1);
 });
+
+Deno.test("POST /events: a 400 names each problem by event index and dotted field path", async () => {
+  let deep: Record<string, unknown> = {};
+  for (let i = 1; i < 65; i++) deep = { d: deep };
+  const [first, second] = realisticEvents(2);
+  const answer = await request(
+    createIngestApp({ sink: memorySink(), tokens: [TOKEN] }),
+    JSON.stringify([first, { ...second, metadata: { user: deep } }]),
+  );
+  const error = await errorOf(answer, 400, "invalid_events");
+  assert.equal(
+    error.message,
+    "1 problem in the events; none was accepted",
+  );
+  assert.deepEqual(error.events, [{
+    index: 1,
+    path: ["metadata", "user", ...Array(63).fill("d")].join("."),
+    message: "nests deeper than 64 levels",
+  }]);
+});
