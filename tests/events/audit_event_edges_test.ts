@@ -151,3 +151,19 @@ Deno.test("metadata may nest 64 levels deep, as docs/events.md promises, and not
       error.issues[0]!.message === "nests deeper than 64 levels",
   );
 });
+
+Deno.test("parseJsonText() with an escaped key refuses what JSON.parse refuses: a key without ':', a bare word, a trailing comma", () => {
+  for (
+    const text of [
+      '{"\\u0061":1,"b" 2}',
+      '{"\\u0061":1,}',
+      '{"\\u0061":tru}',
+      '{"\\u0061":[1,]}',
+      '{"\\u0061":1} x',
+      "{\"\\u0061\":'x'}",
+    ]
+  ) {
+    assert.throws(() => JSON.parse(text), SyntaxError, text);
+    assert.throws(() => parseJsonText(text), SyntaxError, text);
+  }
+});
