@@ -120,6 +120,7 @@ export const SET7I: Mutation[] = [
     from: "export const MAX_METADATA_DEPTH = 64;",
     to: "export const MAX_METADATA_DEPTH = 32;",
     tests: t(
+      "events/audit_event_edges_test.ts",
       "events/json_data_test.ts",
       "events/audit_event_test.ts",
       "properties/fast_path_test.ts",
