@@ -5,10 +5,12 @@
  */
 import assert from "node:assert/strict";
 import {
+  type AuditEvent,
   AuditEventSchema,
   InvalidAuditEventError,
   parseAuditEvent,
 } from "../../src/events/audit_event.ts";
+import { toSIEMEvent } from "../../src/events/siem_event.ts";
 import { findNonJsonValue } from "../../src/events/json_data.ts";
 import {
   MAX_CHECKED_DEPTH,
@@ -165,5 +167,27 @@ Deno.test("parseJsonText() with an escaped key refuses what JSON.parse refuses: 
   ) {
     assert.throws(() => JSON.parse(text), SyntaxError, text);
     assert.throws(() => parseJsonText(text), SyntaxError, text);
+  }
+});
+
+Deno.test("toSIEMEvent() writes any timestamp of a validated-looking event in the canonical form", () => {
+  const event = {
+    ...minimal(),
+    event_id: "e",
+    metadata: {},
+  } as unknown as AuditEvent;
+  for (
+    const [given, written] of [
+      ["2026-01-31T12:00:00Z", "2026-01-31T12:00:00.000Z"],
+      ["2026-01-31T12:00:00.5Z", "2026-01-31T12:00:00.500Z"],
+      ["2026-01-31T12:00:00.000+01:00", "2026-01-31T11:00:00.000Z"],
+      ["2026-01-31T12:00:00.123Z", "2026-01-31T12:00:00.123Z"],
+    ]
+  ) {
+    assert.equal(
+      toSIEMEvent({ ...event, timestamp: given! }).timestamp,
+      written,
+      given,
+    );
   }
 });

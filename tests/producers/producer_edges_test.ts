@@ -221,3 +221,53 @@ Deno.test("auditSink(): the actor is the category below the prefix joined with d
   });
   assert.deepEqual(events.map((e) => e.actor), ["billing.refunds", "audit"]);
 });
+
+Deno.test("auditSink(): correlation_id wins over correlationId and requestId; a session id or correlation id that is not well-formed stays in metadata; error_message is lifted", () => {
+  const events: AuditEventInput[] = [];
+  const sink = auditSink({
+    integrator: { exportEvent: (event) => void events.push(event) },
+  });
+  const record = (properties: Record<string, unknown>) =>
+    sink({
+      category: ["audit"],
+      level: "info",
+      message: ["m"],
+      rawMessage: "m",
+      timestamp: 0,
+      properties,
+    });
+  record({ requestId: "r-1", correlationId: "c-2", correlation_id: "c-3" });
+  record({ requestId: "r-1", correlationId: "c-2" });
+  record({
+    session_id: "s-\uD800",
+    correlation_id: "c-\uDC00",
+    requestId: "r-9",
+    error_message: "disk full",
+  });
+  assert.deepEqual(events.map((e) => e.correlation_id), ["c-3", "c-2", "r-9"]);
+  // The keys not taken stay in metadata.
+  assert.deepEqual(events[0]!.metadata?.requestId, "r-1");
+  assert.deepEqual(events[0]!.metadata?.correlationId, "c-2");
+  assert.equal(events[2]!.session_id, undefined);
+  assert.equal(events[2]!.metadata?.session_id, "s-\uFFFD");
+  assert.equal(events[2]!.metadata?.correlation_id, "c-\uFFFD");
+  assert.equal(events[2]!.error_message, "disk full");
+  assert.equal("error_message" in events[2]!.metadata!, false);
+});
+
+Deno.test("siemAudit() records every header it is asked for, in the names given", async () => {
+  const target = recorder();
+  const app = new Hono();
+  app.use(siemAudit({
+    integrator: target,
+    recordHeaders: ["User-Agent", "X-Forwarded-For", "X-Missing"],
+  }));
+  app.get("/", (c) => c.text("ok"));
+  await app.request("/", {
+    headers: { "user-agent": "curl/8", "x-forwarded-for": "203.0.113.9" },
+  });
+  assert.deepEqual(target.events[0]!.metadata?.headers, {
+    "user-agent": "curl/8",
+    "x-forwarded-for": "203.0.113.9",
+  });
+});
