@@ -306,3 +306,22 @@ Deno.test("INGEST_TOKENS: spaces around names, tokens and commas are trimmed; em
     [{ name: "billing", token: BILLING }, AUTH],
   );
 });
+
+Deno.test("reloadTokens(): a rotation (one name, two tokens) is logged with the name once", async () => {
+  const tokens = new ProducerTokens([{ name: "billing", token: BILLING }]);
+  const lines: string[] = [];
+  assert.equal(
+    await reloadTokens(
+      tokens,
+      () =>
+        Promise.resolve([
+          { name: "auth", token: AUTH, expiresAt: "2026-02-01T00:00:00Z" },
+          { name: "auth", token: BILLING, notBefore: "2026-01-15T00:00:00Z" },
+        ]),
+      (line) => void lines.push(line),
+    ),
+    true,
+  );
+  assert.deepEqual(lines, ["ingest tokens reloaded: 2 token(s) of auth"]);
+  assert.deepEqual(tokens.names, ["auth"]);
+});
