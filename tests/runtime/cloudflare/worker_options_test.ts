@@ -87,3 +87,30 @@ Deno.test("createWorker: a batch from a queue named in SIEM_DEAD_LETTER_QUEUE (n
   assert.deepEqual(batch.messages[0]!.calls, [{ retry: 777 }]);
   assert.equal(hec.events.length, 0);
 });
+
+Deno.test("createWorker: a binding under INGEST_TOKENS_KV with get but no put (a Durable Object namespace) is no KV namespace: INGEST_TOKENS stay in use", async () => {
+  await using hec = startFakeSplunk({ token: HEC });
+  let reads = 0;
+  const pending: Promise<unknown>[] = [];
+  const answer = await createWorker({ logger: new MemoryLogger() }).fetch(
+    new Request("http://worker/events", {
+      method: "POST",
+      body: JSON.stringify(realisticEvents(1)[0]),
+      headers: {
+        "Content-Type": "application/json",
+        Authorization: `Bearer ${TOKEN}`,
+      },
+    }),
+    {
+      INGEST_TOKENS: TOKEN,
+      INGEST_TOKENS_KV: { get: () => (reads++, Promise.resolve(null)) },
+      SIEM_SPLUNK_URL: hec.url,
+      SIEM_SPLUNK_TOKEN: HEC,
+    },
+    { waitUntil: (p) => void pending.push(p) },
+  );
+  await answer.body?.cancel();
+  assert.equal(answer.status, 202);
+  assert.equal(reads, 0);
+  await Promise.all(pending);
+});
