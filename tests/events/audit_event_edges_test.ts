@@ -176,16 +176,15 @@ Deno.test("toSIEMEvent() writes any timestamp of a validated-looking event in th
     event_id: "e",
     metadata: {},
   } as unknown as AuditEvent;
-  for (
-    const [given, written] of [
-      ["2026-01-31T12:00:00Z", "2026-01-31T12:00:00.000Z"],
-      ["2026-01-31T12:00:00.5Z", "2026-01-31T12:00:00.500Z"],
-      ["2026-01-31T12:00:00.000+01:00", "2026-01-31T11:00:00.000Z"],
-      ["2026-01-31T12:00:00.123Z", "2026-01-31T12:00:00.123Z"],
-    ]
-  ) {
+  const cases: [given: string, written: string][] = [
+    ["2026-01-31T12:00:00Z", "2026-01-31T12:00:00.000Z"],
+    ["2026-01-31T12:00:00.5Z", "2026-01-31T12:00:00.500Z"],
+    ["2026-01-31T12:00:00.000+01:00", "2026-01-31T11:00:00.000Z"],
+    ["2026-01-31T12:00:00.123Z", "2026-01-31T12:00:00.123Z"],
+  ];
+  for (const [given, written] of cases) {
     assert.equal(
-      toSIEMEvent({ ...event, timestamp: given! }).timestamp,
+      toSIEMEvent({ ...event, timestamp: given }).timestamp,
       written,
       given,
     );
