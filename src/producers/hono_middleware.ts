@@ -180,13 +180,15 @@ function reportToConsole(error: unknown): void {
   });
 }
 
+// The configured header first, as documented: with Hono's requestId()
+// middleware in front, a custom correlation header must still win.
 function correlationIdOf(c: Context, header: string): string {
+  const value = c.req.raw.headers.get(header);
+  if (value !== null && isUsableId(value)) return value;
   const requestId = (c as unknown as { get(key: string): unknown }).get(
     "requestId",
   );
   if (typeof requestId === "string" && isUsableId(requestId)) return requestId;
-  const value = c.req.raw.headers.get(header);
-  if (value !== null && isUsableId(value)) return value;
   return crypto.randomUUID();
 }
 

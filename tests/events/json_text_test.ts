@@ -14,6 +14,7 @@ import {
 } from "../../src/events/json_text.ts";
 import { fcParams } from "../properties/_fc_params.ts";
 import { JSON_STYLES, writeJson } from "../support/json_styles.ts";
+import { bundle } from "../runtime/runtime_tools.ts";
 
 // Sets the trap: after this, JSON.parse of `{"a":0,"\u0000":0}` in this
 // process gives the key "\" (one backslash) on Deno 2.9.6.
@@ -208,4 +209,56 @@ Deno.test("property: parseJsonText() reads any value as each producer's encoder 
     ),
     fcParams(300),
   );
+});
+
+Deno.test("__proto__ stays an own data key under Node too, where assigning it would set the prototype (Deno has no __proto__ setter): parseJsonText(), copyJsonData(), toJsonSafe(), the LogTape sink", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const modules = {
+      text: "src/events/json_text.ts",
+      data: "src/events/json_data.ts",
+      safe: "src/producers/json_safe.ts",
+      logtape: "src/producers/logtape_sink.ts",
+    };
+    for (const [name, entry] of Object.entries(modules)) {
+      await bundle(entry, "browser", `${dir}/${name}.mjs`);
+    }
+    const script = `
+      const { parseJsonText } = await import("${dir}/text.mjs");
+      const { copyJsonData } = await import("${dir}/data.mjs");
+      const { toJsonSafe } = await import("${dir}/safe.mjs");
+      const { auditSink } = await import("${dir}/logtape.mjs");
+      const events = [];
+      auditSink({ integrator: { exportEvent: (e) => events.push(e) } })({
+        category: ["audit"], level: "info", message: ["m"], rawMessage: "m",
+        timestamp: 0, properties: JSON.parse('{"__proto__":{"x":1}}'),
+      });
+      const values = [
+        parseJsonText('{"__proto__":{"x":1},"\\\\u0062":2}'),
+        copyJsonData(JSON.parse('{"__proto__":{"x":1}}')),
+        toJsonSafe(JSON.parse('{"__proto__":{"x":1}}')),
+        events[0].metadata,
+      ];
+      console.log(JSON.stringify(values.map((value) => ({
+        plain: Object.getPrototypeOf(value) === Object.prototype,
+        own: Object.hasOwn(value, "__proto__"),
+        x: value.x,
+      }))));
+    `;
+    const { code, stdout, stderr } = await new Deno.Command("node", {
+      args: ["--input-type=module", "-e", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    const kept = { plain: true, own: true };
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), [
+      kept,
+      kept,
+      kept,
+      kept,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

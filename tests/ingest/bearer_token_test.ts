@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { bearerToken, matchesAnyToken } from "../../src/ingest/bearer_token.ts";
+import {
+  bearerToken,
+  digestAll,
+  matchesAnyToken,
+} from "../../src/ingest/bearer_token.ts";
 
 Deno.test("bearerToken() reads the token of a Bearer header", () => {
   assert.equal(bearerToken("Bearer abc"), "abc");
@@ -75,4 +79,14 @@ Deno.test("matchesAnyToken() refuses a prefix, a longer string and an empty stri
 Deno.test("matchesAnyToken() refuses everything when no token is configured", async () => {
   assert.equal(await matchesAnyToken("anything", []), false);
   assert.equal(await matchesAnyToken("", []), false);
+});
+
+Deno.test("matchesAnyToken() takes the digests of digestAll(), computed once, as it takes the tokens", async () => {
+  const tokens = ["token-old-0123456789", "token-new-abcdefghij"];
+  const digests = digestAll(tokens);
+  assert.equal(await matchesAnyToken("token-new-abcdefghij", digests), true);
+  assert.equal(await matchesAnyToken("token-old-0123456789", digests), true);
+  assert.equal(await matchesAnyToken("token-new-abcdefghiJ", digests), false);
+  assert.equal((await digests).length, 2);
+  assert.equal((await digests)[0]!.length, 32);
 });

@@ -4,6 +4,13 @@ import type { DeliveryStats } from "../../src/delivery/stats.ts";
 import { createIngestApp } from "../../src/ingest/app.ts";
 import type { IngestSink } from "../../src/ingest/sink.ts";
 import { serverConfig } from "../../src/ingest/server_config.ts";
+import type { IngestError } from "../../src/ingest/ingest_error.ts";
+import {
+  checkQuotas,
+  parseQuotas,
+  producerLimiter,
+  renderProducerMetrics,
+} from "../../src/ingest/producer_quotas.ts";
 import { FakeClock } from "../support/fake_clock.ts";
 import { serveIngest } from "../support/serve_ingest.ts";
 
@@ -229,4 +236,212 @@ Deno.test("quotas: read from INGEST_QUOTAS or the file's quotas, and checked", (
       }),
     /maxShare must be more than 0 and at most 1/,
   );
+});
+
+/** The 429 a limiter throws, as `[status, Retry-After]`, or "ok". */
+function outcome(run: () => void): string {
+  try {
+    run();
+    return "ok";
+  } catch (error) {
+    const e = error as IngestError;
+    return `${e.status} ${e.headers["Retry-After"] ?? "-"}`;
+  }
+}
+
+Deno.test("quotas: Retry-After is the whole seconds until the request fits, rounded up, at least 1, from the bucket that waits longest", () => {
+  const limiter = producerLimiter({
+    slow: { eventsPerSecond: 0.4, burstEvents: 1 },
+    bytes: { eventsPerSecond: 100, bytesPerSecond: 100, burstBytes: 1000 },
+  }, 5);
+  assert.equal(outcome(() => limiter.take("slow", 1, 10, 0)), "ok");
+  // One event at 0.4/s: 2.5 s, sent as 3 (never 2, which is too early).
+  assert.equal(outcome(() => limiter.take("slow", 1, 10, 0)), "429 3");
+  assert.equal(outcome(() => limiter.precheck("slow", 0)), "429 3");
+  // 1 s later: 1.5 s left, sent as 2.
+  assert.equal(outcome(() => limiter.precheck("slow", 1000)), "429 2");
+  // 2.4 s later: 0.1 s left, sent as 1 (never 0).
+  assert.equal(outcome(() => limiter.precheck("slow", 2400)), "429 1");
+  assert.equal(outcome(() => limiter.take("slow", 1, 10, 2500)), "ok");
+  // The events bucket has room; the bytes bucket needs 5 s for 500 more.
+  assert.equal(outcome(() => limiter.take("bytes", 1, 1000, 0)), "ok");
+  assert.equal(outcome(() => limiter.take("bytes", 1, 500, 0)), "429 5");
+  assert.equal(limiter.snapshot().slow?.refusedByQuota, 4);
+  assert.equal(limiter.snapshot().bytes?.refusedByQuota, 1);
+});
+
+Deno.test("quotas: burstBytes defaults to bytesPerSecond, burstEvents to eventsPerSecond", () => {
+  const limiter = producerLimiter({
+    a: { bytesPerSecond: 1000 },
+    b: { eventsPerSecond: 4 },
+  }, 5);
+  assert.equal(outcome(() => limiter.take("a", 1, 1000, 0)), "ok");
+  assert.equal(outcome(() => limiter.take("a", 1, 1, 0)), "429 1");
+  // A second later: 1000 bytes again, not more.
+  assert.equal(outcome(() => limiter.take("a", 1, 1000, 60_000)), "ok");
+  assert.equal(outcome(() => limiter.take("a", 1, 1, 60_000)), "429 1");
+  assert.equal(outcome(() => limiter.take("b", 4, 1, 0)), "ok");
+  assert.equal(outcome(() => limiter.take("b", 1, 1, 0)), "429 1");
+});
+
+Deno.test('quotas: a producer\'s own quota wins over "*"; "*" applies to every other producer', () => {
+  const limiter = producerLimiter({
+    "*": { eventsPerSecond: 1 },
+    bulk: { eventsPerSecond: 100 },
+  }, 5);
+  assert.equal(outcome(() => limiter.take("bulk", 100, 1, 0)), "ok");
+  // A second later, 100 more (at 1/s that would wait 100 s).
+  assert.equal(outcome(() => limiter.take("bulk", 100, 1, 1000)), "ok");
+  assert.equal(outcome(() => limiter.take("other", 1, 1, 0)), "ok");
+  assert.equal(outcome(() => limiter.take("other", 1, 1, 0)), "429 1");
+  assert.equal(outcome(() => limiter.take("third", 2, 1, 0)), "ok");
+});
+
+Deno.test("quotas: a producer may fill exactly its share, not one event more; the 503 carries the app's Retry-After", () => {
+  const limiter = producerLimiter({ a: { maxShare: 0.5 } }, 9);
+  limiter.checkShare("a", 50, 100);
+  limiter.accepted("a", 50);
+  assert.equal(outcome(() => limiter.checkShare("a", 1, 50)), "503 9");
+  const fresh = producerLimiter({ a: { maxShare: 0.5 } }, 9);
+  fresh.checkShare("a", 49, 100);
+  fresh.accepted("a", 49);
+  assert.equal(outcome(() => fresh.checkShare("a", 1, 51)), "ok");
+  assert.equal(outcome(() => fresh.checkShare("a", 2, 51)), "503 9");
+  assert.equal(fresh.snapshot().a?.refusedOverShare, 1);
+  // As the sink drains, the producer's held events drain with it.
+  assert.equal(outcome(() => fresh.checkShare("a", 50, 100)), "ok");
+});
+
+Deno.test("quotas: maxShare is in (0, 1]; a rate must be a positive finite number", () => {
+  assert.doesNotThrow(() => checkQuotas({ a: { maxShare: 1 } }));
+  for (const maxShare of [0, -0.1, 1.01, NaN]) {
+    assert.throws(
+      () => checkQuotas({ a: { maxShare } }),
+      (error: unknown) =>
+        error instanceof RangeError &&
+        error.message ===
+          `quotas["a"].maxShare must be more than 0 and at most 1: current value is ${maxShare}`,
+    );
+  }
+  for (
+    const field of [
+      "eventsPerSecond",
+      "burstEvents",
+      "bytesPerSecond",
+      "burstBytes",
+    ]
+  ) {
+    for (const value of [0, -1, Infinity, NaN]) {
+      assert.throws(
+        () => checkQuotas({ b: { [field]: value } }),
+        new RegExp(`quotas\\["b"\\]\\.${field} must be a positive number`),
+      );
+    }
+    assert.doesNotThrow(() => checkQuotas({ b: { [field]: 0.5 } }));
+  }
+});
+
+Deno.test("quotas: INGEST_QUOTAS must be a JSON object of objects", () => {
+  for (
+    const text of [
+      "",
+      "{",
+      "[]",
+      "null",
+      "5",
+      '{"a":1}',
+      '{"a":null}',
+      '{"a":"x"}',
+    ]
+  ) {
+    assert.throws(
+      () => parseQuotas(text),
+      (error: unknown) =>
+        error instanceof TypeError &&
+        /^INGEST_QUOTAS must be a JSON object of quotas by producer/.test(
+          error.message,
+        ),
+      text,
+    );
+  }
+  assert.deepEqual(parseQuotas('{"a":{"maxShare":0.5},"*":{}}'), {
+    a: { maxShare: 0.5 },
+    "*": {},
+  });
+});
+
+Deno.test("renderProducerMetrics() writes each producer's count under its own outcome, exactly", () => {
+  const text = renderProducerMetrics({
+    a: {
+      accepted: 1,
+      eventsAccepted: 2,
+      refusedByQuota: 3,
+      refusedOverShare: 4,
+      refusedInvalid: 5,
+    },
+    b: {
+      accepted: 6,
+      eventsAccepted: 7,
+      refusedByQuota: 8,
+      refusedOverShare: 9,
+      refusedInvalid: 10,
+    },
+  }, "x");
+  assert.equal(
+    text,
+    [
+      "# HELP x_ingest_producer_requests_total POST /events requests by producer and outcome.",
+      "# TYPE x_ingest_producer_requests_total counter",
+      'x_ingest_producer_requests_total{producer="a",outcome="accepted"} 1',
+      'x_ingest_producer_requests_total{producer="a",outcome="rate_limited"} 3',
+      'x_ingest_producer_requests_total{producer="a",outcome="over_share"} 4',
+      'x_ingest_producer_requests_total{producer="a",outcome="invalid"} 5',
+      'x_ingest_producer_requests_total{producer="b",outcome="accepted"} 6',
+      'x_ingest_producer_requests_total{producer="b",outcome="rate_limited"} 8',
+      'x_ingest_producer_requests_total{producer="b",outcome="over_share"} 9',
+      'x_ingest_producer_requests_total{producer="b",outcome="invalid"} 10',
+      "# HELP x_ingest_producer_events_accepted_total Events accepted by producer.",
+      "# TYPE x_ingest_producer_events_accepted_total counter",
+      'x_ingest_producer_events_accepted_total{producer="a"} 2',
+      'x_ingest_producer_events_accepted_total{producer="b"} 7',
+      "",
+    ].join("\n"),
+  );
+  assert.equal(renderProducerMetrics({}), "");
+});
+
+Deno.test("quotas: bytes/s counts the decoded body, not the gzip bytes on the wire", async () => {
+  const app = createIngestApp({
+    sink: boundedSink(100_000),
+    tokens: TOKENS,
+    clock: { now: () => 0 },
+    quotas: { a: { bytesPerSecond: 4000 } },
+  });
+  await using served = serveIngest(app);
+  // About 3000 bytes decoded, a few hundred compressed.
+  const text = JSON.stringify(events(20, "gz"));
+  const decoded = new TextEncoder().encode(text).length;
+  assert.ok(decoded > 2000 && decoded <= 4000, String(decoded));
+  const compressed = new Uint8Array(
+    await new Response(
+      new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer(),
+  );
+  assert.ok(compressed.length * 2 < 4000 - decoded);
+  const post = async (): Promise<number> => {
+    const answer = await fetch(`${served.url}/events`, {
+      method: "POST",
+      body: compressed,
+      headers: {
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+        Authorization: `Bearer ${A}`,
+      },
+    });
+    await answer.body?.cancel();
+    return answer.status;
+  };
+  assert.equal(await post(), 202);
+  // The second would fit if only the compressed bytes were paid for.
+  assert.equal(await post(), 429);
 });

@@ -5,6 +5,7 @@ import {
   ProducerTokens,
 } from "../../src/ingest/producer_tokens.ts";
 import { serverConfig } from "../../src/ingest/server_config.ts";
+import { reloadTokens } from "../../src/ingest/token_reload.ts";
 import { FakeClock } from "../support/fake_clock.ts";
 import { memorySink } from "../support/memory_sink.ts";
 import { serveIngest } from "../support/serve_ingest.ts";
@@ -168,4 +169,159 @@ Deno.test("named producers: INGEST_TOKENS takes name:token pairs and bare tokens
     await new ProducerTokens(fromFile.tokens).match(BILLING, Date.now()),
     { kind: "accepted", name: "billing" },
   );
+});
+
+Deno.test("named producers: a token is valid from notBefore exactly, and up to but not at expiresAt", async () => {
+  const from = Date.parse("2026-01-01T00:00:00.000Z");
+  const until = Date.parse("2026-02-01T00:00:00.000Z");
+  const tokens = new ProducerTokens([{
+    name: "billing",
+    token: BILLING,
+    notBefore: "2026-01-01T00:00:00.000Z",
+    expiresAt: "2026-02-01T00:00:00.000Z",
+  }]);
+  const kinds = [];
+  for (const now of [from - 1, from, until - 1, until]) {
+    kinds.push((await tokens.match(BILLING, now)).kind);
+  }
+  assert.deepEqual(kinds, [
+    "not_yet_valid",
+    "accepted",
+    "accepted",
+    "expired",
+  ]);
+  assert.deepEqual(await tokens.match(AUTH, from), { kind: "unknown" });
+});
+
+Deno.test("named producers: names of 1 to 64 characters, tokens of 16 or more, a window of at least 1 ms", () => {
+  const ok = (entry: unknown): boolean => {
+    try {
+      checkProducerTokens([entry as never], "tokens");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  assert.equal(ok({ name: "a".repeat(64), token: BILLING }), true);
+  assert.equal(ok({ name: "a".repeat(65), token: BILLING }), false);
+  assert.equal(ok({ name: "", token: BILLING }), false);
+  assert.equal(ok({ name: "a", token: "t".repeat(16) }), true);
+  assert.equal(ok({ name: "a", token: "t".repeat(15) }), false);
+  assert.equal(ok("t".repeat(16)), true);
+  assert.equal(ok({ name: "a", token: "token-with-a:colon-0123" }), false);
+  assert.equal(
+    ok({
+      name: "a",
+      token: BILLING,
+      notBefore: "2026-01-01T00:00:00.000Z",
+      expiresAt: "2026-01-01T00:00:00.001Z",
+    }),
+    true,
+  );
+  assert.equal(
+    ok({
+      name: "a",
+      token: BILLING,
+      notBefore: "2026-01-01T00:00:00.000Z",
+      expiresAt: "2026-01-01T00:00:00.000Z",
+    }),
+    false,
+  );
+  // Neither a string nor an object; a time that is not a string.
+  for (const entry of [42, null]) {
+    assert.throws(
+      () => checkProducerTokens([entry as never], "tokens"),
+      /tokens\[0\] must be a token or \{name, token\|sha256\}/,
+    );
+  }
+  assert.throws(
+    () =>
+      checkProducerTokens(
+        [{ name: "a", token: BILLING, expiresAt: 1_800_000_000_000 as never }],
+        "tokens",
+      ),
+    /tokens\[0\]\.expiresAt must be an ISO 8601 time/,
+  );
+});
+
+Deno.test("named producers: a hash given twice, in upper and lower case, is a repeated token", async () => {
+  const hex = await sha256Hex(BILLING);
+  assert.throws(
+    () =>
+      checkProducerTokens([
+        { name: "a", sha256: hex },
+        { name: "b", sha256: hex.toUpperCase() },
+      ], "tokens"),
+    /tokens\[1\] repeats a token or hash given before it/,
+  );
+  // An upper-case hash authenticates like a lower-case one.
+  const tokens = new ProducerTokens([{ name: "a", sha256: hex.toUpperCase() }]);
+  assert.deepEqual(await tokens.match(BILLING, 0), {
+    kind: "accepted",
+    name: "a",
+  });
+});
+
+Deno.test("reloadTokens(): the same tokens again change nothing and log nothing; a failed load keeps the tokens and logs why", async () => {
+  const entries = [{ name: "billing", token: BILLING }];
+  const tokens = new ProducerTokens(entries);
+  const lines: string[] = [];
+  const log = (line: string) => void lines.push(line);
+  assert.equal(
+    await reloadTokens(tokens, () => Promise.resolve(entries), log),
+    true,
+  );
+  assert.deepEqual(lines, []);
+  assert.equal(
+    await reloadTokens(tokens, () => Promise.reject("disk gone"), log),
+    false,
+  );
+  assert.equal(
+    await reloadTokens(tokens, () => Promise.resolve([]), log),
+    false,
+  );
+  assert.equal(
+    await reloadTokens(
+      tokens,
+      () => Promise.resolve([{ name: "auth", token: AUTH }, "t".repeat(16)]),
+      log,
+    ),
+    true,
+  );
+  assert.deepEqual(lines, [
+    "ingest token reload failed, keeping the 1 token(s) in use: disk gone",
+    "ingest token reload failed, keeping the 1 token(s) in use: the new config has no token",
+    "ingest tokens reloaded: 2 token(s) of auth, default",
+  ]);
+  assert.equal((await tokens.match(BILLING, 0)).kind, "unknown");
+  assert.deepEqual(await tokens.match(AUTH, 0), {
+    kind: "accepted",
+    name: "auth",
+  });
+});
+
+Deno.test("INGEST_TOKENS: spaces around names, tokens and commas are trimmed; empty items are skipped", () => {
+  assert.deepEqual(
+    serverConfig({ INGEST_TOKENS: ` billing:${BILLING} ,, ${AUTH} ,` }).tokens,
+    [{ name: "billing", token: BILLING }, AUTH],
+  );
+});
+
+Deno.test("reloadTokens(): a rotation (one name, two tokens) is logged with the name once", async () => {
+  const tokens = new ProducerTokens([{ name: "billing", token: BILLING }]);
+  const lines: string[] = [];
+  assert.equal(
+    await reloadTokens(
+      tokens,
+      () =>
+        Promise.resolve([
+          { name: "auth", token: AUTH, expiresAt: "2026-02-01T00:00:00Z" },
+          { name: "auth", token: BILLING, notBefore: "2026-01-15T00:00:00Z" },
+        ]),
+      (line) => void lines.push(line),
+    ),
+    true,
+  );
+  assert.deepEqual(lines, ["ingest tokens reloaded: 2 token(s) of auth"]);
+  assert.deepEqual(tokens.names, ["auth"]);
 });

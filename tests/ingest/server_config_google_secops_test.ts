@@ -87,3 +87,32 @@ Deno.test("serverConfig() refuses SIEM_GOOGLE_SECOPS_* without a key, and bad la
     /SIEM_GOOGLE_SECOPS_LABELS must be key=value pairs/,
   );
 });
+
+Deno.test("serverConfig() Google SecOps: blank label pairs are skipped, a pair without a key is refused, and the JSON destination's endpoint is kept", () => {
+  const config = serverConfig({
+    ...ENV,
+    SIEM_GOOGLE_SECOPS_LABELS: "team=sec,, ,env=prod,",
+  }, {
+    destinations: [{
+      platform: "google_secops",
+      endpoint: "https://chronicle.private.example",
+      batchSize: 50,
+    }],
+  });
+  assert.equal(config.destinations.length, 1);
+  const [google] = config.destinations;
+  assert.equal(google?.endpoint, "https://chronicle.private.example");
+  assert.equal(google?.batchSize, 50);
+  assert.deepEqual(google?.googleSecOps?.labels, { team: "sec", env: "prod" });
+  assert.throws(
+    () => serverConfig({ ...ENV, SIEM_GOOGLE_SECOPS_LABELS: "=x" }),
+    (error: unknown) =>
+      error instanceof ServerConfigError &&
+      /SIEM_GOOGLE_SECOPS_LABELS must be key=value pairs/.test(error.message),
+  );
+  assert.equal(
+    serverConfig({ ...ENV, SIEM_GOOGLE_SECOPS_URL: "https://override.example" })
+      .destinations[0]?.endpoint,
+    "https://override.example",
+  );
+});

@@ -535,3 +535,145 @@ Deno.test("serverConfig() refuses SIEM_HTTP_HEADERS that is not a JSON object of
     /no http destination: set SIEM_HTTP_URL too/,
   );
 });
+
+Deno.test("serverConfig() takes a destination's schema from SIEM_<PLATFORM>_SCHEMA, alone or completing the JSON destination", () => {
+  assert.deepEqual(
+    serverConfig({
+      SIEM_ELASTICSEARCH_URL: "https://es.example:9200",
+      SIEM_ELASTICSEARCH_SCHEMA: "ecs",
+    }).destinations,
+    [{
+      platform: "elasticsearch",
+      endpoint: "https://es.example:9200",
+      schema: "ecs",
+    }],
+  );
+  assert.deepEqual(
+    serverConfig({ SIEM_SPLUNK_SCHEMA: "cim" }, {
+      destinations: [{ platform: "splunk", endpoint: "https://s.example" }],
+    }).destinations,
+    [{ platform: "splunk", endpoint: "https://s.example", schema: "cim" }],
+  );
+});
+
+Deno.test("serverConfig() reads SigV4's region from AWS_DEFAULT_REGION too, and keeps the file's credentials the environment does not set", () => {
+  const [fromDefault] = serverConfig({
+    SIEM_OPENSEARCH_URL: "https://search.example.com",
+    SIEM_OPENSEARCH_AWS_SERVICE: "es",
+    AWS_DEFAULT_REGION: "ap-south-1",
+    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "secret-env",
+  }).destinations;
+  assert.deepEqual(fromDefault?.aws, {
+    region: "ap-south-1",
+    service: "es",
+    accessKeyId: "AKIDEXAMPLE",
+    secretAccessKey: "secret-env",
+  });
+  const [fromFile] = serverConfig({
+    SIEM_OPENSEARCH_AWS_SERVICE: "aoss",
+  }, {
+    destinations: [{
+      platform: "opensearch",
+      endpoint: "https://file.example.com",
+      aws: {
+        region: "eu-north-1",
+        service: "es",
+        accessKeyId: "AKIDFILE",
+        secretAccessKey: "secret-file",
+        sessionToken: "session-file",
+      },
+    }],
+  }).destinations;
+  assert.deepEqual(fromFile?.aws, {
+    region: "eu-north-1",
+    service: "aoss",
+    accessKeyId: "AKIDFILE",
+    secretAccessKey: "secret-file",
+    sessionToken: "session-file",
+  });
+});
+
+Deno.test("serverConfig() reads SIEM_HTTP_SUMO_NAME and SIEM_HTTP_SUMO_HOST, and SIEM_HTTP_SECRET_HEADERS trimmed", () => {
+  const [http] = serverConfig({
+    SIEM_HTTP_URL: "https://hooks.example.com/in",
+    SIEM_HTTP_SUMO_NAME: "edge-1",
+    SIEM_HTTP_SUMO_HOST: "host-1",
+    SIEM_HTTP_SECRET_HEADERS: " X-Api-Key , X-Signature ,",
+  }).destinations;
+  assert.deepEqual(http?.http, {
+    sumoName: "edge-1",
+    sumoHost: "host-1",
+    secretHeaders: ["X-Api-Key", "X-Signature"],
+    headers: {},
+  });
+});
+
+Deno.test("serverConfig() merges SIEM_HTTP_HEADERS over the JSON destination's headers, keeping the others", () => {
+  const [http] = serverConfig({
+    SIEM_HTTP_HEADERS: '{"X-Api-Key":"from-env"}',
+  }, {
+    destinations: [{
+      platform: "http",
+      endpoint: "https://hooks.example.com/in",
+      http: { headers: { "X-Api-Key": "from-file", "X-Team": "sec" } },
+    }],
+  }).destinations;
+  assert.deepEqual(http?.http?.headers, {
+    "X-Api-Key": "from-env",
+    "X-Team": "sec",
+  });
+});
+
+Deno.test("serverConfig() edges: PORT 65535 is the last port; an empty SPOOL_PATH is unset; INDEX_TEMPLATE=false is false; env wins over the file for hostname and quotas", () => {
+  assert.equal(serverConfig({ PORT: "65535" }).port, 65535);
+  assert.match(
+    configErrorOf(() => serverConfig({ PORT: "65536" })).message,
+    /PORT must be a whole number: current value is "65536"/,
+  );
+  assert.equal(serverConfig({ PORT: "0" }).port, 0);
+  assert.equal(
+    serverConfig({ SPOOL_PATH: "" }, { spoolPath: "/srv/spool.sqlite" })
+      .spoolPath,
+    "/srv/spool.sqlite",
+  );
+  assert.equal(serverConfig({ SPOOL_PATH: "" }).spoolPath, undefined);
+  const [es] = serverConfig({
+    SIEM_ELASTICSEARCH_URL: "https://es.example:9200",
+    SIEM_ELASTICSEARCH_INDEX_TEMPLATE: "false",
+  }).destinations;
+  assert.equal(es?.indexTemplate, false);
+  const both = serverConfig({
+    HOSTNAME: "0.0.0.0",
+    INGEST_QUOTAS: '{"*":{"eventsPerSecond":9}}',
+  }, { hostname: "10.0.0.1", quotas: { "*": { eventsPerSecond: 1 } } });
+  assert.equal(both.hostname, "0.0.0.0");
+  assert.deepEqual(both.quotas, { "*": { eventsPerSecond: 9 } });
+  assert.equal(
+    serverConfig({ INGEST_ALLOW_UNAUTHENTICATED: "false" }, {
+      allowUnauthenticated: true,
+    }).allowUnauthenticated,
+    false,
+  );
+  for (const value of ["1", "TRUE", " true", ""]) {
+    assert.equal(
+      serverConfig({ INGEST_ALLOW_UNAUTHENTICATED: value })
+        .allowUnauthenticated,
+      false,
+      value,
+    );
+  }
+});
+
+Deno.test("serverConfig() completes only the JSON destination named after its platform: another one of that platform stays as it is", () => {
+  const config = serverConfig({ SIEM_SPLUNK_TOKEN: "hec-env" }, {
+    destinations: [
+      { platform: "splunk", name: "archive", endpoint: "https://a.example" },
+      { platform: "splunk", endpoint: "https://s.example" },
+    ],
+  });
+  assert.deepEqual(config.destinations, [
+    { platform: "splunk", name: "archive", endpoint: "https://a.example" },
+    { platform: "splunk", endpoint: "https://s.example", token: "hec-env" },
+  ]);
+});

@@ -264,3 +264,66 @@ Deno.test("GET /stats counts the POST /events requests the ingest answered, by o
   // The delivery statistics are still there beside it.
   assert.equal(stats.perPlatform[DESTINATION].lastError, LAST_ERROR);
 });
+
+/**
+ * The page script's own functions, taken from its text and run on samples
+ * the test gives (the browser test checks the page draws them; this one
+ * checks the numbers: per minute, from seconds between samples).
+ */
+function pageFunctions(samples: Record<string, unknown>[]): {
+  rate(value: number | undefined): string;
+  series(pick: (s: Record<string, unknown>) => unknown): [number, number][];
+  recentRate(pick: (s: Record<string, unknown>) => unknown): number | undefined;
+} {
+  const source = (name: string): string => {
+    const start = STATUS_PAGE_SCRIPT.indexOf(`  function ${name}(`);
+    assert.ok(start >= 0, `the page script has no function ${name}`);
+    const end = STATUS_PAGE_SCRIPT.indexOf("\n  }\n", start);
+    return STATUS_PAGE_SCRIPT.slice(start, end + 4);
+  };
+  const body = ["rate", "series", "recentRate"].map(source).join("\n") +
+    "\nreturn { rate: rate, series: series, recentRate: recentRate };";
+  return new Function("samples", body)(samples);
+}
+
+Deno.test("the status page's rates are per minute over the seconds between samples, over the last minute, and never negative", () => {
+  const accepted = (s: Record<string, unknown>) => s.accepted;
+  const steady = pageFunctions([
+    { t: 0, accepted: 0 },
+    { t: 30_000, accepted: 60 },
+    { t: 60_000, accepted: 120 },
+  ]);
+  assert.deepEqual(steady.series(accepted), [[30_000, 120], [60_000, 120]]);
+  assert.equal(steady.recentRate(accepted), 120);
+  // Only the last minute counts: 100 events in the last 50 s, not 110
+  // over 100 s.
+  const recent = pageFunctions([
+    { t: 0, accepted: 0 },
+    { t: 50_000, accepted: 10 },
+    { t: 100_000, accepted: 110 },
+  ]);
+  assert.equal(recent.recentRate(accepted), 120);
+  // A sample exactly a minute before the last one is still in the minute.
+  const minute = pageFunctions([
+    { t: 0, accepted: 0 },
+    { t: 40_000, accepted: 30 },
+    { t: 60_000, accepted: 30 },
+  ]);
+  assert.equal(minute.recentRate(accepted), 30);
+  // A restart (the counter went down) counts 0, not a negative rate.
+  const restarted = pageFunctions([
+    { t: 0, accepted: 500 },
+    { t: 5_000, accepted: 3 },
+  ]);
+  assert.deepEqual(restarted.series(accepted), [[5_000, 0]]);
+  assert.equal(restarted.recentRate(accepted), 0);
+  assert.equal(
+    pageFunctions([{ t: 0, accepted: 1 }]).recentRate(accepted),
+    undefined,
+  );
+  assert.equal(steady.rate(undefined), "collecting");
+  assert.equal(steady.rate(2.25), "2.3/min");
+  assert.equal(steady.rate(99.94), "99.9/min");
+  assert.equal(steady.rate(100), "100/min");
+  assert.equal(steady.rate(1234.5), "1235/min");
+});

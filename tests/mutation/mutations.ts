@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { SET7I } from "./set7i.ts";
 
 /** One bug-like change. */
 export interface Mutation {
@@ -1868,4 +1869,5 @@ export const MUTATIONS: readonly Mutation[] = [
     to: "value < 1 || value > 30_000",
     tests: t("runtime/cloudflare/", "ingest/"),
   },
+  ...SET7I,
 ];

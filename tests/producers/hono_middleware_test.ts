@@ -439,3 +439,21 @@ Deno.test("siemAudit() keeps a body of exactly maxBodyBytes whole, not marked tr
   assert.equal(event.metadata?.response_body, body);
   assert.equal(event.metadata?.response_body_truncated, undefined);
 });
+
+Deno.test("siemAudit() takes the configured header over Hono's requestId, and requestId when the header is missing or unusable", async () => {
+  // The documented order (docs/producers.md): the header, else requestId.
+  const target = recorder();
+  const app = new Hono();
+  app.use(
+    requestId(),
+    siemAudit({ integrator: target, correlationHeader: "X-Correlation-ID" }),
+  );
+  app.get("/", (c) => c.text(c.var.requestId));
+  await app.request("/", { headers: { "x-correlation-id": "corr-7" } });
+  const generated = await (await app.request("/", {
+    headers: { "x-correlation-id": "y".repeat(201) },
+  })).text();
+  assert.equal(target.events[0]!.correlation_id, "corr-7");
+  assert.equal(target.events[1]!.correlation_id, generated);
+  assert.match(generated, UUID);
+});

@@ -83,6 +83,8 @@ export function kvTokenSource(options: KvTokenSourceOptions): KvTokenSource {
   let tokens: ProducerTokens | undefined;
   let readAt = -Infinity;
   let reading: Promise<ProducerTokens> | undefined;
+  // Why the first read failed, kept for the cache time as tokens would be.
+  let failure: { error: unknown } | undefined;
   const read = async (kv: KvTokenNamespace): Promise<ProducerTokens> => {
     const load = async () => parseTokenEntry(await kv.get(options.key));
     if (tokens === undefined) {
@@ -97,12 +99,19 @@ export function kvTokenSource(options: KvTokenSourceOptions): KvTokenSource {
   return {
     current(kv: KvTokenNamespace): Promise<ProducerTokens> {
       const now = options.clock.now();
-      if (tokens !== undefined && now - readAt < options.cacheMs) {
-        return Promise.resolve(tokens);
+      if (now - readAt < options.cacheMs) {
+        if (tokens !== undefined) return Promise.resolve(tokens);
+        if (failure !== undefined) return Promise.reject(failure.error);
       }
       // One read at a time; a failed one is retried after the cache time
       // too, so that a missing entry does not cost a read per request.
-      return reading ??= read(kv).finally(() => {
+      return reading ??= read(kv).then((read) => {
+        failure = undefined;
+        return read;
+      }, (error) => {
+        failure = { error };
+        throw error;
+      }).finally(() => {
         readAt = options.clock.now();
         reading = undefined;
       });

@@ -227,3 +227,32 @@ Deno.test("NdjsonFileSink writes the producer's stamp the ingest gives, and noth
     assert.equal(Object.hasOwn(lines[1]!, "producer"), false);
   });
 });
+
+Deno.test("NdjsonFileSink.pathFor() names the UTC day whatever the host's time zone", async () => {
+  // The zone is read once per process: children with TZ set.
+  const module = new URL(
+    "../../../src/runtime/deno/ndjson_file_sink.ts",
+    import.meta.url,
+  ).href;
+  const script = `
+    import { NdjsonFileSink } from ${JSON.stringify(module)};
+    const sink = new NdjsonFileSink("/d");
+    console.log(JSON.stringify([
+      sink.pathFor(new Date("2026-01-31T23:30:00Z")),
+      sink.pathFor(new Date("2026-02-01T00:30:00Z")),
+    ]));
+  `;
+  for (const zone of ["Asia/Kolkata", "America/Los_Angeles"]) {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-check", "--no-lock", script],
+      env: { TZ: zone },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), [
+      "/d/events-2026-01-31.ndjson",
+      "/d/events-2026-02-01.ndjson",
+    ], zone);
+  }
+});
