@@ -264,3 +264,41 @@ Deno.test("SplunkExporter.classify() splits only on payload errors; a wrong path
   const busy = splunk.classify(502, html, page, 3, 0);
   assert.equal(busy.kind === "retry" && busy.setup, undefined);
 });
+
+Deno.test("SplunkExporter writes a producer's stamp as the indexed field fields.producer, beside the event, byte for byte", () => {
+  const splunk = exporter();
+  const [first, second] = goldenSIEMEvents();
+  const stamped = { ...second!, producer: 'bill"ing' };
+  const batch = splunk.formatBatch([stamped, second!, {
+    ...first!,
+    producer: "auth",
+  }]);
+  const envelope =
+    '{"time":1769860801,"host":"web-1","source":"harombe","sourcetype":"harombe:security","index":"harombe-security",';
+  const [a, b, c] = batch.split(/(?<=\}\})(?=\{"time")/);
+  assert.equal(
+    a,
+    `${envelope}"fields":{"producer":"bill\\"ing"},"event":${
+      JSON.stringify(stamped)
+    }}`,
+  );
+  assert.equal(b, `${envelope}"event":${JSON.stringify(second)}}`);
+  assert.deepEqual(JSON.parse(c!).fields, { producer: "auth" });
+  assert.equal(JSON.parse(c!).event.producer, "auth");
+});
+
+Deno.test("SplunkExporter re-encodes the envelope when the source changes, and keeps host, sourcetype and index", () => {
+  const splunk = exporter();
+  const [first, second] = goldenSIEMEvents();
+  const batch = splunk.formatBatch([
+    first!,
+    { ...second!, source: "other-app" },
+    first!,
+  ]);
+  const sources = [...batch.matchAll(/"source":"([^"]*)","sourcetype"/g)].map(
+    (m) => m[1],
+  );
+  assert.deepEqual(sources, ["harombe", "other-app", "harombe"]);
+  assert.equal(batch.match(/"host":"web-1"/g)?.length, 3);
+  assert.equal(batch.match(/"index":"harombe-security"/g)?.length, 3);
+});
