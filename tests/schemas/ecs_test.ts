@@ -159,3 +159,14 @@ Deno.test("toECS(): a stamped event's producer is the keyword label labels.produ
   const plain = toECS(toSIEMEvent(parseAuditEvent(input)));
   assert.equal("producer" in plain.labels, false);
 });
+
+Deno.test("toECS(): original_timestamp is kept under harombe; absent without one", () => {
+  const [first] = eventTable();
+  const doc = toECS({
+    ...first!.event,
+    original_timestamp: "2026-01-01T00:00:00.000Z",
+  });
+  assert.equal(doc.harombe.original_timestamp, "2026-01-01T00:00:00.000Z");
+  assert.equal(doc["@timestamp"], first!.event.timestamp);
+  assert.equal("original_timestamp" in toECS(first!.event).harombe, false);
+});
