@@ -125,7 +125,11 @@ const SET7P_SENTINEL = [
 ];
 const SET7P_SCHEMAS = [
   ...SET6_SCHEMAS,
-  ...t("schemas/cim_test.ts", "schemas/datadog_attributes_test.ts"),
+  ...t(
+    "schemas/cim_test.ts",
+    "schemas/datadog_attributes_test.ts",
+    "schemas/outcome_test.ts",
+  ),
 ];
 const SET7P_DOCTOR = t(
   "doctor/check_destination_test.ts",
