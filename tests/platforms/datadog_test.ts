@@ -310,3 +310,18 @@ Deno.test("DatadogExporter.classify(): Datadog's errors as objects give title: d
     "check the endpoint and the request headers",
   );
 });
+
+Deno.test("DatadogExporter writes each severity as Datadog's level name: info, warning, error", () => {
+  const datadog = exporter();
+  const [, second] = goldenSIEMEvents();
+  for (const severity of ["info", "warning", "error"] as const) {
+    const text = datadog.formatEvent({ ...second!, severity });
+    assert.match(
+      text,
+      new RegExp(
+        `"message":"request: agent-7 read_file -> success","status":"${severity}","timestamp":"2026-01-31T12:00:01\\.000Z"`,
+      ),
+    );
+    assert.equal(JSON.parse(text).audit.severity, severity);
+  }
+});
