@@ -162,8 +162,10 @@ function logTypeAnswer(
     const request = new Request(input, init);
     if (request.url.startsWith(tokens.tokenUri)) return fetch(request);
     authorization = request.headers.get("authorization");
+    // A gateway that echoes the request's token where "{TOKEN}" stands.
+    const token = authorization?.replace(/^Bearer /, "") ?? "";
     return Promise.resolve(
-      new Response(answer.body, {
+      new Response(answer.body.replaceAll("{TOKEN}", token), {
         status: answer.status,
         headers: { "content-type": answer.type },
       }),
@@ -184,17 +186,17 @@ Deno.test("checkDestination() google_secops: a 401, another JSON error and a for
     ],
     [
       500,
-      '{"error":{"code":500,"message":"Internal error encountered."}}',
+      '{"error":{"code":500,"message":"Internal error encountered. {TOKEN}"}}',
       "application/json",
       "platform",
-      /^fail: Chronicle answered HTTP 500 \(Internal error encountered\.\) for the log type\.$/,
+      /^fail: Chronicle answered HTTP 500 \(Internal error encountered\. \[redacted\]\) for the log type\.$/,
     ],
     [
       502,
-      "<html><title>502 Bad Gateway</title></html>",
+      "<html><title>502 Bad Gateway {TOKEN}</title></html>",
       "text/html",
       "platform",
-      /^fail: The answer from .* is not Google SecOps's but a page titled "502 Bad Gateway"/,
+      /^fail: The answer from .* is not Google SecOps's but a page titled "502 Bad Gateway \[redacted\]"/,
     ],
   ];
   for (const [status, body, type, name, message] of cases) {

@@ -192,7 +192,7 @@ Deno.test("doctor: a Logs Ingestion 401 is an authentication failure; another JS
     ],
     [
       404,
-      '{"error":{"code":"NotFound","message":"no such DCR"}}',
+      '{"error":{"code":"NotFound","message":"no such DCR for eyJ0eXAiOiJKV1QiLCJhbGciOi.issued.token"}}',
       "application/json",
       "platform:fail",
     ],
