@@ -164,3 +164,22 @@ Deno.test("doctor datadog: --send-test-event posts one log to the intake and nam
   assert.equal(requests.filter((r) => r.method === "POST").length, 1);
   assert.equal(requests[2]!.headers.get("dd-api-key"), KEY);
 });
+
+Deno.test("doctor datadog: a test log refused with a setup error says so, with the hint", async () => {
+  const { diagnosis } = await diagnose(
+    {
+      [INTAKE_GET]: { status: 405, text: "" },
+      [VALIDATE]: { status: 200, json: { valid: true } },
+      [LOGS_POST]: { status: 403, json: { errors: ["Forbidden"] } },
+    },
+    { token: KEY },
+    true,
+  );
+  assert.equal(diagnosis.canDeliver, false);
+  assert.equal(diagnosis.checks[3]!.step, "test_event");
+  assert.equal(diagnosis.checks[3]!.status, "fail");
+  assert.equal(
+    diagnosis.checks[3]!.message,
+    "The test event to Datadog (datadoghq.eu) was not delivered: HTTP 403: Forbidden. check the API key (DD-API-KEY) and that the endpoint is its Datadog site.",
+  );
+});
