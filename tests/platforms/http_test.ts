@@ -486,3 +486,37 @@ Deno.test("HttpExporter.classify: a 3xx or unknown status is a setup error namin
     backoff: false,
   });
 });
+
+Deno.test("HttpExporter.classify(): every status from 400 to 599 is transient, split, setup or dead-lettered as its class says", () => {
+  const http = exporter();
+  for (let status = 400; status <= 599; status++) {
+    const verdict = http.classify(status, new Headers(), "nope", 2, 0);
+    const transient = status === 408 || status === 429 ||
+      (status >= 500 && status !== 501);
+    const reason = `HTTP ${status}: nope`;
+    if (status === 413) {
+      assert.deepEqual(verdict, { kind: "split", reason, status });
+    } else if (transient) {
+      assert.deepEqual(verdict, {
+        kind: "retry",
+        reason,
+        status,
+        retryAfterMs: undefined,
+      }, `${status}`);
+    } else if ([401, 403, 404, 405].includes(status) || status >= 500) {
+      assert.equal(verdict.kind, "retry", `${status}`);
+      assert.equal(
+        typeof (verdict.kind === "retry" && verdict.setup),
+        "string",
+        `${status}`,
+      );
+    } else {
+      assert.deepEqual(verdict, {
+        kind: "partial",
+        retry: [],
+        rejected: [0, 1].map((index) => ({ index, reason, status })),
+        backoff: false,
+      }, `${status}`);
+    }
+  }
+});

@@ -627,3 +627,40 @@ Deno.test("SentinelExporter.classify(): Azure's error code or message alone, x-m
     /sentinel\.scope \(https:\/\/monitor\.azure\.com\/\.default\)/,
   );
 });
+
+Deno.test("SentinelExporter.classify(): every status from 400 to 599 with Azure's error body is transient, split or setup as its class says", () => {
+  const sentinel = exporter();
+  const json = new Headers({ "content-type": "application/json" });
+  for (let status = 400; status <= 599; status++) {
+    const verdict = sentinel.classify(
+      status,
+      json,
+      JSON.stringify({ error: { code: "Code", message: "text" } }),
+      3,
+      0,
+    );
+    const transient = status === 408 || status === 429 ||
+      (status >= 500 && status !== 501);
+    if (status === 400 || status === 413) {
+      assert.deepEqual(verdict, {
+        kind: "split",
+        reason: `HTTP ${status}: Code: text`,
+        status,
+      }, `${status}`);
+    } else if (transient) {
+      assert.deepEqual(verdict, {
+        kind: "retry",
+        reason: `HTTP ${status}: Code: text`,
+        status,
+        retryAfterMs: undefined,
+      }, `${status}`);
+    } else {
+      assert.equal(verdict.kind, "retry", `${status}`);
+      assert.equal(
+        typeof (verdict.kind === "retry" && verdict.setup),
+        "string",
+        `${status}`,
+      );
+    }
+  }
+});
