@@ -677,3 +677,34 @@ Deno.test("GoogleSecOpsExporter refuses a config without googleSecOps; an aborte
     (error: unknown) => error instanceof RequestAbortedError,
   );
 });
+
+Deno.test("GoogleSecOpsExporter: each producer its own label (the stamp wins over a configured producer label); no labels or namespace, no members", () => {
+  const exporter = new GoogleSecOpsExporter(
+    parseSIEMConfig(offlineConfig({ labels: { producer: "configured" } })),
+    { now: () => FIXED },
+  );
+  const [, second] = goldenSIEMEvents();
+  const logs = JSON.parse(exporter.formatBatch([
+    { ...second!, producer: "billing" },
+    { ...second!, producer: "auth" },
+    { ...second!, producer: "billing" },
+    second!,
+  ])).inlineSource.logs;
+  assert.deepEqual(
+    logs.map((l: { labels: { producer: { value: string } } }) =>
+      l.labels.producer.value
+    ),
+    ["billing", "auth", "billing", "configured"],
+  );
+  const bare = new GoogleSecOpsExporter(
+    parseSIEMConfig(offlineConfig({ namespace: undefined, labels: {} })),
+    { now: () => FIXED },
+  );
+  const body = bare.formatBatch([second!]);
+  assert.ok(
+    body.endsWith(
+      `"logEntryTime":"2026-01-31T12:00:01.000Z","collectionTime":"2026-01-31T12:05:00.000Z"}]}}`,
+    ),
+    body,
+  );
+});
