@@ -214,3 +214,24 @@ Deno.test("doctor splunk: with --send-test-event, another refusal than the index
   ]);
   assert.match(last(diagnosis), /Invalid data format/);
 });
+
+Deno.test("doctor splunk: the test event's time limit is the step's, kept within what a destination takes (1 s to 120 s)", async () => {
+  for (const stepTimeoutMs of [200, 500_000]) {
+    let posts = 0;
+    const fake = scriptedFetch({
+      [HEALTH]: HEALTHY,
+      [EVENT]: () =>
+        ++posts === 1
+          ? { status: 400, json: { text: "No data", code: 5 } }
+          : { status: 200, json: { text: "Success", code: 0 } },
+    });
+    const diagnosis = await checkDestination(
+      { platform: "splunk", endpoint: BASE, token: TOKEN },
+      { fetch: fake.fetch, sendTestEvent: true, stepTimeoutMs },
+    );
+    assert.deepEqual(steps(diagnosis).slice(-2), [
+      "permission:ok",
+      "test_event:ok",
+    ], `${stepTimeoutMs}`);
+  }
+});
