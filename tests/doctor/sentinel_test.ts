@@ -271,3 +271,32 @@ Deno.test("doctor: the empty upload carries the issued token as Bearer, and an u
   ]);
   assert.match(diagnosis.checks[1]!.message, /refused the connection/);
 });
+
+Deno.test("doctor: a busy token endpoint (503) is an authentication failure that says to try again; a redirect names the login host", async () => {
+  const busy = scripted(
+    { status: 503, json: { error: "temporarily_unavailable" } },
+    { status: 204, body: "" },
+  );
+  const diagnosis = await checkDestination(SCRIPTED_CONFIG, {
+    fetch: busy.fetch,
+  });
+  assert.deepEqual(statuses(diagnosis), ["authentication:fail"]);
+  assert.equal(
+    diagnosis.checks[0]!.message,
+    "Entra token request failed (HTTP 503): temporarily_unavailable. The token endpoint is busy: try again.",
+  );
+  assert.equal(busy.asked.length, 1);
+  const moved: typeof fetch = () =>
+    Promise.resolve(
+      new Response(null, {
+        status: 302,
+        headers: { location: "https://login.example.com/" },
+      }),
+    );
+  const redirected = await checkDestination(SCRIPTED_CONFIG, { fetch: moved });
+  assert.deepEqual(statuses(redirected), ["connection:fail"]);
+  assert.match(
+    redirected.checks[0]!.message,
+    /redirects \(HTTP 302\) to https:\/\/login\.example\.com\//,
+  );
+});
