@@ -574,3 +574,26 @@ Deno.test("ElasticsearchExporter.classify(): a request-level 404 names the index
     "HTTP 500: error: (no reason)",
   );
 });
+
+Deno.test("ElasticsearchExporter: with schema ecs the document is the ECS document as is; with ocsf, @timestamp is put first", () => {
+  const [first] = goldenSIEMEvents();
+  const action = `{"create":{"_id":"${first!.event_id}"}}\n`;
+  const ecs = exporter(undefined, { schema: "ecs" }).formatBatch([first!]);
+  assert.ok(
+    ecs.startsWith(`${action}{"@timestamp":"2026-01-31T12:00:00.123Z","ecs":`),
+    ecs,
+  );
+  assert.ok(ecs.endsWith("}\n"));
+  assert.equal(ecs.match(/"@timestamp"/g)?.length, 1);
+  const ocsf = exporter(undefined, { schema: "ocsf" }).formatBatch([first!]);
+  assert.ok(
+    ocsf.startsWith(
+      `${action}{"@timestamp":"2026-01-31T12:00:00.123Z","activity_id":`,
+    ),
+    ocsf,
+  );
+  assert.equal(
+    JSON.parse(ocsf.split("\n")[1]!).time,
+    Date.parse(first!.timestamp),
+  );
+});
