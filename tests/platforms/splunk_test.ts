@@ -302,3 +302,44 @@ Deno.test("SplunkExporter re-encodes the envelope when the source changes, and k
   assert.equal(batch.match(/"host":"web-1"/g)?.length, 3);
   assert.equal(batch.match(/"index":"harombe-security"/g)?.length, 3);
 });
+
+Deno.test("SplunkExporter.classify(): each setup code points at the token and collector; any other code at HEC's table; a 2xx without code 0 too", () => {
+  const splunk = exporter();
+  const json = new Headers({ "content-type": "application/json" });
+  const setupOf = (status: number, code: number) => {
+    const verdict = splunk.classify(
+      status,
+      json,
+      JSON.stringify({ text: "t", code }),
+      2,
+      0,
+    );
+    assert.equal(verdict.kind, "retry", `${status}/${code}`);
+    return verdict.kind === "retry" ? verdict.setup : undefined;
+  };
+  const token =
+    "check the HEC token (enabled, allowed to write the configured index) and the collector's settings";
+  for (const code of [1, 2, 3, 4, 7, 10, 11, 14, 16, 21, 22]) {
+    assert.equal(setupOf(400, code), token, `code ${code}`);
+  }
+  assert.equal(setupOf(200, 6), token);
+  assert.equal(setupOf(201, 0), token);
+  for (const code of [17, 24, 27]) {
+    assert.equal(
+      setupOf(400, code),
+      `HEC answered code ${code}: check HEC's troubleshooting table`,
+    );
+  }
+  // 404 and 405 are a wrong path, whatever HEC's code.
+  assert.match(
+    setupOf(404, 404) ?? "",
+    /does not take batches at this URL.*\/services\/collector\/event/,
+  );
+  assert.match(setupOf(405, 4) ?? "", /does not take batches at this URL/);
+  // A blank text still says something.
+  const blank = splunk.classify(503, json, '{"text":"","code":9}', 2, 0);
+  assert.equal(
+    blank.kind === "retry" && blank.reason,
+    "HEC code 9: (no text given) (HTTP 503)",
+  );
+});
