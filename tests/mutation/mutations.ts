@@ -1777,4 +1777,90 @@ export const MUTATIONS: readonly Mutation[] = [
     to: "return (answer.status >= 400 && /^no handler found/i.test(text)) ||",
     tests: SET7P_DOCTOR,
   },
+  // Set 7p, second batch: written after the first batch's rerun, from files
+  // the first batch left alone.
+  {
+    name: "set7p sentinel x-ms-error-code read from the wrong header",
+    file: "src/platforms/sentinel.ts",
+    from: 'const code = headers.get("x-ms-error-code");',
+    to: 'const code = headers.get("x-ms-request-id");',
+    tests: SET7P_SENTINEL,
+  },
+  {
+    name: "set7p mapping depth limit off by one",
+    file: "src/platforms/elasticsearch_mapping.ts",
+    from: "if (depth > DEFAULT_MAPPING_DEPTH_LIMIT) {",
+    to: "if (depth >= DEFAULT_MAPPING_DEPTH_LIMIT) {",
+    tests: ES,
+  },
+  {
+    name: "set7p mapping total fields without the event's own",
+    file: "src/platforms/elasticsearch_mapping.ts",
+    from: "fields.size + OWN_FIELDS > DEFAULT_TOTAL_FIELDS_LIMIT",
+    to: "fields.size > DEFAULT_TOTAL_FIELDS_LIMIT",
+    tests: ES,
+  },
+  {
+    name: "set7p google labels in configuration order",
+    file: "src/platforms/google_secops_log_tail.ts",
+    from: "const keys = Object.keys(labels).sort();",
+    to: "const keys = Object.keys(labels);",
+    tests: SET7P_GOOGLE,
+  },
+  {
+    name: "set7p bulk source: ocsf written like ecs (no @timestamp)",
+    file: "src/platforms/bulk_source.ts",
+    from: '  if (schema === "ecs") {\n',
+    to: '  if (schema === "ecs" || schema === "ocsf") {\n',
+    tests: ES,
+  },
+  {
+    name: "set7p ocsf session dropped",
+    file: "src/schemas/ocsf.ts",
+    from: "    doc.actor.session = { uid: event.session_id };\n",
+    to: "",
+    tests: SET7P_SCHEMAS,
+  },
+  {
+    name: "set7p ecs any correlation id taken as a trace id",
+    file: "src/schemas/ecs.ts",
+    from: "if (W3C_TRACE_ID.test(event.correlation_id)) {",
+    to: 'if (event.correlation_id !== "") {',
+    tests: SET7P_SCHEMAS,
+  },
+  {
+    name: "set7p doctor certificate hint over plain http too",
+    file: "src/doctor/probe.ts",
+    from: "if (https && CERTIFICATE.test(detail)",
+    to: "if (CERTIFICATE.test(detail)",
+    tests: SET7P_DOCTOR,
+  },
+  {
+    name: "set7p exporter network-error latency from the epoch",
+    file: "src/platforms/exporter.ts",
+    from:
+      "      }\n      const latencyMs = now() - started;\n      const reason = timeout.aborted",
+    to:
+      "      }\n      const latencyMs = now();\n      const reason = timeout.aborted",
+    tests: t("platforms/exporter_test.ts", "platforms/splunk_test.ts"),
+  },
+  {
+    name: "set7p redact: an Elasticsearch key's secret part alone missed",
+    file: "src/platforms/redact.ts",
+    from: "        secrets.push(decoded.slice(colon + 1));\n",
+    to: "",
+    tests: t(
+      "platforms/redact_test.ts",
+      "security/secrets_test.ts",
+      "security/token_forms_test.ts",
+    ),
+  },
+  {
+    name: "set7p splunk code 5 (no data) a setup error",
+    file: "src/platforms/splunk.ts",
+    from:
+      '    if (code === NO_DATA) return { kind: "split", reason, status };\n',
+    to: "",
+    tests: SPLUNK,
+  },
 ];
