@@ -1856,11 +1856,10 @@ export const MUTATIONS: readonly Mutation[] = [
     ),
   },
   {
-    name: "set7p splunk code 5 (no data) a setup error",
+    name: "set7p splunk envelope kept from the first source",
     file: "src/platforms/splunk.ts",
-    from:
-      '    if (code === NO_DATA) return { kind: "split", reason, status };\n',
-    to: "",
+    from: "if (source !== this.#source || this.#fields === undefined) {",
+    to: "if (this.#fields === undefined) {",
     tests: SPLUNK,
   },
 ];
