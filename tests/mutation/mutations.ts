@@ -131,8 +131,13 @@ const SET7P_SCHEMAS = [
     "schemas/outcome_test.ts",
   ),
 ];
+const SET7P_MAPPING = t(
+  "platforms/elasticsearch_mapping_test.ts",
+  "platforms/elasticsearch_test.ts",
+);
 const SET7P_DOCTOR = t(
   "doctor/check_destination_test.ts",
+  "doctor/probe_test.ts",
   "doctor/splunk_test.ts",
   "doctor/elasticsearch_test.ts",
   "doctor/datadog_test.ts",
@@ -1791,14 +1796,14 @@ export const MUTATIONS: readonly Mutation[] = [
     file: "src/platforms/elasticsearch_mapping.ts",
     from: "if (depth > DEFAULT_MAPPING_DEPTH_LIMIT) {",
     to: "if (depth >= DEFAULT_MAPPING_DEPTH_LIMIT) {",
-    tests: ES,
+    tests: SET7P_MAPPING,
   },
   {
     name: "set7p mapping total fields without the event's own",
     file: "src/platforms/elasticsearch_mapping.ts",
     from: "fields.size + OWN_FIELDS > DEFAULT_TOTAL_FIELDS_LIMIT",
     to: "fields.size > DEFAULT_TOTAL_FIELDS_LIMIT",
-    tests: ES,
+    tests: SET7P_MAPPING,
   },
   {
     name: "set7p google labels in configuration order",
@@ -1854,6 +1859,8 @@ export const MUTATIONS: readonly Mutation[] = [
       "security/secrets_test.ts",
       "security/token_forms_test.ts",
     ),
+    equivalent:
+      "the decoded id:key is a form of its own, and every 8-character piece of the key part is a piece of it: the key alone is found without its own form",
   },
   {
     name: "set7p splunk envelope kept from the first source",
