@@ -45,3 +45,35 @@ Deno.test("diagnosingLogger: a destination's first failed delivery prints its di
   // The doctor's own requests: health and the empty POST, nothing indexed.
   assert.equal(hec.requests.length, 2);
 });
+
+Deno.test('diagnosingLogger: retries that ran out ("destination backing off") also run the doctor, once per destination, never with a test event', async () => {
+  await using hec = startFakeSplunk({ token: "right" });
+  const configs = ["a", "b"].map((name) =>
+    parseSIEMConfig({
+      name,
+      platform: "splunk",
+      endpoint: hec.url,
+      token: "right",
+    })
+  );
+  const printed: string[] = [];
+  const logger = diagnosingLogger(
+    configs,
+    { warn: () => {}, error: () => {} },
+    (text) => printed.push(text),
+    { sendTestEvent: true },
+  );
+  logger.warn("destination backing off", { destination: "a" });
+  logger.warn("destination backing off", { destination: "a" });
+  logger.warn("destination backing off", { destination: "b" });
+  logger.warn("destination backing off", {});
+  await logger.idle();
+  // The two doctors run side by side: either may print first.
+  assert.deepEqual(
+    printed.map((text) => text.split(";")[0]).sort(),
+    ["doctor: a failed a delivery", "doctor: b failed a delivery"],
+  );
+  // Two doctors, each health + empty POST; no test event indexed.
+  assert.equal(hec.requests.length, 4);
+  assert.deepEqual(hec.events, []);
+});

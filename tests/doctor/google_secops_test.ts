@@ -151,3 +151,85 @@ Deno.test("checkDestination() google_secops: an unreachable token endpoint is a 
     /^fail: No access token from 127\.0\.0\.1:1: token request failed: network error/,
   );
 });
+
+/** The real token endpoint; the log type's GET answered by `answer`. */
+function logTypeAnswer(
+  tokens: FakeGoogleToken,
+  answer: { status: number; body: string; type: string },
+): { fetch: typeof fetch; authorization: () => string | null } {
+  let authorization: string | null = null;
+  const doFetch: typeof fetch = (input, init) => {
+    const request = new Request(input, init);
+    if (request.url.startsWith(tokens.tokenUri)) return fetch(request);
+    authorization = request.headers.get("authorization");
+    // A gateway that echoes the request's token where "{TOKEN}" stands.
+    const token = authorization?.replace(/^Bearer /, "") ?? "";
+    return Promise.resolve(
+      new Response(answer.body.replaceAll("{TOKEN}", token), {
+        status: answer.status,
+        headers: { "content-type": answer.type },
+      }),
+    );
+  };
+  return { fetch: doFetch, authorization: () => authorization };
+}
+
+Deno.test("checkDestination() google_secops: a 401, another JSON error and a foreign page at the log type are told apart", async () => {
+  await using google = await startGoogle();
+  const cases: Array<[number, string, string, string, RegExp]> = [
+    [
+      401,
+      '{"error":{"code":401,"message":"Request had invalid authentication credentials."}}',
+      "application/json",
+      "authentication",
+      /^fail: The Chronicle API refuses the access token \(HTTP 401 \(Request had invalid authentication credentials\.\)\): check that the endpoint is the Chronicle API host of location eu\./,
+    ],
+    [
+      500,
+      '{"error":{"code":500,"message":"Internal error encountered. {TOKEN}"}}',
+      "application/json",
+      "platform",
+      /^fail: Chronicle answered HTTP 500 \(Internal error encountered\. \[redacted\]\) for the log type\.$/,
+    ],
+    [
+      502,
+      "<html><title>502 Bad Gateway {TOKEN}</title></html>",
+      "text/html",
+      "platform",
+      /^fail: The answer from .* is not Google SecOps's but a page titled "502 Bad Gateway \[redacted\]"/,
+    ],
+  ];
+  for (const [status, body, type, name, message] of cases) {
+    const fake = logTypeAnswer(google.tokens, { status, body, type });
+    const diagnosis = await checkDestination(google.config(), {
+      fetch: fake.fetch,
+    });
+    assert.deepEqual(
+      diagnosis.checks.map((c) => `${c.step}:${c.status}`),
+      ["authentication:ok", "connection:ok", `${name}:fail`],
+    );
+    const last = diagnosis.checks.at(-1)!;
+    assert.match(`${last.status}: ${last.message}`, message);
+    assert.match(fake.authorization() ?? "", /^Bearer \S+$/);
+    for (const issued of google.tokens.issued.keys()) {
+      assert.equal(JSON.stringify(diagnosis).includes(issued), false);
+    }
+  }
+});
+
+Deno.test("checkDestination() google_secops: the log type is asked at /v1beta/projects/…/logTypes/<type>", async () => {
+  await using google = await startGoogle();
+  let asked = "";
+  const doFetch: typeof fetch = (input, init) => {
+    const request = new Request(input, init);
+    if (request.url.startsWith(google.tokens.tokenUri)) return fetch(request);
+    asked = `${request.method} ${request.url}`;
+    return Promise.resolve(Response.json({ name: "x" }));
+  };
+  const config = google.config();
+  await checkDestination(config, { fetch: doFetch });
+  assert.equal(
+    asked,
+    `GET ${google.chronicle.url}/v1beta/projects/test-project/locations/eu/instances/${INSTANCE}/logTypes/HAROMBE_AUDIT`,
+  );
+});

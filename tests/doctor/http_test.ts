@@ -146,3 +146,77 @@ Deno.test("doctor: a receiver that answers HEAD with its framework's 404 page is
     await server.finished;
   }
 });
+
+Deno.test("doctor: HEAD answered 401 or 403 (even as an HTML page) is a refused credential; the headers sent are the exporter's, without Content-Type", async () => {
+  for (const status of [401, 403]) {
+    for (const html of [false, true]) {
+      let sent: Headers | undefined;
+      let method = "";
+      const answer: typeof fetch = (input, init) => {
+        const request = new Request(input, init);
+        sent = request.headers;
+        method = request.method;
+        return Promise.resolve(
+          new Response(html ? "<html><title>Denied</title></html>" : null, {
+            status,
+            headers: html ? { "content-type": "text/html" } : {},
+          }),
+        );
+      };
+      const diagnosis = await checkDestination({
+        platform: "http",
+        endpoint: "https://hooks.example.com/in",
+        token: KEY,
+        http: { headers: { "X-Tenant": "t1" } },
+      }, { fetch: answer });
+      assert.deepEqual(statuses(diagnosis), [
+        "connection:ok",
+        "platform:ok",
+        "authentication:fail",
+      ], `${status} html=${html}`);
+      assert.match(
+        diagnosis.checks[2]!.message,
+        new RegExp(
+          `^hooks\\.example\\.com \\(HTTP ${status}, [^)]*\\): the receiver refuses the credential`,
+        ),
+      );
+      assert.equal(method, "HEAD");
+      assert.equal(sent?.get("authorization"), `Bearer ${KEY}`);
+      assert.equal(sent?.get("x-tenant"), "t1");
+      assert.equal(sent?.get("content-type"), null);
+    }
+  }
+});
+
+Deno.test("doctor: a Sumo Logic URL answering HEAD with 403 names the HTTP Source URL; a 405 is a warning with the hint to copy it again", async () => {
+  const endpoint =
+    `https://endpoint1.collection.sumologic.com/receiver/v1/http/${SUMO_CODE}`;
+  const config = {
+    platform: "http" as const,
+    endpoint,
+    http: { preset: "sumo_logic" as const },
+  };
+  const at = (status: number): typeof fetch => () =>
+    Promise.resolve(new Response(null, { status }));
+  const refused = await checkDestination(config, { fetch: at(403) });
+  assert.equal(refused.checks[2]!.status, "fail");
+  assert.match(
+    refused.checks[2]!.message,
+    /Sumo Logic refuses the URL's token\. Copy the HTTP Source URL again/,
+  );
+  const unrouted = await checkDestination(config, { fetch: at(405) });
+  assert.deepEqual(statuses(unrouted), [
+    "connection:ok",
+    "platform:warn",
+    "authentication:skipped",
+  ]);
+  assert.match(
+    unrouted.checks[1]!.message,
+    /copy the HTTP Source URL again from Sumo Logic/,
+  );
+  assert.match(
+    unrouted.checks[2]!.message,
+    /^Sumo Logic did not refuse the credential on HEAD \(HTTP 405\)/,
+  );
+  assert.equal(JSON.stringify(refused).includes(SUMO_CODE), false);
+});

@@ -3,6 +3,7 @@ import { checkDestination } from "../../src/doctor/check_destination.ts";
 import type { DestinationDiagnosis } from "../../src/doctor/report.ts";
 import { startFakeOpenSearch } from "../fakes/fake_opensearch.ts";
 import { startFakeProxy } from "../fakes/fake_proxy.ts";
+import { scriptedFetch } from "./_scripted_fetch.ts";
 
 const CREDENTIALS = {
   accessKeyId: "AKIAFAKEDOCTOR0123",
@@ -129,4 +130,83 @@ Deno.test("doctor: an AWS secret echoed by a server never reaches the diagnosis"
       );
     }
   }
+});
+
+Deno.test("doctor: OpenSearch Serverless skips the platform step, signs for aoss, and says the signature was not refused", async () => {
+  const fake = scriptedFetch({
+    "GET https://abc123.eu-west-1.aoss.amazonaws.com/": {
+      status: 404,
+      json: { message: "Not Found" },
+    },
+  });
+  const diagnosis = await checkDestination({
+    platform: "opensearch",
+    endpoint: "https://abc123.eu-west-1.aoss.amazonaws.com",
+    aws: { region: "eu-west-1", service: "aoss", ...CREDENTIALS },
+  }, { fetch: fake.fetch });
+  assert.deepEqual(fake.unexpected, []);
+  assert.deepEqual(statuses(diagnosis), [
+    "connection:ok",
+    "platform:skipped",
+    "authentication:ok",
+    "permission:skipped",
+  ]);
+  assert.equal(
+    diagnosis.checks[2]!.message,
+    "The SigV4 signature (service aoss, region eu-west-1) was not refused.",
+  );
+  const authorization = fake.requests[0]!.headers.get("authorization") ?? "";
+  assert.match(
+    authorization,
+    /^AWS4-HMAC-SHA256 Credential=AKIAFAKEDOCTOR0123\/\d{8}\/eu-west-1\/aoss\/aws4_request, /,
+  );
+});
+
+Deno.test("doctor: OpenSearch that asks for a credential none is configured for says so; a 200 without distribution opensearch is foreign", async () => {
+  for (const status of [401, 403]) {
+    const fake = scriptedFetch({
+      "GET https://os.example.com:9200/": {
+        status,
+        json: { error: "Unauthorized" },
+      },
+    });
+    const diagnosis = await checkDestination({
+      platform: "opensearch",
+      endpoint: "https://os.example.com:9200",
+    }, { fetch: fake.fetch });
+    assert.deepEqual(statuses(diagnosis), [
+      "connection:ok",
+      "authentication:fail",
+    ]);
+    assert.equal(
+      diagnosis.checks[1]!.message,
+      `OpenSearch requires a credential (HTTP ${status}) and none is configured: set a username and password, or aws for Amazon OpenSearch.`,
+    );
+    assert.equal(fake.requests[0]!.headers.get("authorization"), null);
+  }
+  const elastic = scriptedFetch({
+    "GET https://os.example.com:9200/": {
+      status: 200,
+      json: { version: { number: "8.15.0", build_flavor: "default" } },
+    },
+  });
+  const diagnosis = await checkDestination({
+    platform: "opensearch",
+    endpoint: "https://os.example.com:9200",
+  }, { fetch: elastic.fetch });
+  assert.deepEqual(statuses(diagnosis), ["connection:ok", "platform:fail"]);
+  const anonymous = scriptedFetch({
+    "GET https://os.example.com:9200/": {
+      status: 200,
+      json: { version: { number: "2.19.0", distribution: "opensearch" } },
+    },
+  });
+  const open = await checkDestination({
+    platform: "opensearch",
+    endpoint: "https://os.example.com:9200",
+  }, { fetch: anonymous.fetch });
+  assert.equal(
+    open.checks[2]!.message,
+    "OpenSearch answers without a credential.",
+  );
 });

@@ -146,3 +146,157 @@ Deno.test("doctor: --send-test-event sends one row through the exporter", async 
     ...fakes.entra.tokens,
   ]);
 });
+
+/** Entra answers with `token`; the upload URL with `upload`. */
+function scripted(
+  token: { status: number; json: unknown },
+  upload: { status: number; body: string; type?: string },
+): { fetch: typeof fetch; asked: string[] } {
+  const asked: string[] = [];
+  const doFetch: typeof fetch = (input, init) => {
+    const request = new Request(input, init);
+    asked.push(`${request.method} ${new URL(request.url).pathname}`);
+    if (request.url.includes("/oauth2/v2.0/token")) {
+      return Promise.resolve(
+        Response.json(token.json, { status: token.status }),
+      );
+    }
+    return Promise.resolve(
+      new Response(upload.status === 204 ? null : upload.body, {
+        status: upload.status,
+        headers: { "content-type": upload.type ?? "application/json" },
+      }),
+    );
+  };
+  return { fetch: doFetch, asked };
+}
+
+const SCRIPTED_CONFIG = {
+  platform: "sentinel" as const,
+  endpoint: "https://dce-1.westeurope-1.ingest.monitor.azure.com",
+  sentinel: { ...SENTINEL },
+};
+const ISSUED = {
+  access_token: "eyJ0eXAiOiJKV1QiLCJhbGciOi.issued.token",
+  expires_in: 3599,
+  token_type: "Bearer",
+};
+
+Deno.test("doctor: a Logs Ingestion 401 is an authentication failure; another JSON error is the platform's; a page is foreign", async () => {
+  const cases: Array<[number, string, string, string]> = [
+    [
+      401,
+      '{"error":{"code":"InvalidToken","message":"token audience"}}',
+      "application/json",
+      "authentication:fail",
+    ],
+    [
+      404,
+      '{"error":{"code":"NotFound","message":"no such DCR for eyJ0eXAiOiJKV1QiLCJhbGciOi.issued.token"}}',
+      "application/json",
+      "platform:fail",
+    ],
+    [
+      500,
+      '{"error":{"code":"InternalServerError","message":"boom"}}',
+      "application/json",
+      "platform:fail",
+    ],
+    [
+      502,
+      "<html><title>Bad Gateway</title></html>",
+      "text/html",
+      "platform:fail",
+    ],
+  ];
+  for (const [status, body, type, expected] of cases) {
+    const fake = scripted({ status: 200, json: ISSUED }, {
+      status,
+      body,
+      type,
+    });
+    const diagnosis = await checkDestination(SCRIPTED_CONFIG, {
+      fetch: fake.fetch,
+    });
+    assert.deepEqual(statuses(diagnosis), [
+      "authentication:ok",
+      "connection:ok",
+      expected,
+    ], `${status}`);
+    if (type === "application/json") {
+      assert.match(
+        diagnosis.checks[2]!.message,
+        new RegExp(
+          `\\(HTTP ${status}, application/json\\) answered \\{"error"`,
+        ),
+      );
+    } else {
+      assert.match(
+        diagnosis.checks[2]!.message,
+        /not Azure Monitor's but a page titled "Bad Gateway"/,
+      );
+    }
+    assertNoCredential(diagnosis, [SENTINEL.clientSecret, ISSUED.access_token]);
+  }
+});
+
+Deno.test("doctor: a 200 from Entra without an access token is an authentication failure, and nothing is uploaded", async () => {
+  for (const json of [{ token_type: "Bearer" }, { access_token: "" }]) {
+    const fake = scripted({ status: 200, json }, { status: 204, body: "" });
+    const diagnosis = await checkDestination(SCRIPTED_CONFIG, {
+      fetch: fake.fetch,
+    });
+    assert.deepEqual(statuses(diagnosis), ["authentication:fail"]);
+    assert.equal(fake.asked.length, 1);
+  }
+});
+
+Deno.test("doctor: the empty upload carries the issued token as Bearer, and an unreachable ingestion endpoint is a connection failure", async () => {
+  let authorization: string | null = null;
+  const doFetch: typeof fetch = (input, init) => {
+    const request = new Request(input, init);
+    if (request.url.includes("/oauth2/v2.0/token")) {
+      return Promise.resolve(Response.json(ISSUED));
+    }
+    authorization = request.headers.get("authorization");
+    return Promise.reject(
+      new TypeError("error sending request: Connection refused (os error 111)"),
+    );
+  };
+  const diagnosis = await checkDestination(SCRIPTED_CONFIG, { fetch: doFetch });
+  assert.equal(authorization, `Bearer ${ISSUED.access_token}`);
+  assert.deepEqual(statuses(diagnosis), [
+    "authentication:ok",
+    "connection:fail",
+  ]);
+  assert.match(diagnosis.checks[1]!.message, /refused the connection/);
+});
+
+Deno.test("doctor: a busy token endpoint (503) is an authentication failure that says to try again; a redirect names the login host", async () => {
+  const busy = scripted(
+    { status: 503, json: { error: "temporarily_unavailable" } },
+    { status: 204, body: "" },
+  );
+  const diagnosis = await checkDestination(SCRIPTED_CONFIG, {
+    fetch: busy.fetch,
+  });
+  assert.deepEqual(statuses(diagnosis), ["authentication:fail"]);
+  assert.equal(
+    diagnosis.checks[0]!.message,
+    "Entra token request failed (HTTP 503): temporarily_unavailable. The token endpoint is busy: try again.",
+  );
+  assert.equal(busy.asked.length, 1);
+  const moved: typeof fetch = () =>
+    Promise.resolve(
+      new Response(null, {
+        status: 302,
+        headers: { location: "https://login.example.com/" },
+      }),
+    );
+  const redirected = await checkDestination(SCRIPTED_CONFIG, { fetch: moved });
+  assert.deepEqual(statuses(redirected), ["connection:fail"]);
+  assert.match(
+    redirected.checks[0]!.message,
+    /redirects \(HTTP 302\) to https:\/\/login\.example\.com\//,
+  );
+});

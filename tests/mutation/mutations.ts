@@ -113,6 +113,45 @@ const SET7_QUEUE = t("spool/", "runtime/cloudflare/");
 const SET7_PLATFORMS = t("platforms/", "delivery/");
 const SET7_SCHEMAS = t("schemas/", "platforms/", "properties/");
 const SET7_EVENTS = t("events/", "properties/", "ingest/");
+const SET7P_GOOGLE = t(
+  "platforms/google_secops_test.ts",
+  "platforms/google_token_test.ts",
+  "platforms/google_secops_config_test.ts",
+  "security/google_secops_secrets_test.ts",
+);
+const SET7P_HTTP = t(
+  "platforms/http_test.ts",
+  "platforms/http_config_test.ts",
+  "security/http_secrets_test.ts",
+  "security/secrets_test.ts",
+);
+const SET7P_SENTINEL = [
+  ...SET6_SENTINEL,
+  ...t("platforms/sentinel_config_test.ts"),
+];
+const SET7P_SCHEMAS = [
+  ...SET6_SCHEMAS,
+  ...t(
+    "schemas/cim_test.ts",
+    "schemas/datadog_attributes_test.ts",
+    "schemas/outcome_test.ts",
+  ),
+];
+const SET7P_MAPPING = t(
+  "platforms/elasticsearch_mapping_test.ts",
+  "platforms/elasticsearch_test.ts",
+);
+const SET7P_DOCTOR = t(
+  "doctor/check_destination_test.ts",
+  "doctor/probe_test.ts",
+  "doctor/splunk_test.ts",
+  "doctor/elasticsearch_test.ts",
+  "doctor/datadog_test.ts",
+  "doctor/sentinel_test.ts",
+  "doctor/http_test.ts",
+  "doctor/opensearch_test.ts",
+  "doctor/google_secops_test.ts",
+);
 
 export const MUTATIONS: readonly Mutation[] = [
   // Issue 18's five survivors, re-expressed against today's code.
@@ -1870,4 +1909,270 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: t("runtime/cloudflare/", "ingest/"),
   },
   ...SET7I,
+  // Set 7p: a hardening sweep of src/platforms, src/schemas and src/doctor.
+  // Written from the code while its tests were being added (so its result
+  // is "after the sweep", not "as written"): limits at their edge, units,
+  // counts, status classes, a field dropped on one path, a secret on an
+  // unusual path.
+  {
+    name: "set7p google token refreshed at half its life, not four fifths",
+    file: "src/platforms/google_token.ts",
+    from: "Math.min(REFRESH_MARGIN_MS, lifetimeMs / 5)",
+    to: "Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2)",
+    tests: SET7P_GOOGLE,
+  },
+  {
+    name: "set7p google JWT exp in milliseconds",
+    file: "src/platforms/google_token.ts",
+    from: "      exp: iat + ASSERTION_LIFETIME_S,\n",
+    to: "      exp: iat + ASSERTION_LIFETIME_S * 1000,\n",
+    tests: SET7P_GOOGLE,
+  },
+  {
+    name: "set7p google secops log exactly filling the request refused",
+    file: "src/platforms/google_secops.ts",
+    from: "    return bytes > room\n",
+    to: "    return bytes >= room\n",
+    tests: SET7P_GOOGLE,
+  },
+  {
+    name: "set7p google secops 401 keeps the cached token",
+    file: "src/platforms/google_secops.ts",
+    from: "    if (status === 401) this.#tokens.invalidate();\n",
+    to: "",
+    tests: SET7P_GOOGLE,
+  },
+  {
+    name: "set7p google secops labels capped at 49",
+    file: "src/platforms/google_secops_config.ts",
+    from: "Object.keys(labels).length <= 50",
+    to: "Object.keys(labels).length < 50",
+    tests: SET7P_GOOGLE,
+  },
+  {
+    name: "set7p sentinel row limit without the closing bracket",
+    file: "src/platforms/sentinel.ts",
+    from: "    return bytes + 2 > SENTINEL_MAX_REQUEST_BYTES\n",
+    to: "    return bytes + 1 > SENTINEL_MAX_REQUEST_BYTES\n",
+    tests: SET7P_SENTINEL,
+  },
+  {
+    name: "set7p entra AADSTS90013 not a tenant problem",
+    file: "src/platforms/entra_token.ts",
+    from: "if (has(90002) || has(900023) || has(90013)) {",
+    to: "if (has(90002) || has(900023)) {",
+    tests: SET7P_SENTINEL,
+  },
+  {
+    name: "set7p entra keeps one retired token for redaction",
+    file: "src/platforms/entra_token.ts",
+    from: "const RETIRED_KEPT = 4;",
+    to: "const RETIRED_KEPT = 1;",
+    tests: SET7P_SENTINEL,
+  },
+  {
+    name: "set7p sentinel SIEM_SENTINEL_SCOPE ignored",
+    file: "src/platforms/sentinel_config.ts",
+    from: '  const scope = value("SCOPE") ?? from?.scope;\n',
+    to: "  const scope = from?.scope;\n",
+    tests: SET7P_SENTINEL,
+  },
+  {
+    name: "set7p http X-Sumo-Host not sent",
+    file: "src/platforms/http.ts",
+    from: '    if (http.sumoHost) headers["X-Sumo-Host"] = http.sumoHost;\n',
+    to: "",
+    tests: SET7P_HTTP,
+  },
+  {
+    name: "set7p http a 4xx dead-letters all but the last event",
+    file: "src/platforms/http.ts",
+    from: "      for (let index = 0; index < batchSize; index++) {\n",
+    to: "      for (let index = 0; index < batchSize - 1; index++) {\n",
+    tests: SET7P_HTTP,
+  },
+  {
+    name: "set7p http Basic credential alone not a secret",
+    file: "src/platforms/http_config.ts",
+    from: "    if (space > 0) secrets.push(value.slice(space + 1));\n",
+    to: "",
+    tests: SET7P_HTTP,
+  },
+  {
+    name: "set7p sumo 1 MB body refused",
+    file: "src/platforms/http_config.ts",
+    from:
+      "c.maxBatchBytes !== undefined && c.maxBatchBytes > SUMO_MAX_REQUEST_BYTES",
+    to:
+      "c.maxBatchBytes !== undefined && c.maxBatchBytes >= SUMO_MAX_REQUEST_BYTES",
+    tests: SET7P_HTTP,
+  },
+  {
+    name: "set7p sigv4 x-amz-content-sha256 off by default",
+    file: "src/platforms/aws_sigv4.ts",
+    from: "if (input.contentSha256Header ?? true) {",
+    to: "if (input.contentSha256Header ?? false) {",
+    tests: OPENSEARCH,
+  },
+  {
+    name: "set7p datadog tags cached per event type only",
+    file: "src/platforms/datadog.ts",
+    from: "      : `${eventType}\\n${producer}`;\n",
+    to: "      : eventType;\n",
+    tests: DD,
+  },
+  {
+    name: "set7p elasticsearch action_request_validation not split",
+    file: "src/platforms/elasticsearch.ts",
+    from: '  "action_request_validation_exception",\n',
+    to: "",
+    tests: ES,
+  },
+  {
+    name: "set7p datadog schema ns duration refused at its exact limit",
+    file: "src/schemas/datadog_attributes.ts",
+    from:
+      "    if (event.duration_ms <= MAX_EXACT_NS_MS) {\n      attributes.duration",
+    to:
+      "    if (event.duration_ms < MAX_EXACT_NS_MS) {\n      attributes.duration",
+    tests: SET7P_SCHEMAS,
+  },
+  {
+    name: "set7p cim original_timestamp dropped",
+    file: "src/schemas/cim.ts",
+    from: "    doc.original_timestamp = event.original_timestamp;\n",
+    to: "",
+    tests: SET7P_SCHEMAS,
+  },
+  {
+    name: "set7p outcome: granted not a success",
+    file: "src/schemas/outcome.ts",
+    from: '  "granted",\n',
+    to: "",
+    tests: SET7P_SCHEMAS,
+  },
+  {
+    name: "set7p doctor datadog empty key asks the other sites",
+    file: "src/doctor/datadog.ts",
+    from: "  if (!config.token) {\n",
+    to: "  if (config.token === undefined) {\n",
+    tests: SET7P_DOCTOR,
+  },
+  {
+    name: "set7p doctor splunk code 14 not an acknowledgement problem",
+    file: "src/doctor/splunk.ts",
+    from: "    case 11:\n    case 14:\n",
+    to: "    case 11:\n",
+    tests: SET7P_DOCTOR,
+  },
+  {
+    name: "set7p doctor sentinel upload 401 is a platform failure",
+    file: "src/doctor/sentinel.ts",
+    from: "    if (upload.status === 401) {\n",
+    to: "    if (upload.status === 402) {\n",
+    tests: SET7P_DOCTOR,
+  },
+  {
+    name: "set7p doctor http a 403 on HEAD is no refusal",
+    file: "src/doctor/http.ts",
+    from: "const refused = answer.status === 401 || answer.status === 403;",
+    to: "const refused = answer.status === 401;",
+    tests: SET7P_DOCTOR,
+  },
+  {
+    name:
+      "set7p doctor elasticsearch any 4xx 'no handler' is security disabled",
+    file: "src/doctor/elasticsearch.ts",
+    from:
+      "return (answer.status === 400 && /^no handler found/i.test(text)) ||",
+    to: "return (answer.status >= 400 && /^no handler found/i.test(text)) ||",
+    tests: SET7P_DOCTOR,
+  },
+  // Set 7p, second batch: written after the first batch's rerun, from files
+  // the first batch left alone.
+  {
+    name: "set7p sentinel x-ms-error-code read from the wrong header",
+    file: "src/platforms/sentinel.ts",
+    from: 'const code = headers.get("x-ms-error-code");',
+    to: 'const code = headers.get("x-ms-request-id");',
+    tests: SET7P_SENTINEL,
+  },
+  {
+    name: "set7p mapping depth limit off by one",
+    file: "src/platforms/elasticsearch_mapping.ts",
+    from: "if (depth > DEFAULT_MAPPING_DEPTH_LIMIT) {",
+    to: "if (depth >= DEFAULT_MAPPING_DEPTH_LIMIT) {",
+    tests: SET7P_MAPPING,
+  },
+  {
+    name: "set7p mapping total fields without the event's own",
+    file: "src/platforms/elasticsearch_mapping.ts",
+    from: "fields.size + OWN_FIELDS > DEFAULT_TOTAL_FIELDS_LIMIT",
+    to: "fields.size > DEFAULT_TOTAL_FIELDS_LIMIT",
+    tests: SET7P_MAPPING,
+  },
+  {
+    name: "set7p google labels in configuration order",
+    file: "src/platforms/google_secops_log_tail.ts",
+    from: "const keys = Object.keys(labels).sort();",
+    to: "const keys = Object.keys(labels);",
+    tests: SET7P_GOOGLE,
+  },
+  {
+    name: "set7p bulk source: ocsf written like ecs (no @timestamp)",
+    file: "src/platforms/bulk_source.ts",
+    from: '  if (schema === "ecs") {\n',
+    to: '  if (schema === "ecs" || schema === "ocsf") {\n',
+    tests: ES,
+  },
+  {
+    name: "set7p ocsf session dropped",
+    file: "src/schemas/ocsf.ts",
+    from: "    doc.actor.session = { uid: event.session_id };\n",
+    to: "",
+    tests: SET7P_SCHEMAS,
+  },
+  {
+    name: "set7p ecs any correlation id taken as a trace id",
+    file: "src/schemas/ecs.ts",
+    from: "if (W3C_TRACE_ID.test(event.correlation_id)) {",
+    to: 'if (event.correlation_id !== "") {',
+    tests: SET7P_SCHEMAS,
+  },
+  {
+    name: "set7p doctor certificate hint over plain http too",
+    file: "src/doctor/probe.ts",
+    from: "if (https && CERTIFICATE.test(detail)",
+    to: "if (CERTIFICATE.test(detail)",
+    tests: SET7P_DOCTOR,
+  },
+  {
+    name: "set7p exporter network-error latency from the epoch",
+    file: "src/platforms/exporter.ts",
+    from:
+      "      }\n      const latencyMs = now() - started;\n      const reason = timeout.aborted",
+    to:
+      "      }\n      const latencyMs = now();\n      const reason = timeout.aborted",
+    tests: t("platforms/exporter_test.ts", "platforms/splunk_test.ts"),
+  },
+  {
+    name: "set7p redact: an Elasticsearch key's secret part alone missed",
+    file: "src/platforms/redact.ts",
+    from: "        secrets.push(decoded.slice(colon + 1));\n",
+    to: "",
+    tests: t(
+      "platforms/redact_test.ts",
+      "security/secrets_test.ts",
+      "security/token_forms_test.ts",
+    ),
+    equivalent:
+      "the decoded id:key is a form of its own, and every 8-character piece of the key part is a piece of it: the key alone is found without its own form",
+  },
+  {
+    name: "set7p splunk envelope kept from the first source",
+    file: "src/platforms/splunk.ts",
+    from: "if (source !== this.#source || this.#fields === undefined) {",
+    to: "if (this.#fields === undefined) {",
+    tests: SPLUNK,
+  },
 ];

@@ -180,3 +180,69 @@ Deno.test("signAwsRequest() signs a header value with inner whitespace runs coll
     ),
   );
 });
+
+Deno.test("signAwsRequest() sorts repeated query keys by value, so their order in the URL does not change the signature", async () => {
+  const sign = (query: string) =>
+    signAwsRequest({
+      ...SUITE,
+      method: "GET",
+      url: `https://example.amazonaws.com/?${query}`,
+    });
+  const a = await sign("Param1=value2&Param1=value1");
+  const b = await sign("Param1=value1&Param1=value2");
+  assert.equal(a.signature, b.signature);
+  const c = await sign("Param1=value1&Param1=value3");
+  assert.notEqual(a.signature, c.signature);
+});
+
+Deno.test("signAwsRequest() by default sends and signs x-amz-content-sha256 (the body's hash), and takes a URL object", async () => {
+  const body = new TextEncoder().encode('{"a":1}\n');
+  const signed = await signAwsRequest({
+    region: "eu-west-1",
+    service: "es",
+    credentials: SUITE.credentials,
+    date: SUITE.date,
+    method: "POST",
+    url: new URL("https://search-x.eu-west-1.es.amazonaws.com/audit/_bulk"),
+    body,
+  });
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", body),
+  );
+  assert.equal(
+    signed.headers["x-amz-content-sha256"],
+    [...digest].map((b) => b.toString(16).padStart(2, "0")).join(""),
+  );
+  assert.equal(signed.signedHeaders, "host;x-amz-content-sha256;x-amz-date");
+  assert.equal(signed.headers.host, "search-x.eu-west-1.es.amazonaws.com");
+  const without = await signAwsRequest({
+    ...SUITE,
+    method: "POST",
+    url: "https://example.amazonaws.com/",
+    body,
+  });
+  assert.equal("x-amz-content-sha256" in without.headers, false);
+  assert.equal(without.signedHeaders, "host;x-amz-date");
+});
+
+Deno.test("signAwsRequest() without a date signs with the current time, in the basic ISO 8601 form", async () => {
+  const before = Date.now();
+  const signed = await signAwsRequest({
+    ...SUITE,
+    date: undefined,
+    method: "GET",
+    url: "https://example.amazonaws.com/",
+  });
+  const amz = signed.headers["x-amz-date"]!;
+  assert.match(amz, /^\d{8}T\d{6}Z$/);
+  const at = Date.parse(
+    `${amz.slice(0, 4)}-${amz.slice(4, 6)}-${amz.slice(6, 8)}T${
+      amz.slice(9, 11)
+    }:${amz.slice(11, 13)}:${amz.slice(13, 15)}Z`,
+  );
+  assert.ok(at >= Math.floor(before / 1000) * 1000 && at <= Date.now());
+  assert.match(
+    signed.authorization,
+    new RegExp(`/${amz.slice(0, 8)}/us-east-1/service/aws4_request, `),
+  );
+});

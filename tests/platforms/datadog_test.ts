@@ -205,3 +205,123 @@ Deno.test("DatadogExporter.classify() splits only on a 400 with Datadog's body; 
     assert.match(verdict.kind === "retry" ? verdict.setup ?? "" : "", check);
   }
 });
+
+Deno.test("DatadogExporter writes a producer's stamp as the attribute producer and the tag producer:<name>, per producer", () => {
+  const datadog = exporter();
+  const [, second] = goldenSIEMEvents();
+  const logs = JSON.parse(datadog.formatBatch([
+    { ...second!, producer: "billing" },
+    { ...second!, producer: "auth" },
+    second!,
+  ]));
+  assert.deepEqual(logs.map((l: Record<string, unknown>) => l.ddtags), [
+    "env:prod,team:sec,event_type:request,producer:billing",
+    "env:prod,team:sec,event_type:request,producer:auth",
+    "env:prod,team:sec,event_type:request",
+  ]);
+  assert.deepEqual(
+    logs.map((l: Record<string, unknown>) => l.producer),
+    ["billing", "auth", undefined],
+  );
+  // Right after the reserved attributes, before the event.
+  assert.match(
+    datadog.formatEvent({ ...second!, producer: "billing" }),
+    /"timestamp":"2026-01-31T12:00:01\.000Z","producer":"billing","audit":\{/,
+  );
+});
+
+Deno.test("DatadogExporter: schema datadog puts the standard attributes at the top level; schema ocsf nests the event under ocsf", () => {
+  const [first] = goldenSIEMEvents();
+  const standard = JSON.parse(
+    exporter(undefined, { schema: "datadog" }).formatEvent(first!),
+  );
+  assert.equal(standard.status, "error");
+  assert.equal(standard.ddsource, "harombe");
+  assert.equal(standard.usr.id, "policy-engine");
+  assert.equal(standard.evt.name, "deny_tool");
+  assert.equal(standard.duration, 12_000_000);
+  assert.equal("audit" in standard, true);
+  assert.equal("ocsf" in standard, false);
+  const ocsf = JSON.parse(
+    exporter(undefined, { schema: "ocsf" }).formatEvent(first!),
+  );
+  assert.deepEqual(Object.keys(ocsf), [
+    "ddsource",
+    "ddtags",
+    "hostname",
+    "service",
+    "message",
+    "status",
+    "timestamp",
+    "ocsf",
+  ]);
+  assert.equal(ocsf.ocsf.time, Date.parse(first!.timestamp));
+});
+
+Deno.test("DatadogExporter: a severity that is no Datadog level is refused, not written", () => {
+  const [first] = goldenSIEMEvents();
+  assert.throws(
+    () =>
+      exporter().formatEvent({
+        ...first!,
+        severity: "critical" as "error",
+      }),
+    /severity must be info, warning or error/,
+  );
+});
+
+Deno.test("DatadogExporter.classify(): Datadog's errors as objects give title: detail; blank errors say none was given", () => {
+  const datadog = exporter();
+  const json = new Headers({ "content-type": "application/json" });
+  const at = (status: number, body: unknown) =>
+    datadog.classify(status, json, JSON.stringify(body), 2, 0);
+  assert.deepEqual(
+    at(400, {
+      errors: [
+        { status: "400", title: "Bad Request", detail: "invalid JSON" },
+        " ",
+      ],
+    }),
+    {
+      kind: "split",
+      reason: "HTTP 400: Bad Request: invalid JSON",
+      status: 400,
+    },
+  );
+  assert.deepEqual(at(400, { errors: ["", "  "] }), {
+    kind: "split",
+    reason: "HTTP 400: (no error given)",
+    status: 400,
+  });
+  const forbidden = at(403, { errors: ["Forbidden"] });
+  assert.equal(forbidden.kind, "retry");
+  assert.equal(
+    forbidden.kind === "retry" && forbidden.reason,
+    "HTTP 403: Forbidden",
+  );
+  assert.match(
+    forbidden.kind === "retry" && forbidden.setup || "",
+    /DD-API-KEY/,
+  );
+  const conflict = at(409, { errors: ["Conflict"] });
+  assert.equal(conflict.kind, "retry");
+  assert.equal(
+    conflict.kind === "retry" && conflict.setup,
+    "check the endpoint and the request headers",
+  );
+});
+
+Deno.test("DatadogExporter writes each severity as Datadog's level name: info, warning, error", () => {
+  const datadog = exporter();
+  const [, second] = goldenSIEMEvents();
+  for (const severity of ["info", "warning", "error"] as const) {
+    const text = datadog.formatEvent({ ...second!, severity });
+    assert.match(
+      text,
+      new RegExp(
+        `"message":"request: agent-7 read_file -> success","status":"${severity}","timestamp":"2026-01-31T12:00:01\\.000Z"`,
+      ),
+    );
+    assert.equal(JSON.parse(text).audit.severity, severity);
+  }
+});

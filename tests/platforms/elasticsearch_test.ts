@@ -402,3 +402,198 @@ Deno.test("ElasticsearchExporter.classify() splits only on parse errors of the b
     assert.match(verdict.kind === "retry" ? verdict.setup ?? "" : "", check);
   }
 });
+
+Deno.test("ElasticsearchExporter.classify() splits on every parse error of the body (wire-specs §2.6)", () => {
+  const es = exporter();
+  const json = new Headers({ "content-type": "application/json" });
+  for (
+    const type of [
+      "illegal_argument_exception",
+      "x_content_parse_exception",
+      "json_parse_exception",
+      "json_e_o_f_exception",
+      "parse_exception",
+      "not_x_content_exception",
+      "action_request_validation_exception",
+      "mapper_parsing_exception",
+      "document_parsing_exception",
+    ]
+  ) {
+    const body = JSON.stringify({
+      error: { type, reason: "bad line" },
+      status: 400,
+    });
+    assert.deepEqual(es.classify(400, json, body, 2, 0), {
+      kind: "split",
+      reason: `HTTP 400: ${type}: bad line`,
+      status: 400,
+    }, type);
+    // The same type on another status is no parse error of this body.
+    assert.equal(
+      es.classify(422, json, body.replace("400", "422"), 2, 0).kind,
+      "retry",
+    );
+  }
+});
+
+Deno.test("ElasticsearchExporter.classify() items: no status, 429 and 5xx are retried with backoff; 2xx and 409 delivered; other 4xx rejected", () => {
+  const es = exporter();
+  const items = [
+    { create: { status: 201 } },
+    { create: { status: 200 } },
+    { create: { status: 299 } },
+    {
+      create: {
+        status: 409,
+        error: { type: "version_conflict_engine_exception" },
+      },
+    },
+    { create: { error: { type: "x", reason: "no status" } } },
+    {
+      create: {
+        status: 429,
+        error: {
+          type: "es_rejected_execution_exception",
+          reason: "queue full",
+        },
+      },
+    },
+    {
+      create: {
+        status: 503,
+        error: {
+          type: "unavailable_shards_exception",
+          reason: "primary shard is not active",
+        },
+      },
+    },
+    { create: { status: 408, error: "timed out" } },
+    { create: { status: 300 } },
+    { create: { status: 422, error: { type: "x", reason: "y" } } },
+    null,
+  ];
+  const verdict = es.classify(
+    200,
+    new Headers({ "content-type": "application/json" }),
+    JSON.stringify({ errors: true, items }),
+    items.length,
+    0,
+  );
+  assert.deepEqual(verdict, {
+    kind: "partial",
+    retry: [
+      { index: 4, reason: "item HTTP 0: x: no status", status: 0 },
+      {
+        index: 5,
+        reason: "item HTTP 429: es_rejected_execution_exception: queue full",
+        status: 429,
+      },
+      {
+        index: 6,
+        reason:
+          "item HTTP 503: unavailable_shards_exception: primary shard is not active",
+        status: 503,
+      },
+      { index: 7, reason: "item HTTP 408: timed out", status: 408 },
+      { index: 10, reason: "item HTTP 0: (no error given)", status: 0 },
+    ],
+    rejected: [
+      { index: 8, reason: "item HTTP 300: (no error given)", status: 300 },
+      { index: 9, reason: "item HTTP 422: x: y", status: 422 },
+    ],
+    backoff: true,
+  });
+  const onlyRejected = es.classify(
+    200,
+    new Headers({ "content-type": "application/json" }),
+    JSON.stringify({
+      errors: true,
+      items: [{ create: { status: 400, error: { type: "a", reason: "b" } } }],
+    }),
+    1,
+    0,
+  );
+  assert.deepEqual(onlyRejected, {
+    kind: "partial",
+    retry: [],
+    rejected: [{ index: 0, reason: "item HTTP 400: a: b", status: 400 }],
+    backoff: false,
+  });
+});
+
+Deno.test("ElasticsearchExporter.classify(): a 200 whose items do not match the batch is retried, never taken as delivered", () => {
+  const es = exporter();
+  const json = new Headers({ "content-type": "application/json" });
+  for (
+    const body of [
+      JSON.stringify({ errors: false, items: [{ create: { status: 201 } }] }),
+      JSON.stringify({
+        errors: false,
+        items: [1, 2, 3].map(() => ({ create: { status: 201 } })),
+      }),
+      JSON.stringify({ errors: false }),
+      "",
+    ]
+  ) {
+    const verdict = es.classify(200, json, body, 2, 0);
+    assert.equal(verdict.kind, "retry", body);
+    assert.match(
+      verdict.kind === "retry" ? verdict.reason : "",
+      /^unexpected bulk answer \(HTTP 200\): /,
+    );
+    assert.equal(verdict.kind === "retry" && verdict.status, 200);
+  }
+});
+
+Deno.test("ElasticsearchExporter.classify(): a request-level 404 names the index; an error without a type or reason still reads", () => {
+  const es = exporter(undefined, { index: "audit-z" });
+  const json = new Headers({ "content-type": "application/json" });
+  const missing = es.classify(
+    404,
+    json,
+    JSON.stringify({
+      error: {
+        type: "index_not_found_exception",
+        reason: "no such index [audit-z]",
+      },
+      status: 404,
+    }),
+    2,
+    0,
+  );
+  assert.deepEqual(missing, {
+    kind: "retry",
+    reason: "HTTP 404: index_not_found_exception: no such index [audit-z]",
+    status: 404,
+    retryAfterMs: undefined,
+    setup: "check the endpoint and that index audit-z exists or may be created",
+  });
+  const bare = es.classify(500, json, JSON.stringify({ error: {} }), 2, 0);
+  assert.equal(
+    bare.kind === "retry" && bare.reason,
+    "HTTP 500: error: (no reason)",
+  );
+});
+
+Deno.test("ElasticsearchExporter: with schema ecs the document is the ECS document as is; with ocsf, @timestamp is put first", () => {
+  const [first] = goldenSIEMEvents();
+  const action = `{"create":{"_id":"${first!.event_id}"}}\n`;
+  const ecs = exporter(undefined, { schema: "ecs" }).formatBatch([first!]);
+  assert.ok(
+    ecs.startsWith(`${action}{"@timestamp":"2026-01-31T12:00:00.123Z","ecs":`),
+    ecs,
+  );
+  assert.ok(ecs.endsWith("}\n"));
+  assert.equal(ecs.match(/"@timestamp"/g)?.length, 1);
+  const ocsf = exporter(undefined, { schema: "ocsf" }).formatBatch([first!]);
+  assert.ok(
+    ocsf.startsWith(
+      `${action}{"@timestamp":"2026-01-31T12:00:00.123Z","activity_id":`,
+    ),
+    ocsf,
+  );
+  assert.equal(
+    JSON.parse(ocsf.split("\n")[1]!).time,
+    Date.parse(first!.timestamp),
+  );
+});

@@ -266,6 +266,54 @@ Deno.test("elasticsearch: the _bulk path of another index is refused, naming the
   );
 });
 
+Deno.test("google_secops: an endpoint with the API path (/v1beta|v1alpha|v1/projects/...) is refused with the host to give", () => {
+  const secops = {
+    credentials: {
+      client_email: "w@p.iam.gserviceaccount.com",
+      private_key:
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
+    },
+    project: "test-project",
+    location: "eu",
+    instance: "ebdc4bb9-878b-11e7-8455-10604b7cb5c1",
+    logType: "HAROMBE_AUDIT",
+  };
+  for (const version of ["v1beta", "v1alpha", "v1", "V1BETA"]) {
+    const error = configError({
+      platform: "google_secops",
+      endpoint:
+        `https://chronicle.eu.rep.googleapis.com/${version}/projects/test-project/locations/eu/instances/x/logTypes/HAROMBE_AUDIT/logs:import`,
+      googleSecOps: secops,
+    });
+    assert.match(
+      error.message,
+      /endpoint must be the Chronicle API host only \(set project, location, instance and logType in googleSecOps\): give the base URL, e\.g\. "https:\/\/chronicle\.eu\.rep\.googleapis\.com"/,
+      version,
+    );
+  }
+  assert.equal(
+    parseSIEMConfig({
+      platform: "google_secops",
+      endpoint: "https://chronicle.eu.rep.googleapis.com/proxy/",
+      googleSecOps: secops,
+    }).endpoint,
+    "https://chronicle.eu.rep.googleapis.com/proxy",
+  );
+});
+
+Deno.test("elasticsearch: a _bulk path whose index segment is not valid percent-encoding is refused as another index, not thrown", () => {
+  const error = configError({
+    platform: "elasticsearch",
+    endpoint: "https://es.test:9200/%E0%A4%A/_bulk",
+  });
+  assert.match(error.message, /endpoint must not end in \/%E0%A4%A\/_bulk/);
+  // The configured index, percent-encoded, is the exporter's own path.
+  assert.equal(
+    urlOf("elasticsearch", "https://es.test:9200/%C3%A9v/_bulk", "év"),
+    `https://es.test:9200/%C3%A9v${BULK}`,
+  );
+});
+
 const EVENT = toSIEMEvent(parseAuditEvent({
   correlation_id: "c1",
   event_type: "request",

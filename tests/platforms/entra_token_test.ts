@@ -161,3 +161,230 @@ Deno.test("EntraTokenCache never quotes the client secret, even when the token e
     error.message,
   );
 });
+
+const CONFIG: SentinelConfig = {
+  tenantId: "contoso.onmicrosoft.com",
+  clientId: "00000000-0000-0000-0000-000000000001",
+  clientSecret: "app-secret~Value.0123456789",
+  dcrImmutableId: "dcr-0123456789abcdef0123456789abcdef",
+  streamName: "Custom-HarombeSecurity",
+  authorityHost: "https://login.microsoftonline.com",
+  scope: "https://monitor.azure.com/.default",
+};
+
+/** A token endpoint answering from `answers` in turn; records each request. */
+function tokenEndpoint(
+  answers: Array<{ status: number; body: unknown }>,
+): { fetch: typeof fetch; requests: Request[]; bodies: string[] } {
+  const requests: Request[] = [];
+  const bodies: string[] = [];
+  const doFetch: typeof fetch = async (input, init) => {
+    const request = new Request(input, init);
+    requests.push(request);
+    bodies.push(await request.clone().text());
+    const answer = answers[Math.min(requests.length, answers.length) - 1]!;
+    return new Response(
+      typeof answer.body === "string"
+        ? answer.body
+        : JSON.stringify(answer.body),
+      {
+        status: answer.status,
+        headers: { "content-type": "application/json" },
+      },
+    );
+  };
+  return { fetch: doFetch, requests, bodies };
+}
+
+Deno.test("EntraTokenCache asks with a client-credentials form at <authority>/<tenant>/oauth2/v2.0/token, redirects not followed", async () => {
+  const endpoint = tokenEndpoint([
+    {
+      status: 200,
+      body: { access_token: "tok-1", expires_in: "3599", token_type: "Bearer" },
+    },
+  ]);
+  const cache = new EntraTokenCache(CONFIG);
+  assert.equal(
+    await cache.get({ fetch: endpoint.fetch, nowMs: 0, timeoutMs: 5000 }),
+    "tok-1",
+  );
+  const [request] = endpoint.requests;
+  assert.equal(request!.method, "POST");
+  assert.equal(
+    request!.url,
+    "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+  );
+  assert.equal(request!.redirect, "manual");
+  assert.equal(
+    request!.headers.get("content-type"),
+    "application/x-www-form-urlencoded",
+  );
+  assert.equal(request!.headers.get("accept"), "application/json");
+  assert.deepEqual(
+    Object.fromEntries(new URLSearchParams(endpoint.bodies[0])),
+    {
+      client_id: CONFIG.clientId,
+      scope: CONFIG.scope,
+      client_secret: CONFIG.clientSecret,
+      grant_type: "client_credentials",
+    },
+  );
+  // expires_in as a string (as some gateways send it) is read as seconds.
+  assert.equal(
+    await cache.get({
+      fetch: endpoint.fetch,
+      nowMs: 3599_000 - 300_001,
+      timeoutMs: 5000,
+    }),
+    "tok-1",
+  );
+  assert.equal(endpoint.requests.length, 1);
+});
+
+Deno.test("EntraTokenCache refuses a 200 without a usable token: a blank or spaced token, no expiry, expires_in 0 or negative", async () => {
+  for (
+    const body of [
+      { access_token: "", expires_in: 3599 },
+      { access_token: "has space", expires_in: 3599 },
+      { access_token: "tok", expires_in: 0 },
+      { access_token: "tok", expires_in: -5 },
+      { access_token: "tok" },
+      { access_token: "tok", expires_in: "soon" },
+      { expires_in: 3599 },
+    ]
+  ) {
+    const endpoint = tokenEndpoint([{ status: 200, body }]);
+    await assert.rejects(
+      new EntraTokenCache(CONFIG).get({
+        fetch: endpoint.fetch,
+        nowMs: 0,
+        timeoutMs: 5000,
+      }),
+      (error: unknown) =>
+        error instanceof EntraTokenError && error.status === 200 &&
+        /not Microsoft Entra's/.test(error.setup ?? ""),
+      JSON.stringify(body),
+    );
+  }
+});
+
+Deno.test("EntraTokenCache keeps the last four replaced or refused tokens for redaction, newest first", async () => {
+  const answers = [1, 2, 3, 4, 5, 6].map((n) => ({
+    status: 200,
+    body: { access_token: `tok-${n}`, expires_in: 60 },
+  }));
+  const endpoint = tokenEndpoint(answers);
+  const cache = new EntraTokenCache(CONFIG);
+  for (let n = 0; n < 6; n++) {
+    await cache.get({
+      fetch: endpoint.fetch,
+      nowMs: n * 60_000,
+      timeoutMs: 5000,
+    });
+  }
+  assert.deepEqual(cache.recent, ["tok-6", "tok-5", "tok-4", "tok-3", "tok-2"]);
+  cache.invalidate();
+  assert.equal(cache.current, undefined);
+  assert.deepEqual(cache.recent, ["tok-6", "tok-5", "tok-4", "tok-3"]);
+});
+
+Deno.test("EntraTokenCache: an aborted post throws the abort's reason, not a token error, and no stale token stands in", async () => {
+  const controller = new AbortController();
+  const reason = new Error("post aborted");
+  const doFetch: typeof fetch = (_input, init) =>
+    new Promise((_, reject) => {
+      init?.signal?.addEventListener(
+        "abort",
+        () => reject(init.signal!.reason),
+      );
+      controller.abort(reason);
+    });
+  await assert.rejects(
+    new EntraTokenCache(CONFIG).get({
+      fetch: doFetch,
+      nowMs: 0,
+      timeoutMs: 5000,
+      signal: controller.signal,
+    }),
+    (error: unknown) => error === reason,
+  );
+});
+
+Deno.test("entraTokenFailure(): a redirect names the login host; each AADSTS code is read from error_codes or from the description alone; else the generic hint", () => {
+  const config = CONFIG;
+  const redirect = entraTokenFailure(302, "", config);
+  assert.equal(redirect.status, 302);
+  assert.equal(
+    redirect.setup,
+    "the token endpoint redirects: check sentinel.authorityHost (https://login.microsoftonline.com)",
+  );
+  assert.equal(
+    redirect.message,
+    "Entra token request failed (HTTP 302): (empty body)",
+  );
+  const cases: Array<[number, RegExp]> = [
+    [7000222, /secret has expired/],
+    [7000215, /secret is wrong/],
+    [
+      700016,
+      /no application with client id 00000000-0000-0000-0000-000000000001 in tenant contoso\.onmicrosoft\.com/,
+    ],
+    [
+      90002,
+      /tenant contoso\.onmicrosoft\.com is not known to https:\/\/login\.microsoftonline\.com/,
+    ],
+    [900023, /tenant contoso\.onmicrosoft\.com is not known/],
+    [90013, /tenant contoso\.onmicrosoft\.com is not known/],
+    [1002012, /the scope https:\/\/monitor\.azure\.com\/\.default is refused/],
+    [70011, /the scope https:\/\/monitor\.azure\.com\/\.default is refused/],
+  ];
+  for (const [code, hint] of cases) {
+    const byCode = entraTokenFailure(
+      400,
+      JSON.stringify({ error: "invalid_request", error_codes: [code] }),
+      config,
+    );
+    assert.match(byCode.setup ?? "", hint, `error_codes ${code}`);
+    const byText = entraTokenFailure(
+      400,
+      JSON.stringify({
+        error: "invalid_request",
+        error_description: `AADSTS${code}: something.\r\nTrace ID: 1`,
+      }),
+      config,
+    );
+    assert.match(byText.setup ?? "", hint, `description ${code}`);
+    // Only the description's first line is quoted.
+    assert.equal(
+      byText.message,
+      `Entra token request failed (HTTP 400): invalid_request: AADSTS${code}: something.`,
+    );
+  }
+  assert.match(
+    entraTokenFailure(400, JSON.stringify({ error: "invalid_scope" }), config)
+      .setup ?? "",
+    /scope .* is refused/,
+  );
+  const other = entraTokenFailure(
+    400,
+    JSON.stringify({ error: "invalid_grant", error_codes: [12345] }),
+    config,
+  );
+  assert.equal(
+    other.message,
+    "Entra token request failed (HTTP 400): invalid_grant",
+  );
+  assert.match(
+    other.setup ?? "",
+    /^check sentinel\.tenantId, sentinel\.clientId and sentinel\.clientSecret/,
+  );
+  for (const status of [408, 429, 500, 503]) {
+    const busy = entraTokenFailure(
+      status,
+      JSON.stringify({ error: "temporarily_unavailable" }),
+      config,
+    );
+    assert.equal(busy.setup, undefined, `${status}`);
+    assert.equal(busy.status, status);
+  }
+});

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
 import { GoogleSecOpsExporter } from "../../src/platforms/google_secops.ts";
 import { createExporter } from "../../src/platforms/create_exporter.ts";
+import { RequestAbortedError } from "../../src/platforms/exporter_request.ts";
 import {
   parseSIEMConfig,
   type SIEMConfigInput,
@@ -556,4 +557,154 @@ Deno.test("GoogleSecOpsExporter stamps a named producer as the ingestion label p
     env: { value: "prod" },
     team: { value: "sec" },
   });
+});
+
+Deno.test("GoogleSecOpsExporter writes standard base64 with = padding for each remainder of the JSON's length", () => {
+  const exporter = new GoogleSecOpsExporter(parseSIEMConfig(offlineConfig()), {
+    now: () => FIXED,
+  });
+  const [, second] = goldenSIEMEvents();
+  const remainders = new Set<number>();
+  for (const actor of ["a", "ab", "abc", "ÿ~?>", "é€😀"]) {
+    const event = { ...second!, actor };
+    const json = JSON.stringify(event);
+    remainders.add(new TextEncoder().encode(json).length % 3);
+    const log = JSON.parse(exporter.formatBatch([event])).inlineSource.logs[0];
+    assert.equal(log.data, b64(json), actor);
+  }
+  assert.deepEqual([...remainders].sort(), [0, 1, 2]);
+});
+
+Deno.test("GoogleSecOpsExporter.refuseEventBytes() takes a log that exactly fills a 4 MB request with the body's frame, not one byte more", () => {
+  const exporter = new GoogleSecOpsExporter(parseSIEMConfig(offlineConfig()));
+  const frame = exporter.formatBatch([]).length;
+  assert.equal(frame, '{"inlineSource":{"logs":[]}}'.length);
+  const room = 4_000_000 - frame;
+  assert.equal(exporter.refuseEventBytes(room), undefined);
+  assert.equal(
+    exporter.refuseEventBytes(room + 1),
+    `log is ${
+      room + 1
+    } bytes once base64-encoded, above the ${room} bytes a 4000000-byte logs:import request has room for`,
+  );
+});
+
+Deno.test("GoogleSecOpsExporter.classify(): Google's status or message alone, an empty error, another 4xx with Google's error", () => {
+  const exporter = createExporter(offlineConfig());
+  const json = new Headers({ "content-type": "application/json" });
+  const reason = (status: number, body: unknown) => {
+    const verdict = exporter.classify(
+      status,
+      json,
+      JSON.stringify(body),
+      1,
+      FIXED,
+    );
+    return verdict.kind === "retry" || verdict.kind === "split"
+      ? verdict.reason
+      : verdict.kind;
+  };
+  assert.equal(
+    reason(500, { error: { status: "INTERNAL" } }),
+    "HTTP 500: INTERNAL",
+  );
+  assert.equal(reason(500, { error: { message: "boom" } }), "HTTP 500: boom");
+  assert.equal(
+    reason(500, { error: { code: 500 } }),
+    "HTTP 500: (no error given)",
+  );
+  for (const status of [405, 409, 422]) {
+    assert.deepEqual(
+      exporter.classify(
+        status,
+        json,
+        JSON.stringify({ error: { status: "X", message: "y" } }),
+        1,
+        FIXED,
+      ),
+      {
+        kind: "retry",
+        reason: `HTTP ${status}: X: y`,
+        status,
+        retryAfterMs: undefined,
+        setup: "check the endpoint and the googleSecOps settings",
+      },
+    );
+  }
+  // 404's hint names the four parts of the path.
+  const missing = exporter.classify(
+    404,
+    json,
+    JSON.stringify({ error: { status: "NOT_FOUND" } }),
+    1,
+    FIXED,
+  );
+  assert.match(
+    missing.kind === "retry" ? missing.setup ?? "" : "",
+    new RegExp(`\\(test-project, eu, ${INSTANCE}, HAROMBE_AUDIT\\)`),
+  );
+});
+
+Deno.test("GoogleSecOpsExporter refuses a config without googleSecOps; an aborted post rejects as aborted, not as a verdict", async () => {
+  assert.throws(
+    () =>
+      new GoogleSecOpsExporter(
+        parseSIEMConfig({ platform: "splunk", endpoint: "https://hec:8088" }),
+      ),
+    /Cannot create GoogleSecOpsExporter: the config has no googleSecOps/,
+  );
+  const account = await makeServiceAccount(
+    "https://oauth2.example.com/token",
+    EMAIL,
+  );
+  const exporter = new GoogleSecOpsExporter(
+    parseSIEMConfig(offlineConfig({ credentials: account.key })),
+  );
+  const controller = new AbortController();
+  const aborting: typeof fetch = (_input, init) =>
+    new Promise((_, reject) => {
+      init?.signal?.addEventListener(
+        "abort",
+        () => reject(init.signal!.reason),
+      );
+      controller.abort(new Error("stopping"));
+    });
+  await assert.rejects(
+    exporter.post(await exporter.prepare(goldenSIEMEvents()), {
+      fetch: aborting,
+      signal: controller.signal,
+    }),
+    (error: unknown) => error instanceof RequestAbortedError,
+  );
+});
+
+Deno.test("GoogleSecOpsExporter: each producer its own label (the stamp wins over a configured producer label); no labels or namespace, no members", () => {
+  const exporter = new GoogleSecOpsExporter(
+    parseSIEMConfig(offlineConfig({ labels: { producer: "configured" } })),
+    { now: () => FIXED },
+  );
+  const [, second] = goldenSIEMEvents();
+  const logs = JSON.parse(exporter.formatBatch([
+    { ...second!, producer: "billing" },
+    { ...second!, producer: "auth" },
+    { ...second!, producer: "billing" },
+    second!,
+  ])).inlineSource.logs;
+  assert.deepEqual(
+    logs.map((l: { labels: { producer: { value: string } } }) =>
+      l.labels.producer.value
+    ),
+    ["billing", "auth", "billing", "configured"],
+  );
+  const bare = new GoogleSecOpsExporter(
+    parseSIEMConfig(offlineConfig({ namespace: undefined, labels: {} })),
+    { now: () => FIXED },
+  );
+  const body = bare.formatBatch([second!]);
+  assert.ok(
+    body.endsWith(
+      `"logEntryTime":"2026-01-31T12:00:01.000Z","collectionTime":"2026-01-31T12:05:00.000Z"}]}}`,
+    ),
+    body,
+  );
 });

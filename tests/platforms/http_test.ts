@@ -439,3 +439,84 @@ Deno.test("httpSecrets and shownEndpoint: credential query parameters are secret
     "https://s:8088",
   );
 });
+
+Deno.test("HttpExporter.classify: a 3xx or unknown status is a setup error naming it; HTML markup under xhtml is a page; an HTML page with a 5xx is still transient", () => {
+  const http = exporter();
+  for (const status of [300, 304, 399]) {
+    assert.deepEqual(http.classify(status, new Headers(), "", 2, 0), {
+      kind: "retry",
+      reason: `HTTP ${status}: (empty body)`,
+      status,
+      retryAfterMs: undefined,
+      setup:
+        `the receiver answered HTTP ${status}: check the URL and the receiver`,
+    });
+  }
+  const xhtml = http.classify(
+    200,
+    new Headers({ "content-type": "application/xhtml+xml" }),
+    "<div>Sign in</div>",
+    2,
+    0,
+  );
+  assert.equal(xhtml.kind, "retry");
+  const busy = http.classify(
+    503,
+    new Headers({ "content-type": "text/html", "retry-after": "3" }),
+    "<html><body>503 Service Unavailable</body></html>",
+    2,
+    0,
+  );
+  assert.deepEqual(busy, {
+    kind: "retry",
+    reason: "HTTP 503: <html><body>503 Service Unavailable</body></html>",
+    status: 503,
+    retryAfterMs: 3000,
+  });
+  // A 4xx dead-letters every event of the batch with the same reason.
+  const refused = http.classify(422, new Headers(), "bad field", 3, 0);
+  assert.deepEqual(refused, {
+    kind: "partial",
+    retry: [],
+    rejected: [0, 1, 2].map((index) => ({
+      index,
+      reason: "HTTP 422: bad field",
+      status: 422,
+    })),
+    backoff: false,
+  });
+});
+
+Deno.test("HttpExporter.classify(): every status from 400 to 599 is transient, split, setup or dead-lettered as its class says", () => {
+  const http = exporter();
+  for (let status = 400; status <= 599; status++) {
+    const verdict = http.classify(status, new Headers(), "nope", 2, 0);
+    const transient = status === 408 || status === 429 ||
+      (status >= 500 && status !== 501);
+    const reason = `HTTP ${status}: nope`;
+    if (status === 413) {
+      assert.deepEqual(verdict, { kind: "split", reason, status });
+    } else if (transient) {
+      assert.deepEqual(verdict, {
+        kind: "retry",
+        reason,
+        status,
+        retryAfterMs: undefined,
+      }, `${status}`);
+    } else if ([401, 403, 404, 405].includes(status) || status >= 500) {
+      assert.equal(verdict.kind, "retry", `${status}`);
+      assert.equal(
+        typeof (verdict.kind === "retry" && verdict.setup),
+        "string",
+        `${status}`,
+      );
+    } else {
+      assert.deepEqual(verdict, {
+        kind: "partial",
+        retry: [],
+        rejected: [0, 1].map((index) => ({ index, reason, status })),
+        backoff: false,
+      }, `${status}`);
+    }
+  }
+});

@@ -118,3 +118,94 @@ Deno.test("installIndexTemplate() reports the server's reason, never the token",
   );
   assert.equal(es.templates.size, 0);
 });
+
+Deno.test("installIndexTemplate(): PUT /_index_template/harombe-siem-<index> with the destination's key, redirects not followed; an unreachable server is status 0 without the key", async () => {
+  const token = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==";
+  const config = parseSIEMConfig({
+    platform: "elasticsearch",
+    endpoint: "https://es.example.com:9200",
+    token,
+    index: "logs-audit-default",
+    schema: "ecs",
+  });
+  const requests: Request[] = [];
+  const ok: typeof fetch = (input, init) => {
+    requests.push(new Request(input, init));
+    return Promise.resolve(Response.json({ acknowledged: true }));
+  };
+  assert.deepEqual(await installIndexTemplate(config, { fetch: ok }), {
+    name: "harombe-siem-logs-audit-default",
+    ok: true,
+    status: 200,
+  });
+  const [request] = requests;
+  assert.equal(request!.method, "PUT");
+  assert.equal(
+    request!.url,
+    "https://es.example.com:9200/_index_template/harombe-siem-logs-audit-default",
+  );
+  assert.equal(request!.redirect, "manual");
+  assert.equal(request!.headers.get("authorization"), `ApiKey ${token}`);
+  assert.equal(request!.headers.get("content-type"), "application/json");
+  const sent = await request!.json();
+  assert.deepEqual(sent.index_patterns, ["logs-audit-default"]);
+  // ECS schema: the ECS template (labels.producer is a keyword there).
+  assert.deepEqual(
+    sent.template.mappings.properties.labels.properties.producer,
+    { type: "keyword", ignore_above: 8191 },
+  );
+
+  const unreachable: typeof fetch = () =>
+    Promise.reject(
+      new TypeError(
+        `error sending request for url (https://es.example.com:9200/?key=${token})`,
+      ),
+    );
+  const failed = await installIndexTemplate(config, { fetch: unreachable });
+  assert.equal(failed.ok, false);
+  assert.equal(failed.status, 0);
+  assert.match(
+    failed.error ?? "",
+    /^cannot reach https:\/\/es\.example\.com:9200: /,
+  );
+  assert.equal((failed.error ?? "").includes(token), false);
+});
+
+Deno.test("installIndexTemplate(): the deepest caused_by, a plain error string, or the start of a page", async () => {
+  const config = parseSIEMConfig({
+    platform: "elasticsearch",
+    endpoint: "https://es.example.com:9200",
+    index: "audit",
+  });
+  const answer = (status: number, body: string): typeof fetch => () =>
+    Promise.resolve(new Response(body, { status }));
+  const nested = await installIndexTemplate(config, {
+    fetch: answer(
+      400,
+      JSON.stringify({
+        error: {
+          type: "illegal_argument_exception",
+          reason: "top",
+          caused_by: {
+            type: "x_content_parse_exception",
+            reason: "deep cause",
+          },
+        },
+      }),
+    ),
+  });
+  assert.deepEqual(nested, {
+    name: "harombe-siem-audit",
+    ok: false,
+    status: 400,
+    error: "HTTP 400: x_content_parse_exception: deep cause",
+  });
+  const plain = await installIndexTemplate(config, {
+    fetch: answer(405, JSON.stringify({ error: "Incorrect HTTP method" })),
+  });
+  assert.equal(plain.error, "HTTP 405: Incorrect HTTP method");
+  const page = await installIndexTemplate(config, {
+    fetch: answer(502, `<html>${"x".repeat(400)}</html>`),
+  });
+  assert.equal(page.error, `HTTP 502: <html>${"x".repeat(294)}`);
+});

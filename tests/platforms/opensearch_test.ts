@@ -286,3 +286,67 @@ Deno.test("OpenSearchExporter.signRequest() signs host but leaves it for fetch t
   assert.match(headers.authorization ?? "", /SignedHeaders=[^,]*\bhost\b/);
   assert.equal(headers["x-amz-date"], "20260131T120000Z");
 });
+
+Deno.test("OpenSearchExporter.classify(): credential hints per auth (Basic, es, aoss); other setup hints say OpenSearch; verdicts without a hint unchanged", () => {
+  const json = new Headers({ "content-type": "application/json" });
+  const refusal = JSON.stringify({
+    error: { type: "security_exception", reason: "no permissions" },
+    status: 403,
+  });
+  const setupOf = (os: OpenSearchExporter, status: number, body = refusal) => {
+    const verdict = os.classify(status, json, body, 2, 0);
+    assert.equal(verdict.kind, "retry");
+    return verdict.kind === "retry" ? verdict.setup : undefined;
+  };
+  const basic = exporter({
+    username: USER,
+    token: PASSWORD,
+    index: "audit-os",
+  });
+  for (const status of [401, 403]) {
+    assert.equal(
+      setupOf(basic, status),
+      "check the username and password and the user's permissions on index audit-os (indices:data/write/bulk*)",
+    );
+  }
+  const domain = exporter({
+    index: "audit-os",
+    aws: { ...AWS, service: "es" },
+  });
+  assert.equal(
+    setupOf(domain, 403),
+    "check the AWS credentials (secret access key, session token not expired), region eu-west-1, service es, and that the role may write to audit-os (the domain's access policy and fine-grained access control)",
+  );
+  const serverless = exporter({
+    index: "audit-os",
+    aws: { ...AWS, service: "aoss" },
+  });
+  assert.match(
+    setupOf(serverless, 401) ?? "",
+    /service aoss, and that the role may write to audit-os \(the collection's data access policy\)$/,
+  );
+  const missing = setupOf(
+    basic,
+    404,
+    JSON.stringify({
+      error: { type: "index_not_found_exception", reason: "no such index" },
+      status: 404,
+    }),
+  );
+  assert.equal(
+    missing,
+    "check the endpoint and that index audit-os exists or may be created",
+  );
+  const page = basic.classify(
+    502,
+    new Headers({ "content-type": "text/html" }),
+    "<html>x</html>",
+    2,
+    0,
+  );
+  assert.equal(page.kind, "retry");
+  assert.equal(page.kind === "retry" && page.setup, undefined);
+  const foreign = setupOf(basic, 400, "<html>bad</html>");
+  assert.match(foreign ?? "", /is not OpenSearch's/);
+  assert.doesNotMatch(foreign ?? "", /Elasticsearch/);
+});

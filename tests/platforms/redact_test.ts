@@ -91,3 +91,44 @@ Deno.test("Redactor finds the token anywhere in a large answer", () => {
   const out = new Redactor(TOKEN).redact(large);
   assert.equal(out, large.replace(TOKEN.replaceAll("/", "\\/"), "[redacted]"));
 });
+
+Deno.test("Redactor replaces the base64url form of user:token (- and _ for + and /)", () => {
+  const token = "s3cr3t?>?>?>-token";
+  const standard = btoa(`u:${token}`);
+  assert.match(standard, /[+/]/);
+  const url = standard.replaceAll("+", "-").replaceAll("/", "_").replace(
+    /=+$/,
+    "",
+  );
+  const out = new Redactor(token).redact(`jwt ${url}`);
+  assert.match(out, /^jwt .{0,4}\[redacted\]$/, out);
+});
+
+Deno.test("Redactor decodes each HTML entity form and percent escape in either case, and no entity above U+FFFF", () => {
+  const token = "a/b+c=d&e<f>g\"h'i";
+  const redactor = new Redactor(token);
+  const forms = [
+    "a&sol;b&plus;c&equals;d&amp;e&lt;f&gt;g&quot;h&apos;i",
+    "a&SOL;b&PLUS;c&EQUALS;d&AMP;e&LT;f&GT;g&QUOT;h&APOS;i",
+    "a&#47;b&#43;c&#61;d&#38;e&#60;f&#62;g&#34;h&#39;i",
+    "a&#x2f;b&#x2B;c&#x3d;d&#x26;e&#x3c;f&#x3E;g&#x22;h&#x27;i",
+    "a%2fb%2Bc%3dd%26e%3Cf%3eg%22h%27i",
+  ];
+  for (const form of forms) {
+    assert.equal(redactor.redact(`<${form}>`), "<[redacted]>", form);
+  }
+  // &#x1F600; is no one UTF-16 unit: it stands for nothing of the token.
+  const astral = new Redactor("ab\u{1F600}cdefgh");
+  assert.equal(astral.redact("ab&#x1F600;cd"), "ab&#x1F600;cd");
+});
+
+Deno.test("redactSecret() stays right past 64 distinct tokens (the prepared searches are dropped, not mixed up)", () => {
+  for (let n = 0; n < 70; n++) {
+    const token = `${String(n).padStart(3, "0")}-${crypto.randomUUID()}`;
+    assert.equal(redactSecret(`k ${token} k`, token), "k [redacted] k");
+    assert.equal(
+      redactSecret(`k ${token.slice(0, 7)} k`, token),
+      `k ${token.slice(0, 7)} k`,
+    );
+  }
+});

@@ -570,3 +570,97 @@ test("a row that cannot fit in one call is dead-lettered with the reason; the ot
     fakes.sentinel.requests.every((r) => r.body.byteLength <= 1_048_576),
   );
 });
+
+Deno.test("SentinelExporter.classify(): Azure's error code or message alone, x-ms-error-code without a JSON body, another 4xx with Azure's error", () => {
+  const sentinel = exporter();
+  const json = new Headers({ "content-type": "application/json" });
+  const reason = (status: number, headers: Headers, body: string) => {
+    const verdict = sentinel.classify(status, headers, body, 2, 0);
+    return verdict.kind === "retry" || verdict.kind === "split"
+      ? verdict.reason
+      : verdict.kind;
+  };
+  assert.equal(
+    reason(500, json, '{"error":{"code":"InternalError"}}'),
+    "HTTP 500: InternalError",
+  );
+  assert.equal(
+    reason(500, json, '{"error":{"message":"try later"}}'),
+    "HTTP 500: try later",
+  );
+  assert.equal(reason(500, json, '{"error":{}}'), "HTTP 500: (no error given)");
+  assert.equal(
+    reason(
+      503,
+      new Headers({ "x-ms-error-code": "ServiceUnavailable" }),
+      "",
+    ),
+    "HTTP 503: ServiceUnavailable: (empty body)",
+  );
+  for (const status of [405, 409, 422]) {
+    const verdict = sentinel.classify(
+      status,
+      json,
+      '{"error":{"code":"X","message":"y"}}',
+      2,
+      0,
+    );
+    assert.deepEqual(verdict, {
+      kind: "retry",
+      reason: `HTTP ${status}: X: y`,
+      status,
+      retryAfterMs: undefined,
+      setup: "check the endpoint, the DCR and the stream",
+    });
+  }
+  // A 401 keeps Retry-After too.
+  const refused = sentinel.classify(
+    401,
+    new Headers({ "retry-after": "7" }),
+    '{"error":{"code":"InvalidToken","message":"bad audience"}}',
+    2,
+    0,
+  );
+  assert.equal(refused.kind === "retry" && refused.retryAfterMs, 7000);
+  assert.match(
+    refused.kind === "retry" ? refused.setup ?? "" : "",
+    /sentinel\.scope \(https:\/\/monitor\.azure\.com\/\.default\)/,
+  );
+});
+
+Deno.test("SentinelExporter.classify(): every status from 400 to 599 with Azure's error body is transient, split or setup as its class says", () => {
+  const sentinel = exporter();
+  const json = new Headers({ "content-type": "application/json" });
+  for (let status = 400; status <= 599; status++) {
+    const verdict = sentinel.classify(
+      status,
+      json,
+      JSON.stringify({ error: { code: "Code", message: "text" } }),
+      3,
+      0,
+    );
+    const transient = status === 408 || status === 429 ||
+      (status >= 500 && status !== 501);
+    if (status === 400 || status === 413) {
+      assert.deepEqual(verdict, {
+        kind: "split",
+        reason: `HTTP ${status}: Code: text`,
+        status,
+      }, `${status}`);
+    } else if (transient) {
+      assert.deepEqual(verdict, {
+        kind: "retry",
+        reason: `HTTP ${status}: Code: text`,
+        status,
+        retryAfterMs: undefined,
+      }, `${status}`);
+    } else {
+      assert.equal(verdict.kind, "retry", `${status}`);
+      assert.equal(
+        typeof (verdict.kind === "retry" && verdict.setup),
+        "string",
+        `${status}`,
+      );
+    }
+  }
+});

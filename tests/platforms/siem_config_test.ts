@@ -784,3 +784,109 @@ Deno.test("configSecrets() lists the token and the AWS secret access key and ses
     ["secret-key-0123", "session-0123"],
   );
 });
+
+Deno.test("parseSIEMConfig() names the credential that plain http would carry: an Entra token, a service-account key, a token", () => {
+  const sentinel = {
+    platform: "sentinel" as const,
+    endpoint: "http://dce.westeurope-1.ingest.monitor.azure.com",
+    sentinel: {
+      tenantId: "contoso.onmicrosoft.com",
+      clientId: "00000000-0000-0000-0000-000000000001",
+      clientSecret: "app-secret-value",
+      dcrImmutableId: "dcr-0123456789abcdef0123456789abcdef",
+    },
+  };
+  assert.throws(
+    () => parse(sentinel),
+    /endpoint must use https when an Entra token is set \(set allowInsecureHttp/,
+  );
+  assert.equal(
+    parse({ ...sentinel, allowInsecureHttp: true }).endpoint,
+    "http://dce.westeurope-1.ingest.monitor.azure.com",
+  );
+  assert.throws(
+    () =>
+      parse({
+        platform: "google_secops",
+        endpoint: "http://chronicle.eu.rep.googleapis.com",
+        googleSecOps: {
+          credentials: {
+            client_email: "w@p.iam.gserviceaccount.com",
+            private_key:
+              "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
+          },
+          project: "test-project",
+          location: "eu",
+          instance: "ebdc4bb9-878b-11e7-8455-10604b7cb5c1",
+          logType: "HAROMBE_AUDIT",
+        },
+      }),
+    /endpoint must use https when a service-account key is set/,
+  );
+  assert.throws(
+    () =>
+      parse({
+        platform: "datadog",
+        endpoint: "http://dd.example.com",
+        token: "k-0123",
+      }),
+    /endpoint must use https when a token is set/,
+  );
+  // No credential, or loopback: plain http is fine.
+  assert.equal(
+    parse({ platform: "datadog", endpoint: "http://dd.example.com" }).endpoint,
+    "http://dd.example.com",
+  );
+  assert.equal(
+    parse({
+      platform: "datadog",
+      endpoint: "http://127.0.0.2:9000",
+      token: "k-0123",
+    }).endpoint,
+    "http://127.0.0.2:9000",
+  );
+});
+
+Deno.test("configSecrets() lists Sentinel's client secret, an http destination's secrets, and a Google key as PEM and bare base64", () => {
+  assert.deepEqual(
+    configSecrets(parse({
+      platform: "sentinel",
+      endpoint: "https://dce.westeurope-1.ingest.monitor.azure.com",
+      sentinel: {
+        tenantId: "contoso.onmicrosoft.com",
+        clientId: "00000000-0000-0000-0000-000000000001",
+        clientSecret: "app-secret-value-0123",
+        dcrImmutableId: "dcr-0123456789abcdef0123456789abcdef",
+      },
+    })),
+    ["app-secret-value-0123"],
+  );
+  assert.deepEqual(
+    configSecrets(parse({
+      platform: "http",
+      endpoint: "https://hooks.example.com/in",
+      token: "bearer-0123",
+      http: { headers: { "X-Api-Key": "key-0123", "X-Tenant": "t1" } },
+    })),
+    ["bearer-0123", "key-0123"],
+  );
+  const pem =
+    "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
+  assert.deepEqual(
+    configSecrets(parse({
+      platform: "google_secops",
+      endpoint: "https://chronicle.eu.rep.googleapis.com",
+      googleSecOps: {
+        credentials: {
+          client_email: "w@p.iam.gserviceaccount.com",
+          private_key: pem,
+        },
+        project: "test-project",
+        location: "eu",
+        instance: "ebdc4bb9-878b-11e7-8455-10604b7cb5c1",
+        logType: "HAROMBE_AUDIT",
+      },
+    })),
+    [pem, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"],
+  );
+});

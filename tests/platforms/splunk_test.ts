@@ -264,3 +264,82 @@ Deno.test("SplunkExporter.classify() splits only on payload errors; a wrong path
   const busy = splunk.classify(502, html, page, 3, 0);
   assert.equal(busy.kind === "retry" && busy.setup, undefined);
 });
+
+Deno.test("SplunkExporter writes a producer's stamp as the indexed field fields.producer, beside the event, byte for byte", () => {
+  const splunk = exporter();
+  const [first, second] = goldenSIEMEvents();
+  const stamped = { ...second!, producer: 'bill"ing' };
+  const batch = splunk.formatBatch([stamped, second!, {
+    ...first!,
+    producer: "auth",
+  }]);
+  const envelope =
+    '{"time":1769860801,"host":"web-1","source":"harombe","sourcetype":"harombe:security","index":"harombe-security",';
+  const [a, b, c] = batch.split(/(?<=\}\})(?=\{"time")/);
+  assert.equal(
+    a,
+    `${envelope}"fields":{"producer":"bill\\"ing"},"event":${
+      JSON.stringify(stamped)
+    }}`,
+  );
+  assert.equal(b, `${envelope}"event":${JSON.stringify(second)}}`);
+  assert.deepEqual(JSON.parse(c!).fields, { producer: "auth" });
+  assert.equal(JSON.parse(c!).event.producer, "auth");
+});
+
+Deno.test("SplunkExporter re-encodes the envelope when the source changes, and keeps host, sourcetype and index", () => {
+  const splunk = exporter();
+  const [first, second] = goldenSIEMEvents();
+  const batch = splunk.formatBatch([
+    first!,
+    { ...second!, source: "other-app" },
+    first!,
+  ]);
+  const sources = [...batch.matchAll(/"source":"([^"]*)","sourcetype"/g)].map(
+    (m) => m[1],
+  );
+  assert.deepEqual(sources, ["harombe", "other-app", "harombe"]);
+  assert.equal(batch.match(/"host":"web-1"/g)?.length, 3);
+  assert.equal(batch.match(/"index":"harombe-security"/g)?.length, 3);
+});
+
+Deno.test("SplunkExporter.classify(): each setup code points at the token and collector; any other code at HEC's table; a 2xx without code 0 too", () => {
+  const splunk = exporter();
+  const json = new Headers({ "content-type": "application/json" });
+  const setupOf = (status: number, code: number) => {
+    const verdict = splunk.classify(
+      status,
+      json,
+      JSON.stringify({ text: "t", code }),
+      2,
+      0,
+    );
+    assert.equal(verdict.kind, "retry", `${status}/${code}`);
+    return verdict.kind === "retry" ? verdict.setup : undefined;
+  };
+  const token =
+    "check the HEC token (enabled, allowed to write the configured index) and the collector's settings";
+  for (const code of [1, 2, 3, 4, 7, 10, 11, 14, 16, 21, 22]) {
+    assert.equal(setupOf(400, code), token, `code ${code}`);
+  }
+  assert.equal(setupOf(200, 6), token);
+  assert.equal(setupOf(201, 0), token);
+  for (const code of [17, 24, 27]) {
+    assert.equal(
+      setupOf(400, code),
+      `HEC answered code ${code}: check HEC's troubleshooting table`,
+    );
+  }
+  // 404 and 405 are a wrong path, whatever HEC's code.
+  assert.match(
+    setupOf(404, 404) ?? "",
+    /does not take batches at this URL.*\/services\/collector\/event/,
+  );
+  assert.match(setupOf(405, 4) ?? "", /does not take batches at this URL/);
+  // A blank text still says something.
+  const blank = splunk.classify(503, json, '{"text":"","code":9}', 2, 0);
+  assert.equal(
+    blank.kind === "retry" && blank.reason,
+    "HEC code 9: (no text given) (HTTP 503)",
+  );
+});

@@ -148,3 +148,41 @@ Deno.test("cimProblems(): the check refuses what the Change model refuses", () =
     "action updated is not prescribed",
   ]);
 });
+
+Deno.test("toCIM(): original_timestamp and the producer's stamp are kept; without them, absent", () => {
+  const [first] = eventTable();
+  const event = {
+    ...first!.event,
+    original_timestamp: "2026-01-01T00:00:00.000Z",
+    producer: "billing",
+  };
+  const cim = toCIM(event);
+  assert.equal(cim.original_timestamp, "2026-01-01T00:00:00.000Z");
+  assert.equal(cim.producer, "billing");
+  assert.equal(cim.timestamp, event.timestamp);
+  const plain = toCIM(first!.event);
+  assert.equal("original_timestamp" in plain, false);
+  assert.equal("producer" in plain, false);
+});
+
+Deno.test("toCIM(): an action whose first word is no CRUD verb reads; a decision without an error gives allowed/denied as result", () => {
+  const [first] = eventTable();
+  for (
+    const [action, expected] of [
+      ["invoke_tool", "read"],
+      ["x", "read"],
+      ["create_user", "created"],
+      ["update_row", "modified"],
+      ["get_file", "read"],
+    ] as const
+  ) {
+    assert.equal(toCIM({ ...first!.event, action }).action, expected, action);
+  }
+  const { error_message: _, ...decision } = first!.event;
+  const denied = toCIM({
+    ...decision,
+    event_type: "security_decision",
+    status: "denied",
+  });
+  assert.equal(denied.result, "denied");
+});

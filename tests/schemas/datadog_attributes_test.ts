@@ -136,3 +136,24 @@ Deno.test("datadogProblems(): the check refuses what is not standard", () => {
     "status is not a level name",
   ]);
 });
+
+Deno.test("toDatadogAttributes(): duration in ns up to 2^53 ns exactly; above, the exact ms under audit; original_timestamp under audit", () => {
+  const [first] = eventTable();
+  const at = (duration_ms: number) =>
+    toDatadogAttributes({ ...first!.event, duration_ms });
+  assert.equal(at(576_460_752_303).duration, 576_460_752_303_000_000);
+  assert.equal(at(576_460_752_303).audit.duration_ms, undefined);
+  const long = at(576_460_752_304);
+  assert.equal(long.duration, undefined);
+  assert.equal(long.audit.duration_ms, 576_460_752_304);
+  assert.equal(at(0).duration, 0);
+  const stamped = toDatadogAttributes({
+    ...first!.event,
+    original_timestamp: "2026-01-01T00:00:00.000Z",
+  });
+  assert.equal(stamped.audit.original_timestamp, "2026-01-01T00:00:00.000Z");
+  assert.equal(
+    "original_timestamp" in toDatadogAttributes(first!.event).audit,
+    false,
+  );
+});

@@ -159,3 +159,25 @@ Deno.test("toECS(): a stamped event's producer is the keyword label labels.produ
   const plain = toECS(toSIEMEvent(parseAuditEvent(input)));
   assert.equal("producer" in plain.labels, false);
 });
+
+Deno.test("toECS(): original_timestamp is kept under harombe; absent without one", () => {
+  const [first] = eventTable();
+  const doc = toECS({
+    ...first!.event,
+    original_timestamp: "2026-01-01T00:00:00.000Z",
+  });
+  assert.equal(doc.harombe.original_timestamp, "2026-01-01T00:00:00.000Z");
+  assert.equal(doc["@timestamp"], first!.event.timestamp);
+  assert.equal("original_timestamp" in toECS(first!.event).harombe, false);
+});
+
+Deno.test("toECS(): event.duration in ns up to the exact limit; one ms more keeps the exact ms under harombe", () => {
+  const [first] = eventTable();
+  const at = (duration_ms: number) => toECS({ ...first!.event, duration_ms });
+  assert.equal(at(576_460_752_303).event.duration, 576_460_752_303_000_000);
+  assert.equal(at(576_460_752_303).harombe.duration_ms, undefined);
+  const long = at(576_460_752_304);
+  assert.equal(long.event.duration, undefined);
+  assert.equal(long.harombe.duration_ms, 576_460_752_304);
+  assert.equal(at(0).event.duration, 0);
+});

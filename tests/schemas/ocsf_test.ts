@@ -160,3 +160,14 @@ Deno.test("toOCSF(): a stamped event's producer is src_endpoint.svc_name, within
   );
   assert.deepEqual(toOCSF(event).src_endpoint, { name: event.source });
 });
+
+Deno.test("toOCSF(): original_timestamp is metadata.original_time; absent without one", () => {
+  const [first] = eventTable();
+  const doc = toOCSF({
+    ...first!.event,
+    original_timestamp: "2026-01-01T00:00:00.000Z",
+  });
+  assert.equal(doc.metadata.original_time, "2026-01-01T00:00:00.000Z");
+  assert.equal(doc.time, Date.parse(first!.event.timestamp));
+  assert.equal("original_time" in toOCSF(first!.event).metadata, false);
+});
