@@ -181,6 +181,9 @@ Deno.test("an Elasticsearch item refused with 400 reaches the dead-letter produc
   assert.equal(stored[0]!.v, 1);
   assert.equal(stored[0]!.destination, "elasticsearch");
   assert.match(stored[0]!.reason, /document_parsing_exception: bad field/);
+  // The item's own status, so that a replay tool can tell a mapping error
+  // (400) from a document too large (413) without parsing the reason.
+  assert.equal(stored[0]!.status, 400);
   assert.equal(stored[0]!.message_id, batch.messages[0]!.id);
   assert.deepEqual(stored[0]!.events.map((e) => e.event_id), [
     events[1]!.event_id,
