@@ -3,6 +3,7 @@ import {
   type AuditEvent,
   parseAuditEvent,
 } from "../../src/events/audit_event.ts";
+import { createIngestApp } from "../../src/ingest/app.ts";
 import { IngestError } from "../../src/ingest/ingest_error.ts";
 import { KvSpool, type KvSpoolOptions } from "../../src/spool/kv_spool.ts";
 import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
@@ -215,7 +216,9 @@ Deno.test("KvSpool refuses with 503 when an outbox is full, and 413 for an event
       () => spool.accept(audit(5, 2)),
       (error: unknown) =>
         error instanceof IngestError && error.status === 503 &&
-        /spool of splunk is full \(8 of 10 events\)/.test(error.message),
+        /spool of splunk is full \(8 of 10 events\)/.test(error.message) &&
+        // Five polls, in whole seconds (delay-seconds, RFC 9110 §10.2.3).
+        error.headers["Retry-After"] === "5",
     );
     assert.equal(spool.capacity(), 2);
     const huge = parseAuditEvent({
@@ -611,6 +614,117 @@ Deno.test("KvSpool counts settled events off its outbox count as it records them
     await spool.stop();
   });
 });
+
+Deno.test("KvSpool full: the ingest app's 503 says when to come back in whole seconds, five polls away", async () => {
+  await withKv(async (kv) => {
+    const splunk: SIEMConfigInput = {
+      platform: "splunk",
+      endpoint: "http://127.0.0.1:1",
+    };
+    // One instance filled the shared outbox; the other has not counted it
+    // yet, so its app lets the request through to the spool, which counts
+    // again and refuses.
+    const filler = new KvSpool(kv, [splunk], { ...FAST, maxSpooledEvents: 10 });
+    const token = "kv-spool-ingest-token-0123";
+    for (const [pollMs, seconds] of [[30, "5"], [2500, "15"]] as const) {
+      const spool = new KvSpool(kv, [splunk], {
+        ...FAST,
+        pollMs,
+        maxSpooledEvents: 10,
+      });
+      assert.equal(spool.capacity(), 10, "nothing counted yet");
+      if (pollMs === 30) await filler.accept(audit(8));
+      const app = createIngestApp({
+        sink: spool,
+        tokens: [token],
+        logger: quiet,
+      });
+      const response = await app.request("/events", {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${token}`,
+          "Content-Type": "application/json",
+        },
+        body: JSON.stringify(realisticEvents(5, 2)),
+      });
+      assert.equal(response.status, 503, `pollMs ${pollMs}`);
+      assert.equal(response.headers.get("retry-after"), seconds);
+      assert.equal((await response.json()).error.code, "overloaded");
+      await spool.stop({ timeoutMs: 10 });
+    }
+    await filler.stop({ timeoutMs: 10 });
+  });
+});
+
+clockTest(
+  "KvSpool purges or replays only the dead letter named by its id, leaving the others stored and counted",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      const spool = new KvSpool(kv, fast([elasticsearch!]), { ...FAST, clock });
+      const events = audit(6);
+      // Two refusals: a group of two events and a group of one.
+      siems.elasticsearch.failItemsNext(({ index }) =>
+        index === 1 || index === 4
+          ? { status: 400, type: "mapper_parsing_exception", reason: "bad" }
+          : index === 3
+          ? { status: 400, type: "document_parsing_exception", reason: "x" }
+          : undefined
+      );
+      await spool.accept(events);
+      spool.start();
+      await using _stop = {
+        [Symbol.asyncDispose]: async () => void await stopOn(clock, spool),
+      };
+      const dead = (): number | undefined =>
+        spool.getStats().perDestination.elasticsearch!.spool?.deadLettersStored;
+      await advanceUntil(clock, () => dead() === 3, "3 dead letters stored");
+      const list = async () => {
+        const letters = [];
+        for await (const letter of spool.deadLetters()) letters.push(letter);
+        return letters;
+      };
+      const letters = await list();
+      assert.equal(letters.length, 2);
+      const pair = letters.find((letter) => letter.events.length === 2)!;
+      const single = letters.find((letter) => letter.events.length === 1)!;
+      assert.deepEqual(
+        pair.events.map((e) => e.event_id),
+        [events[1]!.event_id, events[4]!.event_id],
+      );
+      // An id of no stored letter purges nothing.
+      assert.equal(
+        await spool.purgeDeadLetters("elasticsearch", "no-such-id"),
+        0,
+      );
+      assert.equal(await spool.purgeDeadLetters("elasticsearch", pair.id), 2);
+      assert.deepEqual((await list()).map((letter) => letter.id), [single.id]);
+      await advanceUntil(clock, () => dead() === 1, "the pair off the count");
+      assert.equal(
+        await spool.replayDeadLetters("elasticsearch", "no-such-id"),
+        0,
+      );
+      assert.equal(
+        await spool.replayDeadLetters("elasticsearch", single.id),
+        1,
+      );
+      await advanceUntil(
+        clock,
+        () => siems.elasticsearch.documents.length === 4,
+        "the single one replayed",
+      );
+      assert.deepEqual(
+        siems.elasticsearch.documents.map((d) => d.id).sort(),
+        events.filter((_, i) => i !== 1 && i !== 4).map((e) => e.event_id)
+          .sort(),
+      );
+      assert.deepEqual(await list(), []);
+      await advanceUntil(clock, () => dead() === 0, "none counted");
+    });
+  },
+);
 
 clockTest(
   "KvSpool: a replayed dead-letter group of several events takes all of them off the dead-letter count",
