@@ -236,6 +236,13 @@ Deno.test("KvSpool refuses with 503 when an outbox is full, and 413 for an event
       enabled: false,
     }], FAST);
     assert.equal(none.capacity(), 0);
+    await assert.rejects(
+      () => none.accept(audit(1)),
+      (error: unknown) =>
+        error instanceof IngestError && error.status === 503 &&
+        error.code === "overloaded" &&
+        /no destination is enabled/.test(error.message),
+    );
     // Exactly as many as fit are taken: the bound is inclusive.
     await spool.accept(audit(2, 3));
     assert.equal(spool.capacity(), 0);
@@ -655,6 +662,91 @@ Deno.test("KvSpool full: the ingest app's 503 says when to come back in whole se
     await filler.stop({ timeoutMs: 10 });
   });
 });
+
+clockTest(
+  "KvSpool refuses with 503 and Retry-After while stopped, and takes and delivers events again once restarted",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      const spool = new KvSpool(kv, fast([elasticsearch!]), { ...FAST, clock });
+      spool.start();
+      spool.start(); // Already running: no second loop.
+      await spool.accept(audit(2));
+      await advanceUntil(clock, () => esIds(siems).length === 2, "delivered");
+      await stopOn(clock, spool);
+      await assert.rejects(
+        () => spool.accept(audit(1, 2)),
+        (error: unknown) =>
+          error instanceof IngestError && error.status === 503 &&
+          error.code === "overloaded" && /stopping/.test(error.message) &&
+          error.headers["Retry-After"] === "5",
+      );
+      spool.start();
+      await using _stop = {
+        [Symbol.asyncDispose]: async () => void await stopOn(clock, spool),
+      };
+      const more = audit(3, 3);
+      await spool.accept(more);
+      await advanceUntil(clock, () => esIds(siems).length === 5, "restarted");
+      assert.deepEqual(
+        esIds(siems).slice(2).sort(),
+        more.map((e) => e.event_id).sort(),
+      );
+    });
+  },
+);
+
+clockTest(
+  "KvSpool stores a dead letter and logs the failure when its onDeadLetter callback rejects",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    const logger = new MemoryLogger();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      const spool = new KvSpool(kv, fast([elasticsearch!]), {
+        ...FAST,
+        logger,
+        clock,
+        onDeadLetter: () => Promise.reject(new Error("webhook is down")),
+      });
+      const events = audit(3);
+      siems.elasticsearch.failItemsNext(({ index }) =>
+        index === 0
+          ? { status: 400, type: "mapper_parsing_exception", reason: "bad" }
+          : undefined
+      );
+      await spool.accept(events);
+      spool.start();
+      await using _stop = {
+        [Symbol.asyncDispose]: async () => void await stopOn(clock, spool),
+      };
+      await advanceUntil(
+        clock,
+        () =>
+          spool.getStats().perDestination.elasticsearch!.spool
+              ?.deadLettersStored === 1 &&
+          logger.lines.some((line) =>
+            line.includes("dead-letter callback failed")
+          ),
+        "dead letter stored, failure logged",
+      );
+      const line = logger.lines.find((l) =>
+        l.includes("dead-letter callback failed")
+      )!;
+      assert.match(line, /webhook is down/);
+      const letters = [];
+      for await (const letter of spool.deadLetters()) letters.push(letter);
+      assert.deepEqual(
+        letters.map((l) => l.events.map((e) => e.event_id)),
+        [[events[0]!.event_id]],
+      );
+      assert.equal(esIds(siems).length, 2);
+    });
+  },
+);
 
 clockTest(
   "KvSpool purges or replays only the dead letter named by its id, leaving the others stored and counted",

@@ -244,6 +244,13 @@ Deno.test("malformed messages go to the dead-letter producer with a reason, then
     // A date no platform can read: HEC's time would be "NaN".
     { v: 1, destination: "splunk", events: [{ ...event, timestamp: "soon" }] },
     { v: 1, destination: "splunk", events: [{ ...event, metadata: [] }] },
+    // An event that is no object at all, or an array, and a good one after
+    // it: the first bad one is named.
+    { v: 1, destination: "splunk", events: [event, null] },
+    { v: 1, destination: "splunk", events: [[event]] },
+    // No version at all; no destination named.
+    { destination: "splunk", events: [event] },
+    { v: 1, events: [event] },
     { v: 1, destination: "splunk", events: [event] },
   ];
   const dead = new FakeQueue();
@@ -253,11 +260,11 @@ Deno.test("malformed messages go to the dead-letter producer with a reason, then
     batch,
     options(configs, { deadLetters: dead, logger }),
   );
-  assert.equal(batch.acked.length, 8);
+  assert.equal(batch.acked.length, 12);
   assert.deepEqual(summary, {
-    acked: 8,
+    acked: 12,
     retried: 0,
-    deadLettered: 7,
+    deadLettered: 11,
     delivered: 1,
   });
   const stored = dead.bodies as QueueDeadLetterMessage[];
@@ -269,14 +276,19 @@ Deno.test("malformed messages go to the dead-letter producer with a reason, then
     "the message has no events array",
     "events[0] is not a SIEM event",
     "events[0] is not a SIEM event",
+    "events[1] is not a SIEM event",
+    "events[0] is not a SIEM event",
+    "unknown message version undefined (expected 1)",
+    "the message names no destination",
   ]);
+  assert.deepEqual(stored[10]!.events, [event], "its events are kept");
   assert.equal(stored[0]!.body, "not an object");
   assert.deepEqual(stored[2]!.events, [event], "known events are kept");
   assert.equal(stored[2]!.body, undefined);
   assert.deepEqual(stored[3]!.body, bodies[3]);
   assert.equal(
     logger.lines.filter((l) => l.includes("malformed queue message")).length,
-    7,
+    11,
   );
   assert.equal(siems.splunk.events.length, 1);
   for (const batch of dead.batches) {
