@@ -819,6 +819,72 @@ clockTest(
 );
 
 clockTest(
+  "KvSpool: purging a dead letter another instance has just replayed deletes nothing and leaves the dead-letter count alone",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      const configs = fast([elasticsearch!]);
+      const server = new KvSpool(kv, configs, { ...FAST, clock });
+      siems.elasticsearch.failItemsNext(({ index }) =>
+        index === 0
+          ? { status: 400, type: "mapper_parsing_exception", reason: "bad" }
+          : undefined
+      );
+      await server.accept(audit(2));
+      server.start();
+      const dead = (): number | undefined =>
+        server.getStats().perDestination.elasticsearch!.spool
+          ?.deadLettersStored;
+      await advanceUntil(clock, () => dead() === 1, "1 dead letter stored");
+      await stopOn(clock, server);
+      const [letter] = await Array.fromAsync(server.deadLetters());
+      // The operator's tool lists the letter and purges it; between its
+      // read and its commit, the server replays the same letter.
+      let meanwhile: (() => Promise<unknown>) | undefined = () =>
+        server.replayDeadLetters("elasticsearch", letter!.id);
+      const racing = {
+        list: kv.list.bind(kv),
+        get: kv.get.bind(kv),
+        atomic: () => {
+          const op = kv.atomic();
+          const commit = op.commit.bind(op);
+          op.commit = async () => {
+            const run = meanwhile;
+            meanwhile = undefined;
+            await run?.();
+            return await commit();
+          };
+          return op;
+        },
+      } as unknown as Deno.Kv;
+      const tool = new KvSpool(racing, configs, { ...FAST, clock });
+      assert.equal(
+        await tool.purgeDeadLetters("elasticsearch", letter!.id),
+        0,
+        "the letter was gone when the purge committed",
+      );
+      assert.equal(meanwhile, undefined, "the replay ran");
+      const count = await kv.get<Deno.KvU64>([
+        "harombe-siem",
+        "deadcount",
+        "elasticsearch",
+      ]);
+      assert.equal(count.value?.value ?? 0n, 0n);
+      // The replayed event is in the outbox, to be sent.
+      const outbox = await kv.get<Deno.KvU64>([
+        "harombe-siem",
+        "count",
+        "elasticsearch",
+      ]);
+      assert.equal(outbox.value?.value, 1n);
+      await tool.stop({ timeoutMs: 0 });
+    });
+  },
+);
+
+clockTest(
   "KvSpool: a replayed dead-letter group of several events takes all of them off the dead-letter count",
   async () => {
     await using siems = startReceivers();
