@@ -49,8 +49,9 @@ test("Destination keeps the credential out of lastError, the flush's error and i
     token: TOKENS.splunk,
     maxRetries: 0,
   }));
+  const clock = new FakeClock(Date.parse("2026-03-01T10:00:00.000Z"));
   const destination = new Destination(exporter, {
-    clock: new FakeClock(),
+    clock,
     random: () => 0,
     logger,
     autoFlush: false,
@@ -81,6 +82,8 @@ test("Destination keeps the credential out of lastError, the flush's error and i
       assert.ok(!text.includes(TOKENS.splunk), `${round} ${what}: ${text}`);
       assert.ok(text.includes(REDACTED), `${round} ${what}: ${text}`);
     }
+    // When, as UTC ISO 8601 on the destination's clock.
+    assert.equal(stats.lastErrorAt, "2026-03-01T10:00:00.000Z");
   }
   assert.ok(logger.lines.some((line) => line.includes("backing off")));
   for (const line of logger.lines) {

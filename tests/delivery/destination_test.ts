@@ -807,6 +807,7 @@ Deno.test("Destination logs each dead-lettered group (destination, count, reason
   const fields = JSON.parse(lines[0]!.slice(lines[0]!.indexOf("{")));
   assert.equal(fields.destination, "elasticsearch");
   assert.equal(fields.count, 8);
+  assert.equal(fields.status, 400);
   assert.match(fields.reason, /item HTTP 400: mapper_parsing_exception/);
   assert.deepEqual(
     fields.eventIds,
@@ -817,6 +818,7 @@ Deno.test("Destination logs each dead-lettered group (destination, count, reason
     .recentDeadLetters;
   assert.equal(recent?.length, 1);
   assert.equal(recent![0]!.events, 8);
+  assert.equal(recent![0]!.status, 400, "the status, for /health");
   assert.match(recent![0]!.reason, /mapper_parsing_exception/);
   assert.ok(!recent![0]!.reason.includes(token));
 });

@@ -73,6 +73,8 @@ clockTest(
       ]);
       assert.equal(counted.value?.value, 30n);
       assert.equal(spool.getStats().perDestination.splunk!.buffered, 30);
+      // Each event counted once, whatever the requests and destinations.
+      assert.equal(spool.getStats().eventsAccepted, 30);
       spool.start();
       await advanceUntil(
         clock,
@@ -189,6 +191,9 @@ clockTest(
         letters[0]!.reason,
         "item HTTP 400: document_parsing_exception: bad field",
       );
+      // Stored with the item's status, which the listing (and the
+      // dead-letters CLI) shows.
+      assert.equal(letters[0]!.status, 400);
       assert.equal(sink.letters.length, 1);
       // Fixed: replay sends it again.
       assert.equal(await spool.replayDeadLetters("elasticsearch"), 1);

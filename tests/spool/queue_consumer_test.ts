@@ -26,6 +26,7 @@ import {
   CF_LIMITS,
   FakeQueue,
 } from "../runtime/cloudflare/fake_queue.ts";
+import { FakeClock } from "../support/fake_clock.ts";
 
 const quiet = new MemoryLogger();
 
@@ -159,9 +160,16 @@ Deno.test("an Elasticsearch item refused with 400 reaches the dead-letter produc
   const dead = new FakeQueue();
   const letters = deadLetterSink();
   const batch = queue.take();
+  // Dead letters are dated by the injected clock (no backoff wait runs:
+  // maxRetries is 0).
+  const clock = new FakeClock(Date.parse("2026-03-01T10:00:00.000Z"));
   const summary = await consumeQueueBatch(
     batch,
-    options(configs, { deadLetters: dead, onDeadLetter: letters.onDeadLetter }),
+    options(configs, {
+      deadLetters: dead,
+      onDeadLetter: letters.onDeadLetter,
+      clock,
+    }),
   );
   assert.equal(siems.elasticsearch.requests.length, 1, "one bulk request");
   assert.deepEqual(batch.messages.map((m) => m.outcome), [
@@ -184,6 +192,7 @@ Deno.test("an Elasticsearch item refused with 400 reaches the dead-letter produc
   // The item's own status, so that a replay tool can tell a mapping error
   // (400) from a document too large (413) without parsing the reason.
   assert.equal(stored[0]!.status, 400);
+  assert.equal(stored[0]!.at, "2026-03-01T10:00:00.000Z");
   assert.equal(stored[0]!.message_id, batch.messages[0]!.id);
   assert.deepEqual(stored[0]!.events.map((e) => e.event_id), [
     events[1]!.event_id,
