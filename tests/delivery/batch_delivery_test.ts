@@ -60,7 +60,7 @@ test("Destination keeps the credential out of lastError, the flush's error and i
   const echoed = `token endpoint refused "Splunk ${TOKENS.splunk}"`;
   // A whole-batch retry, then an event the platform asks to resend.
   exporter.answers = [
-    { kind: "retry", reason: echoed, status: 502 },
+    { kind: "retry", reason: echoed, status: 502, setup: "check the token" },
     {
       kind: "partial",
       retry: [{ index: 1, reason: echoed, status: 503 }],
@@ -85,7 +85,11 @@ test("Destination keeps the credential out of lastError, the flush's error and i
     // When, as UTC ISO 8601 on the destination's clock.
     assert.equal(stats.lastErrorAt, "2026-03-01T10:00:00.000Z");
   }
-  assert.ok(logger.lines.some((line) => line.includes("backing off")));
+  // The setup error and the backoff are logged with the reason, redacted.
+  for (const message of ["destination setup error", "backing off"]) {
+    const line = logger.lines.find((l) => l.includes(message));
+    assert.ok(line?.includes("token endpoint refused"), message);
+  }
   for (const line of logger.lines) {
     assert.ok(!line.includes(TOKENS.splunk), line);
   }

@@ -669,6 +669,49 @@ Deno.test("KvSpool full: the ingest app's 503 says when to come back in whole se
 });
 
 clockTest(
+  "KvSpool capacity is the room of its fullest outbox: a destination that is down bounds what is accepted",
+  async () => {
+    await using siems = startReceivers();
+    siems.elasticsearch.down({ status: 503 });
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [splunk, elasticsearch] = siems.configs();
+      // The fullest first: the least room of all counts, not the last's.
+      const spool = new KvSpool(kv, fast([elasticsearch!, splunk!]), {
+        ...FAST,
+        clock,
+        maxSpooledEvents: 10,
+      });
+      await spool.accept(audit(6));
+      spool.start();
+      await using _stop = {
+        [Symbol.asyncDispose]: async () => void await stopOn(clock, spool),
+      };
+      const stats = () => spool.getStats().perDestination;
+      await advanceUntil(
+        clock,
+        () =>
+          siems.splunk.events.length === 6 && stats().splunk!.buffered === 0,
+        "splunk delivered",
+      );
+      assert.equal(stats().elasticsearch!.buffered, 6);
+      // Splunk's outbox is empty, Elasticsearch's holds 6 of 10.
+      assert.equal(spool.capacity(), 4);
+      await assert.rejects(
+        () => spool.accept(audit(5, 2)),
+        (error: unknown) =>
+          error instanceof IngestError && error.status === 503 &&
+          /spool of elasticsearch is full \(6 of 10 events\)/.test(
+            error.message,
+          ),
+      );
+      await spool.accept(audit(4, 3));
+      assert.equal(spool.capacity(), 0);
+    });
+  },
+);
+
+clockTest(
   "KvSpool refuses with 503 and Retry-After while stopped, and takes and delivers events again once restarted",
   async () => {
     await using siems = startReceivers();
