@@ -348,9 +348,11 @@ export class Destination {
       failed: 0,
       retries: 0,
     }).catch((error) => {
+      // A defect, but its text may quote the credential (an exporter's own
+      // error): redacted like every reason.
       this.#context.logger.error("delivery loop failed", {
         destination: this.name,
-        error: String(error),
+        error: this.#redact(String(error)),
       });
     }).finally(() => {
       if (this.#pump === run) this.#pump = undefined;

@@ -104,7 +104,12 @@ export async function purgeDeadLetters(
     for await (const group of outbox.groups("dead", name)) {
       if (id !== undefined && group.id !== id) continue;
       const events = fromParts(group.parts).events.length;
-      const op = outbox.kv.atomic();
+      // Only if the letter is still there: one replayed or purged since it
+      // was listed must not be counted off again.
+      const op = outbox.kv.atomic().check({
+        key: group.keys[0]!,
+        versionstamp: group.firstVersionstamp,
+      });
       for (const key of group.keys) op.delete(key);
       op.sum(outbox.keys.count("dead", name), U64 - BigInt(events));
       if ((await outbox.retry(() => op.commit())).ok) count += events;

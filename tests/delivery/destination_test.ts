@@ -807,6 +807,7 @@ Deno.test("Destination logs each dead-lettered group (destination, count, reason
   const fields = JSON.parse(lines[0]!.slice(lines[0]!.indexOf("{")));
   assert.equal(fields.destination, "elasticsearch");
   assert.equal(fields.count, 8);
+  assert.equal(fields.status, 400);
   assert.match(fields.reason, /item HTTP 400: mapper_parsing_exception/);
   assert.deepEqual(
     fields.eventIds,
@@ -817,6 +818,7 @@ Deno.test("Destination logs each dead-lettered group (destination, count, reason
     .recentDeadLetters;
   assert.equal(recent?.length, 1);
   assert.equal(recent![0]!.events, 8);
+  assert.equal(recent![0]!.status, 400, "the status, for /health");
   assert.match(recent![0]!.reason, /mapper_parsing_exception/);
   assert.ok(!recent![0]!.reason.includes(token));
 });
@@ -914,4 +916,104 @@ Deno.test("Destination dates each dead letter by its clock: the letter and the r
     "2026-01-31T12:00:00.000Z",
     "2026-01-31T12:05:00.000Z",
   ]);
+});
+
+test("Destination refuses an event it cannot serialize: dead-lettered with the reason, counted, never buffered, the others sent", async () => {
+  const bodies: string[] = [];
+  const hec: typeof fetch = (_input, init) => {
+    bodies.push(new TextDecoder().decode(init!.body as Uint8Array));
+    return Promise.resolve(Response.json({ text: "Success", code: 0 }));
+  };
+  const sink = deadLetterSink();
+  const refused: Array<{ ids: string[]; outcome: string }> = [];
+  const settled: string[] = [];
+  const destination = new Destination(
+    createExporter(parseSIEMConfig({
+      platform: "splunk",
+      endpoint: "http://127.0.0.1:9",
+      token: TOKENS.splunk,
+      compression: "none",
+    })),
+    {
+      fetch: hec,
+      clock: new FakeClock(),
+      random: () => 0,
+      logger: quiet,
+      autoFlush: false,
+      onDeadLetter: sink.onDeadLetter,
+      onSettled: (events) => settled.push(...events.map((e) => e.event_id)),
+      onRefused: (events, settlement) =>
+        refused.push({
+          ids: events.map((e) => e.event_id),
+          outcome: settlement.outcome,
+        }),
+    },
+  );
+  const [first, bad, last] = realisticEvents(3).map((event) =>
+    toSIEMEvent(parseAuditEvent(event))
+  );
+  // Validation keeps such a value out; an event built by hand can hold one.
+  (bad!.metadata as Record<string, unknown>) = { count: 1n };
+  assert.equal(destination.enqueue(first!), true);
+  assert.equal(destination.enqueue(bad!), false);
+  assert.equal(destination.enqueue(last!), true);
+  assert.equal(destination.buffered, 2);
+  const stats = destination.stats();
+  assert.equal(stats.eventsReceived, 3);
+  assert.equal(stats.eventsFailed, 1);
+  assert.equal(sink.letters.length, 1);
+  assert.deepEqual(sink.letters[0]!.events.map((e) => e.event_id), [
+    bad!.event_id,
+  ]);
+  assert.match(
+    sink.letters[0]!.reason,
+    /^cannot serialize the event: .*BigInt/,
+  );
+  // Refused, never buffered: a spool learns it through onRefused.
+  assert.deepEqual(refused, [{
+    ids: [bad!.event_id],
+    outcome: "dead_lettered",
+  }]);
+  const result = await destination.flush();
+  assert.equal(result.eventsSent, 2);
+  assert.equal(bodies.length, 1);
+  assert.ok(!bodies[0]!.includes(bad!.event_id));
+  assert.deepEqual(settled, [first!.event_id, last!.event_id]);
+  await destination.close(0);
+});
+
+test("Destination keeps the credential out of the log when its delivery loop fails", async () => {
+  // An exporter that throws (a defect, not a SIEM's answer), quoting the
+  // credential in its error.
+  class Throwing extends SplunkExporter {
+    override post(): Promise<never> {
+      return Promise.reject(
+        new Error(`cannot build "Authorization: Splunk ${TOKENS.splunk}"`),
+      );
+    }
+  }
+  const logger = new MemoryLogger();
+  const clock = new FakeClock();
+  const destination = new Destination(
+    new Throwing(parseSIEMConfig({
+      platform: "splunk",
+      endpoint: "http://127.0.0.1:9",
+      token: TOKENS.splunk,
+      batchSize: 2,
+    })),
+    { clock, random: () => 0, logger, autoFlush: true },
+  );
+  // A full batch starts the loop at once.
+  for (const event of realisticEvents(2)) {
+    destination.enqueue(toSIEMEvent(parseAuditEvent(event)));
+  }
+  await waitFor(
+    () => logger.lines.some((line) => line.includes("delivery loop failed")),
+    5000,
+    "the failure logged",
+  );
+  const line = logger.lines.find((l) => l.includes("delivery loop failed"))!;
+  assert.match(line, /cannot build/);
+  assert.ok(!line.includes(TOKENS.splunk), line);
+  await destination.close(0);
 });

@@ -9,6 +9,7 @@ import type {
 import { realisticEvents } from "../fixtures/events.ts";
 import { MemoryLogger } from "../support/receivers.ts";
 import { batchOf } from "../runtime/cloudflare/fake_queue.ts";
+import { FakeClock } from "../support/fake_clock.ts";
 
 const quiet = new MemoryLogger();
 
@@ -126,4 +127,49 @@ Deno.test("forwardDeadLetterBatch acks only on a 2xx: a webhook refusing the let
     );
   }
   assert.deepEqual(seen, [401, 404, 422]);
+});
+
+Deno.test("forwardDeadLetterBatch keeps a letter's own time, status, queue and message id, and dates an undelivered events message by its clock", async () => {
+  const posted: QueueDeadLetterMessage[] = [];
+  const webhook: typeof fetch = async (_input, init) => {
+    posted.push(JSON.parse(init!.body as string));
+    return await Promise.resolve(new Response(null, { status: 204 }));
+  };
+  const clock = new FakeClock(Date.parse("2026-02-01T08:30:00.000Z"));
+  const events = siemEvents(1);
+  // What the consumer stored: the letter names the message it came from.
+  const letter: QueueDeadLetterMessage = {
+    v: 1,
+    destination: "elasticsearch",
+    reason: "item HTTP 413: too large",
+    status: 413,
+    at: "2026-01-31T12:00:00.000Z",
+    events,
+    queue: "siem-events",
+    message_id: "orig-7",
+  };
+  // What the queue moved after its retries ran out: no reason, no time.
+  const undelivered: QueueEventsMessage = {
+    v: 1,
+    destination: "splunk",
+    events,
+  };
+  const summary = await forwardDeadLetterBatch(
+    batchOf([letter, undelivered], "siem-dlq"),
+    { webhook: "https://hooks.example.com/dead", fetch: webhook, clock },
+  );
+  assert.deepEqual(summary, { acked: 2, retried: 0 });
+  const [first, second] = posted.sort((a, b) =>
+    a.destination.localeCompare(b.destination)
+  );
+  assert.deepEqual(first, letter);
+  assert.deepEqual(second, {
+    v: 1,
+    destination: "splunk",
+    reason: "not delivered before the queue's retries ran out",
+    at: "2026-02-01T08:30:00.000Z",
+    events,
+    queue: "siem-dlq",
+    message_id: "m-1",
+  });
 });

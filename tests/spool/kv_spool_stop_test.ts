@@ -114,6 +114,10 @@ clockTest(
       assert.equal(BigInt(stored), await storedCount(kv));
       // The count is of storage, not of memory: more than was loaded.
       assert.ok(stored > report.undeliveredCount, `${stored}`);
+      // undeliveredCount counts the events the reports list, not reports.
+      const listed = report.destinations.flatMap((d) => d.undelivered);
+      assert.ok(listed.length > 1, `${listed.length} listed`);
+      assert.equal(report.undeliveredCount, listed.length);
       // Nothing is counted as stored that the SIEM was not shown to lack.
       assert.ok(stored >= TOTAL - es.documents.length);
       assert.ok(es.documents.length > 400, `${es.documents.length} delivered`);

@@ -3,6 +3,7 @@ import {
   type AuditEvent,
   parseAuditEvent,
 } from "../../src/events/audit_event.ts";
+import { createIngestApp } from "../../src/ingest/app.ts";
 import { IngestError } from "../../src/ingest/ingest_error.ts";
 import { KvSpool, type KvSpoolOptions } from "../../src/spool/kv_spool.ts";
 import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
@@ -72,6 +73,8 @@ clockTest(
       ]);
       assert.equal(counted.value?.value, 30n);
       assert.equal(spool.getStats().perDestination.splunk!.buffered, 30);
+      // Each event counted once, whatever the requests and destinations.
+      assert.equal(spool.getStats().eventsAccepted, 30);
       spool.start();
       await advanceUntil(
         clock,
@@ -188,6 +191,9 @@ clockTest(
         letters[0]!.reason,
         "item HTTP 400: document_parsing_exception: bad field",
       );
+      // Stored with the item's status, which the listing (and the
+      // dead-letters CLI) shows.
+      assert.equal(letters[0]!.status, 400);
       assert.equal(sink.letters.length, 1);
       // Fixed: replay sends it again.
       assert.equal(await spool.replayDeadLetters("elasticsearch"), 1);
@@ -215,7 +221,9 @@ Deno.test("KvSpool refuses with 503 when an outbox is full, and 413 for an event
       () => spool.accept(audit(5, 2)),
       (error: unknown) =>
         error instanceof IngestError && error.status === 503 &&
-        /spool of splunk is full \(8 of 10 events\)/.test(error.message),
+        /spool of splunk is full \(8 of 10 events\)/.test(error.message) &&
+        // Five polls, in whole seconds (delay-seconds, RFC 9110 §10.2.3).
+        error.headers["Retry-After"] === "5",
     );
     assert.equal(spool.capacity(), 2);
     const huge = parseAuditEvent({
@@ -233,6 +241,13 @@ Deno.test("KvSpool refuses with 503 when an outbox is full, and 413 for an event
       enabled: false,
     }], FAST);
     assert.equal(none.capacity(), 0);
+    await assert.rejects(
+      () => none.accept(audit(1)),
+      (error: unknown) =>
+        error instanceof IngestError && error.status === 503 &&
+        error.code === "overloaded" &&
+        /no destination is enabled/.test(error.message),
+    );
     // Exactly as many as fit are taken: the bound is inclusive.
     await spool.accept(audit(2, 3));
     assert.equal(spool.capacity(), 0);
@@ -611,6 +626,311 @@ Deno.test("KvSpool counts settled events off its outbox count as it records them
     await spool.stop();
   });
 });
+
+Deno.test("KvSpool full: the ingest app's 503 says when to come back in whole seconds, five polls away", async () => {
+  await withKv(async (kv) => {
+    const splunk: SIEMConfigInput = {
+      platform: "splunk",
+      endpoint: "http://127.0.0.1:1",
+    };
+    // One instance filled the shared outbox; the other has not counted it
+    // yet, so its app lets the request through to the spool, which counts
+    // again and refuses.
+    const filler = new KvSpool(kv, [splunk], { ...FAST, maxSpooledEvents: 10 });
+    const token = "kv-spool-ingest-token-0123";
+    for (const [pollMs, seconds] of [[30, "5"], [2500, "15"]] as const) {
+      const spool = new KvSpool(kv, [splunk], {
+        ...FAST,
+        pollMs,
+        maxSpooledEvents: 10,
+      });
+      assert.equal(spool.capacity(), 10, "nothing counted yet");
+      if (pollMs === 30) await filler.accept(audit(8));
+      const app = createIngestApp({
+        sink: spool,
+        tokens: [token],
+        logger: quiet,
+      });
+      const response = await app.request("/events", {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${token}`,
+          "Content-Type": "application/json",
+        },
+        body: JSON.stringify(realisticEvents(5, 2)),
+      });
+      assert.equal(response.status, 503, `pollMs ${pollMs}`);
+      assert.equal(response.headers.get("retry-after"), seconds);
+      assert.equal((await response.json()).error.code, "overloaded");
+      await spool.stop({ timeoutMs: 10 });
+    }
+    await filler.stop({ timeoutMs: 10 });
+  });
+});
+
+clockTest(
+  "KvSpool capacity is the room of its fullest outbox: a destination that is down bounds what is accepted",
+  async () => {
+    await using siems = startReceivers();
+    siems.elasticsearch.down({ status: 503 });
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [splunk, elasticsearch] = siems.configs();
+      // The fullest first: the least room of all counts, not the last's.
+      const spool = new KvSpool(kv, fast([elasticsearch!, splunk!]), {
+        ...FAST,
+        clock,
+        maxSpooledEvents: 10,
+      });
+      await spool.accept(audit(6));
+      spool.start();
+      await using _stop = {
+        [Symbol.asyncDispose]: async () => void await stopOn(clock, spool),
+      };
+      const stats = () => spool.getStats().perDestination;
+      await advanceUntil(
+        clock,
+        () =>
+          siems.splunk.events.length === 6 && stats().splunk!.buffered === 0,
+        "splunk delivered",
+      );
+      assert.equal(stats().elasticsearch!.buffered, 6);
+      // Splunk's outbox is empty, Elasticsearch's holds 6 of 10.
+      assert.equal(spool.capacity(), 4);
+      await assert.rejects(
+        () => spool.accept(audit(5, 2)),
+        (error: unknown) =>
+          error instanceof IngestError && error.status === 503 &&
+          /spool of elasticsearch is full \(6 of 10 events\)/.test(
+            error.message,
+          ),
+      );
+      await spool.accept(audit(4, 3));
+      assert.equal(spool.capacity(), 0);
+    });
+  },
+);
+
+clockTest(
+  "KvSpool refuses with 503 and Retry-After while stopped, and takes and delivers events again once restarted",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      const spool = new KvSpool(kv, fast([elasticsearch!]), { ...FAST, clock });
+      spool.start();
+      spool.start(); // Already running: no second loop.
+      await spool.accept(audit(2));
+      await advanceUntil(clock, () => esIds(siems).length === 2, "delivered");
+      await stopOn(clock, spool);
+      await assert.rejects(
+        () => spool.accept(audit(1, 2)),
+        (error: unknown) =>
+          error instanceof IngestError && error.status === 503 &&
+          error.code === "overloaded" && /stopping/.test(error.message) &&
+          error.headers["Retry-After"] === "5",
+      );
+      spool.start();
+      await using _stop = {
+        [Symbol.asyncDispose]: async () => void await stopOn(clock, spool),
+      };
+      const more = audit(3, 3);
+      await spool.accept(more);
+      await advanceUntil(clock, () => esIds(siems).length === 5, "restarted");
+      assert.deepEqual(
+        esIds(siems).slice(2).sort(),
+        more.map((e) => e.event_id).sort(),
+      );
+    });
+  },
+);
+
+clockTest(
+  "KvSpool stores a dead letter and logs the failure when its onDeadLetter callback rejects",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    const logger = new MemoryLogger();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      const spool = new KvSpool(kv, fast([elasticsearch!]), {
+        ...FAST,
+        logger,
+        clock,
+        onDeadLetter: () => Promise.reject(new Error("webhook is down")),
+      });
+      const events = audit(3);
+      siems.elasticsearch.failItemsNext(({ index }) =>
+        index === 0
+          ? { status: 400, type: "mapper_parsing_exception", reason: "bad" }
+          : undefined
+      );
+      await spool.accept(events);
+      spool.start();
+      await using _stop = {
+        [Symbol.asyncDispose]: async () => void await stopOn(clock, spool),
+      };
+      await advanceUntil(
+        clock,
+        () =>
+          spool.getStats().perDestination.elasticsearch!.spool
+              ?.deadLettersStored === 1 &&
+          logger.lines.some((line) =>
+            line.includes("dead-letter callback failed")
+          ),
+        "dead letter stored, failure logged",
+      );
+      const line = logger.lines.find((l) =>
+        l.includes("dead-letter callback failed")
+      )!;
+      assert.match(line, /webhook is down/);
+      const letters = [];
+      for await (const letter of spool.deadLetters()) letters.push(letter);
+      assert.deepEqual(
+        letters.map((l) => l.events.map((e) => e.event_id)),
+        [[events[0]!.event_id]],
+      );
+      assert.equal(esIds(siems).length, 2);
+    });
+  },
+);
+
+clockTest(
+  "KvSpool purges or replays only the dead letter named by its id, leaving the others stored and counted",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      const spool = new KvSpool(kv, fast([elasticsearch!]), { ...FAST, clock });
+      const events = audit(6);
+      // Two refusals: a group of two events and a group of one.
+      siems.elasticsearch.failItemsNext(({ index }) =>
+        index === 1 || index === 4
+          ? { status: 400, type: "mapper_parsing_exception", reason: "bad" }
+          : index === 3
+          ? { status: 400, type: "document_parsing_exception", reason: "x" }
+          : undefined
+      );
+      await spool.accept(events);
+      spool.start();
+      await using _stop = {
+        [Symbol.asyncDispose]: async () => void await stopOn(clock, spool),
+      };
+      const dead = (): number | undefined =>
+        spool.getStats().perDestination.elasticsearch!.spool?.deadLettersStored;
+      await advanceUntil(clock, () => dead() === 3, "3 dead letters stored");
+      const list = async () => {
+        const letters = [];
+        for await (const letter of spool.deadLetters()) letters.push(letter);
+        return letters;
+      };
+      const letters = await list();
+      assert.equal(letters.length, 2);
+      const pair = letters.find((letter) => letter.events.length === 2)!;
+      const single = letters.find((letter) => letter.events.length === 1)!;
+      assert.deepEqual(
+        pair.events.map((e) => e.event_id),
+        [events[1]!.event_id, events[4]!.event_id],
+      );
+      // An id of no stored letter purges nothing.
+      assert.equal(
+        await spool.purgeDeadLetters("elasticsearch", "no-such-id"),
+        0,
+      );
+      assert.equal(await spool.purgeDeadLetters("elasticsearch", pair.id), 2);
+      assert.deepEqual((await list()).map((letter) => letter.id), [single.id]);
+      await advanceUntil(clock, () => dead() === 1, "the pair off the count");
+      assert.equal(
+        await spool.replayDeadLetters("elasticsearch", "no-such-id"),
+        0,
+      );
+      assert.equal(
+        await spool.replayDeadLetters("elasticsearch", single.id),
+        1,
+      );
+      await advanceUntil(
+        clock,
+        () => siems.elasticsearch.documents.length === 4,
+        "the single one replayed",
+      );
+      assert.deepEqual(
+        siems.elasticsearch.documents.map((d) => d.id).sort(),
+        events.filter((_, i) => i !== 1 && i !== 4).map((e) => e.event_id)
+          .sort(),
+      );
+      assert.deepEqual(await list(), []);
+      await advanceUntil(clock, () => dead() === 0, "none counted");
+    });
+  },
+);
+
+clockTest(
+  "KvSpool: purging a dead letter another instance has just replayed deletes nothing and leaves the dead-letter count alone",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [, elasticsearch] = siems.configs();
+      const configs = fast([elasticsearch!]);
+      const server = new KvSpool(kv, configs, { ...FAST, clock });
+      siems.elasticsearch.failItemsNext(({ index }) =>
+        index === 0
+          ? { status: 400, type: "mapper_parsing_exception", reason: "bad" }
+          : undefined
+      );
+      await server.accept(audit(2));
+      server.start();
+      const dead = (): number | undefined =>
+        server.getStats().perDestination.elasticsearch!.spool
+          ?.deadLettersStored;
+      await advanceUntil(clock, () => dead() === 1, "1 dead letter stored");
+      await stopOn(clock, server);
+      const [letter] = await Array.fromAsync(server.deadLetters());
+      // The operator's tool lists the letter and purges it; between its
+      // read and its commit, the server replays the same letter.
+      let meanwhile: (() => Promise<unknown>) | undefined = () =>
+        server.replayDeadLetters("elasticsearch", letter!.id);
+      const racing = {
+        list: kv.list.bind(kv),
+        get: kv.get.bind(kv),
+        atomic: () => {
+          const op = kv.atomic();
+          const commit = op.commit.bind(op);
+          op.commit = async () => {
+            const run = meanwhile;
+            meanwhile = undefined;
+            await run?.();
+            return await commit();
+          };
+          return op;
+        },
+      } as unknown as Deno.Kv;
+      const tool = new KvSpool(racing, configs, { ...FAST, clock });
+      assert.equal(
+        await tool.purgeDeadLetters("elasticsearch", letter!.id),
+        0,
+        "the letter was gone when the purge committed",
+      );
+      assert.equal(meanwhile, undefined, "the replay ran");
+      const count = await kv.get<Deno.KvU64>([
+        "harombe-siem",
+        "deadcount",
+        "elasticsearch",
+      ]);
+      assert.equal(count.value?.value ?? 0n, 0n);
+      // The replayed event is in the outbox, to be sent.
+      const outbox = await kv.get<Deno.KvU64>([
+        "harombe-siem",
+        "count",
+        "elasticsearch",
+      ]);
+      assert.equal(outbox.value?.value, 1n);
+      await tool.stop({ timeoutMs: 0 });
+    });
+  },
+);
 
 clockTest(
   "KvSpool: a replayed dead-letter group of several events takes all of them off the dead-letter count",

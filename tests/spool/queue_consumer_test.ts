@@ -26,6 +26,7 @@ import {
   CF_LIMITS,
   FakeQueue,
 } from "../runtime/cloudflare/fake_queue.ts";
+import { FakeClock } from "../support/fake_clock.ts";
 
 const quiet = new MemoryLogger();
 
@@ -159,9 +160,16 @@ Deno.test("an Elasticsearch item refused with 400 reaches the dead-letter produc
   const dead = new FakeQueue();
   const letters = deadLetterSink();
   const batch = queue.take();
+  // Dead letters are dated by the injected clock (no backoff wait runs:
+  // maxRetries is 0).
+  const clock = new FakeClock(Date.parse("2026-03-01T10:00:00.000Z"));
   const summary = await consumeQueueBatch(
     batch,
-    options(configs, { deadLetters: dead, onDeadLetter: letters.onDeadLetter }),
+    options(configs, {
+      deadLetters: dead,
+      onDeadLetter: letters.onDeadLetter,
+      clock,
+    }),
   );
   assert.equal(siems.elasticsearch.requests.length, 1, "one bulk request");
   assert.deepEqual(batch.messages.map((m) => m.outcome), [
@@ -181,6 +189,10 @@ Deno.test("an Elasticsearch item refused with 400 reaches the dead-letter produc
   assert.equal(stored[0]!.v, 1);
   assert.equal(stored[0]!.destination, "elasticsearch");
   assert.match(stored[0]!.reason, /document_parsing_exception: bad field/);
+  // The item's own status, so that a replay tool can tell a mapping error
+  // (400) from a document too large (413) without parsing the reason.
+  assert.equal(stored[0]!.status, 400);
+  assert.equal(stored[0]!.at, "2026-03-01T10:00:00.000Z");
   assert.equal(stored[0]!.message_id, batch.messages[0]!.id);
   assert.deepEqual(stored[0]!.events.map((e) => e.event_id), [
     events[1]!.event_id,
@@ -241,6 +253,13 @@ Deno.test("malformed messages go to the dead-letter producer with a reason, then
     // A date no platform can read: HEC's time would be "NaN".
     { v: 1, destination: "splunk", events: [{ ...event, timestamp: "soon" }] },
     { v: 1, destination: "splunk", events: [{ ...event, metadata: [] }] },
+    // An event that is no object at all, or an array, and a good one after
+    // it: the first bad one is named.
+    { v: 1, destination: "splunk", events: [event, null] },
+    { v: 1, destination: "splunk", events: [[event]] },
+    // No version at all; no destination named.
+    { destination: "splunk", events: [event] },
+    { v: 1, events: [event] },
     { v: 1, destination: "splunk", events: [event] },
   ];
   const dead = new FakeQueue();
@@ -250,11 +269,11 @@ Deno.test("malformed messages go to the dead-letter producer with a reason, then
     batch,
     options(configs, { deadLetters: dead, logger }),
   );
-  assert.equal(batch.acked.length, 8);
+  assert.equal(batch.acked.length, 12);
   assert.deepEqual(summary, {
-    acked: 8,
+    acked: 12,
     retried: 0,
-    deadLettered: 7,
+    deadLettered: 11,
     delivered: 1,
   });
   const stored = dead.bodies as QueueDeadLetterMessage[];
@@ -266,14 +285,19 @@ Deno.test("malformed messages go to the dead-letter producer with a reason, then
     "the message has no events array",
     "events[0] is not a SIEM event",
     "events[0] is not a SIEM event",
+    "events[1] is not a SIEM event",
+    "events[0] is not a SIEM event",
+    "unknown message version undefined (expected 1)",
+    "the message names no destination",
   ]);
+  assert.deepEqual(stored[10]!.events, [event], "its events are kept");
   assert.equal(stored[0]!.body, "not an object");
   assert.deepEqual(stored[2]!.events, [event], "known events are kept");
   assert.equal(stored[2]!.body, undefined);
   assert.deepEqual(stored[3]!.body, bodies[3]);
   assert.equal(
     logger.lines.filter((l) => l.includes("malformed queue message")).length,
-    7,
+    11,
   );
   assert.equal(siems.splunk.events.length, 1);
   for (const batch of dead.batches) {
