@@ -22,6 +22,10 @@ import type {
   FlushTally,
 } from "./delivery_state.ts";
 
+// The setup hint of an exporter that threw: its events are kept.
+const EXPORTER_DEFECT =
+  "the exporter threw instead of answering (a defect in it, or in a custom exporter): the events are kept and retried; see lastError and the logs";
+
 /** What the delivery loop needs from its destination. */
 export interface DeliveryHost {
   /** The platform's exporter. */
@@ -165,14 +169,14 @@ export class BatchDelivery {
     tree: SplitTree | undefined,
   ): Promise<ResponseVerdict | undefined> {
     const events = pending.map((entry) => entry.wire?.event ?? entry.event);
-    // A retry or a split half is written again from the JSON kept at
-    // acceptance, never from the event objects a caller may have changed.
-    const prepared = await this.#host.exporter.prepare(
-      events,
-      body ?? this.#host.builder.encode(pending),
-    );
     let outcome;
     try {
+      // A retry or a split half is written again from the JSON kept at
+      // acceptance, never from the event objects a caller may have changed.
+      const prepared = await this.#host.exporter.prepare(
+        events,
+        body ?? this.#host.builder.encode(pending),
+      );
       outcome = await this.#host.exporter.post(prepared, {
         fetch: this.#host.context.fetch,
         signal: signals.request,
@@ -180,7 +184,14 @@ export class BatchDelivery {
       });
     } catch (error) {
       if (error instanceof RequestAbortedError) return undefined;
-      throw error;
+      // An exporter that throws instead of giving a verdict (a defect, or a
+      // custom exporter's bug) must not take the batch with it: it is kept
+      // and retried with backoff, as a setup error the operator sees.
+      return {
+        kind: "retry",
+        reason: `exporter failed: ${String(error)}`,
+        setup: EXPORTER_DEFECT,
+      };
     }
     if (tree) tree.requests++;
     return this.#record(

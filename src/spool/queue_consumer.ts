@@ -31,6 +31,7 @@ import { QueueStorage } from "./queue_storage.ts";
 import { clampDelay, defaultRetryDelaySeconds } from "./queue_retry.ts";
 import { readQueueMessage } from "./queue_message.ts";
 import { assertNameFree } from "../platforms/destination_name.ts";
+import { redactSecrets } from "../platforms/redact.ts";
 
 export { defaultRetryDelaySeconds } from "./queue_retry.ts";
 
@@ -349,9 +350,12 @@ async function deliverMessages(
     }
   } catch (error) {
     // Whatever is still buffered belongs to messages that will be retried.
+    // A defect, but its text may quote the credential: redacted like
+    // every reason.
+    const secrets = deliveries.get(name)?.exporter.secrets ?? [];
     logger.error("queue delivery failed", {
       destination: name,
-      error: String(error),
+      error: redactSecrets(String(error), secrets),
     });
   }
 }

@@ -982,38 +982,81 @@ test("Destination refuses an event it cannot serialize: dead-lettered with the r
   await destination.close(0);
 });
 
-test("Destination keeps the credential out of the log when its delivery loop fails", async () => {
+test("Destination keeps a batch whose exporter throws, as a setup error retried with backoff, without the credential in any output", async () => {
   // An exporter that throws (a defect, not a SIEM's answer), quoting the
-  // credential in its error.
+  // credential in its error, until it is fixed.
+  await using splunk = startFakeSplunk({ token: TOKENS.splunk });
+  let broken = true;
   class Throwing extends SplunkExporter {
-    override post(): Promise<never> {
-      return Promise.reject(
-        new Error(`cannot build "Authorization: Splunk ${TOKENS.splunk}"`),
-      );
+    override post(
+      ...args: Parameters<SplunkExporter["post"]>
+    ): ReturnType<SplunkExporter["post"]> {
+      if (broken) {
+        return Promise.reject(
+          new Error(`cannot build "Authorization: Splunk ${TOKENS.splunk}"`),
+        );
+      }
+      return super.post(...args);
     }
   }
   const logger = new MemoryLogger();
   const clock = new FakeClock();
+  const settled: string[] = [];
   const destination = new Destination(
     new Throwing(parseSIEMConfig({
       platform: "splunk",
-      endpoint: "http://127.0.0.1:9",
+      endpoint: splunk.url,
       token: TOKENS.splunk,
       batchSize: 2,
+      maxRetries: 1,
+      retryDelayMs: 100,
     })),
-    { clock, random: () => 0, logger, autoFlush: true },
+    {
+      clock,
+      random: () => 0,
+      logger,
+      autoFlush: true,
+      onSettled: (events, settlement) => {
+        for (const event of events) {
+          settled.push(`${event.event_id}:${settlement.outcome}`);
+        }
+      },
+    },
+  );
+  const events = realisticEvents(2).map((event) =>
+    toSIEMEvent(parseAuditEvent(event))
   );
   // A full batch starts the loop at once.
-  for (const event of realisticEvents(2)) {
-    destination.enqueue(toSIEMEvent(parseAuditEvent(event)));
-  }
+  for (const event of events) destination.enqueue(event);
+  // The retry's wait (100 ms), then the backoff.
+  assert.equal(await clock.nextTimer(), 100);
+  await clock.advance(100);
   await waitFor(
-    () => logger.lines.some((line) => line.includes("delivery loop failed")),
+    () => destination.stats().state === "backing_off",
     5000,
-    "the failure logged",
+    "the backoff",
   );
-  const line = logger.lines.find((l) => l.includes("delivery loop failed"))!;
-  assert.match(line, /cannot build/);
-  assert.ok(!line.includes(TOKENS.splunk), line);
+  const stats = destination.stats();
+  assert.equal(destination.buffered, 2, "the batch is kept");
+  assert.match(stats.lastError ?? "", /exporter failed: .*cannot build/);
+  assert.match(stats.setupError ?? "", /exporter threw/);
+  assert.equal(stats.eventsFailed, 0);
+  assert.deepEqual(settled, []);
+  const outputs = [...logger.lines, JSON.stringify(stats)];
+  assert.ok(outputs.some((line) => /destination setup error/.test(line)));
+  for (const line of outputs) assert.ok(!line.includes(TOKENS.splunk), line);
+  assert.ok(
+    !logger.lines.some((line) => line.includes("delivery loop failed")),
+  );
+
+  broken = false;
+  const result = await destination.flush();
+  assert.equal(result.eventsSent, 2);
+  assert.deepEqual(
+    splunk.events.map((e) => (e.event as { event_id: string }).event_id),
+    events.map((e) => e.event_id),
+  );
+  assert.deepEqual(settled, events.map((e) => `${e.event_id}:delivered`));
+  assert.equal(destination.stats().setupError, undefined);
   await destination.close(0);
 });
