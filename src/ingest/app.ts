@@ -306,6 +306,9 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
       if (error instanceof BuffersFullError) {
         throw overloaded(0, events.length, retryAfter);
       }
+      // Hono hands only Errors to onError: anything else a custom sink
+      // rejects with would reject app.fetch (no answer, nothing counted).
+      if (!(error instanceof Error)) throw new SinkRejection(error);
       throw error;
     }
     return events;
@@ -424,4 +427,13 @@ function scheduleFlush(c: Context, sink: IngestSink, logger: Logger): void {
       logger.error("flush after ingest failed", { error: String(error) })
     ),
   );
+}
+
+// A sink's rejection with a value that is not an Error (kept as the cause,
+// never logged: it may quote anything).
+class SinkRejection extends Error {
+  override name = "SinkRejection";
+  constructor(cause: unknown) {
+    super("the sink rejected with a value that is not an Error", { cause });
+  }
 }

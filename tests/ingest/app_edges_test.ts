@@ -284,6 +284,28 @@ Deno.test("an unexpected error is a 500 internal_error, logged by its name and p
   ]);
 });
 
+Deno.test("a sink that rejects with a value that is not an Error still gets a JSON 500, counted in /stats, its value never logged", async () => {
+  const sink: IngestSink = {
+    ...memorySink(),
+    // A custom sink's bug: a rejected string, not an Error.
+    accept: () => Promise.reject("secret-token-0123456789 in a string"),
+    getStats: (): DeliveryStats => offlineIntegrator().getStats(),
+  };
+  const logger = new MemoryLogger();
+  const ingest = createIngestApp({ sink, tokens: [TOKEN], logger });
+  const answer = await request(ingest, JSON.stringify(realisticEvents(1)[0]));
+  const error = await errorOf(answer, 500, "internal_error");
+  assert.equal(error.message, "internal error");
+  assert.deepEqual(logger.lines, [
+    'error ingest request failed {"path":"/events","error":"SinkRejection"}',
+  ]);
+  const stats = await ingest.request("/stats", {
+    headers: { Authorization: `Bearer ${TOKEN}` },
+  });
+  const body = await stats.json();
+  assert.equal(body.ingest.failed, 1, JSON.stringify(body.ingest));
+});
+
 Deno.test("POST /events: a failed flush handed to waitUntil is logged, and the events stay accepted", async () => {
   const sink: IngestSink = {
     ...memorySink(),
