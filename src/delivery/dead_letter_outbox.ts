@@ -60,14 +60,6 @@ export class DeadLetterOutbox {
     this.#options = options;
   }
 
-  /** Events of the letters the callback has not taken yet. */
-  get pendingEvents(): number {
-    let count = 0;
-    for (const letter of this.#kept) count += letter.events.length;
-    for (const letter of this.#offering) count += letter.events.length;
-    return count;
-  }
-
   /**
    * Hands a letter to the callback; keeps it if the callback fails.
    *

@@ -105,11 +105,6 @@ export class Destination {
     return this.#buffer.buffered;
   }
 
-  /** Bytes of event JSON buffered, including a batch in flight. */
-  get bufferedBytes(): number {
-    return this.#buffer.bufferedBytes;
-  }
-
   /**
    * Whether `count` more events of `bytes` bytes of JSON in all fit in the
    * buffer without its overflow policy.
@@ -314,11 +309,6 @@ export class Destination {
   /** Whether the destination refuses new events (after {@linkcode close}). */
   get closed(): boolean {
     return this.#closed;
-  }
-
-  /** The destination's counters, for totals. */
-  get counters(): DeliveryCounters {
-    return { ...this.#state.counters };
   }
 
   /** The destination's statistics. */
