@@ -151,8 +151,11 @@ export class SpooledDestination {
   feed(): Promise<void> {
     if (!this.destination.config.enabled) return Promise.resolve();
     if (this.#feeding) {
+      // The running feed goes round once more: who waits for this feed
+      // waits for that round (a stopping drain must not flush a part batch
+      // while the rest of it is still loading).
       this.#feedAgain = true;
-      return Promise.resolve();
+      return this.feedRun ?? Promise.resolve();
     }
     this.#feeding = true;
     this.#settledWhileFeeding.clear();

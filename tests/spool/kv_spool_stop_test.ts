@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseAuditEvent } from "../../src/events/audit_event.ts";
 import { KvSpool } from "../../src/spool/kv_spool.ts";
+import type { KvEntryLike, KvKey, KvLike } from "../../src/spool/kv_like.ts";
 import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
 import { realisticEvents } from "../fixtures/events.ts";
@@ -62,6 +63,76 @@ clockTest(
       assert.deepEqual(report.stored, { elasticsearch: 0 });
       assert.equal(await storedCount(kv), 0n);
     } finally {
+      kv.close();
+    }
+  },
+);
+
+clockTest(
+  "KvSpool.stop() sends full batches while the next groups are still loading",
+  async () => {
+    await using es = startFakeElasticsearch({ apiKey: KEY });
+    const kv = await Deno.openKv(":memory:");
+    // The second listing of the outbox (the first refill) waits until the
+    // test lets it go: the destination runs out of loaded events meanwhile,
+    // with a part batch left over from the last group it loaded.
+    const held = Promise.withResolvers<void>();
+    const release = Promise.withResolvers<void>();
+    let listings = 0;
+    const slowKv: KvLike = {
+      get: (key) => kv.get(key),
+      atomic: () => kv.atomic(),
+      list<T = unknown>(
+        selector: { prefix: KvKey; start?: KvKey },
+        options?: { limit?: number; batchSize?: number },
+      ): AsyncIterable<KvEntryLike<T>> {
+        const gated = selector.prefix.includes("outbox") && ++listings === 2;
+        return (async function* (): AsyncGenerator<KvEntryLike<T>> {
+          if (gated) {
+            held.resolve();
+            await release.promise;
+          }
+          yield* kv.list<T>(selector, options);
+        })();
+      },
+    };
+    try {
+      const clock = new FakeClock();
+      const spool = new KvSpool(slowKv, [config(es.url)], {
+        logger: new MemoryLogger(),
+        pollMs: 50,
+        clock,
+      });
+      const events = realisticEvents(TOTAL, 44).map((e) => parseAuditEvent(e));
+      for (let i = 0; i < TOTAL; i += 500) {
+        await spool.accept(events.slice(i, i + 500));
+      }
+      spool.start();
+      const stopping = spool.stop({ timeoutMs: 60_000 });
+      await held.promise;
+      // Real time for the drain to go round (it pauses 10 ms of real time
+      // between looks) while the loading waits.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release.resolve();
+      const report = await stopping;
+      assert.equal(es.documents.length, TOTAL);
+      assert.deepEqual(report.stored, { elasticsearch: 0 });
+      // A stopping spool flushed a part batch when it looked while the
+      // refill was loading: only the very last batch may be short.
+      const sizes = es.requests
+        .filter((r) => r.path.endsWith("/_bulk"))
+        .map((r) =>
+          new TextDecoder().decode(r.body).split("\n").filter((line) =>
+            line !== ""
+          ).length / 2
+        );
+      assert.deepEqual(
+        sizes.slice(0, -1).filter((size) => size !== 100),
+        [],
+        `batch sizes ${sizes.join(",")}`,
+      );
+    } finally {
+      release.resolve();
       kv.close();
     }
   },

@@ -12,6 +12,7 @@
  * @module
  */
 import { KvSpool } from "../../spool/kv_spool.ts";
+import { openKvWhenFree } from "./open_kv.ts";
 import { configFromDenoEnv } from "./server.ts";
 
 const USAGE =
@@ -45,7 +46,7 @@ export async function deadLettersCommand(args: string[]): Promise<number> {
   const path = config.spoolPath === "default"
     ? undefined
     : config.spoolPath ?? `${config.dataDir}/spool.sqlite`;
-  const kv = await Deno.openKv(path);
+  const kv = await openKvWhenFree(path);
   try {
     const spool = new KvSpool(kv, config.destinations);
     const destination = option("destination");

@@ -21,6 +21,7 @@ import { type IngestSink, integratorSink } from "../../ingest/sink.ts";
 import { ProducerTokens } from "../../ingest/producer_tokens.ts";
 import { reloadTokens } from "../../ingest/token_reload.ts";
 import { KvSpool } from "../../spool/kv_spool.ts";
+import { openKvWhenFree } from "./open_kv.ts";
 import { undeliveredNdjson, undeliveredPath } from "../undelivered_file.ts";
 import { ensureWritableDir } from "./data_dir.ts";
 import { NdjsonFileSink } from "./ndjson_file_sink.ts";
@@ -231,7 +232,7 @@ async function chooseSink(
     return { sink: integratorSink(integrator), integrator };
   }
   const kvPath = localSpoolPath(config);
-  const kv = await Deno.openKv(kvPath);
+  const kv = await openKvWhenFree(kvPath);
   const spool = new KvSpool(kv, destinations, {
     stopTimeoutMs: config.stopTimeoutMs,
     logger,

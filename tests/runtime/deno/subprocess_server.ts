@@ -71,15 +71,19 @@ export async function startServerProcess(
     }
   })();
   const errors = new Response(child.stderr).text();
+  let exited: Deno.CommandStatus | undefined;
+  void child.status.then((status) => exited = status);
   const deadline = Date.now() + 30_000;
-  while (!(url && ready) && Date.now() < deadline) {
+  while (!(url && ready) && !exited && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   if (!url || !ready) {
-    child.kill("SIGKILL");
-    await child.status;
+    if (!exited) child.kill("SIGKILL");
+    const status = await child.status;
     await pump;
-    throw new Error(`server did not start: ${await errors}`);
+    throw new Error(
+      `server did not start (exit code ${status.code}): ${await errors}`,
+    );
   }
   return {
     url,
