@@ -2,7 +2,9 @@
  * Summarizes a V8 CPU profile (`deno run --cpu-prof`): where the samples
  * were taken, by function (self and inclusive time) and by source file.
  *
- * Run: `deno run --allow-read bench/cpuprofile_summary.ts FILE.cpuprofile [--top=N]`
+ * Run: `deno run --allow-read bench/cpuprofile_summary.ts FILE.cpuprofile [--top=N]
+ * [--window=FROM-TO]`; `--window` keeps the samples taken between FROM and TO
+ * seconds after the profile started (a soak's load, not its drain).
  *
  * @module
  */
@@ -64,13 +66,25 @@ function add(tally: Tally, key: string, ms: number): void {
   tally.set(key, (tally.get(key) ?? 0) + ms);
 }
 
+/** Part of a profile, in ms after it started. */
+export interface ProfileWindow {
+  /** First time kept. */
+  fromMs: number;
+  /** Last time kept. */
+  toMs: number;
+}
+
 /**
  * Summarizes a profile.
  *
  * @param profile The parsed `.cpuprofile`.
+ * @param window Only the samples taken in this part of it, if given.
  * @returns Self, inclusive and per-file times.
  */
-export function summarizeProfile(profile: Profile): ProfileSummary {
+export function summarizeProfile(
+  profile: Profile,
+  window?: ProfileWindow,
+): ProfileSummary {
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
   for (const node of profile.nodes) {
@@ -81,9 +95,12 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
   const inclusive: Tally = new Map();
   const files: Tally = new Map();
   let totalMs = 0;
+  let atMs = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     // timeDeltas[i] is the time before sample i; attribute it to sample i.
     const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    atMs += ms;
+    if (window && (atMs < window.fromMs || atMs > window.toMs)) continue;
     totalMs += ms;
     const node = byId.get(profile.samples[i]!)!;
     add(self, functionKey(node.callFrame), ms);
@@ -129,8 +146,11 @@ if (import.meta.main) {
   const n = Number(
     Deno.args.find((a) => a.startsWith("--top="))?.slice(6) ?? 25,
   );
+  const range = Deno.args.find((a) => a.startsWith("--window="))?.slice(9)
+    .split("-").map(Number);
   const summary = summarizeProfile(
     JSON.parse(await Deno.readTextFile(file)) as Profile,
+    range && { fromMs: range[0]! * 1000, toMs: range[1]! * 1000 },
   );
   const lines = [
     `# ${file}: ${summary.totalMs.toFixed(0)} ms sampled`,

@@ -96,7 +96,17 @@ export class SpoolKeys {
    * @returns The key.
    */
   progress(destination: string, id: string): KvKey {
-    return [this.prefix, "progress", destination, id];
+    return [...this.progressOf(destination), id];
+  }
+
+  /**
+   * The prefix of a destination's progress keys.
+   *
+   * @param destination The destination's name.
+   * @returns The prefix.
+   */
+  progressOf(destination: string): KvKey {
+    return [this.prefix, "progress", destination];
   }
 
   /**

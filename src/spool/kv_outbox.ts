@@ -152,6 +152,7 @@ export class KvOutbox {
       if (!result.ok) throw new Error("Cannot store events: commit failed");
     };
     for (const { group, parts } of groups) {
+      const id = this.newGroupId();
       const size = parts.reduce((sum, part) => sum + part.length, 0);
       if (
         size * destinations.length > MAX_COMMIT_BYTES &&
@@ -161,7 +162,7 @@ export class KvOutbox {
         // transaction per destination.
         for (const name of destinations) {
           const op = this.kv.atomic();
-          this.writeGroup(op, "outbox", name, group, parts);
+          this.writeGroup(op, "outbox", name, group, parts, id);
           commits.push(commit(op));
         }
         continue;
@@ -172,7 +173,7 @@ export class KvOutbox {
         bytes = 0;
       }
       for (const name of destinations) {
-        this.writeGroup(atomic, "outbox", name, group, parts);
+        this.writeGroup(atomic, "outbox", name, group, parts, id);
       }
       bytes += size * destinations.length;
     }
@@ -206,8 +207,9 @@ export class KvOutbox {
           `Cannot store events in one transaction: more than ${MAX_COMMIT_BYTES} bytes for ${destinations.length} destination(s); accept fewer at once`,
         );
       }
+      const id = this.newGroupId();
       for (const name of destinations) {
-        this.writeGroup(op, "outbox", name, group, parts);
+        this.writeGroup(op, "outbox", name, group, parts, id);
       }
     }
     for (const { key, value } of extras.sets ?? []) op.set(key, value);
@@ -220,6 +222,19 @@ export class KvOutbox {
   }
 
   /**
+   * A new group id. Keys sort by accept time, then id: a counter first
+   * keeps the groups of one instance in the order they were accepted (an
+   * import's order), the UUID keeps ids of different instances apart.
+   *
+   * @returns The id.
+   */
+  newGroupId(): string {
+    return `${
+      String(this.#groupSeq++).padStart(12, "0")
+    }-${crypto.randomUUID()}`;
+  }
+
+  /**
    * Adds the writes of a group to a transaction, and its events to the
    * list's counter.
    *
@@ -228,6 +243,8 @@ export class KvOutbox {
    * @param destination The destination's name.
    * @param group The group.
    * @param parts Its stored bytes.
+   * @param id Its id: the same for every destination a group is stored for
+   * (the same bytes, decoded once: see src/spool/decoded_groups.ts).
    */
   writeGroup(
     op: KvAtomicLike,
@@ -235,13 +252,8 @@ export class KvOutbox {
     destination: string,
     group: StoredGroup,
     parts: Uint8Array[],
+    id: string = this.newGroupId(),
   ): void {
-    // Keys sort by accept time, then id: a counter first keeps the groups
-    // of one instance in the order they were accepted (an import's order),
-    // the UUID keeps ids of different instances apart.
-    const id = `${
-      String(this.#groupSeq++).padStart(12, "0")
-    }-${crypto.randomUUID()}`;
     parts.forEach((part, index) =>
       op.set(
         this.keys.part(list, destination, {
@@ -280,7 +292,8 @@ export class KvOutbox {
     for await (
       const entry of this.kv.list<Uint8Array>(
         start ? { prefix, start } : { prefix },
-        // Small pages: a feed needs a few groups, each up to 60 KB a part.
+        // Small pages: a feed needs a few groups, each up to 60 KB a part
+        // (tests/chaos/spool_read_amplification_test.ts).
         { batchSize: 8 },
       )
     ) {

@@ -31,6 +31,7 @@ import {
   type StoredDeadLetter,
 } from "./kv_dead_letters.ts";
 import { drainBacklog } from "./kv_drain.ts";
+import { DecodedGroups } from "./decoded_groups.ts";
 import type {
   KvSpoolOptions,
   SpoolCommitExtras,
@@ -144,6 +145,7 @@ export class KvSpool implements IngestSink {
       clock: this.#clock,
       logger: this.#logger,
       running: () => this.#running,
+      decoded: new DecodedGroups(() => this.#enabled().length),
     };
     this.#rounds = new LeaseRounds({
       outbox: this.#outbox,

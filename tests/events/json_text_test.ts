@@ -146,6 +146,41 @@ Deno.test("property: parseJsonText() reads back exactly what JSON.stringify wrot
   );
 });
 
+// Whether JSON.stringify writes some key of `value` with an escape: a key
+// holding a quote, a backslash, a control character or a lone surrogate.
+function someKeyEscaped(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(someKeyEscaped);
+  if (value === null || typeof value !== "object") return false;
+  return Object.entries(value).some(([k, v]) =>
+    JSON.stringify(k).slice(1, -1).includes("\\") || someKeyEscaped(v)
+  );
+}
+
+Deno.test("property: hasEscapedKey() is true exactly when a key is written with an escape, whatever the values hold", () => {
+  const text = fc.oneof(
+    fc.string({ maxLength: 6 }),
+    fc.constantFrom("\\", '"', "\n", '\\":', '":1,"', "\\\\", "é"),
+  );
+  fc.assert(
+    fc.property(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.dictionary(key, fc.oneof(text, fc.jsonValue({ maxDepth: 2 })), {
+        maxKeys: 5,
+      }),
+      fc.array(text, { maxLength: 4 }),
+      (value, object, values) => {
+        const whole = [value, object, values, { [values[0] ?? "k"]: object }];
+        for (const item of [value, object, values, whole]) {
+          const expected = someKeyEscaped(item);
+          assert.equal(hasEscapedKey(JSON.stringify(item)), expected);
+          assert.equal(hasEscapedKey(JSON.stringify(item, null, 2)), expected);
+        }
+      },
+    ),
+    fcParams(500),
+  );
+});
+
 // An audit event as a PHP, Python, .NET or PowerShell producer sends it:
 // URLs (PHP writes `\/`), names and symbols outside ASCII (`\u` escapes,
 // a pair for the emoji), HTML-sensitive text (.NET escapes it), and a

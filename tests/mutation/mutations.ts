@@ -541,8 +541,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "json_text escaped key not detected",
     file: "src/events/json_text.ts",
-    from: "if (KEY_AFTER.test(text)) return true;",
-    to: "if (KEY_AFTER.test(text)) return false;",
+    from: "if (text.charCodeAt(at) === COLON) return true;",
+    to: "if (text.charCodeAt(at) === COLON) return false;",
     tests: t("events/json_text_test.ts", "ingest/parse_events_test.ts"),
   },
   // Fresh set: ingest.
@@ -1733,8 +1733,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "set7 events loaded from the spool lose their age",
     file: "src/spool/spooled_destination.ts",
-    from: "for (const event of now) out.push({ event, at: loaded.at });",
-    to: "for (const event of now) out.push({ event });",
+    from: "out.push({ event, at: loaded.at, serialized });",
+    to: "out.push({ event, serialized });",
     tests: t("spool/", "chaos/"),
   },
   {

@@ -15,6 +15,14 @@
  *   deno run --allow-net=127.0.0.1 --allow-read --allow-write --allow-env \
  *     --allow-run tests/soak/soak.ts [--short] [--sink=spool|integrator]
  *     [--flap=elasticsearch|splunk|datadog|none] [--concurrency=8]
+ *     [--rate=EVENTS_PER_SECOND] [--batch-size=100]
+ *
+ * With `--rate`, the client offers that load at a steady pace (at most
+ * `--concurrency` requests open, 64 unless set) instead of as fast as the
+ * answers come, and the run checks that delivery keeps up: when the load
+ * ends, each destination's backlog (stored, not yet delivered) is at most
+ * two batches; it exits 1 otherwise. Accept and delivery rates over the load
+ * are reported side by side.
  *
  * `SOAK_SECONDS` sets the load time (default 60; `--short`: 5). Exits 1 on
  * loss or when nothing was acknowledged.
@@ -58,7 +66,6 @@ const CLIENT = new URL("./soak_client.ts", import.meta.url);
 
 /** Delivery settings: defaults, except shorter waits so a flap costs seconds, not minutes. */
 const DELIVERY = {
-  batchSize: 100,
   flushIntervalMs: 1000,
   maxRetries: 3,
   retryDelayMs: 200,
@@ -77,6 +84,8 @@ function settings(): {
   sink: "spool" | "integrator";
   flap: ChaosPlatform | "none";
   concurrency: number;
+  rate: number;
+  batchSize: number;
 } {
   const short = Deno.args.includes("--short");
   const seconds = short ? 5 : Number(Deno.env.get("SOAK_SECONDS") || "60");
@@ -93,8 +102,17 @@ function settings(): {
       "--flap must be splunk, elasticsearch, datadog or none",
     );
   }
+  const rate = Number(flag("rate") ?? "0");
+  if (!(rate >= 0 && rate <= 1_000_000)) {
+    throw new RangeError("--rate must be events per second, 1..1000000");
+  }
+  const batchSize = Number(flag("batch-size") ?? "100");
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) {
+    throw new RangeError("--batch-size must be in 1..1000");
+  }
   const concurrency = Number(
-    flag("concurrency") ?? Deno.env.get("SOAK_CONCURRENCY") ?? "8",
+    flag("concurrency") ?? Deno.env.get("SOAK_CONCURRENCY") ??
+      (rate > 0 ? "64" : "8"),
   );
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw new RangeError("--concurrency must be in 1..256");
@@ -105,16 +123,42 @@ function settings(): {
     sink,
     flap: flap as ChaosPlatform | "none",
     concurrency,
+    rate,
+    batchSize,
   };
 }
 
-function configs(urls: Record<ChaosPlatform, string>): SIEMConfigInput[] {
+function configs(
+  urls: Record<ChaosPlatform, string>,
+  batchSize: number,
+): SIEMConfigInput[] {
   return PLATFORMS.map((platform) => ({
     platform,
     endpoint: urls[platform],
     token: TOKENS[platform],
     ...DELIVERY,
+    batchSize,
   }));
+}
+
+// CPU time of this process's main thread (the ingest and the spool run
+// there), in ms; NaN where /proc is not there.
+function mainThreadCpuMs(): number {
+  try {
+    // Through cat: Deno reads /proc only with --allow-all.
+    const { stdout } = new Deno.Command("cat", {
+      args: [`/proc/${Deno.pid}/task/${Deno.pid}/stat`],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    const stat = new TextDecoder().decode(stdout);
+    // utime and stime, fields 14 and 15, after the command name (which may
+    // hold spaces), in clock ticks of 10 ms.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 function percentOf(part: number, whole: number): string {
@@ -156,7 +200,8 @@ function deliveryLine(stats: DeliveryStats): string {
 
 async function main(): Promise<number> {
   const started = performance.now();
-  const { seconds, short, sink: sinkKind, flap, concurrency } = settings();
+  const { seconds, short, sink: sinkKind, flap, concurrency, rate, batchSize } =
+    settings();
   const runId = crypto.randomUUID().slice(0, 8);
   const prefix = `soak-${runId}-`;
   // Room for far more events than a run can post (the client stops there).
@@ -181,14 +226,14 @@ async function main(): Promise<number> {
     let sink: IngestSink;
     if (sinkKind === "spool") {
       kv = await Deno.openKv(`${dir}/spool.sqlite`);
-      spool = new KvSpool(kv, configs(receivers.urls), {
+      spool = new KvSpool(kv, configs(receivers.urls, batchSize), {
         logger,
         onDeadLetter: book.add,
       });
       spool.start();
       sink = spool;
     } else {
-      integrator = new SIEMIntegrator(configs(receivers.urls), {
+      integrator = new SIEMIntegrator(configs(receivers.urls, batchSize), {
         logger,
         onDeadLetter: book.add,
       });
@@ -206,7 +251,11 @@ async function main(): Promise<number> {
     const url = `http://127.0.0.1:${address.port}`;
     const heapAtStart = retainedHeap();
     console.log(
-      `soak: ${sinkKind} sink, ${seconds} s of load at concurrency ${concurrency} (100 events per request) from a second process; ${
+      `soak: ${sinkKind} sink, ${seconds} s of load ${
+        rate > 0
+          ? `offered at ${rate} events/s (at most ${concurrency} requests open)`
+          : `at concurrency ${concurrency}`
+      } (100 events per request, batches of ${batchSize}) from a second process; ${
         flap === "none"
           ? "no flapping"
           : `${flap} answers 503 for 2 s every 10 s`
@@ -232,6 +281,7 @@ async function main(): Promise<number> {
     };
     samples.start();
     flapAt(1000);
+    const cpuAtStart = mainThreadCpuMs();
     // --trace: the delivery counters every second.
     const tracer = Deno.args.includes("--trace")
       ? setInterval(() => {
@@ -260,6 +310,7 @@ async function main(): Promise<number> {
         `--concurrency=${concurrency}`,
         `--prefix=${prefix}`,
         `--max-events=${maxEvents}`,
+        `--rate=${rate}`,
       ],
       stdout: "piped",
       stderr: "piped",
@@ -275,6 +326,8 @@ async function main(): Promise<number> {
     ]);
     clearTimeout(clientTimeout);
     const loadEnded = performance.now();
+    const atLoadEnd = sink.getStats();
+    const loadCpuMs = mainThreadCpuMs() - cpuAtStart;
     if (!status.success) {
       console.log(`soak: the client failed (${status.code}): ${err.trim()}`);
       return 1;
@@ -342,6 +395,41 @@ async function main(): Promise<number> {
         (acked.length / loadSeconds).toFixed(0)
       }/s); flaps: ${flaps}`,
     );
+    // Side by side over the load: what was accepted, what each destination
+    // delivered, and what it had left when the load ended.
+    const backlogAtEnd = Object.fromEntries(
+      PLATFORMS.map((p) => [p, atLoadEnd.perDestination[p]!.buffered]),
+    ) as Record<ChaosPlatform, number>;
+    console.log(
+      `during the load: accepted ${
+        (acked.length / loadSeconds).toFixed(0)
+      } events/s; delivered ${
+        PLATFORMS.map((p) =>
+          `${p} ${
+            (atLoadEnd.perDestination[p]!.eventsExported / loadSeconds)
+              .toFixed(0)
+          }/s`
+        ).join(", ")
+      }; backlog when it ended ${
+        PLATFORMS.map((p) =>
+          `${p} ${backlogAtEnd[p]} (${
+            (backlogAtEnd[p] / batchSize).toFixed(1)
+          } batches)`
+        ).join(", ")
+      }; main thread busy ${
+        percentOf(loadCpuMs, report.elapsedMs)
+      }% of the time`,
+    );
+    const keptUp = PLATFORMS.every((p) => backlogAtEnd[p] <= 2 * batchSize);
+    if (rate > 0) {
+      console.log(
+        `offered ${rate} events/s${
+          report.late ? ` (${report.late} requests sent over 100 ms late)` : ""
+        }: delivery ${
+          keptUp ? "kept up" : "did NOT keep up"
+        } (backlog at most two batches per destination when the load ended)`,
+      );
+    }
     for (const platform of PLATFORMS) {
       const check = checks[platform];
       console.log(
@@ -373,7 +461,9 @@ async function main(): Promise<number> {
         } MB (fakes' worker included)`,
     );
     console.log(
-      `soak ${lost === 0 && drained ? "PASSED" : "FAILED"}: ${sinkKind}, ${
+      `soak ${
+        lost === 0 && drained && (rate === 0 || keptUp) ? "PASSED" : "FAILED"
+      }: ${sinkKind}, ${
         short ? "short " : ""
       }${seconds} s, ${acked.length} acknowledged, lost ${lost}${
         drained ? "" : ` (${stillHeld} not delivered yet)`
@@ -382,7 +472,9 @@ async function main(): Promise<number> {
     if (Object.keys(logger.counts).length > 0) {
       console.log(`log lines: ${JSON.stringify(logger.counts)}`);
     }
-    return lost > 0 || !drained || acked.length === 0 ? 1 : 0;
+    return lost > 0 || !drained || acked.length === 0 || (rate > 0 && !keptUp)
+      ? 1
+      : 0;
   } finally {
     samples.stop();
     for (const timer of timers) clearTimeout(timer);

@@ -3,14 +3,17 @@
  * The load of the soak run, in a process of its own: `--concurrency`
  * callers each post NDJSON requests of 100 events to `--url` until
  * `--seconds` have passed, then it prints one JSON line: requests by status,
- * latencies, and which requests were acknowledged with 202.
+ * latencies, and which requests were acknowledged with 202. With
+ * `--rate=EVENTS_PER_SECOND` the load is offered at that pace instead (request
+ * `r` is due `r * 100 / rate` seconds after the start, whatever the answers
+ * take), with at most `--concurrency` requests open.
  *
  * Event `k` of request `r` has id `${prefix}${r * 100 + k}.n`, so the server
  * side can check delivery by index.
  *
  * Usage: deno run --allow-net=127.0.0.1 tests/soak/soak_client.ts
  *   --url=http://127.0.0.1:PORT --token=T --seconds=60 --concurrency=8
- *   --prefix=soak-1- --max-events=1000000
+ *   --prefix=soak-1- --max-events=1000000 [--rate=12000]
  *
  * @module
  */
@@ -27,6 +30,8 @@ export interface SoakClientReport {
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   /** Wall time of the load, in ms. */
   elapsedMs: number;
+  /** With `--rate`: requests sent more than 100 ms after they were due. */
+  late?: number;
 }
 
 const EVENTS_PER_REQUEST = 100;
@@ -81,6 +86,10 @@ async function main(): Promise<void> {
   const concurrency = Number(option("concurrency", "8"));
   const prefix = option("prefix");
   const maxEvents = Number(option("max-events", "1000000"));
+  const rate = Number(option("rate", "0"));
+  if (!(rate >= 0)) throw new RangeError("--rate must be events per second");
+  const interval = rate > 0 ? (1000 * EVENTS_PER_REQUEST) / rate : 0;
+  let late = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const statuses: Record<string, number> = {};
@@ -91,6 +100,13 @@ async function main(): Promise<void> {
     while (performance.now() < deadline) {
       const request = next++;
       if ((request + 1) * EVENTS_PER_REQUEST > maxEvents) return;
+      if (interval > 0) {
+        const due = started + request * interval;
+        if (due >= deadline) return;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        else if (wait < -100) late++;
+      }
       const payload = body(prefix, request);
       const sent = performance.now();
       let status = "network";
@@ -124,7 +140,9 @@ async function main(): Promise<void> {
       statuses[status] = (statuses[status] ?? 0) + 1;
       // A refused request is not retried: the soak counts errors, and the
       // server said not now.
-      if (status !== "202") await new Promise((r) => setTimeout(r, 50));
+      if (status !== "202" && interval === 0) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, caller));
@@ -140,6 +158,7 @@ async function main(): Promise<void> {
       max: percentile(latencies, 1),
     },
     elapsedMs: Math.round(performance.now() - started),
+    ...(interval > 0 ? { late } : {}),
   };
   console.log(JSON.stringify(report));
 }
