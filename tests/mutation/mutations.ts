@@ -733,11 +733,10 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "kv_spool settled group deletes only its first part",
-    file: "src/spool/spooled_destination.ts",
+    file: "src/spool/group_records.ts",
     from:
-      "          for (const key of loaded.keys) op.delete(key);\n          op.delete(progressKey);",
-    to:
-      "          op.delete(loaded.keys[0]!);\n          op.delete(progressKey);",
+      "    for (const key of group.keys) op.delete(key);\n    op.delete(progressKey);",
+    to: "    op.delete(group.keys[0]!);\n    op.delete(progressKey);",
     tests: KV,
   },
   {
@@ -758,7 +757,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "kv_spool settled count not subtracted",
     file: "src/spool/spooled_destination.ts",
-    from: "this.outboxCount = Math.max(0, this.outboxCount - fresh.length);",
+    from: "this.outboxCount = Math.max(0, this.outboxCount - outcome.fresh);",
     to: "this.outboxCount = Math.max(0, this.outboxCount);",
     tests: KV,
   },
@@ -1142,14 +1141,14 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "set4 kv_spool group never done",
-    file: "src/spool/spooled_destination.ts",
-    from: "const done = all.size >= loaded.total;",
-    to: "const done = all.size > loaded.total;",
+    file: "src/spool/group_records.ts",
+    from: "const done = all.size >= group.total;",
+    to: "const done = all.size > group.total;",
     tests: KV_ALL,
   },
   {
     name: "set4 kv_spool progress counts recorded positions again",
-    file: "src/spool/spooled_destination.ts",
+    file: "src/spool/group_records.ts",
     from: "const fresh = part.positions.filter((p) => !before.has(p));",
     to: "const fresh = part.positions;",
     tests: KV_ALL,
@@ -1504,17 +1503,16 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "set6 spooled group done one event early",
-    file: "src/spool/spooled_destination.ts",
-    from: "const done = all.size >= loaded.total;",
-    to: "const done = all.size >= loaded.total - 1;",
+    file: "src/spool/group_records.ts",
+    from: "const done = all.size >= group.total;",
+    to: "const done = all.size >= group.total - 1;",
     tests: SET6_KV,
   },
   {
     name: "set6 spooled dead letter stored without its reason",
-    file: "src/spool/spooled_destination.ts",
-    from: "            reason,\n            status: group.status,",
-    to:
-      '            reason: "dead-lettered",\n            status: group.status,',
+    file: "src/spool/group_records.ts",
+    from: "      reason,\n      status: dead.status,",
+    to: '      reason: "dead-lettered",\n      status: dead.status,',
     tests: SET6_KV,
   },
   {

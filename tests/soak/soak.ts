@@ -414,7 +414,13 @@ async function main(): Promise<number> {
         PLATFORMS.map((p) =>
           `${p} ${backlogAtEnd[p]} (${
             (backlogAtEnd[p] / batchSize).toFixed(1)
-          } batches)`
+          } batches, ${
+            // Stored until its settlement is recorded: delivered already.
+            Math.max(
+              0,
+              backlogAtEnd[p] -
+                (acked.length - atLoadEnd.perDestination[p]!.eventsExported),
+            )} of them delivered, not yet recorded)`
         ).join(", ")
       }; main thread busy ${
         percentOf(loadCpuMs, report.elapsedMs)

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parseAuditEvent } from "../../src/events/audit_event.ts";
 import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { KvSpool } from "../../src/spool/kv_spool.ts";
+import type { KvAtomicLike, KvLike } from "../../src/spool/kv_like.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
 import { realisticEvents } from "../fixtures/events.ts";
 import { clockTest, FakeClock } from "../support/fake_clock.ts";
@@ -182,3 +183,47 @@ clockTest(
     }
   },
 );
+
+Deno.test("KvSpool records a batch that spans several stored groups in one transaction, not one per group", async () => {
+  await using hec = startFakeSplunk({ token: TOKEN });
+  const kv = await Deno.openKv(":memory:");
+  let commits = 0;
+  const counted: KvLike = {
+    get: (key) => kv.get(key),
+    list: (selector, options) => kv.list(selector, options),
+    atomic: (): KvAtomicLike => {
+      const op = kv.atomic();
+      const commit = op.commit.bind(op);
+      op.commit = () => {
+        commits++;
+        return commit();
+      };
+      return op as unknown as KvAtomicLike;
+    },
+  };
+  try {
+    const spool = new KvSpool(counted, [{
+      platform: "splunk",
+      endpoint: hec.url,
+      token: TOKEN,
+      batchSize: 100,
+      flushIntervalMs: 100,
+      maxRetries: 0,
+    }], { logger: new MemoryLogger(), pollMs: 20 });
+    // 20 groups of 25 events: each batch of 100 spans four of them.
+    const events = realisticEvents(500, 17).map((e) => parseAuditEvent(e));
+    for (let i = 0; i < 500; i += 25) {
+      await spool.accept(events.slice(i, i + 25));
+    }
+    const beforeDelivery = commits;
+    spool.start();
+    await spool.stop({ timeoutMs: 10_000 });
+    assert.equal(hec.events.length, 500);
+    // Five batches' records, and a lease taken and given up: well under
+    // the 20 transactions of one per group.
+    const delivering = commits - beforeDelivery;
+    assert.ok(delivering <= 10, `${delivering} transactions while delivering`);
+  } finally {
+    kv.close();
+  }
+});
