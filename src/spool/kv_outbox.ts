@@ -320,6 +320,19 @@ export class KvOutbox {
   }
 
   /**
+   * How many events a destination's outbox holds (one read).
+   *
+   * @param destination The destination's name.
+   * @returns The count.
+   */
+  async outboxCount(destination: string): Promise<number> {
+    const count = await this.retry(() =>
+      this.kv.get(this.keys.count("outbox", destination))
+    );
+    return counterValue(count.value);
+  }
+
+  /**
    * How many events a destination's outbox and dead letters hold.
    *
    * @param destination The destination's name.

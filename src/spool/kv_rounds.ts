@@ -49,6 +49,7 @@ export class LeaseRounds {
   #timer: unknown;
   #ticking: Promise<void> | undefined;
   #again = false;
+  #countedAt: number | undefined;
 
   /**
    * Prepares the rounds; none runs until {@linkcode LeaseRounds.tick}.
@@ -98,7 +99,17 @@ export class LeaseRounds {
     this.cancel();
     try {
       const targets = this.#context.destinations();
-      await refreshCounts(targets);
+      // Every accepted request asks for a round; the counts are read again
+      // at most twice a poll (each read waits behind the store's commits
+      // under load; accepting counts the outboxes itself).
+      const now = clock.now();
+      if (
+        this.#countedAt === undefined ||
+        now - this.#countedAt >= this.#context.pollMs / 2
+      ) {
+        this.#countedAt = now;
+        await refreshCounts(targets);
+      }
       // Every lease is renewed before any feed, and a round does not wait
       // for its feeds: loading many groups from a busy store must not
       // delay the next renewal past the lease.

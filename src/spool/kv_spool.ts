@@ -242,7 +242,9 @@ export class KvSpool implements IngestSink {
       events,
     );
     if (refused.length > 0) throw refusedEventsError(refused);
-    await refreshCounts(targets);
+    // Counted again, so that the bound holds for instances sharing the
+    // store; the outboxes only: each read waits behind the store's commits.
+    await Promise.all(targets.map((spooled) => spooled.refreshOutboxCount()));
     for (const spooled of targets) {
       if (spooled.outboxCount + events.length > this.#maxSpooled) {
         throw new IngestError(

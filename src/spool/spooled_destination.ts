@@ -147,6 +147,11 @@ export class SpooledDestination {
     this.deadCount = counts.deadStored;
   }
 
+  /** Reads what its outbox holds (not its dead letters): one read. */
+  async refreshOutboxCount(): Promise<void> {
+    this.outboxCount = await this.#context.outbox.outboxCount(this.name);
+  }
+
   /**
    * Another instance has the lease now: forgets what was loaded (it is
    * still stored, and the new holder sends it).
