@@ -2,7 +2,9 @@
  * The schemas end to end: one integrator sending to a strict fake of each
  * platform, each destination in a schema of its own (Splunk CIM,
  * Elasticsearch ECS with the ECS template installed, Datadog standard
- * attributes, OpenSearch OCSF); each fake stores the mapped document.
+ * attributes, OpenSearch OCSF); each fake stores the mapped document. Once
+ * through the integrator, once through `deno task start`'s entry with the
+ * destinations in `SIEM_DESTINATIONS`.
  */
 import assert from "node:assert/strict";
 import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
@@ -18,6 +20,11 @@ import { startFakeDatadog } from "../fakes/fake_datadog.ts";
 import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
 import { startFakeOpenSearch } from "../fakes/fake_opensearch.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
+import { waitFor } from "../support/fake_clock.ts";
+import {
+  postNdjson,
+  startServerProcess,
+} from "../runtime/deno/subprocess_server.ts";
 
 const INPUT = {
   event_id: "evt-42",
@@ -34,6 +41,8 @@ const INPUT = {
 } as const;
 
 const wire = (doc: unknown): unknown => JSON.parse(JSON.stringify(doc));
+
+const TOKEN = "schemas-e2e-ingest-token-0123";
 
 Deno.test("each platform's fake stores the event in the destination's schema, through the integrator", async () => {
   await using splunk = startFakeSplunk({ token: "hec-token" });
@@ -73,6 +82,74 @@ Deno.test("each platform's fake stores the event in the destination's schema, th
     [true, true, true, true],
     JSON.stringify(results),
   );
+  const event = toSIEMEvent(parseAuditEvent(INPUT));
+  assert.deepEqual(splunk.events.map((e) => e.event), [wire(toCIM(event))]);
+  assert.deepEqual(es.documents.map((d) => d.source), [wire(toECS(event))]);
+  assert.deepEqual(
+    datadog.logs.map(({ usr, evt, duration, audit }) => ({
+      usr,
+      evt,
+      duration,
+      audit,
+    })),
+    [wire(toDatadogAttributes(event))],
+  );
+  assert.deepEqual(opensearch.documents.map((d) => d.source), [
+    wire({ "@timestamp": event.timestamp, ...toOCSF(event) }),
+  ]);
+});
+
+Deno.test("each platform's fake stores the event in the destination's schema, through deno task start and its SIEM_DESTINATIONS", async () => {
+  await using splunk = startFakeSplunk({ token: "hec-token" });
+  await using es = startFakeElasticsearch({ apiKey: "es-key" });
+  await using datadog = startFakeDatadog({ apiKey: "dd-key" });
+  await using opensearch = startFakeOpenSearch();
+  const esConfig = {
+    platform: "elasticsearch",
+    endpoint: es.url,
+    token: "es-key",
+    index: "logs-audit-default",
+    schema: "ecs",
+    indexTemplate: true,
+  } as const;
+  const template = await installIndexTemplate(parseSIEMConfig(esConfig));
+  assert.equal(template.ok, true, template.error ?? "");
+  const dataDir = await Deno.makeTempDir();
+  try {
+    // The server as operators run it: a subprocess, its destinations (and
+    // their schemas) from SIEM_DESTINATIONS, events stored in the KV spool.
+    const server = await startServerProcess({
+      INGEST_TOKENS: TOKEN,
+      DATA_DIR: dataDir,
+      SIEM_DESTINATIONS: JSON.stringify([
+        {
+          platform: "splunk",
+          endpoint: splunk.url,
+          token: "hec-token",
+          schema: "cim",
+        },
+        esConfig,
+        {
+          platform: "datadog",
+          endpoint: datadog.url,
+          token: "dd-key",
+          schema: "datadog",
+        },
+        { platform: "opensearch", endpoint: opensearch.url, schema: "ocsf" },
+      ]),
+    });
+    assert.equal(await postNdjson(server.url, TOKEN, [INPUT]), 202);
+    await waitFor(
+      () =>
+        splunk.events.length === 1 && es.documents.length === 1 &&
+        datadog.logs.length === 1 && opensearch.documents.length === 1,
+      20_000,
+      "delivery to the four fakes",
+    );
+    assert.equal(await server.stop("SIGTERM"), 0);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
   const event = toSIEMEvent(parseAuditEvent(INPUT));
   assert.deepEqual(splunk.events.map((e) => e.event), [wire(toCIM(event))]);
   assert.deepEqual(es.documents.map((d) => d.source), [wire(toECS(event))]);
