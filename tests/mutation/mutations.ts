@@ -2396,4 +2396,64 @@ export const MUTATIONS: readonly Mutation[] = [
     to: "if (this.#fields === undefined) {",
     tests: SPLUNK,
   },
+  // Set 9 (issue 12, the KV spool's delivery): the behaviours this
+  // session's changes added, each with the tests written for it.
+  {
+    name: "set9 a feed asked for while one runs resolves at once",
+    file: "src/spool/spooled_destination.ts",
+    from: "return this.feedRun ?? Promise.resolve();",
+    to: "return Promise.resolve();",
+    tests: t("spool/kv_spool_stop_test.ts"),
+  },
+  {
+    name: "set9 the server opens a locked spool file once",
+    file: "src/runtime/deno/open_kv.ts",
+    from:
+      "return retryWhileBusy(() => Deno.openKv(path), systemClock, Math.random);",
+    to: "return Deno.openKv(path);",
+    tests: t("runtime/deno/open_kv_test.ts"),
+  },
+  {
+    name: "set9 settlements of several groups never share a transaction",
+    file: "src/spool/spooled_destination.ts",
+    from: "if (entries.length > 1) {",
+    to: "if (entries.length > 1000) {",
+    tests: t("spool/kv_spool_progress_test.ts"),
+  },
+  {
+    name: "set9 a decoded group is never kept for the other destinations",
+    file: "src/spool/decoded_groups.ts",
+    from: "if (entry === undefined && this.#sharers() > 1) {",
+    to: "if (entry === undefined && this.#sharers() > 100) {",
+    tests: t("spool/decoded_groups_test.ts"),
+  },
+  {
+    name: "set9 a group gets its own id in each outbox",
+    file: "src/spool/kv_outbox.ts",
+    from: 'this.writeGroup(atomic, "outbox", name, group, parts, id);',
+    to: 'this.writeGroup(atomic, "outbox", name, group, parts);',
+    tests: t("spool/kv_outbox_test.ts"),
+  },
+  {
+    name: "set9 hasEscapedKey misses a key with space before its colon",
+    file: "src/events/json_text.ts",
+    from:
+      "    while (at < length && isJsonWhitespace(text.charCodeAt(at))) at++;\n",
+    to: "",
+    tests: t("events/json_text_test.ts"),
+  },
+  {
+    name: "set9 joined parts lose the second part's positions",
+    file: "src/spool/group_records.ts",
+    from: "positions: [...first.positions, ...second.positions],",
+    to: "positions: [...first.positions],",
+    tests: t("spool/group_records_test.ts", "spool/kv_spool_progress_test.ts"),
+  },
+  {
+    name: "set9 a combined record ignores a group whose progress is unknown",
+    file: "src/spool/group_records.ts",
+    from: "group.recorded.versionstamp === undefined || part.dead.size > 0",
+    to: "part.dead.size > 0",
+    tests: t("spool/group_records_test.ts"),
+  },
 ];
