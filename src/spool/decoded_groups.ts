@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { utf8Length } from "../delivery/accepted_event.ts";
+import { acceptEvent } from "../delivery/accepted_event.ts";
 import { fromParts, type StoredGroup } from "./blob.ts";
 
 /** An event's JSON and its UTF-8 size, as a destination's buffer takes them. */
@@ -98,8 +98,8 @@ export class DecodedGroups {
     const decoded: DecodedGroup = {
       group,
       serialized: group.events.map((event) => {
-        const json = JSON.stringify(event);
-        return { json, bytes: utf8Length(json) };
+        const { json, bytes } = acceptEvent(event);
+        return { json, bytes };
       }),
     };
     if (entry === undefined && this.#sharers() > 1) {

@@ -341,13 +341,10 @@ export class KvOutbox {
   async counts(
     destination: string,
   ): Promise<{ spooled: number; deadStored: number }> {
-    const [count, dead] = await Promise.all([
-      this.retry(() => this.kv.get(this.keys.count("outbox", destination))),
+    const [spooled, dead] = await Promise.all([
+      this.outboxCount(destination),
       this.retry(() => this.kv.get(this.keys.count("dead", destination))),
     ]);
-    return {
-      spooled: counterValue(count.value),
-      deadStored: counterValue(dead.value),
-    };
+    return { spooled, deadStored: counterValue(dead.value) };
   }
 }

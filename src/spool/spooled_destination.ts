@@ -22,6 +22,7 @@ import type { KvEntryLike, KvKey } from "./kv_like.ts";
 import {
   joinParts,
   MAX_GROUPS_PER_RECORD,
+  type RecordedGroup,
   recordGroup,
   recordGroups,
   type RecordOutcome,
@@ -33,22 +34,7 @@ import type { Lease } from "./lease.ts";
  * An outbox group loaded into a destination's memory (what of it remains
  * to settle is in the settlement ledger).
  */
-interface Loaded {
-  id: string;
-  keys: KvKey[];
-  firstVersionstamp: string;
-  /** How many events the stored group has. */
-  total: number;
-  /**
-   * The stored progress as last read or written by this instance: the
-   * positions and the versionstamp that must still be current (null:
-   * none stored).
-   */
-  recorded: {
-    positions: Set<number>;
-    /** Undefined when not known (the store did not say): read first. */
-    versionstamp: string | null | undefined;
-  };
+interface Loaded extends RecordedGroup {
   /** When the group was accepted: its events keep their age when loaded. */
   at: number;
   /**

@@ -16,10 +16,16 @@ import { toCIM } from "../../src/schemas/cim.ts";
 import { toDatadogAttributes } from "../../src/schemas/datadog_attributes.ts";
 import { toECS } from "../../src/schemas/ecs.ts";
 import { toOCSF } from "../../src/schemas/ocsf.ts";
-import { startFakeDatadog } from "../fakes/fake_datadog.ts";
-import { startFakeElasticsearch } from "../fakes/fake_elasticsearch.ts";
-import { startFakeOpenSearch } from "../fakes/fake_opensearch.ts";
-import { startFakeSplunk } from "../fakes/fake_splunk.ts";
+import { type FakeDatadog, startFakeDatadog } from "../fakes/fake_datadog.ts";
+import {
+  type FakeElasticsearch,
+  startFakeElasticsearch,
+} from "../fakes/fake_elasticsearch.ts";
+import {
+  type FakeOpenSearch,
+  startFakeOpenSearch,
+} from "../fakes/fake_opensearch.ts";
+import { type FakeSplunk, startFakeSplunk } from "../fakes/fake_splunk.ts";
 import { waitFor } from "../support/fake_clock.ts";
 import {
   postNdjson,
@@ -43,6 +49,31 @@ const INPUT = {
 const wire = (doc: unknown): unknown => JSON.parse(JSON.stringify(doc));
 
 const TOKEN = "schemas-e2e-ingest-token-0123";
+
+// Each fake holds INPUT once, in its destination's schema.
+function assertStoredInSchemas(fakes: {
+  splunk: FakeSplunk;
+  es: FakeElasticsearch;
+  datadog: FakeDatadog;
+  opensearch: FakeOpenSearch;
+}): void {
+  const { splunk, es, datadog, opensearch } = fakes;
+  const event = toSIEMEvent(parseAuditEvent(INPUT));
+  assert.deepEqual(splunk.events.map((e) => e.event), [wire(toCIM(event))]);
+  assert.deepEqual(es.documents.map((d) => d.source), [wire(toECS(event))]);
+  assert.deepEqual(
+    datadog.logs.map(({ usr, evt, duration, audit }) => ({
+      usr,
+      evt,
+      duration,
+      audit,
+    })),
+    [wire(toDatadogAttributes(event))],
+  );
+  assert.deepEqual(opensearch.documents.map((d) => d.source), [
+    wire({ "@timestamp": event.timestamp, ...toOCSF(event) }),
+  ]);
+}
 
 Deno.test("each platform's fake stores the event in the destination's schema, through the integrator", async () => {
   await using splunk = startFakeSplunk({ token: "hec-token" });
@@ -82,21 +113,7 @@ Deno.test("each platform's fake stores the event in the destination's schema, th
     [true, true, true, true],
     JSON.stringify(results),
   );
-  const event = toSIEMEvent(parseAuditEvent(INPUT));
-  assert.deepEqual(splunk.events.map((e) => e.event), [wire(toCIM(event))]);
-  assert.deepEqual(es.documents.map((d) => d.source), [wire(toECS(event))]);
-  assert.deepEqual(
-    datadog.logs.map(({ usr, evt, duration, audit }) => ({
-      usr,
-      evt,
-      duration,
-      audit,
-    })),
-    [wire(toDatadogAttributes(event))],
-  );
-  assert.deepEqual(opensearch.documents.map((d) => d.source), [
-    wire({ "@timestamp": event.timestamp, ...toOCSF(event) }),
-  ]);
+  assertStoredInSchemas({ splunk, es, datadog, opensearch });
 });
 
 Deno.test("each platform's fake stores the event in the destination's schema, through deno task start and its SIEM_DESTINATIONS", async () => {
@@ -150,19 +167,5 @@ Deno.test("each platform's fake stores the event in the destination's schema, th
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
-  const event = toSIEMEvent(parseAuditEvent(INPUT));
-  assert.deepEqual(splunk.events.map((e) => e.event), [wire(toCIM(event))]);
-  assert.deepEqual(es.documents.map((d) => d.source), [wire(toECS(event))]);
-  assert.deepEqual(
-    datadog.logs.map(({ usr, evt, duration, audit }) => ({
-      usr,
-      evt,
-      duration,
-      audit,
-    })),
-    [wire(toDatadogAttributes(event))],
-  );
-  assert.deepEqual(opensearch.documents.map((d) => d.source), [
-    wire({ "@timestamp": event.timestamp, ...toOCSF(event) }),
-  ]);
+  assertStoredInSchemas({ splunk, es, datadog, opensearch });
 });

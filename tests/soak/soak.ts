@@ -49,6 +49,7 @@ import {
 } from "../chaos/chaos_run.ts";
 import { TOKENS } from "../support/receivers.ts";
 import type { SoakClientReport } from "./soak_client.ts";
+import { mainThreadCpuMs } from "../../bench/support.ts";
 
 const INGEST_TOKEN = "soak-ingest-token-0123456789";
 
@@ -139,26 +140,6 @@ function configs(
     ...DELIVERY,
     batchSize,
   }));
-}
-
-// CPU time of this process's main thread (the ingest and the spool run
-// there), in ms; NaN where /proc is not there.
-function mainThreadCpuMs(): number {
-  try {
-    // Through cat: Deno reads /proc only with --allow-all.
-    const { stdout } = new Deno.Command("cat", {
-      args: [`/proc/${Deno.pid}/task/${Deno.pid}/stat`],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    const stat = new TextDecoder().decode(stdout);
-    // utime and stime, fields 14 and 15, after the command name (which may
-    // hold spaces), in clock ticks of 10 ms.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
 }
 
 function percentOf(part: number, whole: number): string {

@@ -10,30 +10,9 @@ import {
   recordGroup,
   recordGroups,
 } from "../../src/spool/group_records.ts";
-import type { KvAtomicLike, KvLike } from "../../src/spool/kv_like.ts";
 import { KvOutbox } from "../../src/spool/kv_outbox.ts";
 import { realisticEvents } from "../fixtures/events.ts";
-
-// A store that counts the transactions committed.
-function counting(kv: Deno.Kv): { kv: KvLike; commits: () => number } {
-  let commits = 0;
-  return {
-    kv: {
-      get: (key) => kv.get(key),
-      list: (selector, options) => kv.list(selector, options),
-      atomic: (): KvAtomicLike => {
-        const op = kv.atomic();
-        const counted = op.commit.bind(op);
-        op.commit = () => {
-          commits++;
-          return counted();
-        };
-        return op as unknown as KvAtomicLike;
-      },
-    },
-    commits: () => commits,
-  };
-}
+import { countingKv } from "../support/counting_kv.ts";
 
 async function storedGroups(
   outbox: KvOutbox,
@@ -76,7 +55,7 @@ const context = (outbox: KvOutbox) => ({
 Deno.test("recordGroups() records several groups in one transaction: progress of one, deletion of another, the counter", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
-    const store = counting(kv);
+    const store = countingKv(kv);
     const outbox = new KvOutbox(store.kv, "p", systemClock, Math.random);
     const [first, second, third] = await storedGroups(outbox, 3);
     assert.equal(await count(kv), 12n);
@@ -149,7 +128,7 @@ Deno.test("recordGroups() writes nothing when another instance moved a group's p
 Deno.test("recordGroups() leaves to recordGroup() a group with dead letters, one whose progress is unknown, and more than a transaction takes", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
-    const store = counting(kv);
+    const store = countingKv(kv);
     const outbox = new KvOutbox(store.kv, "p", systemClock, Math.random);
     const [first, second] = await storedGroups(outbox, 2);
     const event = toSIEMEvent(parseAuditEvent(realisticEvents(1, 9)[0]!));

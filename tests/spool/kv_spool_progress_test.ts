@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { parseAuditEvent } from "../../src/events/audit_event.ts";
 import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { KvSpool } from "../../src/spool/kv_spool.ts";
-import type { KvAtomicLike, KvLike } from "../../src/spool/kv_like.ts";
 import { startFakeSplunk } from "../fakes/fake_splunk.ts";
 import { realisticEvents } from "../fixtures/events.ts";
 import { clockTest, FakeClock } from "../support/fake_clock.ts";
 import { advanceUntil, stopOn } from "../support/fake_clock_io.ts";
 import { MemoryLogger } from "../support/receivers.ts";
+import { countingKv } from "../support/counting_kv.ts";
 
 // Each batch's delivery is recorded as soon as its answer arrives, not when
 // its whole stored group (about 60 KB of events) is done: an instance that
@@ -187,22 +187,9 @@ clockTest(
 Deno.test("KvSpool records a batch that spans several stored groups in one transaction, not one per group", async () => {
   await using hec = startFakeSplunk({ token: TOKEN });
   const kv = await Deno.openKv(":memory:");
-  let commits = 0;
-  const counted: KvLike = {
-    get: (key) => kv.get(key),
-    list: (selector, options) => kv.list(selector, options),
-    atomic: (): KvAtomicLike => {
-      const op = kv.atomic();
-      const commit = op.commit.bind(op);
-      op.commit = () => {
-        commits++;
-        return commit();
-      };
-      return op as unknown as KvAtomicLike;
-    },
-  };
+  const counted = countingKv(kv);
   try {
-    const spool = new KvSpool(counted, [{
+    const spool = new KvSpool(counted.kv, [{
       platform: "splunk",
       endpoint: hec.url,
       token: TOKEN,
@@ -215,13 +202,13 @@ Deno.test("KvSpool records a batch that spans several stored groups in one trans
     for (let i = 0; i < 500; i += 25) {
       await spool.accept(events.slice(i, i + 25));
     }
-    const beforeDelivery = commits;
+    const beforeDelivery = counted.commits();
     spool.start();
     await spool.stop({ timeoutMs: 10_000 });
     assert.equal(hec.events.length, 500);
     // Five batches' records, and a lease taken and given up: well under
     // the 20 transactions of one per group.
-    const delivering = commits - beforeDelivery;
+    const delivering = counted.commits() - beforeDelivery;
     assert.ok(delivering <= 10, `${delivering} transactions while delivering`);
   } finally {
     kv.close();
