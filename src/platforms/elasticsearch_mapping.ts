@@ -96,16 +96,24 @@ export function dynamicMappingIssue(
           `metadata has more fields than Elasticsearch's default limit of ${DEFAULT_TOTAL_FIELDS_LIMIT} per index (index.mapping.total_fields.limit), counting ${path}`,
       }
       : undefined;
-  const visit = (value: unknown, path: string): MappingIssue | undefined => {
+  // `depth` is the number of segments in `path`: every accepted event's
+  // metadata is walked, so the depth is counted, not split out of the path.
+  const visit = (
+    value: unknown,
+    path: string,
+    depth: number,
+  ): MappingIssue | undefined => {
     if (Array.isArray(value)) {
       for (const element of value) {
-        const problem = visit(element, path);
+        const problem = visit(element, path, depth);
         if (problem !== undefined) return problem;
       }
       return undefined;
     }
     if (typeof value === "object" && value !== null) {
-      for (const [key, child] of Object.entries(value)) {
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
+        const child = (value as Record<string, unknown>)[key];
         if (child === undefined) continue;
         if (key.length === 0) {
           return {
@@ -115,7 +123,7 @@ export function dynamicMappingIssue(
             }: Elasticsearch refuses an empty field name`,
           };
         }
-        const segments = key.split(".");
+        const segments = key.includes(".") ? key.split(".") : [key];
         if (segments.some((segment) => segment.trim().length === 0)) {
           return {
             path,
@@ -126,24 +134,24 @@ export function dynamicMappingIssue(
         }
         // Each dot of a key is an object of its own.
         let childPath = path;
-        for (const [i, segment] of segments.entries()) {
-          childPath = `${childPath}.${segment}`;
+        let childDepth = depth;
+        for (let i = 0; i < segments.length; i++) {
+          childPath = `${childPath}.${segments[i]}`;
+          childDepth++;
           fields.add(childPath);
           const isObject = i < segments.length - 1 ||
             (typeof child === "object" && child !== null &&
               !Array.isArray(child));
-          if (isObject) {
-            const depth = childPath.split(".").length + 1;
-            if (depth > DEFAULT_MAPPING_DEPTH_LIMIT) {
-              return {
-                path: childPath,
-                message:
-                  `${childPath} nests deeper than Elasticsearch's default mapping depth limit of ${DEFAULT_MAPPING_DEPTH_LIMIT} (index.mapping.depth.limit)`,
-              };
-            }
+          if (isObject && childDepth + 1 > DEFAULT_MAPPING_DEPTH_LIMIT) {
+            return {
+              path: childPath,
+              message:
+                `${childPath} nests deeper than Elasticsearch's default mapping depth limit of ${DEFAULT_MAPPING_DEPTH_LIMIT} (index.mapping.depth.limit)`,
+            };
           }
         }
-        const problem = visit(child, childPath) ?? tooMany(childPath);
+        const problem = visit(child, childPath, childDepth) ??
+          tooMany(childPath);
         if (problem !== undefined) return problem;
       }
       return undefined;
@@ -153,7 +161,7 @@ export function dynamicMappingIssue(
     if (typeof value === "string") fields.add(`${path}.keyword`);
     return undefined;
   };
-  return visit(metadata, "metadata");
+  return visit(metadata, "metadata", 1);
 }
 
 function numberProblem(value: number, path: string): MappingIssue | undefined {

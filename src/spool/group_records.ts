@@ -10,6 +10,7 @@ import type { DeadGroup, SettledPart } from "../delivery/settlement.ts";
 import { type StoredGroup, toParts } from "./blob.ts";
 import { type KvAtomicLike, type KvKey, U64 } from "./kv_like.ts";
 import type { KvOutbox } from "./kv_outbox.ts";
+import { releaseBodies } from "./shared_bodies.ts";
 
 /**
  * The most groups recorded in one transaction: two checks each, within
@@ -25,6 +26,11 @@ export interface RecordedGroup {
   keys: KvKey[];
   /** The versionstamp of its first part as loaded. */
   firstVersionstamp: string;
+  /**
+   * For a group stored once for several destinations (`keys` is this
+   * destination's reference): its body's part count.
+   */
+  shared?: { parts: number } | undefined;
   /** How many events the stored group has. */
   total: number;
   /**
@@ -85,6 +91,9 @@ function addRecord(
   if (done) {
     for (const key of group.keys) op.delete(key);
     op.delete(progressKey);
+    // Under the check of the reference: each destination counts itself off
+    // once.
+    if (group.shared) op.sum(outbox.keys.refs(group.id), U64 - 1n);
   } else {
     op.set(progressKey, [...all]);
   }
@@ -123,6 +132,23 @@ function applied(
   return { fresh: planned.fresh, gone: planned.done };
 }
 
+// The bodies of shared groups this record settled: deleted if no other
+// destination refers to them. Not part of the record: a failure here leaves
+// a body no reference needs, which the next start sweeps.
+async function releaseSettled(
+  context: RecordContext,
+  groups: readonly RecordedGroup[],
+  planned: readonly Planned[],
+): Promise<void> {
+  const done = groups.flatMap((group, i) =>
+    planned[i]!.done && group.shared
+      ? [{ id: group.id, parts: group.shared.parts }]
+      : []
+  );
+  if (done.length === 0) return;
+  await releaseBodies(context.outbox, done).catch(() => 0);
+}
+
 /**
  * Records one group: from what this instance last read or wrote (no read
  * in the normal case), then from the store when a check says it moved.
@@ -157,7 +183,10 @@ export async function recordGroup(
     const op = outbox.kv.atomic();
     const planned = addRecord(op, context, group, part);
     const result = await outbox.retry(() => op.commit());
-    if (result.ok) return applied(group, planned, result.versionstamp);
+    if (result.ok) {
+      await releaseSettled(context, [group], [planned]);
+      return applied(group, planned, result.versionstamp);
+    }
     // The group is gone (settled by another instance), or its progress
     // moved: read it again.
     const first = await outbox.retry(() => outbox.kv.get(group.keys[0]!));
@@ -203,6 +232,7 @@ export async function recordGroups(
   );
   const result = await context.outbox.retry(() => op.commit());
   if (!result.ok) return undefined;
+  await releaseSettled(context, entries.map(([group]) => group), planned);
   return entries.map(([group], i) =>
     applied(group, planned[i]!, result.versionstamp)
   );

@@ -4,10 +4,19 @@
  *
  * ```text
  * [prefix, "outbox" | "dead", destination, at, id, index, total]  a group's part
+ * [prefix, "outbox", destination, at, id, parts]                 a reference to a shared group
+ * [prefix, "body", id, index, total]                             a shared group's part
+ * [prefix, "refs", id]                                           references left to a shared group
  * [prefix, "count" | "deadcount", destination]                   event counters
  * [prefix, "progress", destination, id]                          a group's settled positions
  * [prefix, "lease", destination]                                 who delivers it
  * ```
+ *
+ * A group accepted for several destinations is stored once, as a shared
+ * body, and each destination's outbox holds a reference to it (its value is
+ * the group's event count); the body goes when the last reference does.
+ * A group for one destination, a dead letter and a group stored by an
+ * older version are whole in the list (parts keyed by index and total).
  *
  * @module
  */
@@ -26,6 +35,16 @@ export interface GroupPartKey {
   index: number;
   /** How many parts the group has. */
   total: number;
+}
+
+/** Where a destination's reference to a shared group lives in its outbox. */
+export interface SharedGroupKey {
+  /** When the group was accepted, in epoch ms: keys sort by it. */
+  at: number;
+  /** The group's id. */
+  id: string;
+  /** How many parts its body has. */
+  parts: number;
 }
 
 /** The keys of one spool (one prefix). */
@@ -71,6 +90,65 @@ export class SpoolKeys {
       part.index,
       part.total,
     ];
+  }
+
+  /**
+   * The key of a destination's reference to a shared group.
+   *
+   * @param destination The destination's name.
+   * @param group Where the group sorts, its id and its body's part count.
+   * @returns The key.
+   */
+  reference(destination: string, group: SharedGroupKey): KvKey {
+    return [
+      this.prefix,
+      "outbox",
+      destination,
+      group.at,
+      group.id,
+      group.parts,
+    ];
+  }
+
+  /**
+   * The key of one part of a shared group's body.
+   *
+   * @param id The group's id.
+   * @param index The part's index.
+   * @param total How many parts the body has.
+   * @returns The key.
+   */
+  body(id: string, index: number, total: number): KvKey {
+    return [...this.bodyOf(id), index, total];
+  }
+
+  /**
+   * The prefix of a shared group's body parts.
+   *
+   * @param id The group's id.
+   * @returns The prefix.
+   */
+  bodyOf(id: string): KvKey {
+    return [this.prefix, "body", id];
+  }
+
+  /**
+   * The counter of the references left to a shared group.
+   *
+   * @param id The group's id.
+   * @returns The key.
+   */
+  refs(id: string): KvKey {
+    return [this.prefix, "refs", id];
+  }
+
+  /**
+   * The prefix of every shared group's reference counter.
+   *
+   * @returns The prefix.
+   */
+  allRefs(): KvKey {
+    return [this.prefix, "refs"];
   }
 
   /**
@@ -146,4 +224,32 @@ export function decodePartKey(key: KvKey): GroupPartKey | undefined {
     typeof index !== "number" || typeof total !== "number"
   ) return undefined;
   return { at, id, index, total };
+}
+
+/**
+ * Reads a reference to a shared group from its key, as
+ * {@linkcode SpoolKeys.reference} wrote it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeReferenceKey, SpoolKeys } from "./kv_keys.ts";
+ *
+ * const group = { at: 1, id: "000000000000-x", parts: 1 };
+ * const key = new SpoolKeys("p").reference("splunk", group);
+ * assert.deepEqual(decodeReferenceKey(key), group);
+ * assert.equal(decodeReferenceKey(["p", "outbox", "splunk", 1, "x", 0, 1]), undefined);
+ * ```
+ *
+ * @param key A key of an outbox.
+ * @returns The reference, or undefined for a key of another shape.
+ */
+export function decodeReferenceKey(key: KvKey): SharedGroupKey | undefined {
+  if (key.length !== 6) return undefined;
+  const [, , , at, id, parts] = key;
+  if (
+    typeof at !== "number" || typeof id !== "string" ||
+    typeof parts !== "number"
+  ) return undefined;
+  return { at, id, parts };
 }

@@ -60,6 +60,13 @@ export interface KvAtomicLike {
 export interface KvLike {
   /** Reads one key. */
   get<T = unknown>(key: KvKey): Promise<KvMaybeEntryLike<T>>;
+  /**
+   * Reads several keys at once (Deno KV: at most 10), in order. Optional:
+   * without it the spool reads them one by one.
+   */
+  getMany?(
+    keys: readonly KvKey[],
+  ): Promise<readonly KvMaybeEntryLike<unknown>[]>;
   /** Lists the entries under a prefix, in key order. */
   list<T = unknown>(
     selector: { prefix: KvKey; start?: KvKey },

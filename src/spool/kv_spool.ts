@@ -24,6 +24,7 @@ import {
 } from "../platforms/siem_config.ts";
 import type { KvLike } from "./kv_like.ts";
 import { KvOutbox } from "./kv_outbox.ts";
+import { sweepOnStart } from "./shared_bodies.ts";
 import {
   listDeadLetters,
   purgeDeadLetters,
@@ -50,14 +51,14 @@ export type {
 } from "./kv_spool_options.ts";
 
 /**
- * A durable spool: `accept` commits events to a key-value store (one outbox
- * per destination) before it resolves, so the ingest answers 202 only for
- * events that survive a crash. Each destination is delivered by the one
- * instance holding its lease, which loads outbox groups into an in-memory
- * destination (batching across requests, retries, backoff, splitting) and
- * records each batch as soon as its answer arrives: a group is deleted once
- * all its events are delivered or dead-lettered, and until then a progress
- * record lists those that are. Dead letters are stored with their reason
+ * A durable spool: `accept` commits events to a key-value store (a group
+ * stored once, referred to from each destination's outbox) before it
+ * resolves, so the ingest answers 202 only for events that survive a crash.
+ * Each destination is delivered by the one instance holding its lease, which
+ * loads outbox groups into an in-memory destination (batching across
+ * requests, retries, backoff, splitting) and records each batch as soon as
+ * its answer arrives: a group is deleted once all its events are delivered
+ * or dead-lettered, and until then a progress record lists those that are. Dead letters are stored with their reason
  * and can be listed and replayed.
  *
  * Delivery is at least once: a batch in flight (or not yet recorded) when
@@ -76,6 +77,8 @@ export type {
  */
 export class KvSpool implements IngestSink {
   readonly #outbox: KvOutbox;
+  /** The first start's sweep of bodies no reference needs (stop waits for it). */
+  #sweep: Promise<void> | undefined;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #maxSpooled: number;
@@ -121,7 +124,8 @@ export class KvSpool implements IngestSink {
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
     this.#instanceId = options.instanceId;
     const userDeadLetter = options.onDeadLetter;
-    this.#storage = new KvStorage(this.#outbox, this.#destinations);
+    const decoded = new DecodedGroups(() => this.#enabled().length);
+    this.#storage = new KvStorage(this.#outbox, this.#destinations, decoded);
     this.#set = new DestinationSet(this.#storage, {
       fetch: options.fetch,
       clock: this.#clock,
@@ -145,7 +149,7 @@ export class KvSpool implements IngestSink {
       clock: this.#clock,
       logger: this.#logger,
       running: () => this.#running,
-      decoded: new DecodedGroups(() => this.#enabled().length),
+      decoded,
     };
     this.#rounds = new LeaseRounds({
       outbox: this.#outbox,
@@ -198,6 +202,7 @@ export class KvSpool implements IngestSink {
     this.#stopped = false;
     this.#rounds.draining = false;
     this.#set.reopen();
+    this.#sweep ??= sweepOnStart(this.#outbox, this.#logger);
     void this.#rounds.tick();
   }
 
@@ -265,7 +270,7 @@ export class KvSpool implements IngestSink {
       extras,
     });
     this.#accepted += events.length;
-    for (const spooled of targets) spooled.outboxCount += events.length;
+    for (const spooled of targets) spooled.stored(events.length);
     if (this.#running) void this.#rounds.tick();
   }
 
@@ -338,9 +343,9 @@ export class KvSpool implements IngestSink {
     this.#rounds.cancel();
     const all = this.#all();
     for (const spooled of all) spooled.cancelRefill();
-    // A round or a feed under way reads the store: the caller may close it
-    // once stop() resolves.
+    // A round, sweep or feed under way reads the store: it may close next.
     await this.#rounds.ticking?.catch(() => {});
+    await this.#sweep;
     await Promise.all(all.map((spooled) => spooled.feedRun));
     const left = Math.max(0, deadlineAt - this.#clock.now());
     const reports = await this.#set.stop(left);
@@ -373,8 +378,7 @@ export class KvSpool implements IngestSink {
   }
 
   // Delivers the stored backlog until the deadline (see drainBacklog), once
-  // a round under way (which may be taking leases) is done: later rounds
-  // only renew.
+  // a round under way (it may take leases) is done: later rounds renew.
   #drainBacklog(deadlineAt: number): Promise<void> {
     return drainBacklog(deadlineAt, {
       clock: this.#clock,

@@ -13,6 +13,7 @@ import type {
 } from "../delivery/delivery_storage.ts";
 import type { Settlement } from "../delivery/settlement.ts";
 import type { CommitExtras, KvOutbox } from "./kv_outbox.ts";
+import type { DecodedGroups } from "./decoded_groups.ts";
 import type { SpooledDestination } from "./spooled_destination.ts";
 
 /** What the KV storage stores at once. */
@@ -37,19 +38,24 @@ export interface KvAccepted {
 export class KvStorage implements DeliveryStorage<KvAccepted> {
   readonly #outbox: KvOutbox;
   readonly #spooled: ReadonlyMap<string, SpooledDestination>;
+  readonly #decoded: DecodedGroups | undefined;
 
   /**
    * Makes the storage; reads nothing.
    *
    * @param outbox The outboxes.
    * @param spooled Each destination's loaded groups, by name.
+   * @param decoded Where the groups stored are kept for the destinations
+   * to load without reading them back.
    */
   constructor(
     outbox: KvOutbox,
     spooled: ReadonlyMap<string, SpooledDestination>,
+    decoded?: DecodedGroups,
   ) {
     this.#outbox = outbox;
     this.#spooled = spooled;
+    this.#decoded = decoded;
   }
 
   /**
@@ -64,6 +70,12 @@ export class KvStorage implements DeliveryStorage<KvAccepted> {
     if (extras?.checks !== undefined || extras?.sets !== undefined) {
       await this.#outbox.storeAtomically(destinations, groups, extras);
     } else await this.#outbox.store(destinations, groups);
+    const takers =
+      destinations.filter((name) => this.#spooled.get(name)?.lease?.held)
+        .length;
+    for (const { id, group, serialized } of groups) {
+      this.#decoded?.seed(id, { group, serialized }, takers);
+    }
   }
 
   /**

@@ -18,7 +18,7 @@ import {
 } from "../delivery/settlement.ts";
 import type { ParsedSIEMConfig } from "../platforms/siem_config.ts";
 import type { DecodedGroups, SerializedEvent } from "./decoded_groups.ts";
-import type { KvEntryLike, KvKey } from "./kv_like.ts";
+import type { KvKey } from "./kv_like.ts";
 import {
   joinParts,
   MAX_GROUPS_PER_RECORD,
@@ -29,6 +29,7 @@ import {
 } from "./group_records.ts";
 import type { KvOutbox } from "./kv_outbox.ts";
 import type { Lease } from "./lease.ts";
+import { readGroupsToLoad } from "./outbox_reads.ts";
 
 /**
  * An outbox group loaded into a destination's memory (what of it remains
@@ -81,10 +82,9 @@ export class SpooledDestination {
   outboxCount = 0;
   /** Events its dead letters hold, as last counted. */
   deadCount = 0;
-  /**
-   * Its records of delivered batches, written in order; one chain per
-   * destination, so that a slow store delays no other destination's.
-   */
+  /** Events this instance stored in its outbox since it began. */
+  #storedHere = 0;
+  /** Its records of delivered batches, in order (one chain per destination). */
   writes: Promise<void> = Promise.resolve();
   /** Settled parts waiting for their record to be written. */
   readonly #pending: { loaded: Loaded; part: SettledPart; gone: boolean }[] =
@@ -128,14 +128,30 @@ export class SpooledDestination {
 
   /** Reads its outbox and dead-letter counts from the store. */
   async refreshCounts(): Promise<void> {
+    const before = this.#storedHere;
     const counts = await this.#context.outbox.counts(this.name);
-    this.outboxCount = counts.spooled;
+    this.outboxCount = counts.spooled + this.#storedHere - before;
     this.deadCount = counts.deadStored;
   }
 
   /** Reads what its outbox holds (not its dead letters): one read. */
   async refreshOutboxCount(): Promise<void> {
-    this.outboxCount = await this.#context.outbox.outboxCount(this.name);
+    const before = this.#storedHere;
+    const count = await this.#context.outbox.outboxCount(this.name);
+    // What this instance stored during the read may be missing from it:
+    // counted, at worst twice until the next read (counted short, a stored
+    // group looked delivered, and a stop's drain gave up on it).
+    this.outboxCount = count + this.#storedHere - before;
+  }
+
+  /**
+   * This instance stored events in its outbox.
+   *
+   * @param count How many.
+   */
+  stored(count: number): void {
+    this.outboxCount += count;
+    this.#storedHere += count;
   }
 
   /**
@@ -198,7 +214,6 @@ export class SpooledDestination {
   }
 
   async #feedOnce(): Promise<void> {
-    const { outbox } = this.#context;
     const { batchSize } = this.destination.config;
     if (this.destination.buffered >= batchSize * 2) return;
     // First the events of groups already loaded, in order.
@@ -207,33 +222,31 @@ export class SpooledDestination {
     // Read on from the last group loaded, not from the first key again:
     // the groups before it are loaded and still stored until settled.
     if (this.#loaded.size === 0) this.#cursor = undefined;
-    // Batches of a group already delivered (recorded before a crash or a
-    // lost lease) are not sent again. The few groups with progress are read
-    // in one listing, not one read per group loaded: under load each read
-    // waits behind the commits of accepted events (some 20 ms each with a
-    // busy disk), and a read per group held delivery to a quarter of the
-    // accept rate.
-    const progressOf = await outbox.retry(async () => {
-      const read = new Map<string, KvEntryLike<number[]>>();
-      const prefix = outbox.keys.progressOf(this.name);
-      for await (const entry of outbox.kv.list<number[]>({ prefix })) {
-        read.set(String(entry.key[entry.key.length - 1]), entry);
-      }
-      return read;
+    const read = await readGroupsToLoad({
+      outbox: this.#context.outbox,
+      decoded: this.#context.decoded,
+      destination: this.name,
+      cursor: this.#cursor,
+      wanted: (id) =>
+        !this.#loaded.has(id) && !this.#settledWhileFeeding.has(id),
+      room: () => this.#room(),
+      held: () => this.lease?.held === true,
+      batchSize,
     });
-    for await (
-      const group of outbox.groups("outbox", this.name, Infinity, this.#cursor)
-    ) {
-      if (this.#room() <= 0 || !this.lease?.held) break;
-      if (
-        this.#loaded.has(group.id) || this.#settledWhileFeeding.has(group.id)
-      ) continue;
-      const { group: stored, serialized } = this.#context.decoded.decode(
-        this.name,
-        group,
-      );
-      const progress = progressOf.get(group.id) ??
-        { value: null, versionstamp: null };
+    for (const { group, decoded, progress } of read) {
+      if (!this.lease?.held) break;
+      if (decoded === undefined) {
+        // A reference without its body (the store lost it): nothing can be
+        // sent of it. Logged each time it is listed, and passed over so
+        // that the groups after it go.
+        this.#cursor = group.keys[group.keys.length - 1];
+        this.#context.logger.error("spool group body missing", {
+          destination: this.name,
+          group: group.id,
+        });
+        continue;
+      }
+      const { group: stored, serialized } = decoded;
       const settled = new Set(progress.value ?? []);
       const events: SIEMEvent[] = [];
       const positions: number[] = [];
@@ -253,6 +266,7 @@ export class SpooledDestination {
           positions: new Set(settled),
           versionstamp: progress.versionstamp,
         },
+        shared: group.shared && { parts: group.shared.parts },
         at: stored.at,
         waiting,
       };

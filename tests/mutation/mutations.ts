@@ -2423,15 +2423,15 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "set9 a decoded group is never kept for the other destinations",
     file: "src/spool/decoded_groups.ts",
-    from: "if (entry === undefined && this.#sharers() > 1) {",
-    to: "if (entry === undefined && this.#sharers() > 100) {",
+    from: "if (this.#entries.has(id) || this.#sharers() <= 1) return;",
+    to: "if (this.#entries.has(id) || this.#sharers() <= 100) return;",
     tests: t("spool/decoded_groups_test.ts"),
   },
   {
     name: "set9 a group gets its own id in each outbox",
     file: "src/spool/kv_outbox.ts",
-    from: 'this.writeGroup(atomic, "outbox", name, group, parts, id);',
-    to: 'this.writeGroup(atomic, "outbox", name, group, parts);',
+    from: 'this.writeGroup(op, "outbox", name, group, parts, id);',
+    to: 'this.writeGroup(op, "outbox", name, group, parts);',
     tests: t("spool/kv_outbox_test.ts"),
   },
   {
@@ -2455,5 +2455,65 @@ export const MUTATIONS: readonly Mutation[] = [
     from: "group.recorded.versionstamp === undefined || part.dead.size > 0",
     to: "part.dead.size > 0",
     tests: t("spool/group_records_test.ts"),
+  },
+  // Set 10 (2026-11-30, not blind): groups stored once for all
+  // destinations, kept in memory for their delivery, and the count a read
+  // may miss, each with the tests written for it.
+  {
+    name: "set10 a group for several destinations is stored in each outbox",
+    file: "src/spool/kv_outbox.ts",
+    from: "if (destinations.length === 1) {",
+    to: "if (destinations.length >= 1) {",
+    tests: t("spool/kv_outbox_test.ts", "spool/kv_spool_shared_test.ts"),
+  },
+  {
+    name: "set10 a settled reference does not count itself off",
+    file: "src/spool/group_records.ts",
+    from: "if (group.shared) op.sum(outbox.keys.refs(group.id), U64 - 1n);",
+    to: "",
+    tests: t("spool/kv_spool_shared_test.ts"),
+  },
+  {
+    name: "set10 a body is deleted while references are left",
+    file: "src/spool/shared_bodies.ts",
+    from: "counts[i] !== null && counterValue(counts[i]) === 0",
+    to: "counts[i] !== null",
+    tests: t("spool/shared_bodies_test.ts", "spool/kv_spool_shared_test.ts"),
+  },
+  {
+    name: "set10 the start's sweep deletes nothing",
+    file: "src/spool/shared_bodies.ts",
+    from:
+      'if (typeof id !== "string" || counterValue(entry.value) !== 0) continue;',
+    to: "continue;",
+    tests: t("spool/shared_bodies_test.ts", "spool/kv_spool_shared_test.ts"),
+  },
+  {
+    name: "set10 a group just stored is not kept for its destinations",
+    file: "src/spool/kv_storage.ts",
+    from: "this.#decoded?.seed(id, { group, serialized }, takers);",
+    to: "void [id, group, serialized, takers];",
+    tests: t("spool/kv_spool_shared_test.ts"),
+  },
+  {
+    name: "set10 a destination reading a body another is reading reads it too",
+    file: "src/spool/decoded_groups.ts",
+    from: "const taken = this.#take(destination, ref.id);",
+    to: "const taken = undefined;",
+    tests: t("spool/decoded_groups_test.ts"),
+  },
+  {
+    name: "set10 a count read misses what was stored meanwhile",
+    file: "src/spool/spooled_destination.ts",
+    from: "this.outboxCount = count + this.#storedHere - before;",
+    to: "this.outboxCount = count;",
+    tests: t("spool/spooled_destination_test.ts"),
+  },
+  {
+    name: "set10 a reference without its body is passed over silently",
+    file: "src/spool/spooled_destination.ts",
+    from: 'this.#context.logger.error("spool group body missing", {',
+    to: 'this.#context.logger.warn("spool group body missing", {',
+    tests: t("spool/kv_spool_shared_test.ts"),
   },
 ];

@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import { createIngestApp } from "../../src/ingest/app.ts";
-import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import { consumeQueueBatch } from "../../src/spool/queue_consumer.ts";
 import { KvSpool } from "../../src/spool/kv_spool.ts";
 import { QueueSink } from "../../src/spool/queue_sink.ts";
@@ -15,6 +14,7 @@ import { advanceUntil, stopOn } from "../support/fake_clock_io.ts";
 import { MemoryLogger, startReceivers } from "../support/receivers.ts";
 import { serveIngest } from "../support/serve_ingest.ts";
 import { FakeQueue } from "../runtime/cloudflare/fake_queue.ts";
+import { fast } from "../support/spool_setup.ts";
 
 const BILLING = "billing-token-0123456789abcdef";
 const AUTH = "auth-service-token-0123456789";
@@ -34,16 +34,6 @@ const event = (id: string, metadata: Record<string, unknown>) => ({
   timestamp: new Date().toISOString(),
   metadata,
 });
-
-function fast(configs: SIEMConfigInput[]): SIEMConfigInput[] {
-  return configs.map((config) => ({
-    flushIntervalMs: 100,
-    retryDelayMs: 20,
-    maxRetryDelayMs: 200,
-    maxRetries: 1,
-    ...config,
-  }));
-}
 
 /** Posts one honest event with billing's token, one forged with auth's. */
 async function post(app: ReturnType<typeof createIngestApp>): Promise<void> {

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { parseAuditEvent } from "../../src/events/audit_event.ts";
 import { KvSpool } from "../../src/spool/kv_spool.ts";
+import type {
+  KvKey,
+  KvLike,
+  KvMaybeEntryLike,
+} from "../../src/spool/kv_like.ts";
 import { realisticEvents } from "../fixtures/events.ts";
 import { clockTest, FakeClock } from "../support/fake_clock.ts";
 import { advanceBy, advanceUntil, stopOn } from "../support/fake_clock_io.ts";
@@ -116,3 +121,51 @@ clockTest(
     }
   },
 );
+
+// Counted short, the backlog looked delivered while a group was still
+// stored: the soak stopped before it was sent (100 events "lost" in one run
+// of four), and a stop's drain would have given up on it.
+Deno.test("KvSpool counts events another accept stored while its count was being read", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    // The next read of the outbox counter reads at once, then answers only
+    // when the test lets it: another accept commits in between.
+    let gate: PromiseWithResolvers<void> | undefined;
+    const read = Promise.withResolvers<void>();
+    const slowKv: KvLike = {
+      atomic: () => kv.atomic(),
+      list: (selector, options) => kv.list(selector, options),
+      async get<T = unknown>(key: KvKey): Promise<KvMaybeEntryLike<T>> {
+        const entry = await kv.get<T>(key);
+        const held = gate;
+        if (held !== undefined && key.includes("count")) {
+          gate = undefined;
+          read.resolve();
+          await held.promise;
+        }
+        return entry;
+      },
+    };
+    const spool = new KvSpool(slowKv, [{
+      platform: "splunk",
+      endpoint: "http://127.0.0.1:9",
+    }], { logger: quiet });
+    const events = realisticEvents(20).map((event) => parseAuditEvent(event));
+    const release = Promise.withResolvers<void>();
+    gate = release;
+    const first = spool.accept(events.slice(0, 10));
+    await read.promise;
+    await spool.accept(events.slice(10));
+    release.resolve();
+    await first;
+    const stored = await kv.get<Deno.KvU64>([
+      "harombe-siem",
+      "count",
+      "splunk",
+    ]);
+    assert.equal(stored.value?.value, 20n);
+    assert.equal(spool.getStats().perDestination.splunk!.buffered, 20);
+  } finally {
+    kv.close();
+  }
+});
