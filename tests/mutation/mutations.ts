@@ -1497,8 +1497,9 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "set6 kv outbox commit size counts one destination",
     file: "src/spool/kv_outbox.ts",
-    from: "      bytes += size * destinations.length;\n",
-    to: "      bytes += size;\n",
+    // Stored once since set 10's change: the size undercounted fourfold.
+    from: "      bytes += size;\n",
+    to: "      bytes += size / 4;\n",
     tests: SET6_KV,
   },
   {
@@ -2321,8 +2322,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "set7p mapping depth limit off by one",
     file: "src/platforms/elasticsearch_mapping.ts",
-    from: "if (depth > DEFAULT_MAPPING_DEPTH_LIMIT) {",
-    to: "if (depth >= DEFAULT_MAPPING_DEPTH_LIMIT) {",
+    from: "if (isObject && childDepth + 1 > DEFAULT_MAPPING_DEPTH_LIMIT) {",
+    to: "if (isObject && childDepth + 1 >= DEFAULT_MAPPING_DEPTH_LIMIT) {",
     tests: SET7P_MAPPING,
   },
   {
