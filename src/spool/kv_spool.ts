@@ -270,7 +270,7 @@ export class KvSpool implements IngestSink {
       extras,
     });
     this.#accepted += events.length;
-    for (const spooled of targets) spooled.stored(events.length);
+    for (const spooled of targets) spooled.count.stored(events.length);
     if (this.#running) void this.#rounds.tick();
   }
 

@@ -29,6 +29,7 @@ import {
 } from "./group_records.ts";
 import type { KvOutbox } from "./kv_outbox.ts";
 import type { Lease } from "./lease.ts";
+import { OutboxCount } from "./outbox_count.ts";
 import { readGroupsToLoad } from "./outbox_reads.ts";
 
 /**
@@ -78,12 +79,10 @@ export class SpooledDestination {
   readonly name: string;
   /** Made on the first round (its owner id is random, and constructors make none). */
   lease: Lease | undefined;
-  /** Events its outbox holds (from every instance), as last counted. */
-  outboxCount = 0;
+  /** Its outbox's events as this instance knows them. */
+  readonly count: OutboxCount = new OutboxCount();
   /** Events its dead letters hold, as last counted. */
   deadCount = 0;
-  /** Events this instance stored in its outbox since it began. */
-  #storedHere = 0;
   /** Its records of delivered batches, in order (one chain per destination). */
   writes: Promise<void> = Promise.resolve();
   /** Settled parts waiting for their record to be written. */
@@ -126,32 +125,23 @@ export class SpooledDestination {
     return this.#context.deliveries.get(this.name)!;
   }
 
+  /** Events its outbox holds (from every instance), as last counted. */
+  get outboxCount(): number {
+    return this.count.value;
+  }
+
   /** Reads its outbox and dead-letter counts from the store. */
   async refreshCounts(): Promise<void> {
-    const before = this.#storedHere;
+    const before = this.count.beginRead();
     const counts = await this.#context.outbox.counts(this.name);
-    this.outboxCount = counts.spooled + this.#storedHere - before;
+    this.count.read(counts.spooled, before);
     this.deadCount = counts.deadStored;
   }
 
   /** Reads what its outbox holds (not its dead letters): one read. */
   async refreshOutboxCount(): Promise<void> {
-    const before = this.#storedHere;
-    const count = await this.#context.outbox.outboxCount(this.name);
-    // What this instance stored during the read may be missing from it:
-    // counted, at worst twice until the next read (counted short, a stored
-    // group looked delivered, and a stop's drain gave up on it).
-    this.outboxCount = count + this.#storedHere - before;
-  }
-
-  /**
-   * This instance stored events in its outbox.
-   *
-   * @param count How many.
-   */
-  stored(count: number): void {
-    this.outboxCount += count;
-    this.#storedHere += count;
+    const before = this.count.beginRead();
+    this.count.read(await this.#context.outbox.outboxCount(this.name), before);
   }
 
   /**
@@ -412,6 +402,7 @@ export class SpooledDestination {
       clock: this.#context.clock,
     };
     let outcomes: RecordOutcome[] | undefined;
+    let readsBefore = this.count.beginRecord();
     if (entries.length > 1) {
       outcomes = await recordGroups(
         context,
@@ -422,9 +413,10 @@ export class SpooledDestination {
     for (const [index, [loaded, { part, gone }]] of entries.entries()) {
       let isGone = gone;
       try {
+        if (outcomes === undefined) readsBefore = this.count.beginRecord();
         const outcome = outcomes?.[index] ??
           await recordGroup(context, loaded, part);
-        this.outboxCount = Math.max(0, this.outboxCount - outcome.fresh);
+        this.count.countOff(outcome.fresh, readsBefore);
         if (outcome.gone) isGone = true;
       } catch (error) {
         isGone = true;

@@ -756,9 +756,9 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "kv_spool settled count not subtracted",
-    file: "src/spool/spooled_destination.ts",
-    from: "this.outboxCount = Math.max(0, this.outboxCount - outcome.fresh);",
-    to: "this.outboxCount = Math.max(0, this.outboxCount);",
+    file: "src/spool/outbox_count.ts",
+    from: "this.value = Math.max(0, this.value - fresh);",
+    to: "this.value = Math.max(0, this.value);",
     tests: KV,
   },
   // Second fresh set, written after the first round's survivors were
@@ -2505,10 +2505,25 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "set10 a count read misses what was stored meanwhile",
+    file: "src/spool/outbox_count.ts",
+    from: "this.value = read + this.#stored - storedBefore;",
+    to: "this.value = read;",
+    tests: t("spool/spooled_destination_test.ts", "spool/outbox_count_test.ts"),
+  },
+  {
+    name: "set10 a record written across a read is counted off",
+    file: "src/spool/outbox_count.ts",
+    from: "    if (readsBefore !== this.#reads) return;\n",
+    to: "",
+    tests: t("spool/outbox_count_test.ts"),
+  },
+  {
+    name:
+      "set10 a record's count is checked against the reads before the batch",
     file: "src/spool/spooled_destination.ts",
-    from: "this.outboxCount = count + this.#storedHere - before;",
-    to: "this.outboxCount = count;",
-    tests: t("spool/spooled_destination_test.ts"),
+    from: "if (outcomes === undefined) readsBefore = this.count.beginRecord();",
+    to: "if (outcomes === undefined) void 0;",
+    tests: t("spool/outbox_count_test.ts", "spool/spooled_destination_test.ts"),
   },
   {
     name: "set10 a reference without its body is passed over silently",
