@@ -2517,14 +2517,7 @@ export const MUTATIONS: readonly Mutation[] = [
     to: "",
     tests: t("spool/outbox_count_test.ts"),
   },
-  {
-    name:
-      "set10 a record's count is checked against the reads before the batch",
-    file: "src/spool/spooled_destination.ts",
-    from: "if (outcomes === undefined) readsBefore = this.count.beginRecord();",
-    to: "if (outcomes === undefined) void 0;",
-    tests: t("spool/outbox_count_test.ts", "spool/spooled_destination_test.ts"),
-  },
+
   {
     name: "set10 a reference without its body is passed over silently",
     file: "src/spool/spooled_destination.ts",
