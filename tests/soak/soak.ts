@@ -271,7 +271,9 @@ async function main(): Promise<number> {
           `trace ${((performance.now() - started) / 1000).toFixed(0)} s: ${
             PLATFORMS.map((name) => {
               const d = stats.perDestination[name]!;
-              return `${name} exported ${d.eventsExported} buffered ${d.buffered} ${d.state}`;
+              return `${name} exported ${d.eventsExported} (${
+                stats.eventsAccepted - d.eventsExported
+              } behind) buffered ${d.buffered} ${d.state}`;
             }).join("; ")
           }`,
         );
@@ -377,9 +379,14 @@ async function main(): Promise<number> {
       }/s); flaps: ${flaps}`,
     );
     // Side by side over the load: what was accepted, what each destination
-    // delivered, and what it had left when the load ended.
+    // delivered, and what it had left when the load ended: acknowledged and
+    // not yet delivered, counted from the two ends (not from the sink's
+    // count of what it stores, which errs high while requests come in).
     const backlogAtEnd = Object.fromEntries(
-      PLATFORMS.map((p) => [p, atLoadEnd.perDestination[p]!.buffered]),
+      PLATFORMS.map((p) => [
+        p,
+        Math.max(0, acked.length - atLoadEnd.perDestination[p]!.eventsExported),
+      ]),
     ) as Record<ChaosPlatform, number>;
     console.log(
       `during the load: accepted ${
@@ -395,13 +402,9 @@ async function main(): Promise<number> {
         PLATFORMS.map((p) =>
           `${p} ${backlogAtEnd[p]} (${
             (backlogAtEnd[p] / batchSize).toFixed(1)
-          } batches, ${
-            // Stored until its settlement is recorded: delivered already.
-            Math.max(
-              0,
-              backlogAtEnd[p] -
-                (acked.length - atLoadEnd.perDestination[p]!.eventsExported),
-            )} of them delivered, not yet recorded)`
+          } batches; the sink counted ${
+            atLoadEnd.perDestination[p]!.buffered
+          } held, delivered ones whose record was being written included)`
         ).join(", ")
       }; main thread busy ${
         percentOf(loadCpuMs, report.elapsedMs)
