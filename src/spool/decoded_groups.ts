@@ -162,25 +162,24 @@ export class DecodedGroups {
 
   /**
    * Keeps a group this instance just stored, as it was accepted, for its
-   * destinations to take without reading or decoding it: while delivery
-   * keeps up, no stored group is read back. Its events are those the
-   * spool stored (their JSON is what every request sends: see
-   * src/delivery/accepted_event.ts). Not kept when the cache is full:
+   * destinations to take without reading it back: while delivery keeps up,
+   * no stored group is read. Not kept when the cache is full:
    * delivery is then behind, and the groups it needs next are the older
    * ones already kept.
    *
    * @param id The group's id.
-   * @param decoded The group and its events' JSON.
    * @param takers How many destinations will take it: those this instance
    * delivers (holds the lease of); none, and it is not kept.
+   * @param decode Makes the group and its events' JSON (called only when it
+   * is kept).
    */
-  seed(id: string, decoded: DecodedGroup, takers: number): void {
+  seed(id: string, takers: number, decode: () => DecodedGroup): void {
     if (
       takers <= 0 || this.#entries.size >= this.#limit ||
       this.#entries.has(id)
     ) return;
     this.#entries.set(id, {
-      decoded: Promise.resolve(decoded),
+      decoded: Promise.resolve(decode()),
       takenBy: new Set(),
       takers,
     });

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { parseJsonText } from "../events/json_text.ts";
 import type { SIEMEvent } from "../events/siem_event.ts";
 import type {
   DeliveryStorage,
@@ -74,7 +75,18 @@ export class KvStorage implements DeliveryStorage<KvAccepted> {
       destinations.filter((name) => this.#spooled.get(name)?.lease?.held)
         .length;
     for (const { id, group, serialized } of groups) {
-      this.#decoded?.seed(id, { group, serialized }, takers);
+      // Objects of their own, read back from the JSON stored: a caller
+      // keeps the events it accepted (their metadata is its own objects),
+      // and a change it makes later must not reach what a schema maps.
+      this.#decoded?.seed(id, takers, () => ({
+        group: {
+          at: group.at,
+          events: parseJsonText(
+            `[${serialized.map(({ json }) => json).join(",")}]`,
+          ) as SIEMEvent[],
+        },
+        serialized,
+      }));
     }
   }
 

@@ -2492,8 +2492,15 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "set10 a group just stored is not kept for its destinations",
     file: "src/spool/kv_storage.ts",
-    from: "this.#decoded?.seed(id, { group, serialized }, takers);",
-    to: "void [id, group, serialized, takers];",
+    from: "this.#decoded?.seed(id, takers, () => ({",
+    to: "void (() => ({",
+    tests: t("spool/kv_spool_shared_test.ts"),
+  },
+  {
+    name: "set10 a group kept in memory shares the caller's event objects",
+    file: "src/spool/kv_storage.ts",
+    from: "events: parseJsonText(",
+    to: "events: (group.events as SIEMEvent[] | undefined) ?? parseJsonText(",
     tests: t("spool/kv_spool_shared_test.ts"),
   },
   {

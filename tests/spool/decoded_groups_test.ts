@@ -187,7 +187,7 @@ Deno.test("DecodedGroups.seed() keeps a group just stored for the destinations t
     noBodies,
   );
   // Two of three destinations delivered here: taken by both, then gone.
-  decoded.seed("g1", read!, 2);
+  decoded.seed("g1", 2, () => read!);
   const reads: string[][] = [];
   const reader: BodyReader = (asked) => {
     reads.push(asked.map(({ id }) => id));
@@ -198,14 +198,19 @@ Deno.test("DecodedGroups.seed() keeps a group just stored for the destinations t
   assert.deepEqual(reads, []);
   assert.equal(decoded.size, 0);
   // No destination delivered here: nothing kept.
-  decoded.seed("g2", read!, 0);
+  decoded.seed("g2", 0, () => read!);
   assert.equal(decoded.size, 0);
   // Full (delivery is behind): the older groups stay, the new one is read
   // back when its turn comes.
-  decoded.seed("a", read!, 1);
-  decoded.seed("b", read!, 1);
-  decoded.seed("c", read!, 1);
+  decoded.seed("a", 1, () => read!);
+  decoded.seed("b", 1, () => read!);
+  let made = 0;
+  decoded.seed("c", 1, () => {
+    made++;
+    return read!;
+  });
   assert.equal(decoded.size, 2);
+  assert.equal(made, 0, "a group not kept is not decoded");
   const taken = await decoded.load(
     "splunk",
     ["a", "b", "c"].map((id) => shared(group(id))),

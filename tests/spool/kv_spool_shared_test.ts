@@ -300,3 +300,48 @@ clockTest(
     });
   },
 );
+
+clockTest(
+  "KvSpool sends what it accepted when the caller changes the events' metadata afterwards, in a schema too",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [splunk, , datadog] = fast(siems.configs({ batchSize: 50 }));
+      const spool = new KvSpool(kv, [{ ...splunk!, schema: "cim" }, datadog!], {
+        ...options(clock),
+      });
+      spool.start();
+      await advanceBy(clock, 100);
+      const events = audit(10).map((event, i) => ({
+        ...event,
+        metadata: { kept: `original-${i}` },
+      }));
+      await spool.accept(events);
+      // The caller keeps its events and changes them before they are sent.
+      for (const event of events) {
+        (event.metadata as Record<string, unknown>).kept = "changed";
+      }
+      await advanceUntil(
+        clock,
+        () =>
+          siems.splunk.events.length === 10 && siems.datadog.logs.length === 10,
+        "delivery",
+      );
+      await stopOn(clock, spool);
+      const original = events.map((_, i) => `original-${i}`);
+      assert.deepEqual(
+        siems.splunk.events.map((envelope) =>
+          (envelope.event as { metadata: { kept: string } }).metadata.kept
+        ),
+        original,
+      );
+      assert.deepEqual(
+        siems.datadog.logs.map((log) =>
+          (log.audit as { metadata: { kept: string } }).metadata.kept
+        ),
+        original,
+      );
+    });
+  },
+);
