@@ -49,7 +49,7 @@ export interface ImportOptions {
   sink: ImportSink;
   /** The database's resolved path: names its checkpoint. */
   path: string;
-  /** How many destinations each event is stored for (sizes the batches). */
+  /** How many destinations each event is stored for (named in a refusal). */
   destinations: number;
   /** Skip rows older than this (epoch µs); remembered in the checkpoint. */
   sinceMicros?: number | undefined;
@@ -86,8 +86,9 @@ export interface ImportReport {
 }
 
 /**
- * The most bytes of events per transaction: under the spool's 700 KB for
- * all destinations, with room for an estimate's error.
+ * The most bytes of events per transaction: under the spool's 700 KB (a
+ * group is stored once for all destinations), with room for an estimate's
+ * error and the destinations' references.
  */
 const COMMIT_BUDGET = 560_000;
 /** The most rows per transaction. */
@@ -127,7 +128,9 @@ export async function importAuditRows(
 ): Promise<ImportReport> {
   const { db, kv, sink, path, signal } = options;
   const now = options.now ?? Date.now;
-  const budget = COMMIT_BUDGET / Math.max(1, options.destinations);
+  // The spool stores a group once for all its destinations: the budget is
+  // that of one copy.
+  const budget = COMMIT_BUDGET;
   let stored: StoredCheckpoint = await loadCheckpoint(kv, path);
   const sinceMicros = Math.max(
     stored.value.sinceMicros ?? -Infinity,

@@ -608,6 +608,52 @@ Deno.test("import splits a batch too large for one transaction, and stores a 300
   }, three);
 });
 
+// The spool stores a group once for all its destinations: an import for
+// three commits as much at once as an import for one (a third as much
+// before, three times the transactions).
+Deno.test("import commits as many rows at once for three destinations as for one", async () => {
+  const three = [
+    { platform: "elasticsearch" as const, endpoint: "http://127.0.0.1:9" },
+    { platform: "splunk" as const, endpoint: "http://127.0.0.1:9" },
+    { platform: "datadog" as const, endpoint: "http://127.0.0.1:9" },
+  ];
+  const commits: number[] = [];
+  for (const destinations of [[three[0]!], three]) {
+    await withEnv(async ({ file, spool, run }) => {
+      file.transaction(() => {
+        for (let i = 0; i < 600; i++) {
+          file.toolCall({
+            call_id: `row-${String(i).padStart(3, "0")}`,
+            correlation_id: "c",
+            session_id: null,
+            timestamp: pythonTimestamp(T0 + i),
+            tool_name: "t",
+            method: "m",
+            parameters: JSON.stringify({ text: "x".repeat(1500) }),
+            result: null,
+            error: null,
+            duration_ms: null,
+            container_id: null,
+          });
+        }
+      });
+      let accepts = 0;
+      const report = await run({
+        sink: {
+          accept: (events, extras) => {
+            accepts++;
+            return spool.accept(events, extras);
+          },
+        },
+      });
+      assert.equal(report.imported.tool_calls, 600);
+      commits.push(accepts);
+    }, destinations);
+  }
+  assert.ok(commits[0]! >= 2, `${commits}`);
+  assert.equal(commits[1], commits[0]);
+});
+
 Deno.test("import refuses a row whose event is larger than the spool stores at all, and goes on", async () => {
   await withEnv(async ({ file, kv, run }) => {
     fillMixed(file, 3, T0);
