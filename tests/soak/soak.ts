@@ -15,7 +15,7 @@
  *   deno run --allow-net=127.0.0.1 --allow-read --allow-write --allow-env \
  *     --allow-run tests/soak/soak.ts [--short] [--sink=spool|integrator]
  *     [--flap=elasticsearch|splunk|datadog|none] [--concurrency=8]
- *     [--rate=EVENTS_PER_SECOND] [--batch-size=100]
+ *     [--rate=EVENTS_PER_SECOND] [--batch-size=100] [--delivery=same|worker]
  *
  * With `--rate`, the client offers that load at a steady pace (at most
  * `--concurrency` requests open, 64 unless set) instead of as fast as the
@@ -23,6 +23,11 @@
  * ends, each destination's backlog (stored, not yet delivered) is at most
  * two batches; it exits 1 otherwise. Accept and delivery rates over the load
  * are reported side by side.
+ *
+ * With `--delivery=worker` (spool sink only), the ingest's spool only
+ * accepts, and a second spool on the same store delivers in a worker
+ * (tests/soak/delivery_worker.ts): where delivery would run if it had a
+ * core of its own. An experiment, not a mode of the server.
  *
  * `SOAK_SECONDS` sets the load time (default 60; `--short`: 5). Exits 1 on
  * loss or when nothing was acknowledged.
@@ -87,6 +92,7 @@ function settings(): {
   concurrency: number;
   rate: number;
   batchSize: number;
+  delivery: "same" | "worker";
 } {
   const short = Deno.args.includes("--short");
   const seconds = short ? 5 : Number(Deno.env.get("SOAK_SECONDS") || "60");
@@ -107,6 +113,10 @@ function settings(): {
   if (!(rate >= 0 && rate <= 1_000_000)) {
     throw new RangeError("--rate must be events per second, 1..1000000");
   }
+  const delivery = flag("delivery") ?? "same";
+  if (delivery !== "same" && delivery !== "worker") {
+    throw new RangeError("--delivery must be same or worker");
+  }
   const batchSize = Number(flag("batch-size") ?? "100");
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) {
     throw new RangeError("--batch-size must be in 1..1000");
@@ -126,6 +136,7 @@ function settings(): {
     concurrency,
     rate,
     batchSize,
+    delivery: delivery as "same" | "worker",
   };
 }
 
@@ -179,10 +190,87 @@ function deliveryLine(stats: DeliveryStats): string {
   }).join("; ");
 }
 
+/**
+ * `--delivery=worker`: a second spool on the same store delivers, in a
+ * worker (tests/soak/delivery_worker.ts); its figures are fetched every
+ * 100 ms, so that the soak reads them as it reads its sink's.
+ */
+class DeliveryWorker {
+  readonly #worker = new Worker(
+    new URL("./delivery_worker.ts", import.meta.url),
+    { type: "module" },
+  );
+  #stats: DeliveryStats | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #waiting = new Map<string, (data: unknown) => void>();
+
+  static async start(
+    path: string,
+    configs: SIEMConfigInput[],
+  ): Promise<DeliveryWorker> {
+    const worker = new DeliveryWorker();
+    worker.#worker.onmessage = (event) => {
+      const data = event.data as { type: string; stats?: DeliveryStats };
+      if (data.stats !== undefined) worker.#stats = data.stats;
+      const resolve = worker.#waiting.get(data.type);
+      worker.#waiting.delete(data.type);
+      resolve?.(data);
+    };
+    await worker.#ask({ type: "start", path, configs });
+    worker.#timer = setInterval(() => void worker.refresh(), 100);
+    return worker;
+  }
+
+  get stats(): DeliveryStats | undefined {
+    return this.#stats;
+  }
+
+  async refresh(): Promise<void> {
+    await this.#ask({ type: "stats" });
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#ask({ type: "stop" });
+    this.#worker.terminate();
+  }
+
+  #ask(message: { type: string; [key: string]: unknown }): Promise<unknown> {
+    const { promise, resolve } = Promise.withResolvers<unknown>();
+    const earlier = this.#waiting.get(message.type);
+    this.#waiting.set(message.type, (data) => {
+      earlier?.(data);
+      resolve(data);
+    });
+    this.#worker.postMessage(message);
+    return promise;
+  }
+}
+
+// The figures the soak reads: its sink's, or with a delivery worker, the
+// worker's delivery and the sink's accepted count.
+function statsOf(
+  sink: IngestSink,
+  deliverer: DeliveryWorker | undefined,
+): DeliveryStats {
+  const own = sink.getStats();
+  const delivered = deliverer?.stats;
+  if (delivered === undefined) return own;
+  return { ...delivered, eventsAccepted: own.eventsAccepted };
+}
+
 async function main(): Promise<number> {
   const started = performance.now();
-  const { seconds, short, sink: sinkKind, flap, concurrency, rate, batchSize } =
-    settings();
+  const {
+    seconds,
+    short,
+    sink: sinkKind,
+    flap,
+    concurrency,
+    rate,
+    batchSize,
+    delivery,
+  } = settings();
   const runId = crypto.randomUUID().slice(0, 8);
   const prefix = `soak-${runId}-`;
   // Room for far more events than a run can post (the client stops there).
@@ -200,6 +288,7 @@ async function main(): Promise<number> {
   let kv: Deno.Kv | undefined;
   let spool: KvSpool | undefined;
   let integrator: SIEMIntegrator | undefined;
+  let deliverer: DeliveryWorker | undefined;
   let server: Deno.HttpServer<Deno.NetAddr> | undefined;
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const samples = new Samples();
@@ -211,7 +300,12 @@ async function main(): Promise<number> {
         logger,
         onDeadLetter: book.add,
       });
-      spool.start();
+      if (delivery === "worker") {
+        deliverer = await DeliveryWorker.start(
+          `${dir}/spool.sqlite`,
+          configs(receivers.urls, batchSize),
+        );
+      } else spool.start();
       sink = spool;
     } else {
       integrator = new SIEMIntegrator(configs(receivers.urls, batchSize), {
@@ -266,7 +360,7 @@ async function main(): Promise<number> {
     // --trace: the delivery counters every second.
     const tracer = Deno.args.includes("--trace")
       ? setInterval(() => {
-        const stats = sink.getStats();
+        const stats = statsOf(sink, deliverer);
         console.log(
           `trace ${((performance.now() - started) / 1000).toFixed(0)} s: ${
             PLATFORMS.map((name) => {
@@ -309,7 +403,8 @@ async function main(): Promise<number> {
     ]);
     clearTimeout(clientTimeout);
     const loadEnded = performance.now();
-    const atLoadEnd = sink.getStats();
+    await deliverer?.refresh();
+    const atLoadEnd = statsOf(sink, deliverer);
     const loadCpuMs = mainThreadCpuMs() - cpuAtStart;
     if (!status.success) {
       console.log(`soak: the client failed (${status.code}): ${err.trim()}`);
@@ -327,11 +422,17 @@ async function main(): Promise<number> {
     // Bounded: up to 10 minutes, and no longer than 30 s without progress.
     const drainDeadline = Date.now() + 600_000;
     const backlog = (): number => {
-      const stats = sink.getStats();
-      return PLATFORMS.reduce(
-        (n, name) => n + stats.perDestination[name]!.buffered,
-        0,
-      );
+      const stats = statsOf(sink, deliverer);
+      return PLATFORMS.reduce((n, name) => {
+        const d = stats.perDestination[name]!;
+        // With a delivery worker, its count of what the store holds lags
+        // what the ingest's spool accepted (it reads the store now and then):
+        // what was accepted and not yet settled instead.
+        return n + (deliverer === undefined ? d.buffered : Math.max(
+          0,
+          stats.eventsAccepted - d.eventsExported - d.eventsFailed,
+        ));
+      }, 0);
     };
     const pending = (): boolean => backlog() > 0;
     let lastBacklog = backlog();
@@ -355,7 +456,7 @@ async function main(): Promise<number> {
       for (let k = 0; k < 100; k++) acked[i * 100 + k] = request * 100 + k;
     });
     const checks = await receivers.check(acked);
-    const stats = sink.getStats();
+    const stats = statsOf(sink, deliverer);
     const errors = report.requests - (report.statuses["202"] ?? 0);
     const missing = PLATFORMS.reduce((n, p) => n + checks[p].missing, 0);
     // Missing at a SIEM but still held by the sink is late, not lost.
@@ -469,6 +570,7 @@ async function main(): Promise<number> {
     samples.stop();
     for (const timer of timers) clearTimeout(timer);
     await server?.shutdown();
+    await deliverer?.stop();
     await spool?.stop({ timeoutMs: 5000 });
     await integrator?.stop({ timeoutMs: 5000 });
     kv?.close();
