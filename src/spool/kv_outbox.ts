@@ -8,8 +8,6 @@
 import type { SIEMEvent } from "../events/siem_event.ts";
 import type { Clock } from "../delivery/clock.ts";
 import { IngestError } from "../ingest/ingest_error.ts";
-import { utf8Length } from "../delivery/accepted_event.ts";
-import type { SerializedEvent } from "./decoded_groups.ts";
 import { jsonToParts, PART_BYTES, type StoredGroup } from "./blob.ts";
 import {
   decodePartKey,
@@ -49,8 +47,8 @@ export interface GroupToStore {
   group: StoredGroup;
   /** Its stored bytes, in parts. */
   parts: Uint8Array[];
-  /** Each event's JSON as stored, and its UTF-8 size. */
-  serialized: SerializedEvent[];
+  /** Each event's JSON as stored (`JSON.stringify`), in order. */
+  json: string[];
 }
 
 /** A stored group as read: complete, with its keys. */
@@ -133,10 +131,7 @@ export class KvOutbox {
         id: this.newGroupId(),
         group: { at, events: current },
         parts: jsonToParts(at, currentJson),
-        serialized: currentJson.map((json) => ({
-          json,
-          bytes: utf8Length(json),
-        })),
+        json: currentJson,
       });
       current = [];
       currentJson = [];

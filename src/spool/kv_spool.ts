@@ -58,8 +58,8 @@ export type {
  * loads outbox groups into an in-memory destination (batching across
  * requests, retries, backoff, splitting) and records each batch as soon as
  * its answer arrives: a group is deleted once all its events are delivered
- * or dead-lettered, and until then a progress record lists those that are. Dead letters are stored with their reason
- * and can be listed and replayed.
+ * or dead-lettered, and until then a progress record lists those that are.
+ * Dead letters are stored with their reason and can be listed and replayed.
  *
  * Delivery is at least once: a batch in flight (or not yet recorded) when
  * its instance died is sent again by the next lease holder.

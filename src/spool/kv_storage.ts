@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { parseJsonText } from "../events/json_text.ts";
 import type { SIEMEvent } from "../events/siem_event.ts";
+import { utf8Length } from "../delivery/accepted_event.ts";
+import { fromParts } from "./blob.ts";
 import type {
   DeliveryStorage,
   StoredEvent,
@@ -74,18 +75,17 @@ export class KvStorage implements DeliveryStorage<KvAccepted> {
     const takers =
       destinations.filter((name) => this.#spooled.get(name)?.lease?.held)
         .length;
-    for (const { id, group, serialized } of groups) {
-      // Objects of their own, read back from the JSON stored: a caller
-      // keeps the events it accepted (their metadata is its own objects),
-      // and a change it makes later must not reach what a schema maps.
+    for (const { id, parts, json } of groups) {
+      // Read back from the bytes stored, into objects of their own: a
+      // caller keeps the events it accepted (their metadata is its own
+      // objects), and a change it makes later must not reach what a schema
+      // maps. Only for a group kept: under a backlog, none is.
       this.#decoded?.seed(id, takers, () => ({
-        group: {
-          at: group.at,
-          events: parseJsonText(
-            `[${serialized.map(({ json }) => json).join(",")}]`,
-          ) as SIEMEvent[],
-        },
-        serialized,
+        group: fromParts(parts),
+        serialized: json.map((text) => ({
+          json: text,
+          bytes: utf8Length(text),
+        })),
       }));
     }
   }

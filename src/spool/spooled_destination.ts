@@ -256,7 +256,7 @@ export class SpooledDestination {
           positions: new Set(settled),
           versionstamp: progress.versionstamp,
         },
-        shared: group.shared && { parts: group.shared.parts },
+        shared: group.shared,
         at: stored.at,
         waiting,
       };

@@ -2499,8 +2499,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "set10 a group kept in memory shares the caller's event objects",
     file: "src/spool/kv_storage.ts",
-    from: "events: parseJsonText(",
-    to: "events: (group.events as SIEMEvent[] | undefined) ?? parseJsonText(",
+    from: "group: fromParts(parts),",
+    to: "group: { at: fromParts(parts).at, events: accepted.events },",
     tests: t("spool/kv_spool_shared_test.ts"),
   },
   {

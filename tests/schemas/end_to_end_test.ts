@@ -75,21 +75,33 @@ function assertStoredInSchemas(fakes: {
   ]);
 }
 
+const ECS_DESTINATION = {
+  platform: "elasticsearch",
+  token: "es-key",
+  index: "logs-audit-default",
+  schema: "ecs",
+  indexTemplate: true,
+} as const;
+
+// The Elasticsearch destination in ECS, its index template installed.
+async function ecsDestination(
+  es: FakeElasticsearch,
+): Promise<typeof ECS_DESTINATION & { endpoint: string }> {
+  const config = {
+    ...ECS_DESTINATION,
+    endpoint: es.url,
+  };
+  const template = await installIndexTemplate(parseSIEMConfig(config));
+  assert.equal(template.ok, true, template.error ?? "");
+  return config;
+}
+
 Deno.test("each platform's fake stores the event in the destination's schema, through the integrator", async () => {
   await using splunk = startFakeSplunk({ token: "hec-token" });
   await using es = startFakeElasticsearch({ apiKey: "es-key" });
   await using datadog = startFakeDatadog({ apiKey: "dd-key" });
   await using opensearch = startFakeOpenSearch();
-  const esConfig = {
-    platform: "elasticsearch",
-    endpoint: es.url,
-    token: "es-key",
-    index: "logs-audit-default",
-    schema: "ecs",
-    indexTemplate: true,
-  } as const;
-  const template = await installIndexTemplate(parseSIEMConfig(esConfig));
-  assert.equal(template.ok, true, template.error ?? "");
+  const esConfig = await ecsDestination(es);
   const integrator = new SIEMIntegrator([
     {
       platform: "splunk",
@@ -121,16 +133,7 @@ Deno.test("each platform's fake stores the event in the destination's schema, th
   await using es = startFakeElasticsearch({ apiKey: "es-key" });
   await using datadog = startFakeDatadog({ apiKey: "dd-key" });
   await using opensearch = startFakeOpenSearch();
-  const esConfig = {
-    platform: "elasticsearch",
-    endpoint: es.url,
-    token: "es-key",
-    index: "logs-audit-default",
-    schema: "ecs",
-    indexTemplate: true,
-  } as const;
-  const template = await installIndexTemplate(parseSIEMConfig(esConfig));
-  assert.equal(template.ok, true, template.error ?? "");
+  const esConfig = await ecsDestination(es);
   const dataDir = await Deno.makeTempDir();
   try {
     // The server as operators run it: a subprocess, its destinations (and

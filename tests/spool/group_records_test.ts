@@ -12,6 +12,7 @@ import {
 } from "../../src/spool/group_records.ts";
 import { KvOutbox } from "../../src/spool/kv_outbox.ts";
 import { realisticEvents } from "../fixtures/events.ts";
+import { withKv } from "../support/spool_setup.ts";
 import { countingKv } from "../support/counting_kv.ts";
 
 async function storedGroups(
@@ -53,8 +54,7 @@ const context = (outbox: KvOutbox) => ({
 });
 
 Deno.test("recordGroups() records several groups in one transaction: progress of one, deletion of another, the counter", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+  await withKv(async (kv) => {
     const store = countingKv(kv);
     const outbox = new KvOutbox(store.kv, "p", systemClock, Math.random);
     const [first, second, third] = await storedGroups(outbox, 3);
@@ -83,14 +83,11 @@ Deno.test("recordGroups() records several groups in one transaction: progress of
     assert.deepEqual(progress.value, [1, 2]);
     assert.equal(second!.recorded.versionstamp, progress.versionstamp);
     assert.deepEqual([...third!.recorded.positions], [3]);
-  } finally {
-    kv.close();
-  }
+  });
 });
 
 Deno.test("recordGroups() writes nothing when another instance moved a group's progress; recordGroup() then merges it", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+  await withKv(async (kv) => {
     const outbox = new KvOutbox(kv, "p", systemClock, Math.random);
     const [first, second] = await storedGroups(outbox, 2);
     // The instance that lost the lease recorded a batch of the second group.
@@ -120,14 +117,11 @@ Deno.test("recordGroups() writes nothing when another instance moved a group's p
       [0, 1],
     );
     assert.equal(await count(kv), 6n);
-  } finally {
-    kv.close();
-  }
+  });
 });
 
 Deno.test("recordGroups() leaves to recordGroup() a group with dead letters, one whose progress is unknown, and more than a transaction takes", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+  await withKv(async (kv) => {
     const store = countingKv(kv);
     const outbox = new KvOutbox(store.kv, "p", systemClock, Math.random);
     const [first, second] = await storedGroups(outbox, 2);
@@ -165,9 +159,7 @@ Deno.test("recordGroups() leaves to recordGroup() a group with dead letters, one
     );
     assert.equal(await recordGroups(context(outbox), many), undefined);
     assert.equal(store.commits(), before);
-  } finally {
-    kv.close();
-  }
+  });
 });
 
 Deno.test("joinParts() keeps every position and dead letter of two parts of one group", () => {

@@ -5,7 +5,7 @@ import { systemClock } from "../../src/delivery/clock.ts";
 import { KvOutbox } from "../../src/spool/kv_outbox.ts";
 import { readBodies } from "../../src/spool/shared_bodies.ts";
 import { realisticEvents } from "../fixtures/events.ts";
-import { storedByKind } from "../support/spool_setup.ts";
+import { storedByKind, withKv } from "../support/spool_setup.ts";
 
 const DESTINATIONS = ["splunk", "elasticsearch", "datadog"];
 
@@ -27,8 +27,7 @@ function events(count: number, seed: number): SIEMEvent[] {
 // (src/spool/decoded_groups.ts), which is right only if a group stored for
 // several destinations has the same id, and the same bytes, in each outbox.
 Deno.test("KvOutbox stores a group under one id in every destination's outbox, and each group under its own", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+  await withKv(async (kv) => {
     const outbox = new KvOutbox(kv, "p", systemClock, Math.random);
     // About 250 KB of events: several groups, in more than one transaction.
     const groups = outbox.group(events(400, 3));
@@ -49,14 +48,11 @@ Deno.test("KvOutbox stores a group under one id in every destination's outbox, a
     assert.equal(after[0]!.length, groups.length + 1);
     assert.deepEqual(after[1], after[0]);
     assert.deepEqual(after[2], after[0]);
-  } finally {
-    kv.close();
-  }
+  });
 });
 
 Deno.test("KvOutbox: a group too large to store for every destination at once is stored once per destination, under one id", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+  await withKv(async (kv) => {
     const outbox = new KvOutbox(kv, "p", systemClock, Math.random);
     // One event just under the 700 KB a transaction takes is a group of its
     // own; with three references beside it, it passes that.
@@ -75,9 +71,7 @@ Deno.test("KvOutbox: a group too large to store for every destination at once is
     for await (const g of outbox.groups("outbox", "datadog")) whole.push(g);
     assert.equal(whole[0]!.shared, undefined);
     assert.equal(whole[0]!.parts.length, 12);
-  } finally {
-    kv.close();
-  }
+  });
 });
 
 // What the store holds under the outboxes' prefix, by kind of key.
@@ -96,8 +90,7 @@ function byteLength(entries: Deno.KvEntry<unknown>[] | undefined): number {
 // deletions) held delivery to 60% of the accept rate with three
 // destinations (bench/README.md, "Durable spool").
 Deno.test("KvOutbox stores a group for several destinations once: one body, a reference in each outbox, a count of references", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+  await withKv(async (kv) => {
     const outbox = new KvOutbox(kv, "p", systemClock, Math.random);
     const groups = outbox.group(events(400, 3));
     const json = groups.reduce(
@@ -133,14 +126,11 @@ Deno.test("KvOutbox stores a group for several destinations once: one body, a re
       asked.map(({ id }) => bodies.get(id)),
       groups.map((g) => g.parts),
     );
-  } finally {
-    kv.close();
-  }
+  });
 });
 
 Deno.test("KvOutbox stores a group for one destination whole in its outbox, as before", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+  await withKv(async (kv) => {
     const outbox = new KvOutbox(kv, "p", systemClock, Math.random);
     const groups = outbox.group(events(50, 3));
     await outbox.store(["splunk"], groups);
@@ -151,7 +141,5 @@ Deno.test("KvOutbox stores a group for one destination whole in its outbox, as b
       assert.equal(group.shared, undefined);
       assert.deepEqual(group.parts, groups[0]!.parts);
     }
-  } finally {
-    kv.close();
-  }
+  });
 });

@@ -9,7 +9,7 @@ import {
   sweepBodies,
 } from "../../src/spool/shared_bodies.ts";
 import { realisticEvents } from "../fixtures/events.ts";
-import { storedByKind } from "../support/spool_setup.ts";
+import { storedByKind, withKv } from "../support/spool_setup.ts";
 
 function events(count: number, seed: number): SIEMEvent[] {
   return realisticEvents(count, seed).map((e) =>
@@ -23,8 +23,7 @@ function stored(kv: Deno.Kv): Promise<Map<string, Deno.KvEntry<unknown>[]>> {
 }
 
 Deno.test("readBodies() leaves out a body not wholly stored", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+  await withKv(async (kv) => {
     const outbox = new KvOutbox(kv, "p", systemClock, Math.random);
     await outbox.store(["a", "b"], outbox.group(events(3, 1)));
     const [entry] = (await stored(kv)).get("body")!;
@@ -37,14 +36,11 @@ Deno.test("readBodies() leaves out a body not wholly stored", async () => {
     for (let i = 0; i < 10; i++) asked.push({ id: `none-${i}`, parts: 1 });
     const bodies = await readBodies(outbox, asked);
     assert.deepEqual([...bodies.keys()], [id]);
-  } finally {
-    kv.close();
-  }
+  });
 });
 
 Deno.test("releaseBodies() deletes a body once no reference is left, and sweepBodies() those a stop left", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+  await withKv(async (kv) => {
     const outbox = new KvOutbox(kv, "p", systemClock, Math.random);
     await outbox.store(["a", "b"], outbox.group(events(3, 1)));
     await outbox.store(["a", "b"], outbox.group(events(3, 2)));
@@ -69,7 +65,5 @@ Deno.test("releaseBodies() deletes a body once no reference is left, and sweepBo
     assert.equal(left.get("body"), undefined);
     assert.equal(left.get("refs"), undefined);
     assert.equal(await sweepBodies(outbox), 0);
-  } finally {
-    kv.close();
-  }
+  });
 });

@@ -28,6 +28,35 @@ interface Env {
   run(options?: Partial<ImportOptions>): ReturnType<typeof importAuditRows>;
 }
 
+// Three destinations that are never reached: the tests below only store.
+const THREE = [
+  { platform: "elasticsearch" as const, endpoint: "http://127.0.0.1:9" },
+  { platform: "splunk" as const, endpoint: "http://127.0.0.1:9" },
+  { platform: "datadog" as const, endpoint: "http://127.0.0.1:9" },
+];
+
+// A tool call whose parameters hold `text`.
+function toolCallWithText(
+  file: AuditDbFile,
+  callId: string,
+  ms: number,
+  text: string,
+): void {
+  file.toolCall({
+    call_id: callId,
+    correlation_id: "c",
+    session_id: null,
+    timestamp: pythonTimestamp(ms),
+    tool_name: "t",
+    method: "m",
+    parameters: JSON.stringify({ text }),
+    result: null,
+    error: null,
+    duration_ms: null,
+    container_id: null,
+  });
+}
+
 async function withEnv(
   test: (env: Env) => Promise<void>,
   destinations: {
@@ -558,42 +587,18 @@ Deno.test("import refuses rows whose metadata an Elasticsearch destination witho
 });
 
 Deno.test("import splits a batch too large for one transaction, and stores a 300 KB row once for three destinations", async () => {
-  const three = [
-    { platform: "elasticsearch" as const, endpoint: "http://127.0.0.1:9" },
-    { platform: "splunk" as const, endpoint: "http://127.0.0.1:9" },
-    { platform: "datadog" as const, endpoint: "http://127.0.0.1:9" },
-  ];
   await withEnv(async ({ file, kv, run }) => {
     file.transaction(() => {
       for (let i = 0; i < 400; i++) {
-        file.toolCall({
-          call_id: `big-${String(i).padStart(3, "0")}`,
-          correlation_id: "c",
-          session_id: null,
-          timestamp: pythonTimestamp(T0 + i),
-          tool_name: "t",
-          method: "m",
-          // Escaped quotes: the JSON stored is larger than the row's text.
-          parameters: JSON.stringify({ text: '"'.repeat(1500) }),
-          result: null,
-          error: null,
-          duration_ms: null,
-          container_id: null,
-        });
+        // Escaped quotes: the JSON stored is larger than the row's text.
+        toolCallWithText(
+          file,
+          `big-${String(i).padStart(3, "0")}`,
+          T0 + i,
+          '"'.repeat(1500),
+        );
       }
-      file.toolCall({
-        call_id: "huge",
-        correlation_id: "c",
-        session_id: null,
-        timestamp: pythonTimestamp(T0 + 1000),
-        tool_name: "t",
-        method: "m",
-        parameters: JSON.stringify({ text: "x".repeat(300_000) }),
-        result: null,
-        error: null,
-        duration_ms: null,
-        container_id: null,
-      });
+      toolCallWithText(file, "huge", T0 + 1000, "x".repeat(300_000));
     });
     const refused: MergedRow[] = [];
     const report = await run({ onRefused: (row) => refused.push(row) });
@@ -605,36 +610,24 @@ Deno.test("import splits a batch too large for one transaction, and stores a 300
       const ids = (await outboxEvents(kv, destination)).map((e) => e.event_id);
       assert.equal(new Set(ids).size, 401);
     }
-  }, three);
+  }, THREE);
 });
 
 // The spool stores a group once for all its destinations: an import for
 // three commits as much at once as an import for one (a third as much
 // before, three times the transactions).
 Deno.test("import commits as many rows at once for three destinations as for one", async () => {
-  const three = [
-    { platform: "elasticsearch" as const, endpoint: "http://127.0.0.1:9" },
-    { platform: "splunk" as const, endpoint: "http://127.0.0.1:9" },
-    { platform: "datadog" as const, endpoint: "http://127.0.0.1:9" },
-  ];
   const commits: number[] = [];
-  for (const destinations of [[three[0]!], three]) {
+  for (const destinations of [[THREE[0]!], THREE]) {
     await withEnv(async ({ file, spool, run }) => {
       file.transaction(() => {
         for (let i = 0; i < 600; i++) {
-          file.toolCall({
-            call_id: `row-${String(i).padStart(3, "0")}`,
-            correlation_id: "c",
-            session_id: null,
-            timestamp: pythonTimestamp(T0 + i),
-            tool_name: "t",
-            method: "m",
-            parameters: JSON.stringify({ text: "x".repeat(1500) }),
-            result: null,
-            error: null,
-            duration_ms: null,
-            container_id: null,
-          });
+          toolCallWithText(
+            file,
+            `row-${String(i).padStart(3, "0")}`,
+            T0 + i,
+            "x".repeat(1500),
+          );
         }
       });
       let accepts = 0;
