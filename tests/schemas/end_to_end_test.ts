@@ -11,7 +11,10 @@ import { SIEMIntegrator } from "../../src/delivery/integrator.ts";
 import { parseAuditEvent } from "../../src/events/audit_event.ts";
 import { toSIEMEvent } from "../../src/events/siem_event.ts";
 import { installIndexTemplate } from "../../src/platforms/index_template.ts";
-import { parseSIEMConfig } from "../../src/platforms/siem_config.ts";
+import {
+  parseSIEMConfig,
+  type SIEMConfigInput,
+} from "../../src/platforms/siem_config.ts";
 import { toCIM } from "../../src/schemas/cim.ts";
 import { toDatadogAttributes } from "../../src/schemas/datadog_attributes.ts";
 import { toECS } from "../../src/schemas/ecs.ts";
@@ -51,12 +54,7 @@ const wire = (doc: unknown): unknown => JSON.parse(JSON.stringify(doc));
 const TOKEN = "schemas-e2e-ingest-token-0123";
 
 // Each fake holds INPUT once, in its destination's schema.
-function assertStoredInSchemas(fakes: {
-  splunk: FakeSplunk;
-  es: FakeElasticsearch;
-  datadog: FakeDatadog;
-  opensearch: FakeOpenSearch;
-}): void {
+function assertStoredInSchemas(fakes: SchemaFakes): void {
   const { splunk, es, datadog, opensearch } = fakes;
   const event = toSIEMEvent(parseAuditEvent(INPUT));
   assert.deepEqual(splunk.events.map((e) => e.event), [wire(toCIM(event))]);
@@ -75,49 +73,68 @@ function assertStoredInSchemas(fakes: {
   ]);
 }
 
-const ECS_DESTINATION = {
-  platform: "elasticsearch",
-  token: "es-key",
-  index: "logs-audit-default",
-  schema: "ecs",
-  indexTemplate: true,
-} as const;
-
-// The Elasticsearch destination in ECS, its index template installed.
-async function ecsDestination(
-  es: FakeElasticsearch,
-): Promise<typeof ECS_DESTINATION & { endpoint: string }> {
-  const config = {
-    ...ECS_DESTINATION,
-    endpoint: es.url,
-  };
-  const template = await installIndexTemplate(parseSIEMConfig(config));
-  assert.equal(template.ok, true, template.error ?? "");
-  return config;
+interface SchemaFakes extends AsyncDisposable {
+  splunk: FakeSplunk;
+  es: FakeElasticsearch;
+  datadog: FakeDatadog;
+  opensearch: FakeOpenSearch;
 }
 
-Deno.test("each platform's fake stores the event in the destination's schema, through the integrator", async () => {
-  await using splunk = startFakeSplunk({ token: "hec-token" });
-  await using es = startFakeElasticsearch({ apiKey: "es-key" });
-  await using datadog = startFakeDatadog({ apiKey: "dd-key" });
-  await using opensearch = startFakeOpenSearch();
-  const esConfig = await ecsDestination(es);
-  const integrator = new SIEMIntegrator([
+function startSchemaFakes(): SchemaFakes {
+  const splunk = startFakeSplunk({ token: "hec-token" });
+  const es = startFakeElasticsearch({ apiKey: "es-key" });
+  const datadog = startFakeDatadog({ apiKey: "dd-key" });
+  const opensearch = startFakeOpenSearch();
+  return {
+    splunk,
+    es,
+    datadog,
+    opensearch,
+    async [Symbol.asyncDispose](): Promise<void> {
+      await Promise.all(
+        [splunk, es, datadog, opensearch].map((fake) => fake.close()),
+      );
+    },
+  };
+}
+
+// One destination per fake, each in a schema of its own; Elasticsearch's
+// ECS index template installed.
+async function schemaDestinations(
+  fakes: SchemaFakes,
+): Promise<SIEMConfigInput[]> {
+  const es = {
+    platform: "elasticsearch",
+    endpoint: fakes.es.url,
+    token: "es-key",
+    index: "logs-audit-default",
+    schema: "ecs",
+    indexTemplate: true,
+  } as const;
+  const template = await installIndexTemplate(parseSIEMConfig(es));
+  assert.equal(template.ok, true, template.error ?? "");
+  return [
     {
       platform: "splunk",
-      endpoint: splunk.url,
+      endpoint: fakes.splunk.url,
       token: "hec-token",
       schema: "cim",
     },
-    esConfig,
+    es,
     {
       platform: "datadog",
-      endpoint: datadog.url,
+      endpoint: fakes.datadog.url,
       token: "dd-key",
       schema: "datadog",
     },
-    { platform: "opensearch", endpoint: opensearch.url, schema: "ocsf" },
-  ], { autoFlush: false });
+    { platform: "opensearch", endpoint: fakes.opensearch.url, schema: "ocsf" },
+  ];
+}
+
+Deno.test("each platform's fake stores the event in the destination's schema, through the integrator", async () => {
+  await using fakes = startSchemaFakes();
+  const destinations = await schemaDestinations(fakes);
+  const integrator = new SIEMIntegrator(destinations, { autoFlush: false });
   const results = await integrator.exportEvents([INPUT]);
   await integrator.stop({ timeoutMs: 2000 });
   assert.deepEqual(
@@ -125,15 +142,12 @@ Deno.test("each platform's fake stores the event in the destination's schema, th
     [true, true, true, true],
     JSON.stringify(results),
   );
-  assertStoredInSchemas({ splunk, es, datadog, opensearch });
+  assertStoredInSchemas(fakes);
 });
 
 Deno.test("each platform's fake stores the event in the destination's schema, through deno task start and its SIEM_DESTINATIONS", async () => {
-  await using splunk = startFakeSplunk({ token: "hec-token" });
-  await using es = startFakeElasticsearch({ apiKey: "es-key" });
-  await using datadog = startFakeDatadog({ apiKey: "dd-key" });
-  await using opensearch = startFakeOpenSearch();
-  const esConfig = await ecsDestination(es);
+  await using fakes = startSchemaFakes();
+  const destinations = await schemaDestinations(fakes);
   const dataDir = await Deno.makeTempDir();
   try {
     // The server as operators run it: a subprocess, its destinations (and
@@ -141,24 +155,10 @@ Deno.test("each platform's fake stores the event in the destination's schema, th
     const server = await startServerProcess({
       INGEST_TOKENS: TOKEN,
       DATA_DIR: dataDir,
-      SIEM_DESTINATIONS: JSON.stringify([
-        {
-          platform: "splunk",
-          endpoint: splunk.url,
-          token: "hec-token",
-          schema: "cim",
-        },
-        esConfig,
-        {
-          platform: "datadog",
-          endpoint: datadog.url,
-          token: "dd-key",
-          schema: "datadog",
-        },
-        { platform: "opensearch", endpoint: opensearch.url, schema: "ocsf" },
-      ]),
+      SIEM_DESTINATIONS: JSON.stringify(destinations),
     });
     assert.equal(await postNdjson(server.url, TOKEN, [INPUT]), 202);
+    const { splunk, es, datadog, opensearch } = fakes;
     await waitFor(
       () =>
         splunk.events.length === 1 && es.documents.length === 1 &&
@@ -170,5 +170,5 @@ Deno.test("each platform's fake stores the event in the destination's schema, th
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
-  assertStoredInSchemas({ splunk, es, datadog, opensearch });
+  assertStoredInSchemas(fakes);
 });
