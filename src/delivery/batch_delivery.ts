@@ -54,6 +54,7 @@ export interface DeliveryHost {
 export class BatchDelivery {
   readonly #host: DeliveryHost;
   readonly #state: DeliveryState;
+  #retrying = 0;
 
   /**
    * Prepares the loop; nothing is sent until {@linkcode BatchDelivery.deliver}.
@@ -149,13 +150,16 @@ export class BatchDelivery {
         this.#host.context.random,
         retryAfterMs,
       );
+      // Batches in flight at once each wait their own backoff: the
+      // destination is retrying while any of them does.
+      this.#retrying++;
       this.#state.retrying = true;
       try {
         await sleep(clock, delay, signals.sleep);
       } catch {
         return pending;
       } finally {
-        this.#state.retrying = false;
+        this.#state.retrying = --this.#retrying > 0;
       }
       this.#countRetry(tally);
     }

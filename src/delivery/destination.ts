@@ -48,6 +48,8 @@ export class Destination {
   #closed = false;
   #interrupt: AbortController | undefined;
   #deadline: AbortController | undefined;
+  /** Starts more batches in flight while a drain runs (concurrency > 1). */
+  #launch: (() => void) | undefined;
   #builder: BatchBuilder;
   #delivery: BatchDelivery;
   #letters: DeadLetterReport;
@@ -184,6 +186,10 @@ export class Destination {
       this.#deadLetter(overflow.dropped, overflow.reason, undefined);
     }
     this.#buffer.queue.push({ ...accepted, at });
+    // A drain runs with requests to spare: a full batch goes now.
+    if (this.#launch && this.#buffer.queue.length >= config.batchSize) {
+      this.#launch();
+    }
     if (this.#pump === undefined && !this.#closed && this.#context.autoFlush) {
       if (
         sendWhenFull && this.#buffer.queue.length >= config.batchSize &&
@@ -359,11 +365,13 @@ export class Destination {
     return drainBuffer(this.#buffer, {
       force,
       config: this.config,
+      concurrency: this.config.maxConcurrentRequests,
       now: () => this.#context.clock.now(),
       retryAt: () => this.#state.retryAt,
       take: () => this.#takeBatch(tally),
       deliver: (batch) =>
         this.#delivery.deliver(batch.entries, batch.body, signals, tally),
+      running: (launch) => this.#launch = launch,
     });
   }
 

@@ -1,5 +1,5 @@
 /**
- * A destination's buffer: the events waiting and the batch in flight,
+ * A destination's buffer: the events waiting and the batches in flight,
  * within `maxBufferedEvents` and `maxBufferedBytes`, and what its overflow
  * policy does when a new event does not fit.
  *
@@ -37,12 +37,12 @@ export class DestinationBuffer {
     this.#config = config;
   }
 
-  /** Events buffered, including a batch in flight. */
+  /** Events buffered, including the batches in flight. */
   get buffered(): number {
     return this.queue.length + this.#inFlight;
   }
 
-  /** Bytes of event JSON buffered, including a batch in flight. */
+  /** Bytes of event JSON buffered, including the batches in flight. */
   get bufferedBytes(): number {
     return this.queue.weight + this.#inFlightBytes;
   }
@@ -116,20 +116,26 @@ export class DestinationBuffer {
   }
 
   /**
-   * Counts a batch as in flight (it still counts as buffered).
+   * Counts a batch as in flight (it still counts as buffered); with
+   * `maxConcurrentRequests` above 1, several are.
    *
    * @param count Its events.
    * @param bytes Their JSON size.
    */
   startFlight(count: number, bytes: number): void {
-    this.#inFlight = count;
-    this.#inFlightBytes = bytes;
+    this.#inFlight += count;
+    this.#inFlightBytes += bytes;
   }
 
-  /** The batch in flight has left (delivered, or put back). */
-  endFlight(): void {
-    this.#inFlight = 0;
-    this.#inFlightBytes = 0;
+  /**
+   * A batch in flight has left (delivered, or put back).
+   *
+   * @param count Its events, as given to {@linkcode startFlight}.
+   * @param bytes Their JSON size, as given to {@linkcode startFlight}.
+   */
+  endFlight(count: number, bytes: number): void {
+    this.#inFlight -= count;
+    this.#inFlightBytes -= bytes;
   }
 
   /**

@@ -140,6 +140,7 @@ export const SIEMConfigSchema: Schema<SIEMConfig, SIEMConfigInput> = z
     index: headerSafe.default(DEFAULT_INDEX),
     enabled: z.boolean().default(true),
     batchSize: int(1, 1000).default(50),
+    maxConcurrentRequests: int(1, 16).default(1),
     flushIntervalMs: int(100, 300_000).default(5000),
     maxRetries: int(0, 10).default(3),
     retryDelayMs: int(10, 60_000).default(1000),

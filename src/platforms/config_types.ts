@@ -76,6 +76,13 @@ export interface SIEMConfigInput {
   enabled?: boolean | undefined;
   /** Events per request, 1 to 1000; default 50. */
   batchSize?: number | undefined;
+  /**
+   * Requests in flight at once to this destination, 1 to 16; default 1.
+   * Above 1, batches are sent while earlier ones wait for their answer,
+   * which hides the round trip (a spool that is behind catches up faster),
+   * and events may reach the SIEM in another order than they were accepted.
+   */
+  maxConcurrentRequests?: number | undefined;
   /** Longest wait of a buffered event before it is sent, 100 to 300000 ms; default 5000. */
   flushIntervalMs?: number | undefined;
   /** Retries of a failing request before the destination backs off, 0 to 10; default 3. */
@@ -166,6 +173,8 @@ export interface SIEMConfig {
   enabled: boolean;
   /** Events per request. */
   batchSize: number;
+  /** Requests in flight at once to this destination. */
+  maxConcurrentRequests: number;
   /** Longest wait of a buffered event before it is sent, in ms. */
   flushIntervalMs: number;
   /** Retries of a failing request before the destination backs off. */

@@ -25,6 +25,8 @@ import { retryWhileBusy } from "./kv_retry.ts";
 
 /** The most bytes of events committed in one transaction (Deno KV allows 800 KiB). */
 export const MAX_COMMIT_BYTES = 700_000;
+/** Most entries an outbox listing fetches a read. */
+export const MAX_LIST_PAGE = 64;
 /** The size of JSON at which a group of events is closed (a larger event goes alone). */
 const GROUP_BYTES = PART_BYTES;
 const encoder = new TextEncoder();
@@ -321,6 +323,8 @@ export class KvOutbox {
    * @param destination The destination's name.
    * @param limit The most groups read.
    * @param start The key to read on from.
+   * @param pageSize Entries fetched a read (default 8, at most
+   * {@linkcode MAX_LIST_PAGE}): about as many as the groups wanted.
    * @returns The groups.
    */
   async *groups(
@@ -328,6 +332,7 @@ export class KvOutbox {
     destination: string,
     limit = Infinity,
     start?: KvKey,
+    pageSize = 8,
   ): AsyncIterable<StoredGroupRef> {
     let current: (StoredGroupRef & { total: number }) | undefined;
     let yielded = 0;
@@ -335,9 +340,12 @@ export class KvOutbox {
     for await (
       const entry of this.kv.list<Uint8Array | number>(
         start ? { prefix, start } : { prefix },
-        // Small pages: a feed needs a few groups, each up to 60 KB a part
-        // (tests/chaos/spool_read_amplification_test.ts).
-        { batchSize: 8 },
+        // Pages of about the groups wanted: an entry may be a part of up to
+        // 60 KB, and a page far larger than what is used read each group
+        // many times over (tests/chaos/spool_read_amplification_test.ts);
+        // each page waits its turn behind the store's commits, so a feed
+        // loading dozens of groups in pages of 8 spent some 60 ms listing.
+        { batchSize: Math.min(MAX_LIST_PAGE, Math.max(1, pageSize)) },
       )
     ) {
       const reference = decodeReferenceKey(entry.key);

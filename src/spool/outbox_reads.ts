@@ -22,6 +22,17 @@ export interface GroupRead {
   progress: { value: number[] | null; versionstamp: string | null };
 }
 
+/** What a feed read. */
+export interface FeedRead {
+  /** The groups to load, in order. */
+  groups: GroupRead[];
+  /**
+   * Whether the listing stopped at the room, not at the outbox's end: more
+   * is stored, and the next read can start as soon as there is room.
+   */
+  more: boolean;
+}
+
 /** Where and how much a feed reads. */
 export interface FeedReadContext {
   /** The storage. */
@@ -50,17 +61,21 @@ export interface FeedReadContext {
  *
  * @example
  * ```ts ignore
- * for (const { group, decoded, progress } of await readGroupsToLoad(context)) {
+ * const { groups, more } = await readGroupsToLoad(context);
+ * for (const { group, decoded, progress } of groups) {
  *   // track the events of `decoded` not in `progress.value`
+ * }
+ * if (more) {
+ *   // read on as soon as there is room again
  * }
  * ```
  *
  * @param context The storage, destination, cursor and room.
- * @returns The groups, in order.
+ * @returns The groups, in order, and whether more is stored.
  */
 export async function readGroupsToLoad(
   context: FeedReadContext,
-): Promise<GroupRead[]> {
+): Promise<FeedRead> {
   const { outbox, destination } = context;
   // Batches of a group already delivered (recorded before a crash or a
   // lost lease) are not sent again. The few groups with progress are read
@@ -81,15 +96,21 @@ export async function readGroupsToLoad(
   progressRead.catch(() => {});
   const listed: StoredGroupRef[] = [];
   let planned = 0;
+  let more = false;
   for await (
     const group of outbox.groups(
       "outbox",
       destination,
       Infinity,
       context.cursor,
+      // About the groups the room takes, each about a batch.
+      Math.ceil(context.room() / context.batchSize) + 1,
     )
   ) {
-    if (context.room() - planned <= 0 || !context.held()) break;
+    if (context.room() - planned <= 0 || !context.held()) {
+      more = true;
+      break;
+    }
     if (!context.wanted(group.id)) continue;
     listed.push(group);
     // A whole group counts by its stored size, about a batch of events.
@@ -117,5 +138,5 @@ export async function readGroupsToLoad(
       progress: progressOf.get(group.id) ?? { value: null, versionstamp: null },
     });
   }
-  return read;
+  return { groups: read, more };
 }

@@ -54,11 +54,25 @@ Deno.test("DestinationBuffer: drop_oldest refuses when only a batch in flight co
   const target = buffer({ overflow: "drop_oldest" });
   fill(target, 3);
   // The whole buffer is in flight: nothing waiting can be given up.
-  target.startFlight(3, target.bufferedBytes);
+  const bytes = target.bufferedBytes;
+  target.startFlight(3, bytes);
   assert.equal(target.buffered, 6);
   assert.ok("refuse" in target.overflow(10));
-  target.endFlight();
+  target.endFlight(3, bytes);
   assert.equal(target.buffered, 3);
+});
+
+Deno.test("DestinationBuffer: batches in flight at once all count as buffered until each has left", () => {
+  const target = buffer();
+  target.startFlight(2, 100);
+  target.startFlight(3, 150);
+  assert.equal(target.buffered, 5);
+  assert.equal(target.bufferedBytes, 250);
+  target.endFlight(2, 100);
+  assert.equal(target.buffered, 3);
+  assert.equal(target.bufferedBytes, 150);
+  target.endFlight(3, 150);
+  assert.equal(target.buffered, 0);
 });
 
 Deno.test("DestinationBuffer: an event larger than the byte bound is refused, whatever the policy", () => {

@@ -1060,3 +1060,48 @@ test("Destination keeps a batch whose exporter throws, as a setup error retried 
   assert.equal(destination.stats().setupError, undefined);
   await destination.close(0);
 });
+
+Deno.test("Destination with maxConcurrentRequests keeps that many requests open to a slow SIEM, each event delivered once; by default one", async () => {
+  await using hec = startFakeSplunk({ token: TOKENS.splunk });
+  for (const [maxConcurrentRequests, expected] of [[3, 3], [undefined, 1]]) {
+    let open = 0;
+    let mostOpen = 0;
+    // The SIEM answers slowly: each request is held until three are open
+    // or 50 ms have passed.
+    const waiting: Array<() => void> = [];
+    const slowFetch: typeof fetch = async (input, init) => {
+      open++;
+      mostOpen = Math.max(mostOpen, open);
+      const { promise, resolve } = Promise.withResolvers<void>();
+      waiting.push(resolve);
+      if (waiting.length >= 3) waiting.splice(0).forEach((go) => go());
+      const timer = setTimeout(resolve, 50);
+      await promise;
+      clearTimeout(timer);
+      try {
+        return await fetch(input, init);
+      } finally {
+        open--;
+      }
+    };
+    const before = hec.events.length;
+    await using integrator = new SIEMIntegrator([{
+      platform: "splunk",
+      endpoint: hec.url,
+      token: TOKENS.splunk,
+      batchSize: 10,
+      ...(maxConcurrentRequests ? { maxConcurrentRequests } : {}),
+    }], { fetch: slowFetch, logger: quiet, autoFlush: false });
+    const events = realisticEvents(60);
+    for (const event of events) integrator.exportEvent(event);
+    const [result] = await integrator.flushAll();
+    assert.equal(result!.eventsSent, 60);
+    assert.equal(mostOpen, expected);
+    const ids = splunkIds(hec.events.slice(before));
+    assert.equal(ids.length, 60);
+    assert.deepEqual(
+      new Set(ids),
+      new Set(events.map((event) => event.event_id as string)),
+    );
+  }
+});

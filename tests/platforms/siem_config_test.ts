@@ -113,6 +113,7 @@ Deno.test("parseSIEMConfig() fills every default", () => {
     index: "harombe-security",
     enabled: true,
     batchSize: 50,
+    maxConcurrentRequests: 1,
     flushIntervalMs: 5000,
     maxRetries: 3,
     retryDelayMs: 1000,
@@ -196,6 +197,7 @@ Deno.test("parseSIEMConfig() keeps the values it is given", () => {
 
 const BOUNDS = [
   ["batchSize", 1, 1000],
+  ["maxConcurrentRequests", 1, 16],
   ["flushIntervalMs", 100, 300_000],
   ["maxRetries", 0, 10],
   ["retryDelayMs", 10, 60_000],

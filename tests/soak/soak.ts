@@ -15,7 +15,8 @@
  *   deno run --allow-net=127.0.0.1 --allow-read --allow-write --allow-env \
  *     --allow-run tests/soak/soak.ts [--short] [--sink=spool|integrator]
  *     [--flap=elasticsearch|splunk|datadog|none] [--concurrency=8]
- *     [--rate=EVENTS_PER_SECOND] [--batch-size=100] [--delivery=same|worker]
+ *     [--rate=EVENTS_PER_SECOND] [--batch-size=100] [--requests=1]
+ *     [--delivery=same|worker]
  *
  * With `--rate`, the client offers that load at a steady pace (at most
  * `--concurrency` requests open, 64 unless set) instead of as fast as the
@@ -92,6 +93,7 @@ function settings(): {
   concurrency: number;
   rate: number;
   batchSize: number;
+  requests: number;
   delivery: "same" | "worker";
 } {
   const short = Deno.args.includes("--short");
@@ -121,6 +123,10 @@ function settings(): {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) {
     throw new RangeError("--batch-size must be in 1..1000");
   }
+  const requests = Number(flag("requests") ?? "1");
+  if (!Number.isInteger(requests) || requests < 1 || requests > 16) {
+    throw new RangeError("--requests must be in 1..16");
+  }
   const concurrency = Number(
     flag("concurrency") ?? Deno.env.get("SOAK_CONCURRENCY") ??
       (rate > 0 ? "64" : "8"),
@@ -136,6 +142,7 @@ function settings(): {
     concurrency,
     rate,
     batchSize,
+    requests,
     delivery: delivery as "same" | "worker",
   };
 }
@@ -143,6 +150,7 @@ function settings(): {
 function configs(
   urls: Record<ChaosPlatform, string>,
   batchSize: number,
+  maxConcurrentRequests: number,
 ): SIEMConfigInput[] {
   return PLATFORMS.map((platform) => ({
     platform,
@@ -150,6 +158,7 @@ function configs(
     token: TOKENS[platform],
     ...DELIVERY,
     batchSize,
+    maxConcurrentRequests,
   }));
 }
 
@@ -269,6 +278,7 @@ async function main(): Promise<number> {
     concurrency,
     rate,
     batchSize,
+    requests,
     delivery,
   } = settings();
   const runId = crypto.randomUUID().slice(0, 8);
@@ -296,22 +306,25 @@ async function main(): Promise<number> {
     let sink: IngestSink;
     if (sinkKind === "spool") {
       kv = await Deno.openKv(`${dir}/spool.sqlite`);
-      spool = new KvSpool(kv, configs(receivers.urls, batchSize), {
+      spool = new KvSpool(kv, configs(receivers.urls, batchSize, requests), {
         logger,
         onDeadLetter: book.add,
       });
       if (delivery === "worker") {
         deliverer = await DeliveryWorker.start(
           `${dir}/spool.sqlite`,
-          configs(receivers.urls, batchSize),
+          configs(receivers.urls, batchSize, requests),
         );
       } else spool.start();
       sink = spool;
     } else {
-      integrator = new SIEMIntegrator(configs(receivers.urls, batchSize), {
-        logger,
-        onDeadLetter: book.add,
-      });
+      integrator = new SIEMIntegrator(
+        configs(receivers.urls, batchSize, requests),
+        {
+          logger,
+          onDeadLetter: book.add,
+        },
+      );
       sink = integratorSink(integrator);
     }
     const app = createIngestApp({ sink, tokens: [INGEST_TOKEN], logger });
@@ -330,7 +343,7 @@ async function main(): Promise<number> {
         rate > 0
           ? `offered at ${rate} events/s (at most ${concurrency} requests open)`
           : `at concurrency ${concurrency}`
-      } (100 events per request, batches of ${batchSize}) from a second process; ${
+      } (100 events per request, batches of ${batchSize}, ${requests} in flight per destination) from a second process; ${
         flap === "none"
           ? "no flapping"
           : `${flap} answers 503 for 2 s every 10 s`

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { parseAuditEvent } from "../../src/events/audit_event.ts";
 import { KvSpool } from "../../src/spool/kv_spool.ts";
+import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import type {
+  KvAtomicLike,
+  KvEntryLike,
   KvKey,
   KvLike,
   KvMaybeEntryLike,
@@ -10,6 +13,7 @@ import { realisticEvents } from "../fixtures/events.ts";
 import { clockTest, FakeClock } from "../support/fake_clock.ts";
 import { advanceBy, advanceUntil, stopOn } from "../support/fake_clock_io.ts";
 import { MemoryLogger, startReceivers } from "../support/receivers.ts";
+import { audit, fast, storedByKind, withKv } from "../support/spool_setup.ts";
 
 const quiet = new MemoryLogger();
 
@@ -169,3 +173,232 @@ Deno.test("KvSpool counts events another accept stored while its count was being
     kv.close();
   }
 });
+
+/**
+ * A store that counts the listings of outbox groups that found a group not
+ * listed before, and holds the commits
+ * that record delivered events (they delete outbox keys or write progress)
+ * while `recordsHeld` is set.
+ */
+class WatchedKv implements KvLike {
+  readonly #kv: Deno.Kv;
+  outboxListings = 0;
+  recordsHeld = false;
+  readonly #held: Array<() => void> = [];
+  readonly #listed = new Set<string>();
+
+  constructor(kv: Deno.Kv) {
+    this.#kv = kv;
+  }
+
+  get<T = unknown>(key: KvKey): Promise<KvMaybeEntryLike<T>> {
+    return this.#kv.get<T>(key as Deno.KvKey);
+  }
+
+  getMany(keys: KvKey[]): Promise<KvMaybeEntryLike<unknown>[]> {
+    return this.#kv.getMany(keys as Deno.KvKey[]);
+  }
+
+  async *list<T = unknown>(
+    selector: { prefix: KvKey; start?: KvKey },
+    options?: { batchSize?: number },
+  ): AsyncIterable<KvEntryLike<T>> {
+    let found = false;
+    for await (
+      const entry of this.#kv.list<T>(selector as Deno.KvListSelector, options)
+    ) {
+      const key = JSON.stringify(entry.key);
+      if (
+        !found && selector.prefix[1] === "outbox" && !this.#listed.has(key)
+      ) {
+        this.outboxListings++;
+        found = true;
+      }
+      this.#listed.add(key);
+      yield entry;
+    }
+  }
+
+  atomic(): KvAtomicLike {
+    const op = this.#kv.atomic();
+    let records = false;
+    const watched: KvAtomicLike = {
+      check: (...checks) => {
+        op.check(...checks as Deno.AtomicCheck[]);
+        return watched;
+      },
+      set: (key, value) => {
+        if (key[1] === "progress") records = true;
+        op.set(key as Deno.KvKey, value);
+        return watched;
+      },
+      delete: (key) => {
+        if (key[1] === "outbox") records = true;
+        op.delete(key as Deno.KvKey);
+        return watched;
+      },
+      sum: (key, n) => {
+        op.sum(key as Deno.KvKey, n);
+        return watched;
+      },
+      commit: async () => {
+        if (records && this.recordsHeld) {
+          await new Promise<void>((resolve) => this.#held.push(resolve));
+        }
+        return await op.commit();
+      },
+    };
+    return watched;
+  }
+
+  releaseRecords(): void {
+    this.recordsHeld = false;
+    this.#held.splice(0).forEach((resume) => resume());
+  }
+}
+
+/** Stores `groups` groups of 100 events with an instance that then stops. */
+async function storeBacklog(
+  kv: KvLike,
+  configs: SIEMConfigInput[],
+  clock: FakeClock,
+  groups: number,
+): Promise<void> {
+  const first = new KvSpool(kv, configs, { logger: quiet, clock });
+  for (let i = 0; i < groups; i++) await first.accept(audit(100, i + 1));
+  await stopOn(clock, first);
+}
+
+clockTest(
+  "KvSpool reads a backlog in small batches a window of 2,000 events at a time, not four batches at a time",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const watched = new WatchedKv(kv);
+      const [splunk] = siems.configs();
+      const configs = fast([{ ...splunk!, batchSize: 10 }]);
+      const options = { logger: quiet, clock, leaseMs: 400, pollMs: 30 };
+      await storeBacklog(watched, configs, clock, 30);
+      const second = new KvSpool(watched, configs, options);
+      second.start();
+      await using _stop = {
+        [Symbol.asyncDispose]: async () => void await stopOn(clock, second),
+      };
+      watched.outboxListings = 0;
+      await advanceUntil(
+        clock,
+        () => siems.splunk.events.length === 3_000,
+        "the backlog delivered",
+        10,
+        30_000,
+      );
+      // Four batches of 10 at a time took one listing per group (30 and
+      // more); a window of 2,000 events takes a few (polls that find no
+      // new group are not counted).
+      assert.ok(
+        watched.outboxListings <= 8,
+        `${watched.outboxListings} listings`,
+      );
+    });
+  },
+);
+
+clockTest(
+  "KvSpool reads no more while a window of delivered events waits for its record, and goes on once records are written",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const watched = new WatchedKv(kv);
+      const [splunk] = siems.configs();
+      const configs = fast([{ ...splunk!, batchSize: 100 }]);
+      const options = { logger: quiet, clock, leaseMs: 400, pollMs: 30 };
+      // Four windows.
+      await storeBacklog(watched, configs, clock, 80);
+      const second = new KvSpool(watched, configs, options);
+      watched.recordsHeld = true;
+      second.start();
+      await using _stop = {
+        [Symbol.asyncDispose]: async () => {
+          watched.releaseRecords();
+          await stopOn(clock, second);
+        },
+      };
+      await advanceUntil(
+        clock,
+        () => siems.splunk.events.length >= 2_000,
+        "the first window delivered",
+      );
+      // Many polls later, with no record written: delivery stopped within
+      // two windows of what is recorded (a crash would send those again).
+      await advanceBy(clock, 2_000);
+      const delivered = siems.splunk.events.length;
+      assert.ok(delivered <= 4_000, `${delivered} delivered unrecorded`);
+      watched.releaseRecords();
+      await advanceUntil(
+        clock,
+        () => siems.splunk.events.length === 8_000,
+        "the rest delivered once records are written",
+        10,
+        30_000,
+      );
+      const ids = siems.splunk.events.map((envelope) =>
+        (envelope.event as { event_id: string }).event_id
+      );
+      assert.equal(new Set(ids).size, 8_000, "none sent twice");
+    });
+  },
+);
+
+clockTest(
+  "KvSpool with two requests in flight records batches that come back out of order, and a restart sends none again",
+  async () => {
+    await using siems = startReceivers();
+    const clock = new FakeClock();
+    await withKv(async (kv) => {
+      const [splunk] = siems.configs();
+      const configs = fast([
+        { ...splunk!, batchSize: 10, maxConcurrentRequests: 2 },
+      ]);
+      // The first request is answered only after the second one is.
+      const { promise: secondAnswered, resolve: answered } = Promise
+        .withResolvers<void>();
+      let requests = 0;
+      let mostOpen = 0;
+      let open = 0;
+      const outOfOrder: typeof fetch = async (input, init) => {
+        const index = requests++;
+        open++;
+        mostOpen = Math.max(mostOpen, open);
+        try {
+          if (index === 0) await secondAnswered;
+          const response = await fetch(input, init);
+          if (index === 1) answered();
+          return response;
+        } finally {
+          open--;
+        }
+      };
+      const options = { logger: quiet, clock, leaseMs: 400, pollMs: 30 };
+      const first = new KvSpool(kv, configs, { ...options, fetch: outOfOrder });
+      await first.accept(audit(40));
+      first.start();
+      await advanceUntil(
+        clock,
+        () => siems.splunk.events.length === 40,
+        "all delivered",
+      );
+      await stopOn(clock, first);
+      assert.equal(mostOpen, 2);
+      const stored = await storedByKind(kv, "harombe-siem");
+      assert.equal(stored.get("outbox"), undefined, "every group recorded");
+      assert.equal(stored.get("progress"), undefined);
+      const second = new KvSpool(kv, configs, options);
+      second.start();
+      await advanceBy(clock, 1_000);
+      await stopOn(clock, second);
+      assert.equal(siems.splunk.events.length, 40, "none sent again");
+    });
+  },
+);
