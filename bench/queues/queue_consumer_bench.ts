@@ -11,7 +11,9 @@
  * rate (posting), and events per second through `queue()` per destination,
  * from the first post to the last event at the receiver.
  *
- * Run: `deno task bench:queues [--events=50000] [--short]`.
+ * `--requests=N` sets each destination's `maxConcurrentRequests` (default 1).
+ *
+ * Run: `deno task bench:queues [--events=50000] [--requests=1] [--short]`.
  *
  * @module
  */
@@ -38,9 +40,11 @@ const PLATFORMS = ["splunk", "elasticsearch", "datadog"] as const;
 if (import.meta.main) {
   const short = hasFlag("--short");
   const count = short ? 2000 : numberOption("--events", 50_000);
+  const requestsInFlight = numberOption("--requests", 1);
   report(`# Queues consumer in workerd${short ? SHORT_NOTE : ""}`);
   report(machineLine());
   report(`load average before: ${loadAverage1().toFixed(2)}`);
+  report(`maxConcurrentRequests ${requestsInFlight} per destination`);
   await ensureRuntimeTools();
   await using receiver = await startReceiver();
   const dir = await Deno.makeTempDir({ prefix: "harombe-queue-bench-" });
@@ -59,6 +63,7 @@ if (import.meta.main) {
             endpoint: receiver.url,
             token: "bench",
             batchSize: 1000,
+            maxConcurrentRequests: requestsInFlight,
           })),
         ),
       },
