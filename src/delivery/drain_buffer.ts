@@ -86,16 +86,25 @@ export async function drainBuffer(
     running--;
     wake?.();
   };
+  let launching = false;
   const launch = (): void => {
-    while (!stopped && running < lanes) {
-      const batch = nextBatch(buffer, options);
-      if (batch === undefined) return;
-      running++;
-      send(batch).then(finished, (error) => {
-        failure ??= { error };
-        stopped = true;
-        finished();
-      });
+    // Taking a batch can dead-letter an event, whose callback may buffer
+    // another: that must not take a batch while this one is being taken.
+    if (launching) return;
+    launching = true;
+    try {
+      while (!stopped && running < lanes) {
+        const batch = nextBatch(buffer, options);
+        if (batch === undefined) return;
+        running++;
+        send(batch).then(finished, (error) => {
+          failure ??= { error };
+          stopped = true;
+          finished();
+        });
+      }
+    } finally {
+      launching = false;
     }
   };
   launch();

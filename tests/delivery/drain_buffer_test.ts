@@ -201,3 +201,36 @@ Deno.test("drainBuffer: events buffered while a batch is in flight go out at onc
   await done;
   assert.equal(launch, undefined, "taken back once the drain ended");
 });
+
+Deno.test("drainBuffer: a batch is never taken while another is being taken, even when taking it buffers more (a dead-letter callback that exports again)", async () => {
+  const { buffer } = filled(8);
+  const held = new HeldDeliveries();
+  let launch: (() => void) | undefined;
+  let depth = 0;
+  let deepest = 0;
+  const take = takeTwo(buffer);
+  const done = drainBuffer(buffer, {
+    ...options,
+    concurrency: 3,
+    take: () => {
+      depth++;
+      deepest = Math.max(deepest, depth);
+      // What a dead letter's callback may do: buffer an event, which
+      // starts a batch when a drain runs with requests to spare.
+      launch?.();
+      const batch = take();
+      depth--;
+      return batch;
+    },
+    deliver: held.deliver,
+    running: (start) => launch = start,
+  });
+  await settle();
+  while (held.open.length > 0) {
+    held.open[0]!.answer([]);
+    await settle();
+  }
+  await done;
+  assert.equal(deepest, 1);
+  assert.equal(held.started.length, 4);
+});

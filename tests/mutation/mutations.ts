@@ -2558,7 +2558,10 @@ export const MUTATIONS: readonly Mutation[] = [
     file: "src/delivery/destination_buffer.ts",
     from: "this.#inFlight += count;",
     to: "this.#inFlight = count;",
-    tests: t("delivery/destination_buffer_test.ts", "delivery/drain_buffer_test.ts"),
+    tests: t(
+      "delivery/destination_buffer_test.ts",
+      "delivery/drain_buffer_test.ts",
+    ),
   },
   {
     name: "set11 events buffered during a drain wait for a batch to come back",
@@ -2580,5 +2583,12 @@ export const MUTATIONS: readonly Mutation[] = [
     from: "    if (this.#unrecorded >= this.#window()) return;\n",
     to: "",
     tests: t("spool/spooled_destination_test.ts"),
+  },
+  {
+    name: "set11 a batch is taken while another is being taken",
+    file: "src/delivery/drain_buffer.ts",
+    from: "    if (launching) return;\n",
+    to: "",
+    tests: t("delivery/drain_buffer_test.ts"),
   },
 ];
