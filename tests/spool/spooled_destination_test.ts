@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { parseAuditEvent } from "../../src/events/audit_event.ts";
 import { KvSpool } from "../../src/spool/kv_spool.ts";
-import type { SIEMConfigInput } from "../../src/platforms/siem_config.ts";
 import type {
   KvAtomicLike,
   KvEntryLike,
@@ -257,34 +256,54 @@ class WatchedKv implements KvLike {
   }
 }
 
-/** Stores `groups` groups of 100 events with an instance that then stops. */
-async function storeBacklog(
-  kv: KvLike,
-  configs: SIEMConfigInput[],
-  clock: FakeClock,
+/** What a test of a stored backlog gets. */
+interface Backlog {
+  siems: ReturnType<typeof startReceivers>;
+  clock: FakeClock;
+  watched: WatchedKv;
+  /** A second instance, not started, that delivers the backlog. */
+  spool: KvSpool;
+}
+
+/**
+ * Runs `run` with `groups` groups of 100 events stored for Splunk by an
+ * instance that then stopped, and another instance to deliver them (stopped
+ * after, records released).
+ */
+async function withBacklog(
+  batchSize: number,
   groups: number,
+  run: (backlog: Backlog) => Promise<void>,
 ): Promise<void> {
-  const first = new KvSpool(kv, configs, { logger: quiet, clock });
-  for (let i = 0; i < groups; i++) await first.accept(audit(100, i + 1));
-  await stopOn(clock, first);
+  await using siems = startReceivers();
+  const clock = new FakeClock();
+  await withKv(async (kv) => {
+    const watched = new WatchedKv(kv);
+    const [splunk] = siems.configs();
+    const configs = fast([{ ...splunk!, batchSize }]);
+    const first = new KvSpool(watched, configs, { logger: quiet, clock });
+    for (let i = 0; i < groups; i++) await first.accept(audit(100, i + 1));
+    await stopOn(clock, first);
+    const spool = new KvSpool(watched, configs, {
+      logger: quiet,
+      clock,
+      leaseMs: 400,
+      pollMs: 30,
+    });
+    try {
+      await run({ siems, clock, watched, spool });
+    } finally {
+      watched.releaseRecords();
+      await stopOn(clock, spool);
+    }
+  });
 }
 
 clockTest(
   "KvSpool reads a backlog in small batches a window of 2,000 events at a time, not four batches at a time",
-  async () => {
-    await using siems = startReceivers();
-    const clock = new FakeClock();
-    await withKv(async (kv) => {
-      const watched = new WatchedKv(kv);
-      const [splunk] = siems.configs();
-      const configs = fast([{ ...splunk!, batchSize: 10 }]);
-      const options = { logger: quiet, clock, leaseMs: 400, pollMs: 30 };
-      await storeBacklog(watched, configs, clock, 30);
-      const second = new KvSpool(watched, configs, options);
-      second.start();
-      await using _stop = {
-        [Symbol.asyncDispose]: async () => void await stopOn(clock, second),
-      };
+  () =>
+    withBacklog(10, 30, async ({ siems, clock, watched, spool }) => {
+      spool.start();
       watched.outboxListings = 0;
       await advanceUntil(
         clock,
@@ -300,31 +319,16 @@ clockTest(
         watched.outboxListings <= 8,
         `${watched.outboxListings} listings`,
       );
-    });
-  },
+    }),
 );
 
 clockTest(
   "KvSpool reads no more while a window of delivered events waits for its record, and goes on once records are written",
-  async () => {
-    await using siems = startReceivers();
-    const clock = new FakeClock();
-    await withKv(async (kv) => {
-      const watched = new WatchedKv(kv);
-      const [splunk] = siems.configs();
-      const configs = fast([{ ...splunk!, batchSize: 100 }]);
-      const options = { logger: quiet, clock, leaseMs: 400, pollMs: 30 };
-      // Four windows.
-      await storeBacklog(watched, configs, clock, 80);
-      const second = new KvSpool(watched, configs, options);
+  // Four windows.
+  () =>
+    withBacklog(100, 80, async ({ siems, clock, watched, spool }) => {
       watched.recordsHeld = true;
-      second.start();
-      await using _stop = {
-        [Symbol.asyncDispose]: async () => {
-          watched.releaseRecords();
-          await stopOn(clock, second);
-        },
-      };
+      spool.start();
       await advanceUntil(
         clock,
         () => siems.splunk.events.length >= 2_000,
@@ -347,8 +351,7 @@ clockTest(
         (envelope.event as { event_id: string }).event_id
       );
       assert.equal(new Set(ids).size, 8_000, "none sent twice");
-    });
-  },
+    }),
 );
 
 clockTest(
