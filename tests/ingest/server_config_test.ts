@@ -677,3 +677,19 @@ Deno.test("serverConfig() completes only the JSON destination named after its pl
     { platform: "splunk", endpoint: "https://s.example", token: "hec-env" },
   ]);
 });
+
+Deno.test("serverConfig(): the README's SIEM_DESTINATIONS example with maxConcurrentRequests reaches the destination's config", async () => {
+  const readme = await Deno.readTextFile(
+    new URL("../../README.md", import.meta.url),
+  );
+  const example = readme.match(/`(\[\{[^`]*"maxConcurrentRequests"[^`]*\])`/)
+    ?.[1];
+  assert.ok(example !== undefined, "the README shows the example");
+  // The token is the reader's to fill in.
+  const config = serverConfig({
+    SIEM_DESTINATIONS: example.replace("…", "hec-token"),
+  });
+  const [parsed] = config.destinations.map((d) => parseSIEMConfig(d));
+  assert.equal(parsed!.maxConcurrentRequests, 3);
+  assert.equal(parsed!.platform, "splunk");
+});
